@@ -1,0 +1,48 @@
+//! The console: Leptos components (rendered on the server, hydrated in the browser) and the
+//! server functions they call. Server functions are thin calls into the `service` crate.
+
+pub mod layout;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The name wasm-bindgen gives the browser bundle: `/pkg/batch.js`, `/pkg/batch_bg.wasm`,
+/// and the stylesheet `/pkg/batch.css`.
+pub const BUNDLE_NAME: &str = "batch";
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="console-style" href=format!("/pkg/{BUNDLE_NAME}.css")/>
+        <Title text="Batch console"/>
+        <Router>
+            <layout::ConsoleLayout>
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("") view=pages::Home/>
+                </Routes>
+            </layout::ConsoleLayout>
+        </Router>
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the browser side of the console into $SITE_ROOT/pkg (default target/site/pkg):
+# the hydrate bundle (batch.js + batch_bg.wasm) and the stylesheet (batch.css).
+#   scripts/build-site.sh debug     fast to build, larger (tests)
+#   scripts/build-site.sh release   small (the run command): wasm-opt -Oz, precompressed
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-debug}
+site_root=${BATCH_SITE_ROOT:-target/site}
+pkg="$site_root/pkg"
+mkdir -p "$pkg"
+
+case "$mode" in
+  debug)
+    cargo build -p frontend --lib --target wasm32-unknown-unknown
+    wasm=target/wasm32-unknown-unknown/debug/frontend.wasm ;;
+  release)
+    cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+    wasm=target/wasm32-unknown-unknown/wasm-release/frontend.wasm ;;
+  *) echo "usage: $0 debug|release" >&2; exit 2 ;;
+esac
+
+wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name batch "$wasm"
+if [ "$mode" = release ]; then
+  # Debian's wasm-opt 108 produces bundles that fail to hydrate; the npm build works.
+  target/tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    -o "$pkg/batch_bg.wasm" "$pkg/batch_bg.wasm"
+fi
+cp style/main.css "$pkg/batch.css"
+if [ "$mode" = release ]; then
+  for f in "$pkg"/batch_bg.wasm "$pkg"/batch.js "$pkg"/batch.css; do gzip -9 -k -f "$f"; done
+else
+  rm -f "$pkg"/*.gz
+fi
+echo "site built ($mode): $(du -h "$pkg/batch_bg.wasm" | cut -f1) wasm in $pkg"

@@ -1,0 +1,58 @@
+//! `/healthz`: the process is up. `/readyz`: the database and the Docker engine answer now.
+
+use crate::startup::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use std::time::Duration;
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[derive(Debug, Serialize)]
+pub struct Readiness {
+    pub status: &'static str,
+    pub checks: Checks,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Checks {
+    pub database: Check,
+    pub docker: Check,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Check {
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Check {
+    fn from_result<E: std::fmt::Display>(result: Result<(), E>) -> Self {
+        match result {
+            Ok(()) => Check { ok: true, error: None },
+            Err(error) => Check { ok: false, error: Some(error.to_string()) },
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let database = async {
+        match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
+            Ok(result) => result.map_err(|error| format!("database unreachable: {error}")),
+            Err(_) => Err("database did not answer within 2 s".to_string()),
+        }
+    };
+    let (database, docker) = tokio::join!(database, state.docker.ping());
+    let checks = Checks { database: Check::from_result(database), docker: Check::from_result(docker) };
+    let ready = checks.database.ok && checks.docker.ok;
+    if !ready {
+        tracing::warn!(?checks, "not ready");
+    }
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(Readiness { status: if ready { "ok" } else { "unavailable" }, checks }))
+}

@@ -1,0 +1,188 @@
+//! Settings come from an optional TOML file, then environment variables override them.
+//!
+//! | setting       | file key       | environment        | default            |
+//! |---------------|----------------|--------------------|--------------------|
+//! | listen address| `listen`       | `BATCH_LISTEN`     | `127.0.0.1:3000`   |
+//! | database      | `database_url` | `DATABASE_URL`     | SQLite in data dir |
+//! | Docker engine | `docker_host`  | `DOCKER_HOST`      | local socket       |
+//! | data directory| `data_dir`     | `BATCH_DATA_DIR`   | `./data`           |
+//! | built site    | `site_root`    | `BATCH_SITE_ROOT`  | `target/site`      |
+//!
+//! The file is the one named by `--config PATH` or `BATCH_CONFIG`; without either, `batch.toml`
+//! in the working directory is read when it exists.
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_CONFIG_FILE: &str = "batch.toml";
+
+#[derive(Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    /// `None` means the embedded default: SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// `None` means the local socket.
+    pub docker_host: Option<String>,
+    pub data_dir: PathBuf,
+    pub site_root: PathBuf,
+}
+
+/// The database URL may hold a password: never print it whole.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("database_url", &self.database_url.as_deref().map(service::db::redact_password))
+            .field("docker_host", &self.docker_host)
+            .field("data_dir", &self.data_dir)
+            .field("site_root", &self.site_root)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read the settings file {path}: {source}")]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    #[error("the settings file {path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("{name}={value:?} is not a listen address such as 127.0.0.1:3000")]
+    BadListen { name: &'static str, value: String },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    database_url: Option<String>,
+    docker_host: Option<String>,
+    data_dir: Option<PathBuf>,
+    site_root: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Loads settings for the process: `explicit_file` (from `--config`) first, then
+    /// `BATCH_CONFIG`, then `batch.toml` if present; environment variables win over the file.
+    pub fn load(explicit_file: Option<PathBuf>) -> Result<Self, SettingsError> {
+        Self::load_with(explicit_file, |name| std::env::var(name).ok())
+    }
+
+    /// `load`, with the environment passed in so tests need not touch the process's own.
+    pub fn load_with(
+        explicit_file: Option<PathBuf>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
+        let named_file = explicit_file.or_else(|| env("BATCH_CONFIG").map(PathBuf::from));
+        let file = match named_file {
+            Some(path) => read_file(&path)?,
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                read_file(Path::new(DEFAULT_CONFIG_FILE))?
+            }
+            None => FileSettings::default(),
+        };
+        let env = |name: &str| env(name).filter(|value| !value.is_empty());
+
+        let (listen_source, listen) = match env("BATCH_LISTEN") {
+            Some(value) => ("BATCH_LISTEN", Some(value)),
+            None => ("listen", file.listen),
+        };
+        let listen = match listen {
+            Some(value) => value
+                .parse()
+                .map_err(|_| SettingsError::BadListen { name: listen_source, value })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+        Ok(Settings {
+            listen,
+            database_url: env("DATABASE_URL").or(file.database_url),
+            docker_host: env("DOCKER_HOST").or(file.docker_host),
+            data_dir: env("BATCH_DATA_DIR")
+                .map(PathBuf::from)
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("data")),
+            site_root: env("BATCH_SITE_ROOT")
+                .map(PathBuf::from)
+                .or(file.site_root)
+                .unwrap_or_else(|| PathBuf::from("target/site")),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, SettingsError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| SettingsError::Unreadable { path: path.to_path_buf(), source })?;
+    toml::from_str(&text).map_err(|error| SettingsError::Invalid {
+        path: path.to_path_buf(),
+        message: error.message().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn temp_file(contents: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!(
+            "batch-settings-{}-{:?}.toml",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let path = temp_file("listen = \"0.0.0.0:8080\"\ndata_dir = \"/srv/batch\"\n");
+        let settings = Settings::load_with(
+            Some(path.clone()),
+            env_of(&[("BATCH_LISTEN", "127.0.0.1:9000"), ("DATABASE_URL", "postgres://x/y")]),
+        )
+        .unwrap();
+        std::fs::remove_file(path).unwrap();
+        assert_eq!(settings.listen, "127.0.0.1:9000".parse().unwrap());
+        assert_eq!(settings.data_dir, PathBuf::from("/srv/batch"));
+        assert_eq!(settings.database_url.as_deref(), Some("postgres://x/y"));
+    }
+
+    #[test]
+    fn an_unreadable_file_names_its_path() {
+        let error = Settings::load_with(Some("/nonexistent/batch.toml".into()), env_of(&[]))
+            .unwrap_err();
+        assert!(error.to_string().contains("/nonexistent/batch.toml"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_with_its_name() {
+        let path = temp_file("lissen = \"x\"\n");
+        let error = Settings::load_with(Some(path.clone()), env_of(&[])).unwrap_err();
+        std::fs::remove_file(path).unwrap();
+        assert!(error.to_string().contains("lissen"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_listen_address_names_the_variable() {
+        let error = Settings::load_with(None, env_of(&[("BATCH_LISTEN", "nonsense")]))
+            .unwrap_err();
+        assert!(error.to_string().contains("BATCH_LISTEN"), "{error}");
+    }
+
+    #[test]
+    fn passwords_do_not_print() {
+        let settings = Settings::load_with(
+            None,
+            env_of(&[("DATABASE_URL", "postgres://u:hunter2@h/db")]),
+        )
+        .unwrap();
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,108 @@
+//! Builds the application from settings (port 0 allowed, for tests) and runs it.
+
+use crate::health;
+use crate::settings::Settings;
+use app::{App, BUNDLE_NAME, shell};
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::get;
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use sea_orm::DatabaseConnection;
+use service::db::{DbError, connect_and_migrate, sqlite_url_in};
+use service::docker::{DockerEngine, DockerError};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// What every request handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub docker: DockerEngine,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Start-up failures, each worded as what went wrong and what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {addr}: {source}. Stop whatever uses it or set BATCH_LISTEN to a free address")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot create the data directory {path}: {source}. Set BATCH_DATA_DIR to a writable directory")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("{0}. Check DATABASE_URL and that the database server is running")]
+    Database(#[from] DbError),
+    #[error("{0}. Start the Docker engine (dockerd) or set DOCKER_HOST to one that runs")]
+    Docker(#[from] DockerError),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        // Bind first: a port clash is the cheapest failure to report.
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
+        let database_url = match &settings.database_url {
+            Some(url) => url.clone(),
+            None => {
+                std::fs::create_dir_all(&settings.data_dir).map_err(|source| {
+                    StartupError::DataDir { path: settings.data_dir.clone(), source }
+                })?;
+                sqlite_url_in(&settings.data_dir)
+            }
+        };
+        let db = connect_and_migrate(&database_url).await?;
+        let docker = DockerEngine::connect(settings.docker_host.as_deref()).await?;
+        docker.ping().await?;
+
+        let site_root = settings.site_root.to_string_lossy().to_string();
+        if !settings.site_root.join("pkg").join(format!("{BUNDLE_NAME}_bg.wasm")).exists() {
+            tracing::warn!(%site_root, "the browser bundle is missing: pages render but will not hydrate (run scripts/build-site.sh)");
+        }
+        let leptos_options = LeptosOptions::builder()
+            .output_name(BUNDLE_NAME)
+            .site_root(site_root)
+            .site_pkg_dir("pkg")
+            .site_addr(listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.listen, source })?)
+            .build();
+        let state = AppState { leptos_options, db, docker };
+        Ok(Application { listener, router: router(state) })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        tracing::info!(addr = %self.local_addr(), "console listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

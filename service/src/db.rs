@@ -1,0 +1,73 @@
+//! Connecting to the store and bringing its schema up to date.
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot reach the database at {url}: {source}")]
+    Connect { url: String, source: DbErr },
+    #[error("cannot bring the database schema at {url} up to date: {source}")]
+    Migrate { url: String, source: DbErr },
+}
+
+/// Opens a pool on `url` (postgres://... or sqlite://...) and runs pending migrations.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbError> {
+    let shown = redact_password(url);
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        // One writer at a time is SQLite's model; a small pool avoids lock contention.
+        options.max_connections(4).min_connections(1);
+    } else {
+        options.max_connections(16);
+    }
+    let db = Database::connect(options)
+        .await
+        .map_err(|source| DbError::Connect { url: shown.clone(), source })?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(|source| DbError::Migrate { url: shown, source })?;
+    Ok(db)
+}
+
+/// The SQLite URL of the embedded default store inside `data_dir`.
+pub fn sqlite_url_in(data_dir: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("batch.db").display())
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`, for messages and logs.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact_password("postgres://batch:s3cret@db:5432/batch"),
+            "postgres://batch:***@db:5432/batch"
+        );
+        assert_eq!(
+            redact_password("postgres://batch@db/batch"),
+            "postgres://batch@db/batch"
+        );
+        assert_eq!(redact_password("sqlite://x.db"), "sqlite://x.db");
+    }
+}
