@@ -1,0 +1,40 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, gotoAndWaitForWasm, SCREENSHOTS, BASE_URL } from './browser.js';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('the console is server-rendered: its content is there before any script runs', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(BASE_URL + '/');
+  assert.equal(await page.locator('h1').textContent(), 'Dashboard');
+  await context.close();
+});
+
+test('the console hydrates: the menu button opens the navigation on a phone', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await gotoAndWaitForWasm(page, '/');
+  const button = page.getByRole('button', { name: 'Menu' });
+  assert.equal(await button.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.locator('#main-nav').isVisible(), false);
+
+  // Only the hydrated WASM has a click handler; poll because hydration ends after the fetch.
+  let opened = false;
+  for (let i = 0; i < 50 && !opened; i++) {
+    await button.click();
+    opened = (await button.getAttribute('aria-expanded')) === 'true';
+    if (!opened) await page.waitForTimeout(100);
+  }
+  assert.ok(opened, 'the click changed the page, so hydration happened');
+  assert.equal(await page.getByRole('button', { name: 'Close menu' }).count(), 1);
+  assert.equal(await page.locator('#main-nav').isVisible(), true);
+  assert.deepEqual(errors, [], 'no errors in the page');
+  await page.screenshot({ path: SCREENSHOTS + 'dashboard-phone.png' });
+  await context.close();
+});

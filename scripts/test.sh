@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every test: unit and property tests, integration tests against Postgres AND SQLite and
+# the real Docker engine, and browser tests in headless Chromium against the real server.
+# Installs what is missing first, starts a throwaway Postgres, and cleans up on any exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
+started=$(date +%s)
+
+scripts/setup.sh test
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+work=$(mktemp -d /tmp/batch-test.XXXXXX)
+chmod 755 "$work"
+pg_bin=/usr/lib/postgresql/15/bin
+server_pid=""
+cleanup() {
+  status=$?
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  if [ -f "$work/pg/postmaster.pid" ]; then
+    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  # Containers a failed test may have left behind.
+  docker ps -aq --filter label=io.batch.managed | xargs -r docker rm -f >/dev/null 2>&1 || true
+  rm -rf "$work"
+  exit $status
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+say "starting a throwaway Postgres"
+pg_port=$(free_port)
+mkdir -p "$work/pg" && chown postgres "$work/pg"
+runuser -u postgres -- "$pg_bin/initdb" -D "$work/pg" -A trust -U postgres >/dev/null
+runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -w -l "$work/pg/log" \
+  -o "-p $pg_port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+say "Postgres on port $pg_port"
+
+say "building the browser bundle"
+scripts/build-site.sh debug
+export BATCH_SITE_ROOT=$PWD/target/site
+
+say "unit, property and integration tests (Postgres, SQLite, Docker)"
+cargo test -p domain -p migrations -p service -p app -p server
+
+say "browser tests (headless Chromium) against the server on Postgres"
+e2e_port=$(free_port)
+psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c "CREATE DATABASE batch_e2e" >/dev/null
+DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/batch_e2e" BATCH_LISTEN="127.0.0.1:$e2e_port" \
+  BATCH_DATA_DIR="$work/data" target/debug/server >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$e2e_port/readyz" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+  sleep 0.2
+done
+BASE_URL="http://127.0.0.1:$e2e_port" npm --prefix end2end test || { tail -50 "$work/server.log"; exit 1; }
+
+say "all tests passed in $(( $(date +%s) - started )) s"

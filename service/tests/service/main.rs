@@ -1,0 +1,3 @@
+//! Integration tests of the service crate against real Postgres, SQLite and Docker.
+
+mod docker;
