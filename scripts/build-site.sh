@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Builds the browser side of the console into $SITE_ROOT/pkg (default target/site/pkg):
+# Builds the browser side of the console into $BATCH_SITE_ROOT/pkg (default target/site for
+# release, target/site-debug for debug):
 # the hydrate bundle (batch.js + batch_bg.wasm) and the stylesheet (batch.css).
 #   scripts/build-site.sh debug     fast to build, larger (tests)
 #   scripts/build-site.sh release   small (the run command): wasm-opt -Oz, precompressed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-debug}
-site_root=${BATCH_SITE_ROOT:-target/site}
+# Debug and release bundles live apart so a test run never swaps the bundle a running console serves.
+case "${1:-debug}" in release) default_root=target/site ;; *) default_root=target/site-debug ;; esac
+site_root=${BATCH_SITE_ROOT:-$default_root}
 pkg="$site_root/pkg"
 mkdir -p "$pkg"
 

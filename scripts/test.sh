@@ -40,7 +40,7 @@ say "Postgres on port $pg_port"
 
 say "building the browser bundle"
 scripts/build-site.sh debug
-export BATCH_SITE_ROOT=$PWD/target/site
+export BATCH_SITE_ROOT=$PWD/target/site-debug
 
 say "unit, property and integration tests (Postgres, SQLite, Docker)"
 cargo test -p domain -p migrations -p service -p app -p server

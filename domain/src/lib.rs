@@ -1,12 +1,24 @@
 //! The pure core of the batch service.
 //!
 //! Everything here is plain data and rules: job states and their transitions, the AWS Batch
-//! limits, validation of names and resources. No I/O, no async runtime, no database or Docker
-//! types, so that every rule is testable in microseconds and the same code runs in the browser
-//! (the console validates forms with it) and on the server.
+//! limits, the request shapes and their validation, retry decisions, parameter substitution.
+//! No I/O, no async runtime, no database or Docker types, so that every rule is testable in
+//! microseconds and the same code runs in the browser (the console validates forms with it)
+//! and on the server.
 
+pub mod compute_environment;
+pub mod container;
+pub mod job_definition;
+pub mod job_queue;
 pub mod job_status;
+pub mod limits;
 pub mod names;
+pub mod parameters;
+pub mod retry;
+pub mod submit;
+pub mod tags;
+pub mod validation;
 
 pub use job_status::JobStatus;
 pub use names::{NameError, ResourceName};
+pub use validation::{FieldError, Validated};

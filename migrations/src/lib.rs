@@ -1,11 +1,18 @@
-//! Schema migrations, run at start-up on Postgres and SQLite alike.
+//! Schema migrations, run at start-up on Postgres and SQLite alike. Everything is built with
+//! sea-query so both backends get the same tables, constraints and indexes.
+//!
+//! Conventions: times are epoch milliseconds (BIGINT), which is what the AWS API speaks and
+//! indexes well on both backends; enums are stored as their AWS strings; structured AWS fields
+//! (environment, retry strategy, ...) are JSON text.
 
 pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_core_schema;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![]
+        vec![Box::new(m20261125_000001_core_schema::Migration)]
     }
 }

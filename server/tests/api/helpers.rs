@@ -41,7 +41,7 @@ pub fn postgres_admin_url() -> String {
 pub fn site_root() -> PathBuf {
     std::env::var("BATCH_SITE_ROOT")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site")))
+        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site-debug")))
 }
 
 pub async fn create_postgres_database() -> (String, String) {

@@ -1,0 +1,255 @@
+//! Compute environments: pools of Docker engines with a vCPU budget (`maxvCpus`).
+
+use crate::tags::{Tags, validate_tags};
+use crate::validation::{FieldError, Validated, ensure, name};
+use serde::{Deserialize, Serialize};
+
+/// One Docker engine of an environment and the share of it the environment may use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DockerHost {
+    /// `unix:///var/run/docker.sock` or `tcp://host:2375`.
+    pub endpoint: String,
+    pub vcpus: i64,
+    pub memory_mib: i64,
+}
+
+/// `ENABLED` / `DISABLED`, for compute environments and job queues alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    Enabled,
+    Disabled,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Enabled => "ENABLED",
+            State::Disabled => "DISABLED",
+        }
+    }
+
+    pub fn parse(field: &str, raw: &str) -> Validated<State> {
+        match raw {
+            "ENABLED" => Ok(State::Enabled),
+            "DISABLED" => Ok(State::Disabled),
+            other => Err(FieldError::new(field, format!("must be ENABLED or DISABLED (got {other:?})"))),
+        }
+    }
+}
+
+/// How attempts run: real containers, or a simulation for benchmarks and scale tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecutorKind {
+    Docker,
+    Simulated,
+}
+
+impl ExecutorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutorKind::Docker => "docker",
+            ExecutorKind::Simulated => "simulated",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComputeResourceInput {
+    #[serde(rename = "maxvCpus", default, skip_serializing_if = "Option::is_none")]
+    pub max_vcpus: Option<i64>,
+    #[serde(rename = "minvCpus", default, skip_serializing_if = "Option::is_none")]
+    pub min_vcpus: Option<i64>,
+    #[serde(rename = "desiredvCpus", default, skip_serializing_if = "Option::is_none")]
+    pub desired_vcpus: Option<i64>,
+    /// EC2, SPOT, FARGATE, ... accepted and stored: every environment here runs on Docker.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// CreateComputeEnvironment, with this service's additions (`dockerHosts`, `executor`,
+/// `allowPrivileged`) beside the AWS fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateComputeEnvironment {
+    pub compute_environment_name: String,
+    /// MANAGED or UNMANAGED.
+    #[serde(rename = "type", default = "default_type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_resources: Option<ComputeResourceInput>,
+    #[serde(rename = "unmanagedvCpus", default, skip_serializing_if = "Option::is_none")]
+    pub unmanaged_vcpus: Option<i64>,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker_hosts: Option<Vec<DockerHost>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor: Option<ExecutorKind>,
+    #[serde(default)]
+    pub allow_privileged: bool,
+}
+
+fn default_type() -> String {
+    "MANAGED".into()
+}
+
+/// A create request that passed every rule; the service fills in the default host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidComputeEnvironment {
+    pub name: crate::ResourceName,
+    pub kind: String,
+    pub state: State,
+    /// `None`: the sum of the hosts' vCPUs.
+    pub max_vcpus: Option<i64>,
+    pub hosts: Option<Vec<DockerHost>>,
+    pub executor: ExecutorKind,
+    pub allow_privileged: bool,
+    pub tags: Tags,
+}
+
+pub fn validate_hosts(field: &str, hosts: &[DockerHost]) -> Validated<()> {
+    ensure(!hosts.is_empty(), field, "at least one Docker host is required")?;
+    for (i, host) in hosts.iter().enumerate() {
+        ensure(
+            host.endpoint.starts_with("unix://") || host.endpoint.starts_with("tcp://"),
+            format!("{field}[{i}].endpoint"),
+            format!("must start with unix:// or tcp:// (got {:?})", host.endpoint),
+        )?;
+        ensure(host.vcpus > 0, format!("{field}[{i}].vcpus"), "must be greater than 0")?;
+        ensure(host.memory_mib >= crate::limits::MIN_MEMORY_MIB, format!("{field}[{i}].memoryMib"), "must be at least 4 MiB")?;
+    }
+    Ok(())
+}
+
+impl CreateComputeEnvironment {
+    pub fn validate(&self) -> Validated<ValidComputeEnvironment> {
+        let name = name("computeEnvironmentName", &self.compute_environment_name)?;
+        ensure(
+            self.kind == "MANAGED" || self.kind == "UNMANAGED",
+            "type",
+            format!("must be MANAGED or UNMANAGED (got {:?})", self.kind),
+        )?;
+        let state = match &self.state {
+            Some(raw) => State::parse("state", raw)?,
+            None => State::Enabled,
+        };
+        let max_vcpus = match (&self.compute_resources, self.unmanaged_vcpus) {
+            (Some(resources), _) => resources.max_vcpus,
+            (None, unmanaged) => unmanaged,
+        };
+        if self.kind == "MANAGED" && self.compute_resources.is_none() {
+            return Err(FieldError::new("computeResources", "is required for a MANAGED compute environment (it sets maxvCpus)"));
+        }
+        if let Some(resources) = &self.compute_resources {
+            let max = resources.max_vcpus.ok_or_else(|| FieldError::new("computeResources.maxvCpus", "is required"))?;
+            if let Some(min) = resources.min_vcpus {
+                ensure(min >= 0 && min <= max, "computeResources.minvCpus", "must be between 0 and maxvCpus")?;
+            }
+        }
+        if let Some(max) = max_vcpus {
+            let field = if self.compute_resources.is_some() { "computeResources.maxvCpus" } else { "unmanagedvCpus" };
+            ensure(max > 0, field, format!("must be greater than 0 (got {max})"))?;
+        }
+        if let Some(hosts) = &self.docker_hosts {
+            validate_hosts("dockerHosts", hosts)?;
+        }
+        validate_tags("tags", &self.tags)?;
+        Ok(ValidComputeEnvironment {
+            name,
+            kind: self.kind.clone(),
+            state,
+            max_vcpus,
+            hosts: self.docker_hosts.clone(),
+            executor: self.executor.unwrap_or(ExecutorKind::Docker),
+            allow_privileged: self.allow_privileged,
+            tags: self.tags.clone(),
+        })
+    }
+}
+
+/// UpdateComputeEnvironment: state, maxvCpus and hosts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateComputeEnvironment {
+    pub compute_environment: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_resources: Option<ComputeResourceInput>,
+    #[serde(rename = "unmanagedvCpus", default, skip_serializing_if = "Option::is_none")]
+    pub unmanaged_vcpus: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker_hosts: Option<Vec<DockerHost>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidComputeEnvironmentUpdate {
+    pub state: Option<State>,
+    pub max_vcpus: Option<i64>,
+    pub hosts: Option<Vec<DockerHost>>,
+}
+
+impl UpdateComputeEnvironment {
+    pub fn validate(&self) -> Validated<ValidComputeEnvironmentUpdate> {
+        ensure(!self.compute_environment.is_empty(), "computeEnvironment", "is required")?;
+        let state = self.state.as_deref().map(|raw| State::parse("state", raw)).transpose()?;
+        let max_vcpus = self.compute_resources.as_ref().and_then(|r| r.max_vcpus).or(self.unmanaged_vcpus);
+        if let Some(max) = max_vcpus {
+            ensure(max > 0, "computeResources.maxvCpus", format!("must be greater than 0 (got {max})"))?;
+        }
+        if let Some(hosts) = &self.docker_hosts {
+            validate_hosts("dockerHosts", hosts)?;
+        }
+        Ok(ValidComputeEnvironmentUpdate { state, max_vcpus, hosts: self.docker_hosts.clone() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn managed(max: i64) -> CreateComputeEnvironment {
+        CreateComputeEnvironment {
+            compute_environment_name: "local".into(),
+            kind: "MANAGED".into(),
+            state: None,
+            compute_resources: Some(ComputeResourceInput { max_vcpus: Some(max), ..Default::default() }),
+            unmanaged_vcpus: None,
+            tags: Tags::new(),
+            docker_hosts: None,
+            executor: None,
+            allow_privileged: false,
+        }
+    }
+
+    #[test]
+    fn a_managed_environment_needs_a_positive_max_vcpus() {
+        assert_eq!(managed(4).validate().unwrap().max_vcpus, Some(4));
+        assert_eq!(managed(0).validate().unwrap_err().field, "computeResources.maxvCpus");
+        let mut none = managed(1);
+        none.compute_resources = None;
+        assert_eq!(none.validate().unwrap_err().field, "computeResources");
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let mut bad = managed(1);
+        bad.compute_environment_name = "no spaces".into();
+        assert_eq!(bad.validate().unwrap_err().field, "computeEnvironmentName");
+        let mut bad = managed(1);
+        bad.state = Some("ON".into());
+        assert_eq!(bad.validate().unwrap_err().field, "state");
+        let mut bad = managed(1);
+        bad.kind = "FARGATE".into();
+        assert_eq!(bad.validate().unwrap_err().field, "type");
+        let mut bad = managed(1);
+        bad.docker_hosts = Some(vec![DockerHost { endpoint: "ssh://x".into(), vcpus: 1, memory_mib: 64 }]);
+        assert_eq!(bad.validate().unwrap_err().field, "dockerHosts[0].endpoint");
+    }
+}

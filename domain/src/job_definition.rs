@@ -1,0 +1,156 @@
+//! Job definitions: versioned container templates (name + revision, ACTIVE / INACTIVE).
+
+use crate::container::{ContainerProperties, Resources};
+use crate::limits::MIN_TIMEOUT_SECONDS;
+use crate::parameters::Parameters;
+use crate::retry::RetryStrategy;
+use crate::tags::{Tags, validate_tags};
+use crate::validation::{FieldError, Validated, ensure, name};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobTimeout {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_duration_seconds: Option<i64>,
+}
+
+impl JobTimeout {
+    pub fn validate(&self, field: &str) -> Validated<Option<i64>> {
+        if let Some(seconds) = self.attempt_duration_seconds {
+            ensure(
+                seconds >= MIN_TIMEOUT_SECONDS,
+                format!("{field}.attemptDurationSeconds"),
+                format!("must be at least {MIN_TIMEOUT_SECONDS} seconds (got {seconds})"),
+            )?;
+        }
+        Ok(self.attempt_duration_seconds)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterJobDefinition {
+    pub job_definition_name: String,
+    /// `container`; `multinode` is not provided here.
+    #[serde(rename = "type", default = "container_type")]
+    pub kind: String,
+    #[serde(default)]
+    pub parameters: Parameters,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_properties: Option<ContainerProperties>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_strategy: Option<RetryStrategy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<JobTimeout>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduling_priority: Option<i64>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+fn container_type() -> String {
+    "container".into()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidJobDefinition {
+    pub name: crate::ResourceName,
+    pub container: ContainerProperties,
+    pub resources: Resources,
+    pub parameters: Parameters,
+    pub retry_strategy: Option<RetryStrategy>,
+    pub timeout_seconds: Option<i64>,
+    pub scheduling_priority: Option<i64>,
+    pub tags: Tags,
+}
+
+impl RegisterJobDefinition {
+    pub fn validate(&self) -> Validated<ValidJobDefinition> {
+        let name = name("jobDefinitionName", &self.job_definition_name)?;
+        ensure(
+            self.kind == "container",
+            "type",
+            format!("only container job definitions are supported (got {:?})", self.kind),
+        )?;
+        let container = self
+            .container_properties
+            .clone()
+            .ok_or_else(|| FieldError::new("containerProperties", "is required for a container job definition"))?;
+        let resources = container.validate("containerProperties")?;
+        if let Some(strategy) = &self.retry_strategy {
+            strategy.validate("retryStrategy")?;
+        }
+        let timeout_seconds = match &self.timeout {
+            Some(timeout) => timeout.validate("timeout")?,
+            None => None,
+        };
+        if let Some(priority) = self.scheduling_priority {
+            ensure((0..=9999).contains(&priority), "schedulingPriority", "must be between 0 and 9999")?;
+        }
+        validate_tags("tags", &self.tags)?;
+        Ok(ValidJobDefinition {
+            name,
+            container,
+            resources,
+            parameters: self.parameters.clone(),
+            retry_strategy: self.retry_strategy.clone(),
+            timeout_seconds,
+            scheduling_priority: self.scheduling_priority,
+            tags: self.tags.clone(),
+        })
+    }
+}
+
+/// How a job definition is named in a request: `name`, `name:revision`, or an ARN ending in
+/// `job-definition/name[:revision]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinitionRef {
+    pub name: String,
+    pub revision: Option<i64>,
+}
+
+impl DefinitionRef {
+    pub fn parse(field: &str, raw: &str) -> Validated<DefinitionRef> {
+        let tail = match raw.rsplit_once("job-definition/") {
+            Some((_, tail)) if raw.starts_with("arn:") => tail,
+            _ => raw,
+        };
+        let (name_part, revision) = match tail.split_once(':') {
+            Some((n, r)) => {
+                let revision = r
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|r| *r >= 1)
+                    .ok_or_else(|| FieldError::new(field, format!("revision must be a positive whole number (got {r:?})")))?;
+                (n, Some(revision))
+            }
+            None => (tail, None),
+        };
+        name(field, name_part)?;
+        Ok(DefinitionRef { name: name_part.to_string(), revision })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definition_references_take_every_aws_form() {
+        assert_eq!(DefinitionRef::parse("f", "sleep").unwrap(), DefinitionRef { name: "sleep".into(), revision: None });
+        assert_eq!(DefinitionRef::parse("f", "sleep:3").unwrap().revision, Some(3));
+        let arn = "arn:aws:batch:us-east-1:000000000000:job-definition/sleep:2";
+        assert_eq!(DefinitionRef::parse("f", arn).unwrap(), DefinitionRef { name: "sleep".into(), revision: Some(2) });
+        assert!(DefinitionRef::parse("f", "sleep:0").is_err());
+        assert!(DefinitionRef::parse("f", "sleep:x").is_err());
+        assert!(DefinitionRef::parse("f", "bad name").is_err());
+    }
+
+    #[test]
+    fn a_timeout_under_sixty_seconds_is_refused() {
+        let error = JobTimeout { attempt_duration_seconds: Some(59) }.validate("timeout").unwrap_err();
+        assert_eq!(error.field, "timeout.attemptDurationSeconds");
+        assert_eq!(JobTimeout { attempt_duration_seconds: Some(60) }.validate("timeout").unwrap(), Some(60));
+    }
+}
