@@ -18,6 +18,7 @@ pub mod retry;
 pub mod submit;
 pub mod tags;
 pub mod validation;
+pub mod views;
 
 pub use job_status::JobStatus;
 pub use names::{NameError, ResourceName};

@@ -3,3 +3,16 @@
 
 pub mod db;
 pub mod docker;
+pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub mod batch;
+pub mod compute_environments;
+pub mod error;
+pub mod job_definitions;
+pub mod job_queues;
+pub mod jobs;
+
+pub use batch::{Batch, BatchConfig};
+pub use error::{ServiceError, ServiceResult};

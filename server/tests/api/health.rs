@@ -34,9 +34,9 @@ async fn readiness(app: &TestApp) -> (u16, Value) {
 #[tokio::test]
 async fn readyz_reports_a_lost_postgres_database_and_recovers_when_it_returns() {
     let app = TestApp::spawn(Backend::Postgres).await;
-    let (admin_url, url) = app.postgres.clone().unwrap();
+    let url = app.postgres_url.clone().unwrap();
     let name = url.rsplit('/').next().unwrap().to_string();
-    let admin = Database::connect(&admin_url).await.unwrap();
+    let admin = Database::connect(&service::testing::postgres_admin_url()).await.unwrap();
 
     admin
         .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))

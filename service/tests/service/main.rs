@@ -1,3 +1,9 @@
-//! Integration tests of the service crate against real Postgres, SQLite and Docker.
+//! Integration tests of the service crate against real Postgres, SQLite and Docker. Every use
+//! case runs on both backends.
 
+mod compute_environments;
 mod docker;
+mod fixtures;
+mod job_definitions;
+mod job_queues;
+mod jobs;

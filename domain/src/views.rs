@@ -1,0 +1,204 @@
+//! What the service answers, in the AWS Batch shapes and names (times are epoch milliseconds).
+//! The console and the AWS-compatible API both render these.
+
+use crate::compute_environment::DockerHost;
+use crate::container::{ContainerProperties, KeyValuePair};
+use crate::job_definition::JobTimeout;
+use crate::job_queue::{ComputeEnvironmentOrder, JobStateTimeLimitAction};
+use crate::parameters::Parameters;
+use crate::retry::RetryStrategy;
+use crate::submit::JobDependency;
+use crate::tags::Tags;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComputeEnvironmentDetail {
+    pub compute_environment_name: String,
+    pub compute_environment_arn: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub state: String,
+    pub status: String,
+    pub status_reason: String,
+    pub compute_resources: ComputeResourceDetail,
+    pub docker_hosts: Vec<DockerHost>,
+    pub executor: String,
+    pub allow_privileged: bool,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComputeResourceDetail {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(rename = "maxvCpus")]
+    pub max_vcpus: i64,
+    #[serde(rename = "minvCpus")]
+    pub min_vcpus: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobQueueDetail {
+    pub job_queue_name: String,
+    pub job_queue_arn: String,
+    pub state: String,
+    pub status: String,
+    pub status_reason: String,
+    pub priority: i64,
+    pub compute_environment_order: Vec<ComputeEnvironmentOrder>,
+    pub job_state_time_limit_actions: Vec<JobStateTimeLimitAction>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobDefinitionDetail {
+    pub job_definition_name: String,
+    pub job_definition_arn: String,
+    pub revision: i64,
+    pub status: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub parameters: Parameters,
+    pub container_properties: ContainerProperties,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_strategy: Option<RetryStrategy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<JobTimeout>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduling_priority: Option<i64>,
+    pub tags: Tags,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArrayPropertiesDetail {
+    /// Children by status (parent only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_summary: Option<BTreeMap<String, i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptDetail {
+    pub attempt_number: i64,
+    pub container: AttemptContainerDetail,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptContainerDetail {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_instance_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_stream_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChange {
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub at: i64,
+}
+
+/// The container a job runs, after overrides and parameter substitution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobContainerDetail {
+    pub image: String,
+    pub command: Vec<String>,
+    pub environment: Vec<KeyValuePair>,
+    pub vcpus: f64,
+    pub memory: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobDetail {
+    pub job_arn: String,
+    pub job_id: String,
+    pub job_name: String,
+    pub job_queue: String,
+    pub job_definition: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    pub created_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<i64>,
+    pub depends_on: Vec<JobDependency>,
+    pub parameters: Parameters,
+    pub container: JobContainerDetail,
+    pub retry_strategy: RetryStrategy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<JobTimeout>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub array_properties: Option<ArrayPropertiesDetail>,
+    pub attempts: Vec<AttemptDetail>,
+    pub tags: Tags,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_identifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduling_priority: Option<i64>,
+    pub is_cancelled: bool,
+    pub is_terminated: bool,
+    /// Not in AWS: who submitted the job, and every status change with its time and reason.
+    pub submitted_by: String,
+    pub status_history: Vec<StatusChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSummary {
+    pub job_arn: String,
+    pub job_id: String,
+    pub job_name: String,
+    pub created_at: i64,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<i64>,
+    pub job_definition: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub array_properties: Option<ArrayPropertiesDetail>,
+}
+
+/// A page of a list and the opaque token of the next one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}

@@ -1,0 +1,67 @@
+//! `Batch`: the service layer. One method per use case, over the store; nothing here knows
+//! about HTTP or Leptos, so the console and the AWS-compatible API share every rule.
+
+use domain::compute_environment::DockerHost;
+use sea_orm::DatabaseConnection;
+
+#[derive(Debug, Clone)]
+pub struct BatchConfig {
+    /// Region and account id used to build AWS-style ARNs.
+    pub region: String,
+    pub account_id: String,
+    /// The host an environment gets when its request names none: the local Docker engine.
+    pub default_host: DockerHost,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        BatchConfig {
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            default_host: DockerHost { endpoint: "unix:///var/run/docker.sock".into(), vcpus: 2, memory_mib: 4096 },
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Batch {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) config: BatchConfig,
+}
+
+impl Batch {
+    pub fn new(db: DatabaseConnection, config: BatchConfig) -> Self {
+        Batch { db, config }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub(crate) fn arn(&self, kind: &str, name: &str) -> String {
+        format!("arn:aws:batch:{}:{}:{kind}/{name}", self.config.region, self.config.account_id)
+    }
+}
+
+/// Now, in epoch milliseconds (the store's and the AWS API's unit of time).
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// The name at the end of an ARN (`arn:...:job-queue/name` → `name`), or the input itself.
+pub fn name_from_arn(name_or_arn: &str) -> &str {
+    if name_or_arn.starts_with("arn:") {
+        name_or_arn.rsplit_once('/').map(|(_, name)| name).unwrap_or(name_or_arn)
+    } else {
+        name_or_arn
+    }
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("domain values always serialize")
+}
+
+/// Reads a JSON column written by `to_json`; a corrupt value is a store fault.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T, sea_orm::DbErr> {
+    serde_json::from_str(text).map_err(|e| sea_orm::DbErr::Custom(format!("column {column} holds invalid JSON: {e}")))
+}

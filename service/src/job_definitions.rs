@@ -1,0 +1,160 @@
+//! Use cases of job definitions: register (a new revision), deregister, describe.
+
+use crate::batch::{Batch, from_json, now_ms, to_json};
+use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
+use crate::store::job_definitions as jd;
+use domain::FieldError;
+use domain::job_definition::{DefinitionRef, JobTimeout, RegisterJobDefinition};
+use domain::retry::RetryStrategy;
+use domain::views::JobDefinitionDetail;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+pub const ACTIVE: &str = "ACTIVE";
+pub const INACTIVE: &str = "INACTIVE";
+
+/// DescribeJobDefinitions filters.
+#[derive(Debug, Clone, Default)]
+pub struct DefinitionFilter {
+    /// `name` (its latest revision), `name:revision`, or ARNs of either.
+    pub job_definitions: Vec<String>,
+    /// Every revision of this name.
+    pub job_definition_name: Option<String>,
+    /// ACTIVE or INACTIVE.
+    pub status: Option<String>,
+}
+
+impl Batch {
+    /// Registers the next revision of `jobDefinitionName` (1 for a new name).
+    #[tracing::instrument(skip_all, fields(name = %input.job_definition_name))]
+    pub async fn register_job_definition(&self, input: RegisterJobDefinition) -> ServiceResult<JobDefinitionDetail> {
+        let valid = input.validate()?;
+        let name = valid.name.to_string();
+        let txn = self.db.begin().await?;
+        let latest: Option<i32> = jd::Entity::find()
+            .select_only()
+            .column_as(jd::Column::Revision.max(), "max")
+            .filter(jd::Column::Name.eq(&name))
+            .into_tuple::<Option<i32>>()
+            .one(&txn)
+            .await?
+            .flatten();
+        let model = jd::ActiveModel {
+            name: Set(name.clone()),
+            revision: Set(latest.unwrap_or(0) + 1),
+            status: Set(ACTIVE.into()),
+            kind: Set("container".into()),
+            container_properties: Set(to_json(&valid.container)),
+            parameters: Set(to_json(&valid.parameters)),
+            retry_strategy: Set(valid.retry_strategy.as_ref().map(to_json)),
+            timeout_seconds: Set(valid.timeout_seconds.map(|s| s as i32)),
+            scheduling_priority: Set(valid.scheduling_priority.map(|p| p as i32)),
+            tags: Set(to_json(&valid.tags)),
+            created_at: Set(now_ms()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| conflict_on_unique(e, || format!("jobDefinitionName: {name} was registered concurrently; try again")))?;
+        txn.commit().await?;
+        self.job_definition_detail(model)
+    }
+
+    /// Marks one revision INACTIVE: it can no longer be submitted, and stays describable.
+    #[tracing::instrument(skip(self))]
+    pub async fn deregister_job_definition(&self, reference: &str) -> ServiceResult<()> {
+        let parsed = DefinitionRef::parse("jobDefinition", reference)?;
+        let Some(revision) = parsed.revision else {
+            return Err(FieldError::new("jobDefinition", "name the revision to deregister (name:revision or its ARN)").into());
+        };
+        let model = self.definition_revision(&parsed.name, revision).await?;
+        let mut active: jd::ActiveModel = model.into();
+        active.status = Set(INACTIVE.into());
+        active.update(&self.db).await?;
+        Ok(())
+    }
+
+    pub async fn describe_job_definitions(&self, filter: &DefinitionFilter) -> ServiceResult<Vec<JobDefinitionDetail>> {
+        if let Some(status) = &filter.status {
+            if status != ACTIVE && status != INACTIVE {
+                return Err(FieldError::new("status", format!("must be ACTIVE or INACTIVE (got {status:?})")).into());
+            }
+        }
+        let mut models = Vec::new();
+        for reference in &filter.job_definitions {
+            let parsed = DefinitionRef::parse("jobDefinitions", reference)?;
+            let found = match parsed.revision {
+                Some(revision) => self.definition_revision(&parsed.name, revision).await.ok(),
+                None => self.latest_definition(&parsed.name, filter.status.as_deref()).await?,
+            };
+            models.extend(found);
+        }
+        if filter.job_definitions.is_empty() {
+            let mut query = jd::Entity::find().order_by_asc(jd::Column::Name).order_by_desc(jd::Column::Revision);
+            if let Some(name) = &filter.job_definition_name {
+                query = query.filter(jd::Column::Name.eq(name));
+            }
+            models = query.all(&self.db).await?;
+        }
+        if let Some(status) = &filter.status {
+            models.retain(|m| &m.status == status);
+        }
+        models.into_iter().map(|m| self.job_definition_detail(m)).collect()
+    }
+
+    /// The revision a submission runs: `name:revision` as given, or the latest ACTIVE one.
+    pub(crate) async fn definition_for_submit(&self, reference: &str) -> ServiceResult<jd::Model> {
+        let parsed = DefinitionRef::parse("jobDefinition", reference)?;
+        let model = match parsed.revision {
+            Some(revision) => self.definition_revision(&parsed.name, revision).await?,
+            None => self
+                .latest_definition(&parsed.name, Some(ACTIVE))
+                .await?
+                .ok_or_else(|| ServiceError::not_found("job definition", reference))?,
+        };
+        if model.status != ACTIVE {
+            return Err(ServiceError::Conflict(format!(
+                "jobDefinition: {}:{} is INACTIVE and cannot run new jobs",
+                model.name, model.revision
+            )));
+        }
+        Ok(model)
+    }
+
+    async fn definition_revision(&self, name: &str, revision: i64) -> ServiceResult<jd::Model> {
+        jd::Entity::find()
+            .filter(jd::Column::Name.eq(name))
+            .filter(jd::Column::Revision.eq(revision as i32))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("job definition", format!("{name}:{revision}")))
+    }
+
+    async fn latest_definition(&self, name: &str, status: Option<&str>) -> ServiceResult<Option<jd::Model>> {
+        let mut query = jd::Entity::find().filter(jd::Column::Name.eq(name)).order_by_desc(jd::Column::Revision);
+        if let Some(status) = status {
+            query = query.filter(jd::Column::Status.eq(status));
+        }
+        Ok(query.one(&self.db).await?)
+    }
+
+    pub(crate) fn job_definition_detail(&self, model: jd::Model) -> ServiceResult<JobDefinitionDetail> {
+        let retry_strategy: Option<RetryStrategy> =
+            model.retry_strategy.as_deref().map(|text| from_json("retry_strategy", text)).transpose()?;
+        Ok(JobDefinitionDetail {
+            job_definition_arn: self.arn("job-definition", &format!("{}:{}", model.name, model.revision)),
+            job_definition_name: model.name,
+            revision: model.revision.into(),
+            status: model.status,
+            kind: model.kind,
+            parameters: from_json("parameters", &model.parameters)?,
+            container_properties: from_json("container_properties", &model.container_properties)?,
+            retry_strategy,
+            timeout: model.timeout_seconds.map(|s| JobTimeout { attempt_duration_seconds: Some(s.into()) }),
+            scheduling_priority: model.scheduling_priority.map(Into::into),
+            tags: from_json("tags", &model.tags)?,
+            created_at: model.created_at,
+        })
+    }
+}

@@ -1,0 +1,180 @@
+//! Use cases of job queues: create, update, delete, describe.
+
+use crate::batch::{Batch, from_json, name_from_arn, now_ms, to_json};
+use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
+use crate::store::{compute_environments as ce, job_queue_compute_environments as jqce, job_queues as jq};
+use domain::compute_environment::State;
+use domain::job_queue::{ComputeEnvironmentOrder, CreateJobQueue, UpdateJobQueue};
+use domain::views::JobQueueDetail;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use std::collections::HashMap;
+
+impl Batch {
+    #[tracing::instrument(skip_all, fields(name = %input.job_queue_name))]
+    pub async fn create_job_queue(&self, input: CreateJobQueue) -> ServiceResult<JobQueueDetail> {
+        let valid = input.validate()?;
+        let environment_ids = self.resolve_environments(&valid.compute_environments).await?;
+        let name = valid.name.to_string();
+        let taken = || format!("jobQueueName: a job queue named {name} already exists");
+        if find_by_name(&self.db, &name).await?.is_some() {
+            return Err(ServiceError::Conflict(taken()));
+        }
+        let now = now_ms();
+        let txn = self.db.begin().await?;
+        let queue = jq::ActiveModel {
+            name: Set(name.clone()),
+            state: Set(valid.state.as_str().into()),
+            status: Set("VALID".into()),
+            priority: Set(valid.priority as i32),
+            job_state_time_limit_actions: Set(to_json(&valid.time_limit_actions)),
+            tags: Set(to_json(&valid.tags)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| conflict_on_unique(e, taken))?;
+        write_order(&txn, queue.id, &environment_ids).await?;
+        txn.commit().await?;
+        self.job_queue_detail(queue).await
+    }
+
+    #[tracing::instrument(skip_all, fields(name = %input.job_queue))]
+    pub async fn update_job_queue(&self, input: UpdateJobQueue) -> ServiceResult<JobQueueDetail> {
+        let valid = input.validate()?;
+        let existing = self.job_queue_by_name(&input.job_queue).await?;
+        let environment_ids = match &valid.compute_environments {
+            Some(names) => Some(self.resolve_environments(names).await?),
+            None => None,
+        };
+        let txn = self.db.begin().await?;
+        let mut model: jq::ActiveModel = existing.clone().into();
+        if let Some(priority) = valid.priority {
+            model.priority = Set(priority as i32);
+        }
+        if let Some(state) = valid.state {
+            model.state = Set(state.as_str().into());
+        }
+        if let Some(actions) = &valid.time_limit_actions {
+            model.job_state_time_limit_actions = Set(to_json(actions));
+        }
+        model.updated_at = Set(now_ms());
+        let updated = model.update(&txn).await?;
+        if let Some(ids) = environment_ids {
+            jqce::Entity::delete_many().filter(jqce::Column::JobQueueId.eq(existing.id)).exec(&txn).await?;
+            write_order(&txn, existing.id, &ids).await?;
+        }
+        txn.commit().await?;
+        self.job_queue_detail(updated).await
+    }
+
+    /// AWS rule: only a DISABLED queue can be deleted. Its finished jobs go with it; a queue
+    /// that still holds unfinished jobs is refused, so no job is lost silently.
+    #[tracing::instrument(skip(self))]
+    pub async fn delete_job_queue(&self, name_or_arn: &str) -> ServiceResult<()> {
+        let existing = self.job_queue_by_name(name_or_arn).await?;
+        if existing.state != State::Disabled.as_str() {
+            return Err(ServiceError::Conflict(format!(
+                "jobQueue: {} is ENABLED; disable it before deleting it",
+                existing.name
+            )));
+        }
+        let txn = self.db.begin().await?;
+        let jobs = crate::jobs::count_jobs_in_queue(&txn, existing.id).await?;
+        if jobs > 0 {
+            return Err(ServiceError::Conflict(format!(
+                "jobQueue: {} still holds {jobs} job(s); deleting queues with job history is not supported yet",
+                existing.name
+            )));
+        }
+        jqce::Entity::delete_many().filter(jqce::Column::JobQueueId.eq(existing.id)).exec(&txn).await?;
+        jq::Entity::delete_by_id(existing.id).exec(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// All queues, or those named (names or ARNs), highest priority first.
+    pub async fn describe_job_queues(&self, names: &[String]) -> ServiceResult<Vec<JobQueueDetail>> {
+        let mut query = jq::Entity::find().order_by_desc(jq::Column::Priority).order_by_asc(jq::Column::Name);
+        if !names.is_empty() {
+            query = query.filter(jq::Column::Name.is_in(names.iter().map(|n| name_from_arn(n))));
+        }
+        let mut details = Vec::new();
+        for queue in query.all(&self.db).await? {
+            details.push(self.job_queue_detail(queue).await?);
+        }
+        Ok(details)
+    }
+
+    pub(crate) async fn job_queue_by_name(&self, name_or_arn: &str) -> ServiceResult<jq::Model> {
+        find_by_name(&self.db, name_from_arn(name_or_arn))
+            .await?
+            .ok_or_else(|| ServiceError::not_found("job queue", name_or_arn))
+    }
+
+    async fn resolve_environments(&self, names: &[String]) -> ServiceResult<Vec<i32>> {
+        let mut ids = Vec::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            let environment = self.compute_environment_by_name(name).await.map_err(|e| match e {
+                ServiceError::NotFound { .. } => ServiceError::Invalid(domain::FieldError::new(
+                    format!("computeEnvironmentOrder[{i}].computeEnvironment"),
+                    format!("no compute environment named {name}"),
+                )),
+                other => other,
+            })?;
+            ids.push(environment.id);
+        }
+        Ok(ids)
+    }
+
+    async fn job_queue_detail(&self, queue: jq::Model) -> ServiceResult<JobQueueDetail> {
+        let order = jqce::Entity::find()
+            .filter(jqce::Column::JobQueueId.eq(queue.id))
+            .order_by_asc(jqce::Column::Position)
+            .all(&self.db)
+            .await?;
+        let ids: Vec<i32> = order.iter().map(|o| o.compute_environment_id).collect();
+        let names: HashMap<i32, String> = ce::Entity::find()
+            .filter(ce::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e.name))
+            .collect();
+        let compute_environment_order = order
+            .iter()
+            .map(|o| ComputeEnvironmentOrder {
+                order: o.position.into(),
+                compute_environment: self.arn("compute-environment", names.get(&o.compute_environment_id).map_or("", |n| n)),
+            })
+            .collect();
+        Ok(JobQueueDetail {
+            job_queue_arn: self.arn("job-queue", &queue.name),
+            job_queue_name: queue.name,
+            state: queue.state,
+            status: queue.status,
+            status_reason: "JobQueue Healthy".into(),
+            priority: queue.priority.into(),
+            compute_environment_order,
+            job_state_time_limit_actions: from_json("job_state_time_limit_actions", &queue.job_state_time_limit_actions)?,
+            tags: from_json("tags", &queue.tags)?,
+        })
+    }
+}
+
+async fn write_order(db: &impl ConnectionTrait, queue_id: i32, environment_ids: &[i32]) -> Result<(), sea_orm::DbErr> {
+    let rows = environment_ids.iter().enumerate().map(|(position, id)| jqce::ActiveModel {
+        job_queue_id: Set(queue_id),
+        position: Set(position as i32),
+        compute_environment_id: Set(*id),
+    });
+    jqce::Entity::insert_many(rows).exec_without_returning(db).await?;
+    Ok(())
+}
+
+async fn find_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<jq::Model>, sea_orm::DbErr> {
+    jq::Entity::find().filter(jq::Column::Name.eq(name)).one(db).await
+}

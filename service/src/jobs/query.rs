@@ -1,0 +1,304 @@
+//! DescribeJobs and ListJobs.
+
+use crate::batch::{Batch, from_json, name_from_arn};
+use crate::error::ServiceResult;
+use crate::store::{job_attempts, job_definitions as jd, job_queues as jq, job_status_history as history, jobs};
+use domain::container::{ContainerOverrides, ContainerProperties};
+use domain::job_definition::{DefinitionRef, JobTimeout};
+use domain::limits::MAX_DESCRIBE_JOBS;
+use domain::parameters::{Parameters, merge, substitute};
+use domain::retry::RetryStrategy;
+use domain::views::{
+    ArrayPropertiesDetail, AttemptContainerDetail, AttemptDetail, JobContainerDetail, JobDetail, JobSummary, Page,
+    StatusChange,
+};
+use domain::{FieldError, JobStatus};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{BTreeMap, HashMap};
+
+/// ListJobs: by queue (optionally by status), or the children of an array job.
+#[derive(Debug, Clone, Default)]
+pub struct ListJobs {
+    pub job_queue: Option<String>,
+    pub array_job_id: Option<String>,
+    pub status: Option<JobStatus>,
+    pub name: Option<NameFilter>,
+    /// A definition name, `name:revision`, or ARN.
+    pub job_definition: Option<String>,
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
+    pub max_results: Option<u64>,
+    pub next_token: Option<String>,
+}
+
+/// JOB_NAME filter: an exact name, or a prefix when written with a trailing `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameFilter {
+    Exact(String),
+    Prefix(String),
+}
+
+impl NameFilter {
+    pub fn parse(raw: &str) -> NameFilter {
+        match raw.strip_suffix('*') {
+            Some(prefix) => NameFilter::Prefix(prefix.to_string()),
+            None => NameFilter::Exact(raw.to_string()),
+        }
+    }
+}
+
+const DEFAULT_PAGE: u64 = 100;
+const MAX_PAGE: u64 = 1000;
+
+impl Batch {
+    /// Up to 100 jobs by id, in the order asked; unknown ids are left out (as AWS does).
+    pub async fn describe_jobs(&self, ids: &[String]) -> ServiceResult<Vec<JobDetail>> {
+        if ids.len() > MAX_DESCRIBE_JOBS {
+            return Err(FieldError::new("jobs", format!("at most {MAX_DESCRIBE_JOBS} job ids (got {})", ids.len())).into());
+        }
+        let rows: HashMap<String, jobs::Model> = jobs::Entity::find()
+            .filter(jobs::Column::Id.is_in(ids.iter().map(|id| name_from_arn(id))))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|j| (j.id.clone(), j))
+            .collect();
+        let mut details = Vec::with_capacity(rows.len());
+        for id in ids {
+            if let Some(job) = rows.get(name_from_arn(id)) {
+                details.push(self.job_detail(job.clone()).await?);
+            }
+        }
+        Ok(details)
+    }
+
+    /// Newest first, paged by (createdAt, jobId) so a deep page costs what the first does.
+    pub async fn list_jobs(&self, request: &ListJobs) -> ServiceResult<Page<JobSummary>> {
+        let limit = request.max_results.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(FieldError::new("maxResults", format!("must be between 1 and {MAX_PAGE} (got {limit})")).into());
+        }
+        let mut query = jobs::Entity::find();
+        let by_array = match (&request.job_queue, &request.array_job_id) {
+            (_, Some(parent)) => {
+                query = query.filter(jobs::Column::ArrayParentId.eq(name_from_arn(parent)));
+                true
+            }
+            (Some(queue), None) => {
+                let queue = self.job_queue_by_name(queue).await.map_err(|_| FieldError::new("jobQueue", format!("job queue {queue} does not exist")))?;
+                query = query.filter(jobs::Column::JobQueueId.eq(queue.id)).filter(jobs::Column::ArrayParentId.is_null());
+                false
+            }
+            (None, None) => return Err(FieldError::new("jobQueue", "give a jobQueue or an arrayJobId").into()),
+        };
+        if let Some(status) = request.status {
+            query = query.filter(jobs::Column::Status.eq(status.as_str()));
+        }
+        match &request.name {
+            Some(NameFilter::Exact(name)) => query = query.filter(jobs::Column::Name.eq(name)),
+            Some(NameFilter::Prefix(prefix)) => query = query.filter(jobs::Column::Name.starts_with(prefix)),
+            None => {}
+        }
+        if let Some(reference) = &request.job_definition {
+            let parsed = DefinitionRef::parse("filters.JOB_DEFINITION", reference)?;
+            let mut definitions = jd::Entity::find().select_only().column(jd::Column::Id).filter(jd::Column::Name.eq(&parsed.name));
+            if let Some(revision) = parsed.revision {
+                definitions = definitions.filter(jd::Column::Revision.eq(revision as i32));
+            }
+            let ids: Vec<i32> = definitions.into_tuple().all(&self.db).await?;
+            query = query.filter(jobs::Column::JobDefinitionId.is_in(ids));
+        }
+        if let Some(after) = request.created_after {
+            query = query.filter(jobs::Column::CreatedAt.gt(after));
+        }
+        if let Some(before) = request.created_before {
+            query = query.filter(jobs::Column::CreatedAt.lt(before));
+        }
+        let cursor = request.next_token.as_deref().map(Cursor::decode).transpose()?;
+        if by_array {
+            if let Some(cursor) = &cursor {
+                query = query.filter(jobs::Column::ArrayIndex.gt(cursor.created_at));
+            }
+            query = query.order_by_asc(jobs::Column::ArrayIndex);
+        } else {
+            if let Some(cursor) = &cursor {
+                query = query.filter(
+                    Condition::any()
+                        .add(jobs::Column::CreatedAt.lt(cursor.created_at))
+                        .add(Condition::all().add(jobs::Column::CreatedAt.eq(cursor.created_at)).add(jobs::Column::Id.lt(cursor.id.clone()))),
+                );
+            }
+            query = query.order_by_desc(jobs::Column::CreatedAt).order_by_desc(jobs::Column::Id);
+        }
+        let mut rows = query.limit(limit + 1).all(&self.db).await?;
+        let next_token = if rows.len() as u64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|last| {
+                let position = if by_array { last.array_index.unwrap_or_default().into() } else { last.created_at };
+                Cursor { created_at: position, id: last.id.clone() }.encode()
+            })
+        } else {
+            None
+        };
+        let definition_arns = self.definition_arns(rows.iter().map(|r| r.job_definition_id)).await?;
+        let items = rows
+            .into_iter()
+            .map(|job| JobSummary {
+                job_arn: self.arn("job", &job.id),
+                job_definition: definition_arns.get(&job.job_definition_id).cloned().unwrap_or_default(),
+                array_properties: job.array_index.map(|index| ArrayPropertiesDetail { status_summary: None, size: None, index: Some(index.into()) })
+                    .or_else(|| job.array_size.map(|size| ArrayPropertiesDetail { status_summary: None, size: Some(size.into()), index: None })),
+                job_id: job.id,
+                job_name: job.name,
+                created_at: job.created_at,
+                status: job.status,
+                status_reason: job.status_reason,
+                started_at: job.started_at,
+                stopped_at: job.stopped_at,
+            })
+            .collect();
+        Ok(Page { items, next_token })
+    }
+
+    async fn definition_arns(&self, ids: impl Iterator<Item = i32>) -> ServiceResult<HashMap<i32, String>> {
+        let mut ids: Vec<i32> = ids.collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let rows = jd::Entity::find().filter(jd::Column::Id.is_in(ids)).all(&self.db).await?;
+        Ok(rows.into_iter().map(|d| (d.id, self.arn("job-definition", &format!("{}:{}", d.name, d.revision)))).collect())
+    }
+
+    async fn job_detail(&self, job: jobs::Model) -> ServiceResult<JobDetail> {
+        let queue = jq::Entity::find_by_id(job.job_queue_id).one(&self.db).await?;
+        let definition = jd::Entity::find_by_id(job.job_definition_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("job definition {}", job.job_definition_id)))?;
+        let properties: ContainerProperties = from_json("container_properties", &definition.container_properties)?;
+        let definition_parameters: Parameters = from_json("parameters", &definition.parameters)?;
+        let parameters = merge(&definition_parameters, &from_json("parameters", &job.parameters)?);
+        let overrides: ContainerOverrides = from_json("container_overrides", &job.container_overrides)?;
+        let base_resources = properties.validate("containerProperties").map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        let resources = overrides.apply_resources(base_resources);
+        let command = substitute(overrides.command.as_ref().unwrap_or(&properties.command), &parameters);
+
+        let attempts = job_attempts::Entity::find()
+            .filter(job_attempts::Column::JobId.eq(&job.id))
+            .order_by_asc(job_attempts::Column::AttemptNumber)
+            .all(&self.db)
+            .await?;
+        let status_history = history::Entity::find()
+            .filter(history::Column::JobId.eq(&job.id))
+            .order_by_asc(history::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|h| StatusChange { status: h.status, reason: h.reason, at: h.at })
+            .collect();
+        let array_properties = if job.array_index.is_some() {
+            Some(ArrayPropertiesDetail { status_summary: None, size: job.array_size.map(Into::into), index: job.array_index.map(Into::into) })
+        } else if let Some(size) = job.array_size {
+            Some(ArrayPropertiesDetail { status_summary: Some(self.children_by_status(&job.id).await?), size: Some(size.into()), index: None })
+        } else {
+            None
+        };
+        let last_attempt = attempts.last();
+        let status: JobStatus = job.status.parse().map_err(|e: domain::job_status::UnknownJobStatus| sea_orm::DbErr::Custom(e.to_string()))?;
+        Ok(JobDetail {
+            job_arn: self.arn("job", &job.id),
+            job_queue: self.arn("job-queue", queue.as_ref().map_or("", |q| &q.name)),
+            job_definition: self.arn("job-definition", &format!("{}:{}", definition.name, definition.revision)),
+            status: job.status.clone(),
+            status_reason: job.status_reason.clone(),
+            created_at: job.created_at,
+            started_at: job.started_at,
+            stopped_at: job.stopped_at,
+            depends_on: from_json("depends_on", &job.depends_on)?,
+            container: JobContainerDetail {
+                image: properties.image.clone(),
+                command,
+                environment: overrides.apply_environment(&properties.environment),
+                vcpus: resources.vcpus(),
+                memory: resources.memory_mib,
+                exit_code: last_attempt.and_then(|a| a.exit_code.map(Into::into)),
+                reason: last_attempt.and_then(|a| a.reason.clone()),
+            },
+            parameters,
+            retry_strategy: RetryStrategy {
+                attempts: Some(job.retry_attempts.into()),
+                evaluate_on_exit: from_json("evaluate_on_exit", &job.evaluate_on_exit)?,
+            },
+            timeout: job.timeout_seconds.map(|s| JobTimeout { attempt_duration_seconds: Some(s.into()) }),
+            array_properties,
+            attempts: attempts
+                .into_iter()
+                .map(|a| AttemptDetail {
+                    attempt_number: a.attempt_number.into(),
+                    container: AttemptContainerDetail {
+                        container_instance_arn: a.host,
+                        task_arn: a.container_id,
+                        exit_code: a.exit_code.map(Into::into),
+                        reason: a.reason,
+                        log_stream_name: a.log_stream_name,
+                    },
+                    started_at: a.started_at,
+                    stopped_at: a.stopped_at,
+                    status_reason: a.status_reason,
+                })
+                .collect(),
+            tags: from_json("tags", &job.tags)?,
+            share_identifier: job.share_identifier,
+            scheduling_priority: job.scheduling_priority.map(Into::into),
+            is_cancelled: status == JobStatus::Failed && job.terminate_reason.is_none() && job.started_at.is_none(),
+            is_terminated: job.terminate_reason.is_some(),
+            submitted_by: job.submitted_by,
+            status_history,
+            job_id: job.id,
+            job_name: job.name,
+        })
+    }
+
+    /// An array parent's children counted by status (every status present, zeros included).
+    pub async fn children_by_status(&self, parent_id: &str) -> ServiceResult<BTreeMap<String, i64>> {
+        let counts: Vec<(String, i64)> = jobs::Entity::find()
+            .select_only()
+            .column(jobs::Column::Status)
+            .column_as(Expr::from(Func::count(Expr::col(jobs::Column::Id))), "n")
+            .filter(jobs::Column::ArrayParentId.eq(parent_id))
+            .group_by(jobs::Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut summary: BTreeMap<String, i64> = JobStatus::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect();
+        summary.extend(counts);
+        Ok(summary)
+    }
+}
+
+/// The position after the last job of a page. Opaque to callers: `<created_at>.<id>` in hex.
+struct Cursor {
+    created_at: i64,
+    id: String,
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        format!("{}.{}", self.created_at, self.id).bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn decode(token: &str) -> Result<Cursor, FieldError> {
+        let bad = || FieldError::new("nextToken", "is not a token this service issued");
+        if token.len() % 2 != 0 || token.len() > 512 {
+            return Err(bad());
+        }
+        let bytes: Vec<u8> = (0..token.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&token[i..i + 2], 16))
+            .collect::<Result<_, _>>()
+            .map_err(|_| bad())?;
+        let text = String::from_utf8(bytes).map_err(|_| bad())?;
+        let (created_at, id) = text.split_once('.').ok_or_else(bad)?;
+        Ok(Cursor { created_at: created_at.parse().map_err(|_| bad())?, id: id.to_string() })
+    }
+}

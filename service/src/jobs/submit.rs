@@ -1,0 +1,179 @@
+//! SubmitJob: one job, or an array parent with every child, written in one transaction.
+
+use super::{history_row, insert_chunked};
+use crate::batch::{Batch, now_ms, to_json};
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::{job_dependencies as deps, jobs};
+use domain::container::ContainerOverrides;
+use domain::limits::MAX_SUBMIT_PAYLOAD_BYTES;
+use domain::retry::RetryStrategy;
+use domain::submit::{DependencyKind, SubmitJob, ValidDependency};
+use domain::{FieldError, JobStatus};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubmittedJob {
+    pub job_arn: String,
+    pub job_name: String,
+    pub job_id: String,
+}
+
+impl Batch {
+    #[tracing::instrument(skip_all, fields(name = %input.job_name, queue = %input.job_queue))]
+    pub async fn submit_job(&self, input: SubmitJob, submitted_by: &str) -> ServiceResult<SubmittedJob> {
+        let payload = serde_json::to_vec(&input).map(|bytes| bytes.len()).unwrap_or(usize::MAX);
+        if payload > MAX_SUBMIT_PAYLOAD_BYTES {
+            return Err(FieldError::new(
+                "SubmitJob",
+                format!("the request is {payload} bytes; at most {MAX_SUBMIT_PAYLOAD_BYTES} (30 KiB) are accepted"),
+            )
+            .into());
+        }
+        let valid = input.validate()?;
+        let queue = self.job_queue_by_name(&input.job_queue).await.map_err(|e| field_for_missing(e, "jobQueue"))?;
+        let definition = self
+            .definition_for_submit(&input.job_definition)
+            .await
+            .map_err(|e| field_for_missing(e, "jobDefinition"))?;
+        let targets = self.check_dependencies(&valid.dependencies, valid.array_size).await?;
+
+        // A submission's retry strategy and timeout replace the definition's.
+        let definition_retry: Option<RetryStrategy> = definition
+            .retry_strategy
+            .as_deref()
+            .map(|text| crate::batch::from_json("retry_strategy", text))
+            .transpose()?;
+        let retry = input.retry_strategy.clone().or(definition_retry).unwrap_or_default();
+        let timeout_seconds = valid.timeout_seconds.or(definition.timeout_seconds.map(i64::from));
+        let overrides = input.container_overrides.clone().unwrap_or_default();
+
+        let job_id = uuid::Uuid::new_v4().to_string();
+        let now = now_ms();
+        let row = |id: String, parent: Option<&str>, index: Option<i32>, depends_on: &str| jobs::ActiveModel {
+            id: Set(id),
+            name: Set(valid.name.to_string()),
+            job_queue_id: Set(queue.id),
+            job_definition_id: Set(definition.id),
+            status: Set(JobStatus::Submitted.as_str().into()),
+            status_reason: Set(None),
+            created_at: Set(now),
+            status_changed_at: Set(now),
+            started_at: Set(None),
+            stopped_at: Set(None),
+            array_parent_id: Set(parent.map(String::from)),
+            array_index: Set(index),
+            array_size: Set(valid.array_size.map(|s| s as i32)),
+            parameters: Set(to_json(&input.parameters)),
+            container_overrides: Set(to_json::<ContainerOverrides>(&overrides)),
+            retry_attempts: Set(retry.max_attempts() as i32),
+            evaluate_on_exit: Set(to_json(&retry.evaluate_on_exit)),
+            timeout_seconds: Set(timeout_seconds.map(|s| s as i32)),
+            depends_on: Set(depends_on.to_string()),
+            tags: Set(to_json(&input.tags)),
+            share_identifier: Set(input.share_identifier.clone()),
+            scheduling_priority: Set(input
+                .scheduling_priority_override
+                .or(definition.scheduling_priority.map(i64::from))
+                .map(|p| p as i32)),
+            submitted_by: Set(submitted_by.to_string()),
+            attempt_count: Set(0),
+            terminate_reason: Set(None),
+        };
+
+        let mut job_rows = vec![row(job_id.clone(), None, None, &to_json(&input.depends_on))];
+        let mut dependency_rows: Vec<deps::ActiveModel> = Vec::new();
+        for (dependency, target) in valid.dependencies.iter().zip(&targets) {
+            if dependency.kind == DependencyKind::Whole {
+                dependency_rows.push(dependency_row(&job_id, target.as_deref().unwrap_or_default(), None));
+            }
+        }
+        if let Some(size) = valid.array_size {
+            for index in 0..size as i32 {
+                let child_id = format!("{job_id}:{index}");
+                for (dependency, target) in valid.dependencies.iter().zip(&targets) {
+                    match dependency.kind {
+                        DependencyKind::Sequential if index > 0 => dependency_rows
+                            .push(dependency_row(&child_id, &format!("{job_id}:{}", index - 1), Some("SEQUENTIAL"))),
+                        DependencyKind::NToN => dependency_rows.push(dependency_row(
+                            &child_id,
+                            &format!("{}:{index}", target.as_deref().unwrap_or_default()),
+                            Some("N_TO_N"),
+                        )),
+                        _ => {}
+                    }
+                }
+                job_rows.push(row(child_id, Some(&job_id), Some(index), "[]"));
+            }
+        }
+        let history_rows: Vec<_> = job_rows
+            .iter()
+            .map(|r| history_row(r.id.as_ref(), JobStatus::Submitted.as_str(), None, now))
+            .collect();
+
+        // One transaction: a failure leaves no parent, child or dependency behind.
+        let txn = self.db.begin().await?;
+        insert_chunked(&txn, job_rows).await?;
+        insert_chunked(&txn, dependency_rows).await?;
+        insert_chunked(&txn, history_rows).await?;
+        txn.commit().await?;
+        tracing::info!(%job_id, array_size = ?valid.array_size, "job submitted");
+        Ok(SubmittedJob { job_arn: self.arn("job", &job_id), job_name: valid.name.to_string(), job_id })
+    }
+
+    /// Every named dependency must exist; N_TO_N needs an array job of the same size.
+    async fn check_dependencies(&self, dependencies: &[ValidDependency], array_size: Option<i64>) -> ServiceResult<Vec<Option<String>>> {
+        let ids: Vec<&str> = dependencies.iter().filter_map(|d| d.job_id.as_deref()).collect();
+        let found: HashMap<String, jobs::Model> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            jobs::Entity::find()
+                .filter(jobs::Column::Id.is_in(ids))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|j| (j.id.clone(), j))
+                .collect()
+        };
+        let mut targets = Vec::with_capacity(dependencies.len());
+        for (i, dependency) in dependencies.iter().enumerate() {
+            let Some(id) = &dependency.job_id else {
+                targets.push(None);
+                continue;
+            };
+            let target = found
+                .get(id)
+                .ok_or_else(|| FieldError::new(format!("dependsOn[{i}].jobId"), format!("no job with id {id}")))?;
+            if dependency.kind == DependencyKind::NToN {
+                let same_size = target.array_parent_id.is_none() && target.array_size.map(i64::from) == array_size;
+                if !same_size {
+                    return Err(FieldError::new(
+                        format!("dependsOn[{i}].jobId"),
+                        format!("an N_TO_N dependency needs an array job of the same size ({id} is not one)"),
+                    )
+                    .into());
+                }
+            }
+            targets.push(Some(id.clone()));
+        }
+        Ok(targets)
+    }
+}
+
+fn dependency_row(job_id: &str, depends_on: &str, kind: Option<&str>) -> deps::ActiveModel {
+    deps::ActiveModel {
+        job_id: Set(job_id.to_string()),
+        depends_on_job_id: Set(depends_on.to_string()),
+        kind: Set(kind.map(String::from)),
+    }
+}
+
+/// A queue or definition that does not exist is a bad field of the submission.
+fn field_for_missing(error: ServiceError, field: &str) -> ServiceError {
+    match error {
+        ServiceError::NotFound { what, name } => FieldError::new(field, format!("{what} {name} does not exist")).into(),
+        other => other,
+    }
+}

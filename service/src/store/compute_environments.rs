@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "compute_environments")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub name: String,
+    pub state: String,
+    pub status: String,
+    #[sea_orm(column_name = "type")]
+    pub kind: String,
+    pub max_vcpus: i32,
+    pub executor: String,
+    pub allow_privileged: bool,
+    /// JSON list of `DockerHost`.
+    pub hosts: String,
+    pub tags: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

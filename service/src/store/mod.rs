@@ -1,0 +1,11 @@
+//! sea-orm entities, one module per table (schema: the `migrations` crate).
+
+pub mod attempt_logs;
+pub mod compute_environments;
+pub mod job_attempts;
+pub mod job_definitions;
+pub mod job_dependencies;
+pub mod job_queue_compute_environments;
+pub mod job_queues;
+pub mod job_status_history;
+pub mod jobs;

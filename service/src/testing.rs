@@ -1,0 +1,70 @@
+//! Test support shared by the crates' integration tests: a fresh, migrated database on either
+//! backend. Postgres comes from TEST_DATABASE_URL (scripts/test.sh starts one); tests never
+//! skip it.
+
+use crate::db::connect_and_migrate;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+pub const BACKENDS: [Backend; 2] = [Backend::Postgres, Backend::Sqlite];
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .expect("TEST_DATABASE_URL is not set: run the tests through scripts/test.sh, which starts Postgres")
+}
+
+/// Creates an empty Postgres database; returns its URL.
+pub async fn create_postgres_database() -> String {
+    let admin_url = postgres_admin_url();
+    let name = format!("batch_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&admin_url).await.expect("connect to the test Postgres");
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create a test database");
+    admin.close().await.ok();
+    let (base, _) = admin_url.rsplit_once('/').expect("TEST_DATABASE_URL ends with /dbname");
+    format!("{base}/{name}")
+}
+
+/// A database URL for `backend`: a new Postgres database, or a SQLite file in `dir`.
+pub async fn fresh_database_url(backend: Backend, dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Postgres => create_postgres_database().await,
+        Backend::Sqlite => crate::db::sqlite_url_in(dir),
+    }
+}
+
+/// A directory removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let path = std::env::temp_dir().join(format!("batch-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&path).expect("create a temporary directory");
+        TempDir(path)
+    }
+}
+
+impl Default for TempDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A migrated database on `backend`, with the directory that holds it (SQLite) kept alive.
+pub async fn fresh_database(backend: Backend) -> (DatabaseConnection, TempDir) {
+    let dir = TempDir::new();
+    let url = fresh_database_url(backend, &dir.0).await;
+    let db = connect_and_migrate(&url).await.expect("connect and migrate the test database");
+    (db, dir)
+}
