@@ -7,6 +7,8 @@
 //! | Docker engine | `docker_host`  | `DOCKER_HOST`      | local socket       |
 //! | data directory| `data_dir`     | `BATCH_DATA_DIR`   | `./data`           |
 //! | built site    | `site_root`    | `BATCH_SITE_ROOT`  | `target/site`      |
+//! | ARN region    | `region`       | `BATCH_REGION`     | `us-east-1`        |
+//! | ARN account   | `account_id`   | `BATCH_ACCOUNT_ID` | `000000000000`     |
 //!
 //! The file is the one named by `--config PATH` or `BATCH_CONFIG`; without either, `batch.toml`
 //! in the working directory is read when it exists.
@@ -27,6 +29,9 @@ pub struct Settings {
     pub docker_host: Option<String>,
     pub data_dir: PathBuf,
     pub site_root: PathBuf,
+    /// Region and account id in the ARNs this service hands out.
+    pub region: String,
+    pub account_id: String,
 }
 
 /// The database URL may hold a password: never print it whole.
@@ -38,6 +43,8 @@ impl fmt::Debug for Settings {
             .field("docker_host", &self.docker_host)
             .field("data_dir", &self.data_dir)
             .field("site_root", &self.site_root)
+            .field("region", &self.region)
+            .field("account_id", &self.account_id)
             .finish()
     }
 }
@@ -60,6 +67,8 @@ struct FileSettings {
     docker_host: Option<String>,
     data_dir: Option<PathBuf>,
     site_root: Option<PathBuf>,
+    region: Option<String>,
+    account_id: Option<String>,
 }
 
 impl Settings {
@@ -106,6 +115,8 @@ impl Settings {
                 .map(PathBuf::from)
                 .or(file.site_root)
                 .unwrap_or_else(|| PathBuf::from("target/site")),
+            region: env("BATCH_REGION").or(file.region).unwrap_or_else(|| "us-east-1".into()),
+            account_id: env("BATCH_ACCOUNT_ID").or(file.account_id).unwrap_or_else(|| "000000000000".into()),
         })
     }
 }

@@ -6,10 +6,11 @@ use app::{App, BUNDLE_NAME, shell};
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
-use leptos::prelude::LeptosOptions;
+use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use sea_orm::DatabaseConnection;
 use service::db::{DbError, connect_and_migrate, sqlite_url_in};
+use service::{Batch, BatchConfig};
 use service::docker::{DockerEngine, DockerError};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -24,6 +25,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub docker: DockerEngine,
+    pub batch: Batch,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -48,6 +50,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    batch: Batch,
 }
 
 impl Application {
@@ -79,12 +82,23 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.listen, source })?)
             .build();
-        let state = AppState { leptos_options, db, docker };
-        Ok(Application { listener, router: router(state) })
+        let default_host = docker.capacity().await?;
+        let batch = Batch::new(
+            db.clone(),
+            BatchConfig { region: settings.region.clone(), account_id: settings.account_id.clone(), default_host },
+        );
+        let state = AppState { leptos_options, db, docker, batch };
+        let batch = state.batch.clone();
+        Ok(Application { listener, router: router(state), batch })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The service layer this application serves (tests drive it directly).
+    pub fn batch(&self) -> &Batch {
+        &self.batch
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish.
@@ -99,6 +113,7 @@ impl Application {
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let batch = state.batch.clone();
     // The bundle is served gzip-compressed when the release build left a `.gz` beside it.
     let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let bundle = ServeDir::new(pkg_dir).precompressed_gzip();
@@ -106,7 +121,12 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest_service("/pkg", bundle)
-        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(batch.clone()),
+            move || shell(options.clone()),
+        )
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -148,3 +148,20 @@ async fn wait_for_exit(client: &Docker, id: &str) -> Result<i64, DockerError> {
         }),
     }
 }
+
+impl DockerEngine {
+    /// The vCPUs and memory this engine's machine offers: the default host of a new compute
+    /// environment.
+    pub async fn capacity(&self) -> Result<domain::compute_environment::DockerHost, DockerError> {
+        let info = self
+            .client
+            .info()
+            .await
+            .map_err(|source| DockerError::Unreachable { endpoint: self.endpoint.clone(), source })?;
+        Ok(domain::compute_environment::DockerHost {
+            endpoint: self.endpoint.clone(),
+            vcpus: info.ncpu.unwrap_or(1).max(1),
+            memory_mib: (info.mem_total.unwrap_or(0) / (1024 * 1024)).max(domain::limits::MIN_MEMORY_MIB),
+        })
+    }
+}

@@ -1,12 +1,59 @@
+use crate::api::{QueueOverview, dashboard_overview};
+use domain::JobStatus;
 use leptos::prelude::*;
 
 #[component]
 pub fn Home() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| dashboard_overview());
     view! {
         <h1>"Dashboard"</h1>
         <p class="lede">
             "Define compute environments, job queues and job definitions, submit jobs, "
             "and watch them run as Docker containers."
         </p>
+        <h2>"Job queues"</h2>
+        <Suspense fallback=|| view! { <p>"Loading queues…"</p> }>
+            {move || overview.get().map(|result| match result {
+                Ok(queues) if queues.is_empty() => view! {
+                    <p class="empty">"No job queues yet. Create a compute environment, then a queue on it."</p>
+                }.into_any(),
+                Ok(queues) => view! { <QueueTable queues/> }.into_any(),
+                Err(error) => view! { <p class="error">"Could not load the queues: " {error.to_string()}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn QueueTable(queues: Vec<QueueOverview>) -> impl IntoView {
+    view! {
+        <table class="grid queues">
+            <thead>
+                <tr>
+                    <th>"Queue"</th>
+                    <th>"State"</th>
+                    <th>"Priority"</th>
+                    <th>"Compute environments"</th>
+                    {JobStatus::ALL.iter().map(|s| view! { <th class="count">{s.as_str()}</th> }).collect_view()}
+                </tr>
+            </thead>
+            <tbody>
+                {queues.into_iter().map(|queue| {
+                    let counts = queue.counts.clone();
+                    view! {
+                        <tr>
+                            <td>{queue.name}</td>
+                            <td><span class=format!("state {}", queue.state.to_lowercase())>{queue.state.clone()}</span></td>
+                            <td>{queue.priority}</td>
+                            <td>{queue.compute_environments.join(", ")}</td>
+                            {JobStatus::ALL.iter().map(|s| {
+                                let n = counts.get(s.as_str()).copied().unwrap_or(0);
+                                view! { <td class="count">{n}</td> }
+                            }).collect_view()}
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }

@@ -10,6 +10,7 @@ pub struct TestApp {
     /// The Postgres database URL of this test, if it runs on Postgres.
     pub postgres_url: Option<String>,
     pub client: reqwest::Client,
+    pub batch: service::Batch,
     stop: Option<oneshot::Sender<()>>,
     _data_dir: TempDir,
 }
@@ -46,15 +47,18 @@ impl TestApp {
             docker_host: std::env::var("DOCKER_HOST").ok(),
             data_dir: data_dir.0.clone(),
             site_root: site_root(),
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
         };
         adjust(&mut settings);
         let app = Application::build(settings).await.expect("the application starts");
         let address = format!("http://{}", app.local_addr());
+        let batch = app.batch().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until(async {
             let _ = stopped.await;
         }));
-        TestApp { address, postgres_url, client: reqwest::Client::new(), stop: Some(stop), _data_dir: data_dir }
+        TestApp { address, postgres_url, client: reqwest::Client::new(), batch, stop: Some(stop), _data_dir: data_dir }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

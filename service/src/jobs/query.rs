@@ -302,3 +302,32 @@ impl Cursor {
         Ok(Cursor { created_at: created_at.parse().map_err(|_| bad())?, id: id.to_string() })
     }
 }
+
+impl Batch {
+    /// Jobs per queue and status (array children are counted, parents are not, so every
+    /// count is of work that runs).
+    pub async fn job_counts_by_queue(&self) -> ServiceResult<BTreeMap<String, BTreeMap<String, i64>>> {
+        let queues: HashMap<i32, String> = jq::Entity::find().all(&self.db).await?.into_iter().map(|q| (q.id, q.name)).collect();
+        let rows: Vec<(i32, String, i64)> = jobs::Entity::find()
+            .select_only()
+            .column(jobs::Column::JobQueueId)
+            .column(jobs::Column::Status)
+            .column_as(Expr::from(Func::count(Expr::col(jobs::Column::Id))), "n")
+            .filter(Condition::any().add(jobs::Column::ArraySize.is_null()).add(jobs::Column::ArrayIndex.is_not_null()))
+            .group_by(jobs::Column::JobQueueId)
+            .group_by(jobs::Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut counts: BTreeMap<String, BTreeMap<String, i64>> = queues
+            .values()
+            .map(|name| (name.clone(), JobStatus::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect()))
+            .collect();
+        for (queue_id, status, n) in rows {
+            if let Some(name) = queues.get(&queue_id) {
+                counts.entry(name.clone()).or_default().insert(status, n);
+            }
+        }
+        Ok(counts)
+    }
+}

@@ -1,0 +1,122 @@
+//! Store benchmarks (issue 3), printed as figures, not asserted:
+//!   1. SubmitJob of one 10,000-child array job;
+//!   2. ListJobs by queue and status, first page and a deep page, with 1,000,000 jobs stored.
+//! Both run on SQLite and on Postgres (TEST_DATABASE_URL, as scripts/test.sh provides).
+//!
+//!   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres cargo bench -p service --bench store
+//! BENCH_JOBS overrides the 1,000,000 stored jobs (e.g. 100000 for a quick look).
+
+use domain::JobStatus;
+use domain::submit::ArrayProperties;
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use service::jobs::ListJobs;
+use service::testing::{BACKENDS, Backend, fresh_database};
+use service::{Batch, BatchConfig};
+use std::time::{Duration, Instant};
+
+#[path = "../tests/service/fixtures.rs"]
+#[allow(dead_code)]
+mod fixtures;
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let stored: i64 = std::env::var("BENCH_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    for backend in BACKENDS {
+        runtime.block_on(run(backend, stored));
+    }
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn run(backend: Backend, stored: i64) {
+    let (db, _dir) = fresh_database(backend).await;
+    let batch = Batch::new(db, BatchConfig::default());
+    batch.create_compute_environment(fixtures::environment("ce", 4)).await.unwrap();
+    batch.create_job_queue(fixtures::queue("q", &["ce"])).await.unwrap();
+    batch.register_job_definition(fixtures::definition("echo")).await.unwrap();
+
+    let mut submits = Vec::new();
+    for _ in 0..3 {
+        let mut request = fixtures::submission("fan-out");
+        request.array_properties = Some(ArrayProperties { size: 10_000 });
+        let started = Instant::now();
+        batch.submit_job(request, "bench").await.unwrap();
+        submits.push(started.elapsed());
+    }
+    println!("{backend:?}: submit one 10,000-child array job: median {} (runs: {})", ms(median(submits.clone())), submits.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(", "));
+
+    let seeding = Instant::now();
+    seed_jobs(&batch, backend, stored).await;
+    println!("{backend:?}: seeded {stored} jobs in {:.1} s", seeding.elapsed().as_secs_f64());
+
+    let first_page = ListJobs { job_queue: Some("q".into()), status: Some(JobStatus::Succeeded), max_results: Some(100), ..Default::default() };
+    let mut firsts = Vec::new();
+    let mut token = None;
+    for _ in 0..20 {
+        let started = Instant::now();
+        let page = batch.list_jobs(&first_page).await.unwrap();
+        firsts.push(started.elapsed());
+        assert_eq!(page.items.len(), 100);
+        token = page.next_token;
+    }
+    // Walk 50 pages in, then time that deep page repeatedly.
+    for _ in 0..50 {
+        token = batch.list_jobs(&ListJobs { next_token: token.clone(), ..first_page.clone() }).await.unwrap().next_token;
+    }
+    let deep_page = ListJobs { next_token: token, ..first_page.clone() };
+    let mut deeps = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let page = batch.list_jobs(&deep_page).await.unwrap();
+        deeps.push(started.elapsed());
+        assert_eq!(page.items.len(), 100);
+    }
+    println!("{backend:?}: list by queue+status, first page of 100: median {}; page 52: median {}", ms(median(firsts)), ms(median(deeps)));
+    explain(&batch, backend).await;
+}
+
+/// Bulk-loads `count` jobs into queue `q` (statuses spread over SUCCEEDED, FAILED, RUNNABLE)
+/// with one backend-specific INSERT ... SELECT: this is set-up, not the code under test.
+async fn seed_jobs(batch: &Batch, backend: Backend, count: i64) {
+    let columns = "id, name, job_queue_id, job_definition_id, status, created_at, status_changed_at, stopped_at, parameters, container_overrides, retry_attempts, evaluate_on_exit, depends_on, tags, submitted_by, attempt_count";
+    let row = "'seed-' || n, 'seed', 1, 1, CASE n % 3 WHEN 0 THEN 'SUCCEEDED' WHEN 1 THEN 'FAILED' ELSE 'RUNNABLE' END, 1700000000000 + n, 1700000000000 + n, CASE n % 3 WHEN 2 THEN NULL ELSE 1700000000000 + n END, '{}', '{}', 1, '[]', '[]', '{}', 'seed', 0";
+    let sql = match backend {
+        Backend::Postgres => format!("INSERT INTO jobs ({columns}) SELECT {row} FROM generate_series(1, {count}) AS n"),
+        Backend::Sqlite => format!(
+            "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count}) INSERT INTO jobs ({columns}) SELECT {row} FROM seq"
+        ),
+    };
+    batch.db().execute_unprepared(&sql).await.unwrap();
+    let analyze = match backend {
+        Backend::Postgres => "ANALYZE jobs",
+        Backend::Sqlite => "ANALYZE",
+    };
+    batch.db().execute_unprepared(analyze).await.unwrap();
+}
+
+/// Prints the plan of the list query, to show the index that serves it.
+async fn explain(batch: &Batch, backend: Backend) {
+    let (prefix, db_backend) = match backend {
+        Backend::Postgres => ("EXPLAIN", DatabaseBackend::Postgres),
+        Backend::Sqlite => ("EXPLAIN QUERY PLAN", DatabaseBackend::Sqlite),
+    };
+    let sql = format!(
+        "{prefix} SELECT * FROM jobs WHERE job_queue_id = 1 AND array_parent_id IS NULL AND status = 'SUCCEEDED' \
+         AND (created_at < 1700000500000 OR (created_at = 1700000500000 AND id < 'x')) ORDER BY created_at DESC, id DESC LIMIT 101"
+    );
+    let rows = batch.db().query_all_raw(Statement::from_string(db_backend, sql)).await.unwrap();
+    for row in rows {
+        let line: String = match backend {
+            Backend::Postgres => row.try_get_by_index(0).unwrap(),
+            Backend::Sqlite => row.try_get_by_index(3).unwrap(),
+        };
+        println!("{backend:?}:   plan: {line}");
+    }
+}
