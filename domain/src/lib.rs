@@ -15,6 +15,7 @@ pub mod limits;
 pub mod names;
 pub mod parameters;
 pub mod retry;
+pub mod scheduler;
 pub mod submit;
 pub mod tags;
 pub mod validation;

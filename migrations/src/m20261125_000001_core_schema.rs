@@ -151,6 +151,12 @@ impl MigrationTrait for Migration {
                     .col(integer("attempt_count").default(0))
                     // Recorded by TerminateJob for the scheduler to act on (stop the container).
                     .col(text_null("terminate_reason"))
+                    // Resolved at submit (definition + overrides) so the scheduler reads numbers, not JSON.
+                    .col(integer("milli_vcpus").default(0))
+                    .col(integer("memory_mib").default(0))
+                    // Where the current attempt was placed, while STARTING or RUNNING.
+                    .col(integer_null("compute_environment_id"))
+                    .col(integer_null("host_index"))
                     .foreign_key(&mut fk(("jobs", "job_queue_id"), ("job_queues", "id")))
                     .foreign_key(&mut fk(("jobs", "job_definition_id"), ("job_definitions", "id")))
                     .foreign_key(&mut fk(("jobs", "array_parent_id"), ("jobs", "id")))
@@ -178,6 +184,23 @@ impl MigrationTrait for Migration {
         // An array job's children in index order.
         manager
             .create_index(index("idx_jobs_array_parent", "jobs", &["array_parent_id", "array_index"]))
+            .await?;
+
+        // Placed and running jobs by environment: the scheduler's capacity accounting.
+        manager
+            .create_index(index("idx_jobs_environment_status", "jobs", &["compute_environment_id", "status"]))
+            .await?;
+
+        // One scheduler at a time: the replica holding an unexpired lease runs it.
+        manager
+            .create_table(
+                Table::create()
+                    .table("scheduler_lease")
+                    .col(integer("id").primary_key())
+                    .col(string_len("holder", 64))
+                    .col(big_integer("expires_at"))
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -262,6 +285,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            "scheduler_lease",
             "job_status_history",
             "attempt_logs",
             "job_attempts",

@@ -49,6 +49,11 @@ impl Batch {
         let retry = input.retry_strategy.clone().or(definition_retry).unwrap_or_default();
         let timeout_seconds = valid.timeout_seconds.or(definition.timeout_seconds.map(i64::from));
         let overrides = input.container_overrides.clone().unwrap_or_default();
+        let properties: domain::container::ContainerProperties =
+            crate::batch::from_json("container_properties", &definition.container_properties)?;
+        let resources = overrides.apply_resources(
+            properties.validate("containerProperties").map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?,
+        );
 
         let job_id = uuid::Uuid::new_v4().to_string();
         let now = now_ms();
@@ -81,6 +86,10 @@ impl Batch {
             submitted_by: Set(submitted_by.to_string()),
             attempt_count: Set(0),
             terminate_reason: Set(None),
+            milli_vcpus: Set(resources.milli_vcpus.min(i32::MAX as i64) as i32),
+            memory_mib: Set(resources.memory_mib.min(i32::MAX as i64) as i32),
+            compute_environment_id: Set(None),
+            host_index: Set(None),
         };
 
         let mut job_rows = vec![row(job_id.clone(), None, None, &to_json(&input.depends_on))];

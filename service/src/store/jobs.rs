@@ -29,6 +29,10 @@ pub struct Model {
     pub submitted_by: String,
     pub attempt_count: i32,
     pub terminate_reason: Option<String>,
+    pub milli_vcpus: i32,
+    pub memory_mib: i32,
+    pub compute_environment_id: Option<i32>,
+    pub host_index: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

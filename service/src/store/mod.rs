@@ -9,3 +9,4 @@ pub mod job_queue_compute_environments;
 pub mod job_queues;
 pub mod job_status_history;
 pub mod jobs;
+pub mod scheduler_lease;

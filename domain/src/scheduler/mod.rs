@@ -1,0 +1,77 @@
+//! Scheduling as a pure function: `plan(snapshot, now) -> Plan`.
+//!
+//! The shell loads a `Snapshot` (queues, environments, their hosts and what is in use, and the
+//! jobs waiting to move), calls `plan`, and applies the result with compare-and-set writes.
+//! Nothing here reads a clock or a database, so every decision is a table test away.
+
+mod placement;
+mod snapshot;
+
+pub use placement::{Placement, place_runnable_jobs};
+pub use snapshot::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, RunnableJob, Snapshot, WaitingJob};
+
+use crate::JobStatus;
+
+pub const DEPENDENT_JOB_FAILED: &str = "Dependent job failed";
+
+/// What one scheduling pass decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// SUBMITTED jobs whose dependencies are not all done yet.
+    pub to_pending: Vec<String>,
+    /// SUBMITTED or PENDING jobs whose dependencies all SUCCEEDED.
+    pub to_runnable: Vec<String>,
+    /// Jobs to fail, with the reason (a failed dependency, or a queue's time limit).
+    pub to_fail: Vec<(String, String)>,
+    /// RUNNABLE jobs to start, and where.
+    pub placements: Vec<Placement>,
+    /// RUNNABLE jobs left waiting whose reason changed.
+    pub reasons: Vec<(String, String)>,
+}
+
+/// The decision for one waiting job given the states of what it depends on.
+pub fn dependency_outcome(dependency_states: &[JobStatus]) -> JobStatus {
+    if dependency_states.contains(&JobStatus::Failed) {
+        JobStatus::Failed
+    } else if dependency_states.iter().all(|s| *s == JobStatus::Succeeded) {
+        JobStatus::Runnable
+    } else {
+        JobStatus::Pending
+    }
+}
+
+pub fn plan(snapshot: &Snapshot, now_ms: i64) -> Plan {
+    let mut plan = Plan::default();
+    for job in &snapshot.waiting {
+        match (job.status, dependency_outcome(&job.dependency_states)) {
+            (_, JobStatus::Failed) => plan.to_fail.push((job.id.clone(), DEPENDENT_JOB_FAILED.to_string())),
+            (_, JobStatus::Runnable) => plan.to_runnable.push(job.id.clone()),
+            (JobStatus::Submitted, _) => plan.to_pending.push(job.id.clone()),
+            _ => {}
+        }
+    }
+    let (expired, runnable): (Vec<&RunnableJob>, Vec<&RunnableJob>) =
+        snapshot.runnable.iter().partition(|job| time_limit_reason(snapshot, job, now_ms).is_some());
+    for job in expired {
+        let reason = time_limit_reason(snapshot, job, now_ms).unwrap_or_default();
+        plan.to_fail.push((job.id.clone(), reason));
+    }
+    let (placements, reasons) = place_runnable_jobs(snapshot, &runnable);
+    plan.placements = placements;
+    plan.reasons = reasons;
+    plan
+}
+
+/// A queue's `jobStateTimeLimitActions`: RUNNABLE for at least `max_time_seconds` → cancel.
+fn time_limit_reason(snapshot: &Snapshot, job: &RunnableJob, now_ms: i64) -> Option<String> {
+    let queue = snapshot.queues.iter().find(|q| q.id == job.queue_id)?;
+    let waited_ms = now_ms - job.runnable_since;
+    queue
+        .time_limits
+        .iter()
+        .find(|(max_seconds, _)| waited_ms >= max_seconds * 1000)
+        .map(|(_, reason)| reason.clone())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,147 @@
+//! Placing RUNNABLE jobs on compute environments.
+//!
+//! Queues are served highest priority first; within a queue, oldest job first; a job tries the
+//! queue's environments in order. A job is placed on the first host with room, never beyond the
+//! environment's `maxvCpus` nor the host's vCPUs and memory. Every job left waiting gets the
+//! reason, checked in this order: the queue is disabled; no environment is enabled; the job is
+//! larger than any enabled environment could ever offer; jobs ahead of it are waiting; the
+//! environments are full.
+
+use super::snapshot::{EnvironmentSnapshot, QueueSnapshot, RunnableJob, Snapshot};
+use crate::compute_environment::State;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub job_id: String,
+    pub environment_id: i32,
+    pub host_index: usize,
+}
+
+/// Jobs with more waiting ahead of them share one reason, so a long queue costs few writes.
+const NAMED_POSITIONS: usize = 100;
+
+pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (Vec<Placement>, Vec<(String, String)>) {
+    let mut environments: HashMap<i32, EnvironmentSnapshot> =
+        snapshot.environments.iter().map(|e| (e.id, e.clone())).collect();
+    let mut queues: Vec<&QueueSnapshot> = snapshot.queues.iter().collect();
+    queues.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.name.cmp(&b.name)));
+
+    let mut by_queue: HashMap<i32, Vec<&RunnableJob>> = HashMap::new();
+    for job in runnable {
+        by_queue.entry(job.queue_id).or_default().push(job);
+    }
+    let mut placements = Vec::new();
+    let mut reasons = Vec::new();
+    let mut note = |job: &RunnableJob, reason: String| {
+        if job.current_reason.as_deref() != Some(reason.as_str()) {
+            reasons.push((job.id.clone(), reason));
+        }
+    };
+
+    for queue in queues {
+        let Some(jobs) = by_queue.remove(&queue.id) else { continue };
+        if queue.state == State::Disabled {
+            for job in jobs {
+                note(job, format!("Job queue {} is DISABLED", queue.name));
+            }
+            continue;
+        }
+        let enabled: Vec<i32> = queue
+            .environments
+            .iter()
+            .copied()
+            .filter(|id| environments.get(id).is_some_and(|e| e.state == State::Enabled))
+            .collect();
+        if enabled.is_empty() {
+            for job in jobs {
+                note(job, format!("No ENABLED compute environment in job queue {}", queue.name));
+            }
+            continue;
+        }
+        let mut waiting_ahead = 0usize;
+        for job in jobs {
+            if let Some(reason) = never_fits(job, &enabled, &environments) {
+                note(job, reason);
+                continue;
+            }
+            match place_one(job, &enabled, &mut environments) {
+                Some(placement) => placements.push(placement),
+                None => {
+                    let reason = if waiting_ahead == 0 {
+                        capacity_reason(&enabled, &environments)
+                    } else if waiting_ahead < NAMED_POSITIONS {
+                        format!("Waiting behind {waiting_ahead} job(s) in queue {} for capacity", queue.name)
+                    } else {
+                        format!("Waiting behind {NAMED_POSITIONS} or more jobs in queue {} for capacity", queue.name)
+                    };
+                    note(job, reason);
+                    waiting_ahead += 1;
+                }
+            }
+        }
+    }
+    for job in by_queue.into_values().flatten() {
+        note(job, "Its job queue no longer exists".to_string());
+    }
+    (placements, reasons)
+}
+
+/// The job is bigger than any enabled environment's limit or largest host.
+fn never_fits(job: &RunnableJob, enabled: &[i32], environments: &HashMap<i32, EnvironmentSnapshot>) -> Option<String> {
+    let fits_somewhere = enabled.iter().filter_map(|id| environments.get(id)).any(|e| {
+        job.milli_vcpus <= e.max_milli_vcpus
+            && e.hosts.iter().any(|h| job.milli_vcpus <= h.milli_vcpus && job.memory_mib <= h.memory_mib)
+    });
+    if fits_somewhere {
+        return None;
+    }
+    let largest = enabled
+        .iter()
+        .filter_map(|id| environments.get(id))
+        .flat_map(|e| e.hosts.iter().map(move |h| (h.milli_vcpus.min(e.max_milli_vcpus), h.memory_mib)))
+        .max()
+        .unwrap_or((0, 0));
+    Some(format!(
+        "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - needs {} vCPU and {} MiB; the largest host of an ENABLED compute environment offers {} vCPU and {} MiB",
+        job.milli_vcpus as f64 / 1000.0,
+        job.memory_mib,
+        largest.0 as f64 / 1000.0,
+        largest.1
+    ))
+}
+
+fn place_one(job: &RunnableJob, enabled: &[i32], environments: &mut HashMap<i32, EnvironmentSnapshot>) -> Option<Placement> {
+    for id in enabled {
+        let environment = environments.get_mut(id)?;
+        if environment.used_milli_vcpus() + job.milli_vcpus > environment.max_milli_vcpus {
+            continue;
+        }
+        let free_host = environment.hosts.iter().position(|h| {
+            h.used_milli_vcpus + job.milli_vcpus <= h.milli_vcpus && h.used_memory_mib + job.memory_mib <= h.memory_mib
+        });
+        if let Some(index) = free_host {
+            let host = &mut environment.hosts[index];
+            host.used_milli_vcpus += job.milli_vcpus;
+            host.used_memory_mib += job.memory_mib;
+            return Some(Placement { job_id: job.id.clone(), environment_id: *id, host_index: index });
+        }
+    }
+    None
+}
+
+fn capacity_reason(enabled: &[i32], environments: &HashMap<i32, EnvironmentSnapshot>) -> String {
+    let described: Vec<String> = enabled
+        .iter()
+        .filter_map(|id| environments.get(id))
+        .map(|e| {
+            format!(
+                "{} ({} of {} vCPU in use)",
+                e.name,
+                e.used_milli_vcpus() as f64 / 1000.0,
+                e.max_milli_vcpus as f64 / 1000.0
+            )
+        })
+        .collect();
+    format!("Waiting for capacity: compute environment {} full", described.join(", "))
+}

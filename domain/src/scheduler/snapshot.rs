@@ -1,0 +1,68 @@
+//! The read-only state a scheduling pass decides from.
+
+use crate::JobStatus;
+use crate::compute_environment::State;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    pub queues: Vec<QueueSnapshot>,
+    pub environments: Vec<EnvironmentSnapshot>,
+    /// SUBMITTED and PENDING jobs with the states of everything they wait on.
+    pub waiting: Vec<WaitingJob>,
+    /// RUNNABLE jobs, oldest first within each queue.
+    pub runnable: Vec<RunnableJob>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSnapshot {
+    pub id: i32,
+    pub name: String,
+    pub state: State,
+    pub priority: i64,
+    /// Compute environment ids in the queue's order.
+    pub environments: Vec<i32>,
+    /// (maxTimeSeconds, reason) of RUNNABLE time-limit actions.
+    pub time_limits: Vec<(i64, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentSnapshot {
+    pub id: i32,
+    pub name: String,
+    pub state: State,
+    pub max_milli_vcpus: i64,
+    pub hosts: Vec<HostSnapshot>,
+}
+
+/// One Docker engine: what it offers and what placed jobs use of it now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostSnapshot {
+    pub milli_vcpus: i64,
+    pub memory_mib: i64,
+    pub used_milli_vcpus: i64,
+    pub used_memory_mib: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingJob {
+    pub id: String,
+    pub status: JobStatus,
+    pub dependency_states: Vec<JobStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunnableJob {
+    pub id: String,
+    pub queue_id: i32,
+    pub milli_vcpus: i64,
+    pub memory_mib: i64,
+    /// When the job became RUNNABLE (time limits count from here).
+    pub runnable_since: i64,
+    pub current_reason: Option<String>,
+}
+
+impl EnvironmentSnapshot {
+    pub fn used_milli_vcpus(&self) -> i64 {
+        self.hosts.iter().map(|h| h.used_milli_vcpus).sum()
+    }
+}
