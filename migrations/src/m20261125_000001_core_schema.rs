@@ -191,6 +191,12 @@ impl MigrationTrait for Migration {
             .create_index(index("idx_jobs_environment_status", "jobs", &["compute_environment_id", "status"]))
             .await?;
 
+        // Which installation this store is: container labels carry it, so installations that
+        // share a Docker engine never touch each other's containers.
+        manager
+            .create_table(Table::create().table("installation").col(string_len("id", 64).primary_key()).to_owned())
+            .await?;
+
         // One scheduler at a time: the replica holding an unexpired lease runs it.
         manager
             .create_table(
@@ -286,6 +292,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
             "scheduler_lease",
+            "installation",
             "job_status_history",
             "attempt_logs",
             "job_attempts",

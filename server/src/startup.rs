@@ -10,6 +10,7 @@ use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use sea_orm::DatabaseConnection;
 use service::db::{DbError, connect_and_migrate, sqlite_url_in};
+use service::scheduler::Scheduler;
 use service::{Batch, BatchConfig};
 use service::docker::{DockerEngine, DockerError};
 use std::future::Future;
@@ -101,13 +102,27 @@ impl Application {
         &self.batch
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    /// Serves, and runs the scheduler when this replica holds the lease, until `shutdown`
+    /// completes; then lets requests in flight finish. Containers keep running: the next
+    /// leader re-adopts them.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr(), "console listening");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
+        let scheduler = Scheduler::new(self.batch.clone(), instance_id());
+        let scheduler = tokio::spawn(scheduler.run(async {
+            let _ = scheduler_stopped.await;
+        }));
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        let _ = stop_scheduler.send(());
+        let _ = scheduler.await;
+        served
     }
+}
+
+/// This process among the replicas: host name and process id, readable in container labels.
+fn instance_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
+    format!("{host}-{}", std::process::id())
 }
 
 fn router(state: AppState) -> Router {

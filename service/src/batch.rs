@@ -3,6 +3,8 @@
 
 use domain::compute_environment::DockerHost;
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 #[derive(Debug, Clone)]
 pub struct BatchConfig {
@@ -27,11 +29,21 @@ impl Default for BatchConfig {
 pub struct Batch {
     pub(crate) db: DatabaseConnection,
     pub(crate) config: BatchConfig,
+    /// Signalled when there is new work for the scheduler (a submit, cancel, terminate, exit).
+    work: Arc<Notify>,
 }
 
 impl Batch {
     pub fn new(db: DatabaseConnection, config: BatchConfig) -> Self {
-        Batch { db, config }
+        Batch { db, config, work: Arc::new(Notify::new()) }
+    }
+
+    pub fn notify_work(&self) {
+        self.work.notify_one();
+    }
+
+    pub async fn work_arrived(&self) {
+        self.work.notified().await;
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -21,8 +21,10 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErro
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        // One writer at a time is SQLite's model; a small pool avoids lock contention.
-        options.max_connections(4).min_connections(1);
+        // SQLite has one writer. With several pooled connections, a transaction that reads and
+        // then writes can fail with "database is locked" when another connection writes first;
+        // one connection serializes the work instead, which SQLite would do anyway.
+        options.max_connections(1).min_connections(1);
     } else {
         options.max_connections(16);
     }

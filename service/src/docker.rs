@@ -27,6 +27,8 @@ pub enum DockerError {
     Wait { container: String, source: bollard::errors::Error },
     #[error("cannot read the logs of container {container}: {source}")]
     Logs { container: String, source: bollard::errors::Error },
+    #[error("CannotPullContainerError: cannot pull image {image}: {message}")]
+    Pull { image: String, message: String },
     #[error("cannot remove container {container}: {source}")]
     Remove { container: String, source: bollard::errors::Error },
 }
@@ -69,6 +71,10 @@ impl DockerEngine {
 
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    pub(crate) fn client(&self) -> &Docker {
+        &self.client
     }
 
     /// Whether the engine answers right now (used by `/readyz`).

@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod docker;
+pub mod docker_attempts;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod job_definitions;
 pub mod job_queues;
 pub mod jobs;
+pub mod scheduler;
 
 pub use batch::{Batch, BatchConfig};
 pub use error::{ServiceError, ServiceResult};

@@ -22,6 +22,7 @@ impl Batch {
         let txn = self.db.begin().await?;
         fail_not_started(&txn, &job.id, reason).await?;
         txn.commit().await?;
+        self.notify_work();
         Ok(())
     }
 
@@ -39,6 +40,7 @@ impl Batch {
             .exec(&txn)
             .await?;
         txn.commit().await?;
+        self.notify_work();
         Ok(())
     }
 

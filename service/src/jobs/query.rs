@@ -331,3 +331,35 @@ impl Batch {
         Ok(counts)
     }
 }
+
+/// One line of a job's output.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LogLine {
+    /// Increasing: ask for lines after the last one seen to follow a log.
+    pub id: i64,
+    pub attempt: i32,
+    pub stream: String,
+    pub at: i64,
+    pub line: String,
+}
+
+impl Batch {
+    /// Output lines of `job_id` (one attempt, or all), after line `after_id`, oldest first.
+    pub async fn job_log(&self, job_id: &str, attempt: Option<i32>, after_id: i64, limit: u64) -> ServiceResult<Vec<LogLine>> {
+        use crate::store::attempt_logs;
+        let mut query = attempt_logs::Entity::find()
+            .filter(attempt_logs::Column::JobId.eq(name_from_arn(job_id)))
+            .filter(attempt_logs::Column::Id.gt(after_id))
+            .order_by_asc(attempt_logs::Column::Id)
+            .limit(limit.min(10_000));
+        if let Some(attempt) = attempt {
+            query = query.filter(attempt_logs::Column::AttemptNumber.eq(attempt));
+        }
+        Ok(query
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|l| LogLine { id: l.id, attempt: l.attempt_number, stream: l.stream, at: l.at, line: l.line })
+            .collect())
+    }
+}

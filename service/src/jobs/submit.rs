@@ -129,6 +129,7 @@ impl Batch {
         insert_chunked(&txn, history_rows).await?;
         txn.commit().await?;
         tracing::info!(%job_id, array_size = ?valid.array_size, "job submitted");
+        self.notify_work();
         Ok(SubmittedJob { job_arn: self.arn("job", &job_id), job_name: valid.name.to_string(), job_id })
     }
 

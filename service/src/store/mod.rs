@@ -2,6 +2,7 @@
 
 pub mod attempt_logs;
 pub mod compute_environments;
+pub mod installation;
 pub mod job_attempts;
 pub mod job_definitions;
 pub mod job_dependencies;

@@ -7,3 +7,4 @@ mod fixtures;
 mod job_definitions;
 mod job_queues;
 mod jobs;
+mod scheduler;

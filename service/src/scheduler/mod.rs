@@ -1,0 +1,261 @@
+//! The scheduler shell: load a snapshot, `domain::scheduler::plan` it, apply the plan with
+//! compare-and-set writes, and hand placed jobs to the executor. One replica at a time runs it
+//! (a lease row); it wakes on new work and on a short tick, and never holds a transaction open
+//! while a container runs.
+
+mod attempt;
+mod lease;
+mod recovery;
+mod snapshot;
+mod transition;
+
+pub use attempt::AttemptEnd;
+
+use crate::batch::{Batch, now_ms};
+use crate::docker::DockerEngine;
+use crate::error::ServiceResult;
+use crate::store::jobs;
+use domain::JobStatus;
+use domain::scheduler::{Plan, plan};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use transition::{Transition, set_waiting_reasons, transition};
+
+/// How often the scheduler looks even when nothing woke it (time limits, lost wake-ups).
+const TICK: Duration = Duration::from_millis(500);
+/// Seconds between SIGTERM and SIGKILL when a container is stopped.
+pub const STOP_GRACE_SECONDS: i32 = 10;
+
+#[derive(Clone)]
+pub struct Scheduler {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    batch: Batch,
+    /// This replica, as written in container labels and the lease.
+    instance: String,
+    /// This installation (see `Batch::installation_id`), known once the scheduler runs.
+    installation: std::sync::OnceLock<String>,
+    /// Attempts running in this process, by job id: sending `true` stops the container.
+    running: Mutex<HashMap<String, watch::Sender<bool>>>,
+    engines: Mutex<HashMap<String, DockerEngine>>,
+}
+
+/// What one pass did, for tests and logs.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PassReport {
+    pub moved: usize,
+    pub started: usize,
+    pub stopped: usize,
+}
+
+impl Scheduler {
+    pub fn new(batch: Batch, instance: impl Into<String>) -> Self {
+        Scheduler {
+            inner: Arc::new(Inner {
+                batch,
+                instance: instance.into(),
+                installation: std::sync::OnceLock::new(),
+                running: Mutex::new(HashMap::new()),
+                engines: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    pub fn batch(&self) -> &Batch {
+        &self.inner.batch
+    }
+
+    /// Asks for a pass now (after a submit, an exit, a cancel).
+    pub fn wake(&self) {
+        self.inner.batch.notify_work();
+    }
+
+    /// Runs passes until `shutdown` completes. Holds the lease while it runs; re-adopts what a
+    /// previous run left behind each time it becomes the leader.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut leading = false;
+        loop {
+            match self.inner.batch.hold_lease(&self.inner.instance, now_ms()).await {
+                Ok(true) => {
+                    if !leading {
+                        tracing::info!(instance = %self.inner.instance, "leading the scheduler");
+                        match self.inner.batch.installation_id().await {
+                            Ok(id) => {
+                                let _ = self.inner.installation.set(id);
+                            }
+                            Err(error) => {
+                                tracing::error!(%error, "cannot read the installation id");
+                                continue;
+                            }
+                        }
+                        if let Err(error) = self.recover().await {
+                            tracing::error!(%error, "recovery after start failed; retrying next pass");
+                            continue;
+                        }
+                        leading = true;
+                    }
+                    match self.run_once().await {
+                        Ok(report) if report.moved + report.started > 0 => continue,
+                        Ok(_) => {}
+                        Err(error) => tracing::error!(%error, "scheduler pass failed"),
+                    }
+                }
+                Ok(false) => leading = false,
+                Err(error) => tracing::error!(%error, "cannot read the scheduler lease"),
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = self.inner.batch.work_arrived() => {}
+                () = tokio::time::sleep(TICK) => {}
+            }
+        }
+        self.inner.batch.release_lease(&self.inner.instance).await;
+    }
+
+    /// One pass: move waiting jobs, start what fits, stop what was terminated.
+    pub async fn run_once(&self) -> ServiceResult<PassReport> {
+        let batch = &self.inner.batch;
+        let now = now_ms();
+        let mut report = PassReport { moved: batch.start_array_parents(now).await?, ..Default::default() };
+        let snapshot = batch.load_snapshot().await?;
+        let plan = plan(&snapshot, now);
+        report.moved += self.apply_moves(&plan, now).await?;
+        for placement in &plan.placements {
+            if self.start_attempt(placement, now).await? {
+                report.started += 1;
+            }
+        }
+        report.moved += batch.finish_array_parents(now).await?;
+        report.stopped = self.stop_terminated().await?;
+        Ok(report)
+    }
+
+    async fn apply_moves(&self, plan: &Plan, now: i64) -> ServiceResult<usize> {
+        let db = self.inner.batch.db();
+        let mut moved = 0;
+        let pending = Transition { from: &[JobStatus::Submitted], to: JobStatus::Pending, reason: None, now, also: vec![] };
+        moved += transition(db, &plan.to_pending, &pending).await?.len();
+        let runnable = Transition {
+            from: &[JobStatus::Submitted, JobStatus::Pending],
+            to: JobStatus::Runnable,
+            reason: None,
+            now,
+            also: vec![],
+        };
+        moved += transition(db, &plan.to_runnable, &runnable).await?.len();
+        let mut by_reason: HashMap<&str, Vec<String>> = HashMap::new();
+        for (id, reason) in &plan.to_fail {
+            by_reason.entry(reason.as_str()).or_default().push(id.clone());
+        }
+        for (reason, ids) in by_reason {
+            let failed = Transition {
+                from: &[JobStatus::Submitted, JobStatus::Pending, JobStatus::Runnable],
+                to: JobStatus::Failed,
+                reason: Some(reason),
+                now,
+                also: vec![],
+            };
+            moved += transition(db, &ids, &failed).await?.len();
+        }
+        set_waiting_reasons(db, &plan.reasons).await?;
+        Ok(moved)
+    }
+
+    /// Asks running containers of terminated jobs to stop; their attempts then end FAILED.
+    async fn stop_terminated(&self) -> ServiceResult<usize> {
+        let ids: Vec<String> = jobs::Entity::find()
+            .select_only()
+            .column(jobs::Column::Id)
+            .filter(jobs::Column::TerminateReason.is_not_null())
+            .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
+            .into_tuple()
+            .all(self.inner.batch.db())
+            .await?;
+        let running = self.inner.running.lock().expect("running map");
+        let mut stopped = 0;
+        for id in ids {
+            if let Some(stop) = running.get(&id) {
+                if !*stop.borrow() {
+                    let _ = stop.send(true);
+                    stopped += 1;
+                }
+            }
+        }
+        Ok(stopped)
+    }
+
+    pub(crate) fn installation(&self) -> &str {
+        self.inner.installation.get().map(String::as_str).unwrap_or("unknown")
+    }
+
+    pub(crate) async fn engine(&self, endpoint: &str) -> Result<DockerEngine, crate::docker::DockerError> {
+        if let Some(engine) = self.inner.engines.lock().expect("engines").get(endpoint) {
+            return Ok(engine.clone());
+        }
+        let engine = DockerEngine::connect(Some(endpoint)).await?;
+        self.inner.engines.lock().expect("engines").insert(endpoint.to_string(), engine.clone());
+        Ok(engine)
+    }
+}
+
+impl Batch {
+    /// Array parents never run: SUBMITTED parents become PENDING while their children run.
+    async fn start_array_parents(&self, now: i64) -> ServiceResult<usize> {
+        let ids: Vec<String> = jobs::Entity::find()
+            .select_only()
+            .column(jobs::Column::Id)
+            .filter(jobs::Column::Status.eq(JobStatus::Submitted.as_str()))
+            .filter(jobs::Column::ArraySize.is_not_null())
+            .filter(jobs::Column::ArrayIndex.is_null())
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let t = Transition { from: &[JobStatus::Submitted], to: JobStatus::Pending, reason: None, now, also: vec![] };
+        Ok(transition(self.db(), &ids, &t).await?.len())
+    }
+
+    /// A parent whose children have all finished ends SUCCEEDED if every child did, else FAILED.
+    async fn finish_array_parents(&self, now: i64) -> ServiceResult<usize> {
+        let parents: Vec<String> = jobs::Entity::find()
+            .select_only()
+            .column(jobs::Column::Id)
+            .filter(jobs::Column::Status.eq(JobStatus::Pending.as_str()))
+            .filter(jobs::Column::ArraySize.is_not_null())
+            .filter(jobs::Column::ArrayIndex.is_null())
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let mut moved = 0;
+        for parent in parents {
+            let summary = self.children_by_status(&parent).await?;
+            let unfinished: i64 = summary.iter().filter(|(s, _)| *s != "SUCCEEDED" && *s != "FAILED").map(|(_, n)| n).sum();
+            if unfinished > 0 {
+                continue;
+            }
+            let failed = summary.get("FAILED").copied().unwrap_or(0);
+            let (to, reason) = if failed == 0 {
+                (JobStatus::Succeeded, None)
+            } else {
+                (JobStatus::Failed, Some(format!("{failed} of the array's children failed")))
+            };
+            let t = Transition { from: &[JobStatus::Pending], to, reason: reason.as_deref(), now, also: vec![] };
+            moved += transition(self.db(), std::slice::from_ref(&parent), &t).await?.len();
+        }
+        Ok(moved)
+    }
+}
+
+/// Clears the placement of a job whose attempt ended, releasing its capacity.
+pub(crate) fn release_placement() -> Vec<(jobs::Column, sea_orm::sea_query::SimpleExpr)> {
+    vec![
+        (jobs::Column::ComputeEnvironmentId, Expr::value(Option::<i32>::None)),
+        (jobs::Column::HostIndex, Expr::value(Option::<i32>::None)),
+    ]
+}

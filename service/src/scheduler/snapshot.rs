@@ -1,0 +1,200 @@
+//! Loading the scheduler's snapshot: a handful of set-based queries, no per-job round trips.
+
+use crate::batch::{Batch, from_json};
+use crate::store::{compute_environments as ce, job_dependencies as deps, job_queue_compute_environments as jqce, job_queues as jq, jobs};
+use domain::JobStatus;
+use domain::compute_environment::{DockerHost, State};
+use domain::job_queue::JobStateTimeLimitAction;
+use domain::scheduler::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, RunnableJob, Snapshot, WaitingJob};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::HashMap;
+
+/// Jobs considered per pass and status; the rest wait for the next pass (it comes at once
+/// when this one moved anything).
+pub const PASS_LIMIT: u64 = 10_000;
+const IN_CHUNK: usize = 1000;
+
+/// Jobs that run: single jobs and array children, never array parents.
+pub(crate) fn runs_as_container() -> Condition {
+    Condition::any().add(jobs::Column::ArraySize.is_null()).add(jobs::Column::ArrayIndex.is_not_null())
+}
+
+impl Batch {
+    pub(crate) async fn load_snapshot(&self) -> Result<Snapshot, DbErr> {
+        Ok(Snapshot {
+            queues: self.queue_snapshots().await?,
+            environments: self.environment_snapshots().await?,
+            waiting: self.waiting_jobs().await?,
+            runnable: self.runnable_jobs().await?,
+        })
+    }
+
+    async fn queue_snapshots(&self) -> Result<Vec<QueueSnapshot>, DbErr> {
+        let mut order: HashMap<i32, Vec<(i32, i32)>> = HashMap::new();
+        for row in jqce::Entity::find().all(&self.db).await? {
+            order.entry(row.job_queue_id).or_default().push((row.position, row.compute_environment_id));
+        }
+        let mut queues = Vec::new();
+        for queue in jq::Entity::find().all(&self.db).await? {
+            let mut environments = order.remove(&queue.id).unwrap_or_default();
+            environments.sort();
+            let actions: Vec<JobStateTimeLimitAction> = from_json("job_state_time_limit_actions", &queue.job_state_time_limit_actions)?;
+            queues.push(QueueSnapshot {
+                id: queue.id,
+                state: if queue.state == "ENABLED" { State::Enabled } else { State::Disabled },
+                priority: queue.priority.into(),
+                environments: environments.into_iter().map(|(_, id)| id).collect(),
+                time_limits: actions.into_iter().map(|a| (a.max_time_seconds, a.reason)).collect(),
+                name: queue.name,
+            });
+        }
+        Ok(queues)
+    }
+
+    async fn environment_snapshots(&self) -> Result<Vec<EnvironmentSnapshot>, DbErr> {
+        let usage: Vec<(Option<i32>, Option<i32>, Option<i64>, Option<i64>)> = jobs::Entity::find()
+            .select_only()
+            .column(jobs::Column::ComputeEnvironmentId)
+            .column(jobs::Column::HostIndex)
+            .column_as(Expr::from(Func::sum(Expr::col(jobs::Column::MilliVcpus))), "vcpus")
+            .column_as(Expr::from(Func::sum(Expr::col(jobs::Column::MemoryMib))), "memory")
+            .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
+            .group_by(jobs::Column::ComputeEnvironmentId)
+            .group_by(jobs::Column::HostIndex)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut environments = Vec::new();
+        for environment in ce::Entity::find().all(&self.db).await? {
+            let hosts: Vec<DockerHost> = from_json("hosts", &environment.hosts)?;
+            let hosts = hosts
+                .iter()
+                .enumerate()
+                .map(|(index, host)| {
+                    let used = usage
+                        .iter()
+                        .find(|(env, h, _, _)| *env == Some(environment.id) && *h == Some(index as i32))
+                        .map(|(_, _, v, m)| (v.unwrap_or(0), m.unwrap_or(0)))
+                        .unwrap_or((0, 0));
+                    HostSnapshot {
+                        milli_vcpus: host.vcpus * 1000,
+                        memory_mib: host.memory_mib,
+                        used_milli_vcpus: used.0,
+                        used_memory_mib: used.1,
+                    }
+                })
+                .collect();
+            environments.push(EnvironmentSnapshot {
+                id: environment.id,
+                state: if environment.state == "ENABLED" { State::Enabled } else { State::Disabled },
+                max_milli_vcpus: i64::from(environment.max_vcpus) * 1000,
+                hosts,
+                name: environment.name,
+            });
+        }
+        Ok(environments)
+    }
+
+    /// SUBMITTED and PENDING jobs that run, with the states of their own dependencies and of
+    /// their array parent's.
+    async fn waiting_jobs(&self) -> Result<Vec<WaitingJob>, DbErr> {
+        let rows: Vec<(String, String, Option<String>)> = jobs::Entity::find()
+            .select_only()
+            .columns([jobs::Column::Id, jobs::Column::Status, jobs::Column::ArrayParentId])
+            .filter(jobs::Column::Status.is_in([JobStatus::Submitted.as_str(), JobStatus::Pending.as_str()]))
+            .filter(runs_as_container())
+            .order_by_asc(jobs::Column::CreatedAt)
+            .limit(PASS_LIMIT)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut asking: Vec<String> = rows.iter().map(|(id, _, _)| id.clone()).collect();
+        asking.extend(rows.iter().filter_map(|(_, _, parent)| parent.clone()));
+        asking.sort();
+        asking.dedup();
+        let edges = self.dependency_edges(&asking).await?;
+        let mut targets: Vec<String> = edges.values().flatten().cloned().collect();
+        targets.sort();
+        targets.dedup();
+        let states = self.statuses_of(&targets).await?;
+        let states_of = |id: &str| -> Vec<JobStatus> {
+            edges.get(id).into_iter().flatten().filter_map(|target| states.get(target).copied()).collect()
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(id, status, parent)| {
+                let mut dependency_states = states_of(&id);
+                if let Some(parent) = &parent {
+                    dependency_states.extend(states_of(parent));
+                }
+                WaitingJob { status: status.parse().unwrap_or(JobStatus::Submitted), dependency_states, id }
+            })
+            .collect())
+    }
+
+    async fn dependency_edges(&self, ids: &[String]) -> Result<HashMap<String, Vec<String>>, DbErr> {
+        let mut edges: HashMap<String, Vec<String>> = HashMap::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let rows: Vec<(String, String)> = deps::Entity::find()
+                .select_only()
+                .columns([deps::Column::JobId, deps::Column::DependsOnJobId])
+                .filter(deps::Column::JobId.is_in(chunk.iter().cloned()))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            for (job, target) in rows {
+                edges.entry(job).or_default().push(target);
+            }
+        }
+        Ok(edges)
+    }
+
+    pub(crate) async fn statuses_of(&self, ids: &[String]) -> Result<HashMap<String, JobStatus>, DbErr> {
+        let mut states = HashMap::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let rows: Vec<(String, String)> = jobs::Entity::find()
+                .select_only()
+                .columns([jobs::Column::Id, jobs::Column::Status])
+                .filter(jobs::Column::Id.is_in(chunk.iter().cloned()))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            states.extend(rows.into_iter().filter_map(|(id, s)| s.parse().ok().map(|s| (id, s))));
+        }
+        Ok(states)
+    }
+
+    async fn runnable_jobs(&self) -> Result<Vec<RunnableJob>, DbErr> {
+        let rows: Vec<(String, i32, i32, i32, i64, Option<String>)> = jobs::Entity::find()
+            .select_only()
+            .columns([
+                jobs::Column::Id,
+                jobs::Column::JobQueueId,
+                jobs::Column::MilliVcpus,
+                jobs::Column::MemoryMib,
+                jobs::Column::StatusChangedAt,
+                jobs::Column::StatusReason,
+            ])
+            .filter(jobs::Column::Status.eq(JobStatus::Runnable.as_str()))
+            .filter(runs_as_container())
+            .order_by_asc(jobs::Column::CreatedAt)
+            .order_by_asc(jobs::Column::ArrayIndex)
+            .order_by_asc(jobs::Column::Id)
+            .limit(PASS_LIMIT)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, queue_id, vcpus, memory, since, reason)| RunnableJob {
+                id,
+                queue_id,
+                milli_vcpus: vcpus.into(),
+                memory_mib: memory.into(),
+                runnable_since: since,
+                current_reason: reason,
+            })
+            .collect())
+    }
+}
