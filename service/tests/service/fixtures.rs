@@ -8,7 +8,14 @@ use service::{Batch, BatchConfig};
 
 pub struct TestBatch {
     pub batch: Batch,
-    _dir: TempDir,
+    _dir: Option<TempDir>,
+}
+
+impl TestBatch {
+    /// A batch whose database someone else keeps.
+    pub fn wrap(batch: Batch) -> Self {
+        TestBatch { batch, _dir: None }
+    }
 }
 
 impl std::ops::Deref for TestBatch {
@@ -20,7 +27,7 @@ impl std::ops::Deref for TestBatch {
 
 pub async fn batch_on(backend: Backend) -> TestBatch {
     let (db, dir) = fresh_database(backend).await;
-    TestBatch { batch: Batch::new(db, BatchConfig::default()), _dir: dir }
+    TestBatch { batch: Batch::new(db, BatchConfig::default()), _dir: Some(dir) }
 }
 
 pub fn environment(name: &str, max_vcpus: i64) -> CreateComputeEnvironment {

@@ -302,3 +302,86 @@ async fn a_missing_image_fails_with_cannot_pull_container_error() {
     assert_eq!(done.status, "FAILED");
     assert!(done.status_reason.as_deref().unwrap_or_default().starts_with("CannotPullContainerError"), "{:?}", done.status_reason);
 }
+
+/// Like `kill -9` of the server: scheduler A's runtime is dropped with its containers running;
+/// scheduler B takes over once A's lease expires, re-adopts or finishes every attempt, and
+/// removes the orphan container. Every job ends exactly once, with one attempt.
+#[test]
+fn after_a_crash_every_job_finishes_exactly_once_and_no_orphan_is_left() {
+    use service::db::connect_and_migrate;
+    let setup = tokio::runtime::Runtime::new().unwrap();
+    let dir = service::testing::TempDir::new();
+    let url = setup.block_on(service::testing::fresh_database_url(Backend::Postgres, &dir.0));
+    let connect = |url: String| async move { service::Batch::new(connect_and_migrate(&url).await.unwrap(), service::BatchConfig::default()) };
+
+    let crashed = tokio::runtime::Runtime::new().unwrap();
+    let ids: Vec<String> = crashed.block_on(async {
+        let batch = connect(url.clone()).await;
+        let test_batch = TestBatch::wrap(batch.clone());
+        local_environment(&test_batch, "docker", 8).await;
+        batch.create_job_queue(queue("q", &["docker"])).await.unwrap();
+        batch.register_job_definition(shell_definition("short", "echo short; sleep 1; echo done")).await.unwrap();
+        batch.register_job_definition(shell_definition("long", "echo long; sleep 25; echo done")).await.unwrap();
+        let mut ids = Vec::new();
+        for (definition, name) in [("short", "s1"), ("short", "s2"), ("long", "l1"), ("long", "l2")] {
+            ids.push(batch.submit_job(submit_to(definition, name), "alice").await.unwrap().job_id);
+        }
+        tokio::spawn(Scheduler::new(batch.clone(), "crashing-instance").run(std::future::pending()));
+        for id in &ids {
+            wait_for(&test_batch, id, |j| j.status == "RUNNING", 60).await;
+        }
+        // A container of this installation that no job owns: it must be removed.
+        let installation = batch.installation_id().await.unwrap();
+        let engine = DockerEngine::connect(None).await.unwrap();
+        let orphan = engine
+            .create_attempt(&service::docker_attempts::ContainerSpec {
+                job_id: "no-such-job".into(),
+                attempt: 1,
+                instance: "crashing-instance".into(),
+                installation,
+                image: "batch-examples/busybox:latest".into(),
+                command: vec!["sleep".into(), "600".into()],
+                environment: vec![],
+                milli_vcpus: 100,
+                memory_mib: 16,
+                user: None,
+                privileged: false,
+                read_only_root: false,
+                binds: vec![],
+            })
+            .await
+            .unwrap();
+        engine.start(&orphan).await.unwrap();
+        ids
+    });
+    crashed.shutdown_background();
+
+    let restarted = tokio::runtime::Runtime::new().unwrap();
+    restarted.block_on(async {
+        // The short jobs exit while no scheduler runs; the long ones are still running.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let batch = connect(url.clone()).await;
+        let test_batch = TestBatch::wrap(batch.clone());
+        tokio::spawn(Scheduler::new(batch.clone(), "restarted-instance").run(std::future::pending()));
+        for id in &ids {
+            let done = wait_for(&test_batch, id, |j| j.status == "SUCCEEDED" || j.status == "FAILED", 90).await;
+            assert_eq!(done.status, "SUCCEEDED", "{id}: {:?}", done.status_reason);
+            assert_eq!(done.attempts.len(), 1, "one attempt only");
+            let finals = done.status_history.iter().filter(|s| s.status == "SUCCEEDED").count();
+            assert_eq!(finals, 1, "finished exactly once");
+            let lines: Vec<String> = batch.job_log(id, None, 0, 100).await.unwrap().into_iter().map(|l| l.line).collect();
+            assert_eq!(lines.iter().filter(|l| *l == "done").count(), 1, "{id}: {lines:?}");
+        }
+        let installation = batch.installation_id().await.unwrap();
+        let engine = DockerEngine::connect(None).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = engine.managed_containers(&installation).await.unwrap();
+            if left.is_empty() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "containers left behind: {left:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+}
