@@ -4,7 +4,7 @@ mod control;
 mod query;
 mod submit;
 
-pub use query::{ListJobs, NameFilter};
+pub use query::{ListJobs, LogLine, NameFilter, token_after};
 pub use submit::SubmittedJob;
 
 use crate::store::{job_status_history as history, jobs};

@@ -14,6 +14,7 @@ use domain::views::{
 };
 use domain::{FieldError, JobStatus};
 use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
 
@@ -123,10 +124,11 @@ impl Batch {
             query = query.order_by_asc(jobs::Column::ArrayIndex);
         } else {
             if let Some(cursor) = &cursor {
+                // A row-value comparison, so both backends seek the index to the cursor instead
+                // of walking every row before it.
                 query = query.filter(
-                    Condition::any()
-                        .add(jobs::Column::CreatedAt.lt(cursor.created_at))
-                        .add(Condition::all().add(jobs::Column::CreatedAt.eq(cursor.created_at)).add(jobs::Column::Id.lt(cursor.id.clone()))),
+                    Expr::tuple([Expr::col(jobs::Column::CreatedAt), Expr::col(jobs::Column::Id)])
+                        .lt(Expr::tuple([Expr::val(cursor.created_at), Expr::val(cursor.id.clone())])),
                 );
             }
             query = query.order_by_desc(jobs::Column::CreatedAt).order_by_desc(jobs::Column::Id);
@@ -276,6 +278,12 @@ impl Batch {
     }
 }
 
+/// The token of the page that starts right after a job (newest-first order): lets a caller
+/// jump into a list at a point in time.
+pub fn token_after(created_at: i64, job_id: &str) -> String {
+    Cursor { created_at, id: job_id.to_string() }.encode()
+}
+
 /// The position after the last job of a page. Opaque to callers: `<created_at>.<id>` in hex.
 struct Cursor {
     created_at: i64,
@@ -351,7 +359,7 @@ impl Batch {
             .filter(attempt_logs::Column::JobId.eq(name_from_arn(job_id)))
             .filter(attempt_logs::Column::Id.gt(after_id))
             .order_by_asc(attempt_logs::Column::Id)
-            .limit(limit.min(10_000));
+            .limit(Ord::min(limit, 10_000));
         if let Some(attempt) = attempt {
             query = query.filter(attempt_logs::Column::AttemptNumber.eq(attempt));
         }

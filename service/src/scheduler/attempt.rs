@@ -270,8 +270,8 @@ impl Batch {
         }
         let mut variables: Vec<(String, String)> =
             overrides.apply_environment(&properties.environment).into_iter().map(|v| (v.name, v.value)).collect();
-        let batch_id = job.array_parent_id.as_deref().map(|_| job.id.as_str()).unwrap_or(&job.id);
-        variables.push(("AWS_BATCH_JOB_ID".into(), batch_id.to_string()));
+        // An array child's id is `<parent id>:<index>`, as in AWS.
+        variables.push(("AWS_BATCH_JOB_ID".into(), job.id.clone()));
         variables.push(("AWS_BATCH_JOB_ATTEMPT".into(), job.attempt_count.to_string()));
         variables.push(("AWS_BATCH_JQ_NAME".into(), queue.name.clone()));
         variables.push(("AWS_BATCH_CE_NAME".into(), environment.name.clone()));
