@@ -1,5 +1,6 @@
 //! Use cases of jobs: submit, describe, list, cancel, terminate.
 
+mod array_children;
 mod control;
 mod query;
 mod submit;

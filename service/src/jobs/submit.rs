@@ -57,7 +57,7 @@ impl Batch {
 
         let job_id = uuid::Uuid::new_v4().to_string();
         let now = now_ms();
-        let row = |id: String, parent: Option<&str>, index: Option<i32>, depends_on: &str| jobs::ActiveModel {
+        let row = |id: String, depends_on: &str| jobs::ActiveModel {
             id: Set(id),
             name: Set(valid.name.to_string()),
             job_queue_id: Set(queue.id),
@@ -68,8 +68,8 @@ impl Batch {
             status_changed_at: Set(now),
             started_at: Set(None),
             stopped_at: Set(None),
-            array_parent_id: Set(parent.map(String::from)),
-            array_index: Set(index),
+            array_parent_id: Set(None),
+            array_index: Set(None),
             array_size: Set(valid.array_size.map(|s| s as i32)),
             parameters: Set(to_json(&input.parameters)),
             container_overrides: Set(to_json::<ContainerOverrides>(&overrides)),
@@ -92,29 +92,11 @@ impl Batch {
             host_index: Set(None),
         };
 
-        let mut job_rows = vec![row(job_id.clone(), None, None, &to_json(&input.depends_on))];
+        let job_rows = vec![row(job_id.clone(), &to_json(&input.depends_on))];
         let mut dependency_rows: Vec<deps::ActiveModel> = Vec::new();
         for (dependency, target) in valid.dependencies.iter().zip(&targets) {
             if dependency.kind == DependencyKind::Whole {
                 dependency_rows.push(dependency_row(&job_id, target.as_deref().unwrap_or_default(), None));
-            }
-        }
-        if let Some(size) = valid.array_size {
-            for index in 0..size as i32 {
-                let child_id = format!("{job_id}:{index}");
-                for (dependency, target) in valid.dependencies.iter().zip(&targets) {
-                    match dependency.kind {
-                        DependencyKind::Sequential if index > 0 => dependency_rows
-                            .push(dependency_row(&child_id, &format!("{job_id}:{}", index - 1), Some("SEQUENTIAL"))),
-                        DependencyKind::NToN => dependency_rows.push(dependency_row(
-                            &child_id,
-                            &format!("{}:{index}", target.as_deref().unwrap_or_default()),
-                            Some("N_TO_N"),
-                        )),
-                        _ => {}
-                    }
-                }
-                job_rows.push(row(child_id, Some(&job_id), Some(index), "[]"));
             }
         }
         let history_rows: Vec<_> = job_rows
@@ -127,6 +109,17 @@ impl Batch {
         insert_chunked(&txn, job_rows).await?;
         insert_chunked(&txn, dependency_rows).await?;
         insert_chunked(&txn, history_rows).await?;
+        if let Some(size) = valid.array_size {
+            let sequential = valid.dependencies.iter().any(|d| d.kind == DependencyKind::Sequential);
+            let n_to_n: Vec<String> = valid
+                .dependencies
+                .iter()
+                .zip(&targets)
+                .filter(|(d, _)| d.kind == DependencyKind::NToN)
+                .filter_map(|(_, target)| target.clone())
+                .collect();
+            super::array_children::insert_children(&txn, &job_id, size, sequential, &n_to_n).await?;
+        }
         txn.commit().await?;
         tracing::info!(%job_id, array_size = ?valid.array_size, "job submitted");
         self.notify_work();
