@@ -6,7 +6,6 @@
 //!
 //!   cargo bench -p service --bench docker            BENCH_SHORT_JOBS=200 for the larger run
 
-use domain::compute_environment::{ComputeResourceInput, CreateComputeEnvironment};
 use domain::container::ResourceRequirement;
 use service::docker::DockerEngine;
 use service::scheduler::Scheduler;
@@ -41,20 +40,7 @@ async fn run(backend: Backend, short_jobs: usize) {
     let batch = Batch::new(db, BatchConfig::default());
     let mut host = DockerEngine::connect(None).await.unwrap().capacity().await.unwrap();
     host.vcpus = host.vcpus.max(PARALLELISM);
-    batch
-        .create_compute_environment(CreateComputeEnvironment {
-            compute_environment_name: "docker".into(),
-            kind: "MANAGED".into(),
-            state: None,
-            compute_resources: Some(ComputeResourceInput { max_vcpus: Some(PARALLELISM), ..Default::default() }),
-            unmanaged_vcpus: None,
-            tags: Default::default(),
-            docker_hosts: Some(vec![host]),
-            executor: None,
-            allow_privileged: false,
-        })
-        .await
-        .unwrap();
+    batch.create_compute_environment(fixtures::environment_on("docker", PARALLELISM, host)).await.unwrap();
     batch.create_job_queue(fixtures::queue("q", &["docker"])).await.unwrap();
     let mut definition = fixtures::definition("short");
     let container = definition.container_properties.as_mut().unwrap();

@@ -208,30 +208,26 @@ impl Scheduler {
 impl Batch {
     /// Array parents never run: SUBMITTED parents become PENDING while their children run.
     async fn start_array_parents(&self, now: i64) -> ServiceResult<usize> {
-        let ids: Vec<String> = jobs::Entity::find()
-            .select_only()
-            .column(jobs::Column::Id)
-            .filter(jobs::Column::Status.eq(JobStatus::Submitted.as_str()))
-            .filter(jobs::Column::ArraySize.is_not_null())
-            .filter(jobs::Column::ArrayIndex.is_null())
-            .into_tuple()
-            .all(self.db())
-            .await?;
+        let ids = self.array_parents_in(JobStatus::Submitted).await?;
         let t = Transition { from: &[JobStatus::Submitted], to: JobStatus::Pending, reason: None, now, also: vec![] };
         Ok(transition(self.db(), &ids, &t).await?.len())
     }
 
-    /// A parent whose children have all finished ends SUCCEEDED if every child did, else FAILED.
-    async fn finish_array_parents(&self, now: i64) -> ServiceResult<usize> {
-        let parents: Vec<String> = jobs::Entity::find()
+    async fn array_parents_in(&self, status: JobStatus) -> Result<Vec<String>, sea_orm::DbErr> {
+        jobs::Entity::find()
             .select_only()
             .column(jobs::Column::Id)
-            .filter(jobs::Column::Status.eq(JobStatus::Pending.as_str()))
+            .filter(jobs::Column::Status.eq(status.as_str()))
             .filter(jobs::Column::ArraySize.is_not_null())
             .filter(jobs::Column::ArrayIndex.is_null())
             .into_tuple()
             .all(self.db())
-            .await?;
+            .await
+    }
+
+    /// A parent whose children have all finished ends SUCCEEDED if every child did, else FAILED.
+    async fn finish_array_parents(&self, now: i64) -> ServiceResult<usize> {
+        let parents = self.array_parents_in(JobStatus::Pending).await?;
         let mut moved = 0;
         for parent in parents {
             let summary = self.children_by_status(&parent).await?;

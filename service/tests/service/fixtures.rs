@@ -44,6 +44,11 @@ pub fn environment(name: &str, max_vcpus: i64) -> CreateComputeEnvironment {
     }
 }
 
+/// An environment on one given Docker host.
+pub fn environment_on(name: &str, max_vcpus: i64, host: domain::compute_environment::DockerHost) -> CreateComputeEnvironment {
+    CreateComputeEnvironment { docker_hosts: Some(vec![host]), ..environment(name, max_vcpus) }
+}
+
 pub fn queue(name: &str, environments: &[&str]) -> CreateJobQueue {
     CreateJobQueue {
         job_queue_name: name.into(),

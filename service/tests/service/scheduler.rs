@@ -1,8 +1,7 @@
 //! The scheduler and the Docker executor, end to end against the real engine and the local
 //! example image.
 
-use crate::fixtures::{TestBatch, batch_on, definition, queue, submission};
-use domain::compute_environment::{ComputeResourceInput, CreateComputeEnvironment};
+use crate::fixtures::{TestBatch, batch_on, definition, environment_on, queue, submission};
 use domain::container::ResourceRequirement;
 use domain::job_definition::RegisterJobDefinition;
 use domain::retry::{EvaluateOnExit, RetryStrategy};
@@ -29,20 +28,7 @@ impl Drop for Harness {
 
 pub async fn local_environment(batch: &TestBatch, name: &str, max_vcpus: i64) {
     let host = DockerEngine::connect(None).await.unwrap().capacity().await.unwrap();
-    batch
-        .create_compute_environment(CreateComputeEnvironment {
-            compute_environment_name: name.into(),
-            kind: "MANAGED".into(),
-            state: None,
-            compute_resources: Some(ComputeResourceInput { max_vcpus: Some(max_vcpus), ..Default::default() }),
-            unmanaged_vcpus: None,
-            tags: Default::default(),
-            docker_hosts: Some(vec![host]),
-            executor: None,
-            allow_privileged: false,
-        })
-        .await
-        .unwrap();
+    batch.create_compute_environment(environment_on(name, max_vcpus, host)).await.unwrap();
 }
 
 /// An environment of `max_vcpus` on the local engine, a queue `q`, and a running scheduler.
