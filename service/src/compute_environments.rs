@@ -3,7 +3,7 @@
 use crate::batch::{Batch, from_json, name_from_arn, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::{compute_environments as ce, job_queue_compute_environments as jqce};
-use domain::compute_environment::{CreateComputeEnvironment, DockerHost, State, UpdateComputeEnvironment};
+use domain::compute_environment::{CreateComputeEnvironment, DockerHost, ExecutorKind, State, UpdateComputeEnvironment};
 use domain::views::{ComputeEnvironmentDetail, ComputeResourceDetail};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 
@@ -17,7 +17,16 @@ impl Batch {
                 valid.name
             )));
         }
-        let hosts = valid.hosts.unwrap_or_else(|| vec![self.config.default_host.clone()]);
+        let hosts = match (valid.hosts, valid.executor) {
+            (Some(hosts), _) => hosts,
+            // A simulated environment has no engine: one virtual host as large as its budget.
+            (None, ExecutorKind::Simulated) => vec![DockerHost {
+                endpoint: "simulated://".into(),
+                vcpus: valid.max_vcpus.unwrap_or(self.config.default_host.vcpus),
+                memory_mib: i64::from(i32::MAX),
+            }],
+            (None, ExecutorKind::Docker) => vec![self.config.default_host.clone()],
+        };
         let max_vcpus = valid.max_vcpus.unwrap_or_else(|| hosts.iter().map(|h| h.vcpus).sum());
         let now = now_ms();
         let model = ce::ActiveModel {

@@ -11,7 +11,7 @@ use crate::error::ServiceResult;
 use crate::jobs::insert_chunked;
 use crate::store::{attempt_logs, compute_environments as ce, job_attempts, job_definitions as jd, job_queues as jq, jobs};
 use domain::JobStatus;
-use domain::compute_environment::DockerHost;
+use domain::compute_environment::{DockerHost, ExecutorKind};
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::parameters::{merge, substitute};
 use domain::retry::{AttemptExit, EvaluateOnExit, RetryStrategy};
@@ -78,6 +78,7 @@ impl Scheduler {
         .await?;
 
         let spec = batch.container_spec(&job, &environment, &self.inner.instance, self.installation()).await;
+        let simulated = environment.executor == ExecutorKind::Simulated.as_str();
         let (stop_tx, stop_rx) = watch::channel(false);
         self.inner.running.lock().expect("running map").insert(job.id.clone(), stop_tx);
         let scheduler = self.clone();
@@ -86,6 +87,7 @@ impl Scheduler {
             let job_id = job.id.clone();
             let attempt = job.attempt_count;
             let end = match spec {
+                Ok(spec) if simulated => simulate(scheduler.batch(), &spec, stop_rx).await,
                 Ok(spec) => match scheduler.engine(&endpoint).await {
                     Ok(engine) => run_container(scheduler.batch(), &engine, spec, timeout, stop_rx).await,
                     Err(error) => AttemptEnd { reason: Some(error.to_string()), status_reason: error.to_string(), ..Default::default() },
@@ -99,6 +101,30 @@ impl Scheduler {
             scheduler.wake();
         });
         Ok(true)
+    }
+}
+
+/// The simulated executor: the attempt "runs" for `SIMULATED_DURATION_MS` (default 0) and
+/// exits with `SIMULATED_EXIT_CODE` (default 0), both read from the job's environment, through
+/// the same claim, transitions and retry decisions as a container.
+async fn simulate(batch: &Batch, spec: &ContainerSpec, mut stop: watch::Receiver<bool>) -> AttemptEnd {
+    let variable = |name: &str| spec.environment.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse::<i64>().ok());
+    let duration = Duration::from_millis(Ord::max(variable("SIMULATED_DURATION_MS").unwrap_or(0), 0) as u64);
+    let exit_code = variable("SIMULATED_EXIT_CODE").unwrap_or(0);
+    let now = now_ms();
+    let running = Transition { from: &[JobStatus::Starting], to: JobStatus::Running, reason: None, now, also: vec![(jobs::Column::StartedAt, Expr::value(now))] };
+    if let Err(error) = transition(batch.db(), std::slice::from_ref(&spec.job_id), &running).await {
+        return AttemptEnd { reason: Some(error.to_string()), status_reason: error.to_string(), ..Default::default() };
+    }
+    let stopped = tokio::select! {
+        () = tokio::time::sleep(duration) => false,
+        _ = stop.changed() => true,
+    };
+    AttemptEnd {
+        exit_code: Some(if stopped { 143 } else { exit_code }),
+        reason: None,
+        status_reason: "Essential container in task exited".into(),
+        timed_out: false,
     }
 }
 

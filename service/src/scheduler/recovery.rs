@@ -116,7 +116,7 @@ impl Scheduler {
         let mut endpoints = BTreeSet::new();
         for environment in ce::Entity::find().all(self.batch().db()).await? {
             let hosts: Vec<DockerHost> = from_json("hosts", &environment.hosts)?;
-            endpoints.extend(hosts.into_iter().map(|h| h.endpoint));
+            endpoints.extend(hosts.into_iter().map(|h| h.endpoint).filter(|e| !e.starts_with("simulated:")));
         }
         Ok(endpoints)
     }

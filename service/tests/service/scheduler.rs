@@ -371,3 +371,42 @@ fn after_a_crash_every_job_finishes_exactly_once_and_no_orphan_is_left() {
         }
     });
 }
+
+#[tokio::test]
+async fn a_simulated_environment_runs_jobs_through_the_same_lifecycle_without_docker() {
+    for backend in BACKENDS {
+        let batch = batch_on(backend).await;
+        let mut simulated = crate::fixtures::environment("simulated", 1000);
+        simulated.executor = Some(domain::compute_environment::ExecutorKind::Simulated);
+        batch.create_compute_environment(simulated).await.unwrap();
+        batch.create_job_queue(queue("q", &["simulated"])).await.unwrap();
+        let mut d = shell_definition("sim", "ignored");
+        d.container_properties.as_mut().unwrap().environment =
+            vec![domain::container::KeyValuePair { name: "SIMULATED_DURATION_MS".into(), value: "20".into() }];
+        batch.register_job_definition(d).await.unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(Scheduler::new(batch.batch.clone(), "sim").run(async {
+            let _ = stopped.await;
+        }));
+
+        let mut array = submit_to("sim", "many");
+        array.array_properties = Some(ArrayProperties { size: 200 });
+        let parent = batch.submit_job(array, "alice").await.unwrap();
+        let mut failing = submit_to("sim", "failing");
+        failing.container_overrides = Some(domain::container::ContainerOverrides {
+            environment: vec![domain::container::KeyValuePair { name: "SIMULATED_EXIT_CODE".into(), value: "7".into() }],
+            ..Default::default()
+        });
+        failing.retry_strategy = Some(RetryStrategy { attempts: Some(2), evaluate_on_exit: vec![] });
+        let failing = batch.submit_job(failing, "alice").await.unwrap();
+
+        let done = finished(&batch, &parent.job_id).await;
+        assert_eq!(done.status, "SUCCEEDED", "{backend:?}");
+        assert_eq!(done.array_properties.unwrap().status_summary.unwrap()["SUCCEEDED"], 200);
+        let failed = finished(&batch, &failing.job_id).await;
+        assert_eq!(failed.status, "FAILED");
+        let codes: Vec<_> = failed.attempts.iter().map(|a| a.container.exit_code).collect();
+        assert_eq!(codes, [Some(7), Some(7)], "retried once, then failed");
+        let _ = stop.send(());
+    }
+}

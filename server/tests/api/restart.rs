@@ -1,0 +1,155 @@
+//! `kill -9` of the real server binary with jobs running, then a restart: every job finishes
+//! exactly once, and no container of this installation is left behind.
+
+use crate::helpers::site_root;
+use domain::compute_environment::{ComputeResourceInput, CreateComputeEnvironment};
+use domain::container::{ContainerProperties, ResourceRequirement};
+use domain::job_definition::RegisterJobDefinition;
+use domain::job_queue::{ComputeEnvironmentOrder, CreateJobQueue};
+use domain::submit::SubmitJob;
+use service::docker::DockerEngine;
+use service::testing::{TempDir, create_postgres_database};
+use service::{Batch, BatchConfig};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The server process, killed when dropped so a failing test leaves none behind.
+struct ServerProcess(Child);
+
+impl ServerProcess {
+    /// SIGKILL, as `kill -9` does.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn start_server(database_url: &str, data_dir: &TempDir, port: u16) -> ServerProcess {
+    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DATABASE_URL", database_url)
+        .env("BATCH_LISTEN", format!("127.0.0.1:{port}"))
+        .env("BATCH_DATA_DIR", &data_dir.0)
+        .env("BATCH_SITE_ROOT", site_root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    ServerProcess(child)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn wait_until(what: &str, seconds: u64, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !check().await {
+        assert!(Instant::now() < deadline, "{what} did not happen within {seconds} s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_server_killed_with_jobs_running_finishes_every_job_exactly_once_after_restart() {
+    let url = create_postgres_database().await;
+    let data_dir = TempDir::new();
+    let port = free_port();
+    let mut first = start_server(&url, &data_dir, port);
+    let client = reqwest::Client::new();
+    let ready = format!("http://127.0.0.1:{port}/readyz");
+    wait_until("the first server to be ready", 60, async || client.get(&ready).send().await.is_ok_and(|r| r.status() == 200)).await;
+
+    // The test drives the service directly on the same database, as another replica would.
+    let db = service::db::connect_and_migrate(&url).await.unwrap();
+    let batch = Batch::new(db, BatchConfig::default());
+    let host = DockerEngine::connect(None).await.unwrap().capacity().await.unwrap();
+    batch
+        .create_compute_environment(CreateComputeEnvironment {
+            compute_environment_name: "docker".into(),
+            kind: "MANAGED".into(),
+            state: None,
+            compute_resources: Some(ComputeResourceInput { max_vcpus: Some(8), ..Default::default() }),
+            unmanaged_vcpus: None,
+            tags: Default::default(),
+            docker_hosts: Some(vec![host]),
+            executor: None,
+            allow_privileged: false,
+        })
+        .await
+        .unwrap();
+    batch
+        .create_job_queue(CreateJobQueue {
+            job_queue_name: "q".into(),
+            priority: 1,
+            state: None,
+            compute_environment_order: vec![ComputeEnvironmentOrder { order: 1, compute_environment: "docker".into() }],
+            job_state_time_limit_actions: vec![],
+            tags: Default::default(),
+            scheduling_policy_arn: None,
+        })
+        .await
+        .unwrap();
+    batch
+        .register_job_definition(RegisterJobDefinition {
+            job_definition_name: "nap".into(),
+            kind: "container".into(),
+            parameters: Default::default(),
+            container_properties: Some(ContainerProperties {
+                image: "batch-examples/busybox:latest".into(),
+                command: vec!["sh".into(), "-c".into(), "echo begin; sleep $NAP; echo end".into()],
+                resource_requirements: vec![
+                    ResourceRequirement { kind: "VCPU".into(), value: "0.5".into() },
+                    ResourceRequirement { kind: "MEMORY".into(), value: "32".into() },
+                ],
+                ..Default::default()
+            }),
+            retry_strategy: None,
+            timeout: None,
+            scheduling_priority: None,
+            tags: Default::default(),
+        })
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    // Two finish while no server runs; two are still running when the new one takes over.
+    for (name, nap) in [("short-1", "2"), ("short-2", "2"), ("long-1", "25"), ("long-2", "25")] {
+        let request = SubmitJob {
+            job_name: name.into(),
+            job_queue: "q".into(),
+            job_definition: "nap".into(),
+            container_overrides: Some(domain::container::ContainerOverrides {
+                environment: vec![domain::container::KeyValuePair { name: "NAP".into(), value: nap.into() }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        ids.push(batch.submit_job(request, "test").await.unwrap().job_id);
+    }
+    wait_until("every job to run", 60, async || {
+        batch.describe_jobs(&ids).await.unwrap().iter().all(|j| j.status == "RUNNING")
+    })
+    .await;
+
+    first.kill();
+    let _second = start_server(&url, &data_dir, port);
+    wait_until("every job to finish", 120, async || {
+        batch.describe_jobs(&ids).await.unwrap().iter().all(|j| j.status == "SUCCEEDED" || j.status == "FAILED")
+    })
+    .await;
+    for job in batch.describe_jobs(&ids).await.unwrap() {
+        assert_eq!(job.status, "SUCCEEDED", "{}: {:?}", job.job_name, job.status_reason);
+        assert_eq!(job.attempts.len(), 1, "{}: one attempt", job.job_name);
+        assert_eq!(job.status_history.iter().filter(|s| s.status == "SUCCEEDED").count(), 1);
+        let lines: Vec<String> = batch.job_log(&job.job_id, None, 0, 100).await.unwrap().into_iter().map(|l| l.line).collect();
+        assert_eq!(lines, ["begin", "end"], "{}", job.job_name);
+    }
+    let installation = batch.installation_id().await.unwrap();
+    let engine = DockerEngine::connect(None).await.unwrap();
+    wait_until("the containers to be removed", 20, async || engine.managed_containers(&installation).await.unwrap().is_empty()).await;
+}

@@ -1,0 +1,87 @@
+//! Lifecycle throughput (issue 8, scenario 1): array jobs on a simulated compute environment go
+//! from submit to SUCCEEDED through the real scheduler, store and transitions; prints jobs per
+//! second and the process's peak memory. Figures, not assertions.
+//!
+//!   TEST_DATABASE_URL=postgres://... cargo bench -p service --bench lifecycle
+//!   BENCH_ARRAYS=10 BENCH_ARRAY_SIZE=10000 for the full 100,000-job run (default 10 × 1,000)
+
+use domain::compute_environment::ExecutorKind;
+use domain::container::KeyValuePair;
+use domain::submit::ArrayProperties;
+use service::scheduler::Scheduler;
+use service::testing::{BACKENDS, Backend, fresh_database};
+use service::{Batch, BatchConfig};
+use std::time::{Duration, Instant};
+
+#[path = "../tests/service/fixtures.rs"]
+#[allow(dead_code)]
+mod fixtures;
+
+fn setting(name: &str, default: i64) -> i64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let arrays = setting("BENCH_ARRAYS", 10);
+    let size = setting("BENCH_ARRAY_SIZE", 1000);
+    for backend in BACKENDS {
+        runtime.block_on(run(backend, arrays, size));
+    }
+    println!("peak resident memory of the benchmark process: {} MiB", peak_memory_mib());
+}
+
+async fn run(backend: Backend, arrays: i64, size: i64) {
+    let (db, _dir) = fresh_database(backend).await;
+    let batch = Batch::new(db, BatchConfig::default());
+    let mut environment = fixtures::environment("simulated", 100_000);
+    environment.executor = Some(ExecutorKind::Simulated);
+    batch.create_compute_environment(environment).await.unwrap();
+    batch.create_job_queue(fixtures::queue("q", &["simulated"])).await.unwrap();
+    let mut definition = fixtures::definition("sim");
+    let container = definition.container_properties.as_mut().unwrap();
+    container.environment = vec![KeyValuePair { name: "SIMULATED_DURATION_MS".into(), value: "0".into() }];
+    container.resource_requirements[0].value = "0.001".into();
+    batch.register_job_definition(definition).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let scheduler = tokio::spawn(Scheduler::new(batch.clone(), "bench").run(async {
+        let _ = stopped.await;
+    }));
+
+    let started = Instant::now();
+    let mut parents = Vec::new();
+    for i in 0..arrays {
+        let mut request = fixtures::submission(&format!("array-{i}"));
+        request.job_definition = "sim".into();
+        request.array_properties = Some(ArrayProperties { size });
+        parents.push(batch.submit_job(request, "bench").await.unwrap().job_id);
+    }
+    let submitted = started.elapsed();
+    loop {
+        let details = batch.describe_jobs(&parents).await.unwrap();
+        if details.iter().all(|j| j.status == "SUCCEEDED" || j.status == "FAILED") {
+            assert!(details.iter().all(|j| j.status == "SUCCEEDED"));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let total = started.elapsed();
+    let jobs = arrays * size;
+    println!(
+        "{backend:?}: {jobs} jobs ({arrays} arrays × {size}) submitted in {:.2} s, all SUCCEEDED after {:.1} s: {:.0} jobs/s",
+        submitted.as_secs_f64(),
+        total.as_secs_f64(),
+        jobs as f64 / total.as_secs_f64()
+    );
+    let _ = stop.send(());
+    let _ = scheduler.await;
+}
+
+fn peak_memory_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| status.lines().find(|l| l.starts_with("VmHWM:")).map(String::from))
+        .and_then(|line| line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()))
+        .map(|kb| kb / 1024)
+        .unwrap_or(0)
+}
