@@ -193,3 +193,54 @@ mod tests {
         assert_eq!(bad_code.validate("retryStrategy").unwrap_err().field, "retryStrategy.evaluateOnExit[0].onExitCode");
     }
 }
+
+/// How an attempt ended, with what the decision needs beyond the exit itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttemptOutcome<'a> {
+    pub exit: AttemptExit<'a>,
+    /// Timeouts are never retried.
+    pub timed_out: bool,
+    /// Set when TerminateJob asked for the stop: the job fails with this reason.
+    pub terminate_reason: Option<&'a str>,
+}
+
+/// What a job becomes after attempt number `attempt` ended, and the reason shown:
+/// terminated → FAILED; exit 0 → SUCCEEDED; otherwise RUNNABLE (retry) while the strategy
+/// allows and it was not a timeout; else FAILED.
+pub fn next_status(strategy: &RetryStrategy, attempt: i64, outcome: &AttemptOutcome<'_>) -> (crate::JobStatus, String) {
+    use crate::JobStatus;
+    let shown = outcome.exit.reason.or(outcome.exit.status_reason).unwrap_or("Essential container in task exited");
+    if let Some(reason) = outcome.terminate_reason {
+        (JobStatus::Failed, reason.to_string())
+    } else if outcome.exit.exit_code == Some(0) && outcome.exit.reason.is_none() {
+        (JobStatus::Succeeded, outcome.exit.status_reason.unwrap_or_default().to_string())
+    } else if !outcome.timed_out && strategy.should_retry(attempt, &outcome.exit) {
+        (JobStatus::Runnable, format!("Attempt {attempt} failed ({shown}); retrying"))
+    } else {
+        (JobStatus::Failed, shown.to_string())
+    }
+}
+
+#[cfg(test)]
+mod next_status_tests {
+    use super::*;
+    use crate::JobStatus;
+
+    fn outcome(code: Option<i64>) -> AttemptOutcome<'static> {
+        AttemptOutcome { exit: AttemptExit { exit_code: code, reason: None, status_reason: Some("Essential container in task exited") }, ..Default::default() }
+    }
+
+    #[test]
+    fn the_decision_table() {
+        let three = RetryStrategy { attempts: Some(3), evaluate_on_exit: vec![] };
+        assert_eq!(next_status(&three, 1, &outcome(Some(0))).0, JobStatus::Succeeded);
+        assert_eq!(next_status(&three, 1, &outcome(Some(1))).0, JobStatus::Runnable);
+        assert_eq!(next_status(&three, 3, &outcome(Some(1))).0, JobStatus::Failed);
+        let timed_out = AttemptOutcome { timed_out: true, ..outcome(Some(143)) };
+        assert_eq!(next_status(&three, 1, &timed_out).0, JobStatus::Failed, "timeouts are not retried");
+        let terminated = AttemptOutcome { terminate_reason: Some("stop"), ..outcome(Some(0)) };
+        assert_eq!(next_status(&three, 1, &terminated), (JobStatus::Failed, "stop".to_string()));
+        let oom = AttemptOutcome { exit: AttemptExit { exit_code: Some(137), reason: Some("OutOfMemoryError: killed"), status_reason: None }, ..Default::default() };
+        assert_eq!(next_status(&RetryStrategy::default(), 1, &oom), (JobStatus::Failed, "OutOfMemoryError: killed".to_string()));
+    }
+}

@@ -3,7 +3,7 @@
 //! how it ended, and decide: SUCCEEDED, RUNNABLE again (retry), or FAILED.
 
 use super::transition::{Transition, transition};
-use super::{STOP_GRACE_SECONDS, Scheduler, release_placement};
+use super::{STOP_GRACE_SECONDS, Scheduler};
 use crate::batch::{Batch, from_json, now_ms};
 use crate::docker::DockerEngine;
 use crate::docker_attempts::{ContainerSpec, OutputChunk};
@@ -14,16 +14,16 @@ use domain::JobStatus;
 use domain::compute_environment::{DockerHost, ExecutorKind};
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::parameters::{merge, substitute};
-use domain::retry::{AttemptExit, EvaluateOnExit, RetryStrategy};
 use domain::scheduler::Placement;
 use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio::sync::watch;
 
 /// How an attempt ended, from the executor's point of view.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AttemptEnd {
     pub exit_code: Option<i64>,
     /// AWS `container.reason`, e.g. `OutOfMemoryError: ...` or `CannotPullContainerError: ...`.
@@ -39,60 +39,74 @@ const LOG_FLUSH: Duration = Duration::from_millis(200);
 const LOG_BATCH: usize = 500;
 
 impl Scheduler {
-    /// Claims a placed job with a compare-and-set and launches its attempt. False when another
-    /// writer moved the job first (cancelled, terminated).
-    pub(super) async fn start_attempt(&self, placement: &Placement, now: i64) -> ServiceResult<bool> {
+    /// Claims placed jobs with compare-and-set writes (one statement per host) and launches
+    /// their attempts. Jobs another writer moved first (cancelled, terminated) are skipped.
+    pub(super) async fn start_attempts(&self, placements: &[Placement], now: i64) -> ServiceResult<usize> {
         let batch = &self.inner.batch;
-        let claim = Transition {
-            from: &[JobStatus::Runnable],
-            to: JobStatus::Starting,
-            reason: None,
-            now,
-            also: vec![
-                (jobs::Column::ComputeEnvironmentId, Expr::value(placement.environment_id)),
-                (jobs::Column::HostIndex, Expr::value(placement.host_index as i32)),
-                (jobs::Column::AttemptCount, Expr::col(jobs::Column::AttemptCount).add(1)),
-            ],
-        };
-        if transition(batch.db(), std::slice::from_ref(&placement.job_id), &claim).await?.is_empty() {
-            return Ok(false);
+        let mut per_host: BTreeMap<(i32, usize), Vec<String>> = BTreeMap::new();
+        for p in placements {
+            per_host.entry((p.environment_id, p.host_index)).or_default().push(p.job_id.clone());
         }
-        let job = jobs::Entity::find_by_id(&placement.job_id).one(batch.db()).await?.ok_or_else(|| {
-            sea_orm::DbErr::RecordNotFound(placement.job_id.clone())
-        })?;
-        let environment = ce::Entity::find_by_id(placement.environment_id)
-            .one(batch.db())
-            .await?
-            .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("compute environment {}", placement.environment_id)))?;
-        let hosts: Vec<DockerHost> = from_json("hosts", &environment.hosts)?;
-        let endpoint = hosts.get(placement.host_index).map(|h| h.endpoint.clone()).unwrap_or_default();
-        job_attempts::ActiveModel {
-            job_id: Set(job.id.clone()),
-            attempt_number: Set(job.attempt_count),
-            compute_environment: Set(Some(environment.name.clone())),
-            host: Set(Some(endpoint.clone())),
-            log_stream_name: Set(Some(format!("{}/{}/{}", job.name, job.id, job.attempt_count))),
-            ..Default::default()
+        let mut claimed = Vec::new();
+        for ((environment_id, host_index), ids) in per_host {
+            let claim = Transition {
+                from: &[JobStatus::Runnable],
+                to: JobStatus::Starting,
+                reason: None,
+                now,
+                also: vec![
+                    (jobs::Column::ComputeEnvironmentId, Expr::value(environment_id)),
+                    (jobs::Column::HostIndex, Expr::value(host_index as i32)),
+                    (jobs::Column::AttemptCount, Expr::col(jobs::Column::AttemptCount).add(1)),
+                ],
+            };
+            claimed.extend(transition(batch.db(), &ids, &claim).await?);
         }
-        .insert(batch.db())
-        .await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let context = LaunchContext::load(batch, &claimed).await?;
+        let attempts = context.jobs.iter().map(|job| {
+            let environment = context.environment_of(job);
+            job_attempts::ActiveModel {
+                job_id: Set(job.id.clone()),
+                attempt_number: Set(job.attempt_count),
+                compute_environment: Set(environment.map(|e| e.name.clone())),
+                host: Set(context.endpoint_of(job)),
+                log_stream_name: Set(Some(format!("{}/{}/{}", job.name, job.id, job.attempt_count))),
+                ..Default::default()
+            }
+        });
+        insert_chunked(batch.db(), attempts.collect()).await?;
 
-        let spec = batch.container_spec(&job, &environment, &self.inner.instance, self.installation()).await;
-        let simulated = environment.executor == ExecutorKind::Simulated.as_str();
+        let mut failed = Vec::new();
+        let mut simulated = Vec::new();
+        for job in &context.jobs {
+            let timeout = job.timeout_seconds.map(|s| Duration::from_secs(s as u64));
+            match context.container_spec(job, &self.inner.instance, self.installation()) {
+                Err(message) => failed.push((job.id.clone(), job.attempt_count, AttemptEnd { reason: Some(message.clone()), status_reason: message, ..Default::default() })),
+                Ok(spec) if context.environment_of(job).is_some_and(|e| e.executor == ExecutorKind::Simulated.as_str()) => simulated.push(spec),
+                Ok(spec) => self.launch_container(spec, context.endpoint_of(job).unwrap_or_default(), timeout),
+            }
+        }
+        if !failed.is_empty() {
+            batch.finish_attempts(&failed).await?;
+        }
+        if !simulated.is_empty() {
+            self.launch_simulated(simulated).await?;
+        }
+        Ok(claimed.len())
+    }
+
+    fn launch_container(&self, spec: ContainerSpec, endpoint: String, timeout: Option<Duration>) {
         let (stop_tx, stop_rx) = watch::channel(false);
-        self.inner.running.lock().expect("running map").insert(job.id.clone(), stop_tx);
+        self.inner.running.lock().expect("running map").insert(spec.job_id.clone(), stop_tx);
         let scheduler = self.clone();
-        let timeout = job.timeout_seconds.map(|s| Duration::from_secs(s as u64));
         tokio::spawn(async move {
-            let job_id = job.id.clone();
-            let attempt = job.attempt_count;
-            let end = match spec {
-                Ok(spec) if simulated => simulate(scheduler.batch(), &spec, stop_rx).await,
-                Ok(spec) => match scheduler.engine(&endpoint).await {
-                    Ok(engine) => run_container(scheduler.batch(), &engine, spec, timeout, stop_rx).await,
-                    Err(error) => AttemptEnd { reason: Some(error.to_string()), status_reason: error.to_string(), ..Default::default() },
-                },
-                Err(message) => AttemptEnd { reason: Some(message.clone()), status_reason: message, ..Default::default() },
+            let (job_id, attempt) = (spec.job_id.clone(), spec.attempt);
+            let end = match scheduler.engine(&endpoint).await {
+                Ok(engine) => run_container(scheduler.batch(), &engine, spec, timeout, stop_rx).await,
+                Err(error) => AttemptEnd { reason: Some(error.to_string()), status_reason: error.to_string(), ..Default::default() },
             };
             if let Err(error) = scheduler.batch().finish_attempt(&job_id, attempt, &end).await {
                 tracing::error!(%job_id, %error, "could not record the end of an attempt");
@@ -100,31 +114,139 @@ impl Scheduler {
             scheduler.inner.running.lock().expect("running map").remove(&job_id);
             scheduler.wake();
         });
-        Ok(true)
+    }
+
+    /// Simulated attempts go RUNNING together and end together per (duration, exit code).
+    async fn launch_simulated(&self, specs: Vec<ContainerSpec>) -> ServiceResult<()> {
+        let now = now_ms();
+        let ids: Vec<String> = specs.iter().map(|s| s.job_id.clone()).collect();
+        let running = Transition { from: &[JobStatus::Starting], to: JobStatus::Running, reason: None, now, also: vec![(jobs::Column::StartedAt, Expr::value(now))] };
+        transition(self.batch().db(), &ids, &running).await?;
+        let mut groups: HashMap<(u64, i64), Vec<(String, i32, watch::Receiver<bool>)>> = HashMap::new();
+        for spec in specs {
+            let variable = |name: &str| spec.environment.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse::<i64>().ok());
+            let duration_ms = Ord::max(variable("SIMULATED_DURATION_MS").unwrap_or(0), 0) as u64;
+            let exit_code = variable("SIMULATED_EXIT_CODE").unwrap_or(0);
+            let (stop_tx, stop_rx) = watch::channel(false);
+            self.inner.running.lock().expect("running map").insert(spec.job_id.clone(), stop_tx);
+            groups.entry((duration_ms, exit_code)).or_default().push((spec.job_id, spec.attempt, stop_rx));
+        }
+        for ((duration_ms, exit_code), attempts) in groups {
+            let scheduler = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(duration_ms)).await;
+                // A terminated simulated attempt ends as a stopped container would (SIGTERM).
+                let ends: Vec<(String, i32, AttemptEnd)> = attempts
+                    .into_iter()
+                    .map(|(job_id, attempt, stop)| {
+                        let code = if *stop.borrow() { 143 } else { exit_code };
+                        let end = AttemptEnd { exit_code: Some(code), reason: None, status_reason: "Essential container in task exited".into(), timed_out: false };
+                        (job_id, attempt, end)
+                    })
+                    .collect();
+                if let Err(error) = scheduler.batch().finish_attempts(&ends).await {
+                    tracing::error!(%error, "could not record the end of simulated attempts");
+                }
+                let mut running = scheduler.inner.running.lock().expect("running map");
+                for (job_id, _, _) in &ends {
+                    running.remove(job_id);
+                }
+                drop(running);
+                scheduler.wake();
+            });
+        }
+        Ok(())
     }
 }
 
-/// The simulated executor: the attempt "runs" for `SIMULATED_DURATION_MS` (default 0) and
-/// exits with `SIMULATED_EXIT_CODE` (default 0), both read from the job's environment, through
-/// the same claim, transitions and retry decisions as a container.
-async fn simulate(batch: &Batch, spec: &ContainerSpec, mut stop: watch::Receiver<bool>) -> AttemptEnd {
-    let variable = |name: &str| spec.environment.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse::<i64>().ok());
-    let duration = Duration::from_millis(Ord::max(variable("SIMULATED_DURATION_MS").unwrap_or(0), 0) as u64);
-    let exit_code = variable("SIMULATED_EXIT_CODE").unwrap_or(0);
-    let now = now_ms();
-    let running = Transition { from: &[JobStatus::Starting], to: JobStatus::Running, reason: None, now, also: vec![(jobs::Column::StartedAt, Expr::value(now))] };
-    if let Err(error) = transition(batch.db(), std::slice::from_ref(&spec.job_id), &running).await {
-        return AttemptEnd { reason: Some(error.to_string()), status_reason: error.to_string(), ..Default::default() };
+/// What launching a set of claimed jobs needs, loaded in a few set queries.
+struct LaunchContext {
+    jobs: Vec<jobs::Model>,
+    environments: HashMap<i32, ce::Model>,
+    definitions: HashMap<i32, jd::Model>,
+    queues: HashMap<i32, jq::Model>,
+}
+
+impl LaunchContext {
+    async fn load(batch: &Batch, ids: &[String]) -> Result<Self, sea_orm::DbErr> {
+        let mut loaded = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            loaded.extend(jobs::Entity::find().filter(jobs::Column::Id.is_in(chunk.iter().cloned())).all(batch.db()).await?);
+        }
+        let mut definition_ids: Vec<i32> = loaded.iter().map(|j| j.job_definition_id).collect();
+        definition_ids.sort_unstable();
+        definition_ids.dedup();
+        Ok(LaunchContext {
+            environments: ce::Entity::find().all(batch.db()).await?.into_iter().map(|e| (e.id, e)).collect(),
+            definitions: jd::Entity::find().filter(jd::Column::Id.is_in(definition_ids)).all(batch.db()).await?.into_iter().map(|d| (d.id, d)).collect(),
+            queues: jq::Entity::find().all(batch.db()).await?.into_iter().map(|q| (q.id, q)).collect(),
+            jobs: loaded,
+        })
     }
-    let stopped = tokio::select! {
-        () = tokio::time::sleep(duration) => false,
-        _ = stop.changed() => true,
-    };
-    AttemptEnd {
-        exit_code: Some(if stopped { 143 } else { exit_code }),
-        reason: None,
-        status_reason: "Essential container in task exited".into(),
-        timed_out: false,
+
+    fn environment_of(&self, job: &jobs::Model) -> Option<&ce::Model> {
+        job.compute_environment_id.and_then(|id| self.environments.get(&id))
+    }
+
+    fn endpoint_of(&self, job: &jobs::Model) -> Option<String> {
+        let environment = self.environment_of(job)?;
+        let hosts: Vec<DockerHost> = from_json("hosts", &environment.hosts).ok()?;
+        hosts.get(job.host_index? as usize).map(|h| h.endpoint.clone())
+    }
+
+    /// Everything the container needs: image, command with parameters, environment with the
+    /// `AWS_BATCH_*` variables, limits, user, volumes. An error is the attempt's failure reason.
+    fn container_spec(&self, job: &jobs::Model, instance: &str, installation: &str) -> Result<ContainerSpec, String> {
+        let store_error = |e: sea_orm::DbErr| e.to_string();
+        let environment = self.environment_of(job).ok_or("compute environment missing")?;
+        let definition = self.definitions.get(&job.job_definition_id).ok_or("job definition missing")?;
+        let queue = self.queues.get(&job.job_queue_id).ok_or("job queue missing")?;
+        let properties: ContainerProperties = from_json("container_properties", &definition.container_properties).map_err(store_error)?;
+        let overrides: ContainerOverrides = from_json("container_overrides", &job.container_overrides).map_err(store_error)?;
+        let parameters = merge(
+            &from_json("parameters", &definition.parameters).map_err(store_error)?,
+            &from_json("parameters", &job.parameters).map_err(store_error)?,
+        );
+        if properties.privileged && !environment.allow_privileged {
+            return Err(format!("Privileged containers are not allowed in compute environment {}", environment.name));
+        }
+        let mut variables: Vec<(String, String)> =
+            overrides.apply_environment(&properties.environment).into_iter().map(|v| (v.name, v.value)).collect();
+        // An array child's id is `<parent id>:<index>`, as in AWS.
+        variables.push(("AWS_BATCH_JOB_ID".into(), job.id.clone()));
+        variables.push(("AWS_BATCH_JOB_ATTEMPT".into(), job.attempt_count.to_string()));
+        variables.push(("AWS_BATCH_JQ_NAME".into(), queue.name.clone()));
+        variables.push(("AWS_BATCH_CE_NAME".into(), environment.name.clone()));
+        if let Some(index) = job.array_index {
+            variables.push(("AWS_BATCH_JOB_ARRAY_INDEX".into(), index.to_string()));
+        }
+        if let Some(size) = job.array_size {
+            variables.push(("AWS_BATCH_JOB_ARRAY_SIZE".into(), size.to_string()));
+        }
+        let binds = properties
+            .mount_points
+            .iter()
+            .filter_map(|mount| {
+                let volume = properties.volumes.iter().find(|v| v.name == mount.source_volume)?;
+                let source = volume.host.as_ref()?.source_path.clone()?;
+                Some(format!("{source}:{}{}", mount.container_path, if mount.read_only { ":ro" } else { "" }))
+            })
+            .collect();
+        Ok(ContainerSpec {
+            job_id: job.id.clone(),
+            attempt: job.attempt_count,
+            instance: instance.to_string(),
+            installation: installation.to_string(),
+            image: properties.image.clone(),
+            command: substitute(overrides.command.as_ref().unwrap_or(&properties.command), &parameters),
+            environment: variables,
+            milli_vcpus: job.milli_vcpus.into(),
+            memory_mib: job.memory_mib.into(),
+            user: properties.user.clone(),
+            privileged: properties.privileged,
+            read_only_root: properties.readonly_root_filesystem,
+            binds,
+        })
     }
 }
 
@@ -275,94 +397,5 @@ fn log_row(job_id: &str, attempt: i32, stream: &str, line: &[u8]) -> attempt_log
         at: Set(now_ms()),
         line: Set(String::from_utf8_lossy(line).into_owned()),
         ..Default::default()
-    }
-}
-
-impl Batch {
-    /// Everything the container needs: image, command with parameters, environment with the
-    /// `AWS_BATCH_*` variables, limits, user, volumes. An error is the attempt's failure reason.
-    async fn container_spec(&self, job: &jobs::Model, environment: &ce::Model, instance: &str, installation: &str) -> Result<ContainerSpec, String> {
-        let store_error = |e: sea_orm::DbErr| e.to_string();
-        let definition = jd::Entity::find_by_id(job.job_definition_id).one(self.db()).await.map_err(store_error)?.ok_or("job definition missing")?;
-        let queue = jq::Entity::find_by_id(job.job_queue_id).one(self.db()).await.map_err(store_error)?.ok_or("job queue missing")?;
-        let properties: ContainerProperties = from_json("container_properties", &definition.container_properties).map_err(store_error)?;
-        let overrides: ContainerOverrides = from_json("container_overrides", &job.container_overrides).map_err(store_error)?;
-        let parameters = merge(
-            &from_json("parameters", &definition.parameters).map_err(store_error)?,
-            &from_json("parameters", &job.parameters).map_err(store_error)?,
-        );
-        if properties.privileged && !environment.allow_privileged {
-            return Err(format!("Privileged containers are not allowed in compute environment {}", environment.name));
-        }
-        let mut variables: Vec<(String, String)> =
-            overrides.apply_environment(&properties.environment).into_iter().map(|v| (v.name, v.value)).collect();
-        // An array child's id is `<parent id>:<index>`, as in AWS.
-        variables.push(("AWS_BATCH_JOB_ID".into(), job.id.clone()));
-        variables.push(("AWS_BATCH_JOB_ATTEMPT".into(), job.attempt_count.to_string()));
-        variables.push(("AWS_BATCH_JQ_NAME".into(), queue.name.clone()));
-        variables.push(("AWS_BATCH_CE_NAME".into(), environment.name.clone()));
-        if let Some(index) = job.array_index {
-            variables.push(("AWS_BATCH_JOB_ARRAY_INDEX".into(), index.to_string()));
-        }
-        if let Some(size) = job.array_size {
-            variables.push(("AWS_BATCH_JOB_ARRAY_SIZE".into(), size.to_string()));
-        }
-        let binds = properties
-            .mount_points
-            .iter()
-            .filter_map(|mount| {
-                let volume = properties.volumes.iter().find(|v| v.name == mount.source_volume)?;
-                let source = volume.host.as_ref()?.source_path.clone()?;
-                Some(format!("{source}:{}{}", mount.container_path, if mount.read_only { ":ro" } else { "" }))
-            })
-            .collect();
-        Ok(ContainerSpec {
-            job_id: job.id.clone(),
-            attempt: job.attempt_count,
-            instance: instance.to_string(),
-            installation: installation.to_string(),
-            image: properties.image.clone(),
-            command: substitute(overrides.command.as_ref().unwrap_or(&properties.command), &parameters),
-            environment: variables,
-            milli_vcpus: job.milli_vcpus.into(),
-            memory_mib: job.memory_mib.into(),
-            user: properties.user.clone(),
-            privileged: properties.privileged,
-            read_only_root: properties.readonly_root_filesystem,
-            binds,
-        })
-    }
-
-    /// Records how attempt `attempt` of `job_id` ended and moves the job on: SUCCEEDED on exit
-    /// 0; FAILED when terminated, timed out, an EXIT rule matched or no attempts remain;
-    /// otherwise RUNNABLE for the next attempt.
-    pub async fn finish_attempt(&self, job_id: &str, attempt: i32, end: &AttemptEnd) -> ServiceResult<JobStatus> {
-        let now = now_ms();
-        job_attempts::Entity::update_many()
-            .col_expr(job_attempts::Column::StoppedAt, Expr::value(now))
-            .col_expr(job_attempts::Column::ExitCode, Expr::value(end.exit_code.map(|c| c as i32)))
-            .col_expr(job_attempts::Column::Reason, Expr::value(end.reason.clone()))
-            .col_expr(job_attempts::Column::StatusReason, Expr::value(end.status_reason.clone()))
-            .filter(job_attempts::Column::JobId.eq(job_id))
-            .filter(job_attempts::Column::AttemptNumber.eq(attempt))
-            .exec(self.db())
-            .await?;
-        let job = jobs::Entity::find_by_id(job_id).one(self.db()).await?.ok_or_else(|| sea_orm::DbErr::RecordNotFound(job_id.to_string()))?;
-        let rules: Vec<EvaluateOnExit> = from_json("evaluate_on_exit", &job.evaluate_on_exit)?;
-        let strategy = RetryStrategy { attempts: Some(job.retry_attempts.into()), evaluate_on_exit: rules };
-        let exit = AttemptExit { exit_code: end.exit_code, reason: end.reason.as_deref(), status_reason: Some(end.status_reason.as_str()) };
-        let (to, reason) = if let Some(terminated) = &job.terminate_reason {
-            (JobStatus::Failed, terminated.clone())
-        } else if end.exit_code == Some(0) && end.reason.is_none() {
-            (JobStatus::Succeeded, end.status_reason.clone())
-        } else if !end.timed_out && strategy.should_retry(attempt.into(), &exit) {
-            (JobStatus::Runnable, format!("Attempt {attempt} failed ({}); retrying", end.reason.as_deref().unwrap_or(&end.status_reason)))
-        } else {
-            (JobStatus::Failed, end.reason.clone().unwrap_or_else(|| end.status_reason.clone()))
-        };
-        let t = Transition { from: &[JobStatus::Starting, JobStatus::Running], to, reason: Some(&reason), now, also: release_placement() };
-        transition(self.db(), &[job_id.to_string()], &t).await?;
-        tracing::info!(%job_id, attempt, status = %to, %reason, "attempt ended");
-        Ok(to)
     }
 }

@@ -4,6 +4,7 @@
 //! while a container runs.
 
 mod attempt;
+mod finish;
 mod lease;
 mod recovery;
 mod snapshot;
@@ -127,11 +128,7 @@ impl Scheduler {
         let snapshot = batch.load_snapshot().await?;
         let plan = plan(&snapshot, now);
         report.moved += self.apply_moves(&plan, now).await?;
-        for placement in &plan.placements {
-            if self.start_attempt(placement, now).await? {
-                report.started += 1;
-            }
-        }
+        report.started = self.start_attempts(&plan.placements, now).await?;
         report.moved += batch.finish_array_parents(now).await?;
         report.stopped = self.stop_terminated().await?;
         Ok(report)

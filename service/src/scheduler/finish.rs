@@ -1,0 +1,71 @@
+//! Recording how attempts ended and moving their jobs on, in batches: one statement per group
+//! of alike endings, so a thousand finished attempts cost a handful of round trips.
+
+use super::attempt::AttemptEnd;
+use super::release_placement;
+use super::transition::{Transition, transition};
+use crate::batch::{Batch, from_json, now_ms};
+use crate::error::ServiceResult;
+use crate::store::{job_attempts, jobs};
+use domain::JobStatus;
+use domain::retry::{AttemptExit, AttemptOutcome, EvaluateOnExit, RetryStrategy, next_status};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+
+const IN_CHUNK: usize = 1000;
+
+impl Batch {
+    /// Records how attempt `attempt` of `job_id` ended and moves the job on (see
+    /// `domain::retry::next_status`).
+    pub async fn finish_attempt(&self, job_id: &str, attempt: i32, end: &AttemptEnd) -> ServiceResult<()> {
+        self.finish_attempts(&[(job_id.to_string(), attempt, end.clone())]).await
+    }
+
+    pub async fn finish_attempts(&self, ends: &[(String, i32, AttemptEnd)]) -> ServiceResult<()> {
+        let now = now_ms();
+        let mut alike: HashMap<(i32, &AttemptEnd), Vec<String>> = HashMap::new();
+        for (job_id, attempt, end) in ends {
+            alike.entry((*attempt, end)).or_default().push(job_id.clone());
+        }
+        for ((attempt, end), ids) in &alike {
+            for chunk in ids.chunks(IN_CHUNK) {
+                job_attempts::Entity::update_many()
+                    .col_expr(job_attempts::Column::StoppedAt, Expr::value(now))
+                    .col_expr(job_attempts::Column::ExitCode, Expr::value(end.exit_code.map(|c| c as i32)))
+                    .col_expr(job_attempts::Column::Reason, Expr::value(end.reason.clone()))
+                    .col_expr(job_attempts::Column::StatusReason, Expr::value(end.status_reason.clone()))
+                    .filter(job_attempts::Column::JobId.is_in(chunk.iter().cloned()))
+                    .filter(job_attempts::Column::AttemptNumber.eq(*attempt))
+                    .exec(self.db())
+                    .await?;
+            }
+        }
+
+        let mut rows: HashMap<String, jobs::Model> = HashMap::new();
+        let ids: Vec<&String> = ends.iter().map(|(id, _, _)| id).collect();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let found = jobs::Entity::find().filter(jobs::Column::Id.is_in(chunk.iter().map(|id| id.to_string()))).all(self.db()).await?;
+            rows.extend(found.into_iter().map(|j| (j.id.clone(), j)));
+        }
+        let mut moves: HashMap<(JobStatus, String), Vec<String>> = HashMap::new();
+        for (job_id, attempt, end) in ends {
+            let Some(job) = rows.get(job_id) else { continue };
+            let rules: Vec<EvaluateOnExit> = from_json("evaluate_on_exit", &job.evaluate_on_exit)?;
+            let strategy = RetryStrategy { attempts: Some(job.retry_attempts.into()), evaluate_on_exit: rules };
+            let outcome = AttemptOutcome {
+                exit: AttemptExit { exit_code: end.exit_code, reason: end.reason.as_deref(), status_reason: Some(end.status_reason.as_str()) },
+                timed_out: end.timed_out,
+                terminate_reason: job.terminate_reason.as_deref(),
+            };
+            let (to, reason) = next_status(&strategy, (*attempt).into(), &outcome);
+            tracing::debug!(%job_id, attempt, status = %to, %reason, "attempt ended");
+            moves.entry((to, reason)).or_default().push(job_id.clone());
+        }
+        for ((to, reason), ids) in moves {
+            let t = Transition { from: &[JobStatus::Starting, JobStatus::Running], to, reason: Some(&reason), now, also: release_placement() };
+            transition(self.db(), &ids, &t).await?;
+        }
+        Ok(())
+    }
+}
