@@ -23,12 +23,17 @@ case "$mode" in
   *) echo "usage: $0 debug|release" >&2; exit 2 ;;
 esac
 
-wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name batch "$wasm"
-if [ "$mode" = release ]; then
-  # Debian's wasm-opt 108 produces bundles that fail to hydrate; the npm build works.
-  target/tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    -o "$pkg/batch_bg.wasm" "$pkg/batch_bg.wasm"
+# The bindings and wasm-opt take seconds: skip them when cargo left the module unchanged.
+if [ "$pkg/batch_bg.wasm" -nt "$wasm" ] && [ -f "$pkg/batch.js" ]; then
+  echo "browser bundle unchanged"
+else
+  wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name batch "$wasm"
+  if [ "$mode" = release ]; then
+    # Debian's wasm-opt 108 produces bundles that fail to hydrate; the npm build works.
+    target/tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      -o "$pkg/batch_bg.wasm" "$pkg/batch_bg.wasm"
+  fi
 fi
 cp style/main.css "$pkg/batch.css"
 if [ "$mode" = release ]; then
