@@ -17,6 +17,7 @@ apt_packages=()
 need_apt() { dpkg -s "$1" >/dev/null 2>&1 || apt_packages+=("$1"); }
 command -v dockerd >/dev/null || need_apt docker.io
 need_apt busybox-static
+need_apt curl
 if [ "$purpose" = test ]; then
   need_apt chromium
   need_apt chromium-driver

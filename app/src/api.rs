@@ -35,3 +35,71 @@ pub async fn dashboard_overview() -> Result<Vec<QueueOverview>, ServerFnError> {
         })
         .collect())
 }
+
+/// One page of the jobs list, with what is needed to ask for the next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobList {
+    pub jobs: Vec<domain::views::JobSummary>,
+    pub next_token: Option<String>,
+    pub queues: Vec<String>,
+}
+
+#[server]
+pub async fn list_jobs(
+    queue: Option<String>,
+    status: Option<String>,
+    name: Option<String>,
+    next_token: Option<String>,
+) -> Result<JobList, ServerFnError> {
+    let batch = expect_context::<service::Batch>();
+    let fail = |e: service::ServiceError| ServerFnError::new(e.to_string());
+    let queues: Vec<String> = batch.describe_job_queues(&[]).await.map_err(fail)?.into_iter().map(|q| q.job_queue_name).collect();
+    let Some(queue) = queue.filter(|q| !q.is_empty()).or_else(|| queues.first().cloned()) else {
+        return Ok(JobList { jobs: vec![], next_token: None, queues });
+    };
+    let status = match status.filter(|s| !s.is_empty()) {
+        Some(raw) => Some(raw.parse::<domain::JobStatus>().map_err(|e| ServerFnError::new(e.to_string()))?),
+        None => None,
+    };
+    let request = service::jobs::ListJobs {
+        job_queue: Some(queue),
+        status,
+        name: name.filter(|n| !n.is_empty()).map(|n| service::jobs::NameFilter::parse(&format!("{n}*"))),
+        next_token: next_token.filter(|t| !t.is_empty()),
+        max_results: Some(50),
+        ..Default::default()
+    };
+    let page = batch.list_jobs(&request).await.map_err(fail)?;
+    Ok(JobList { jobs: page.items, next_token: page.next_token, queues })
+}
+
+/// A job and its output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobWithLog {
+    pub job: domain::views::JobDetail,
+    pub log: Vec<LogLineView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogLineView {
+    pub attempt: i32,
+    pub stream: String,
+    pub line: String,
+}
+
+#[server]
+pub async fn job_view(id: String) -> Result<Option<JobWithLog>, ServerFnError> {
+    let batch = expect_context::<service::Batch>();
+    let fail = |e: service::ServiceError| ServerFnError::new(e.to_string());
+    let Some(job) = batch.describe_jobs(std::slice::from_ref(&id)).await.map_err(fail)?.pop() else {
+        return Ok(None);
+    };
+    let log = batch
+        .job_log(&id, None, 0, 1000)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|l| LogLineView { attempt: l.attempt, stream: l.stream, line: l.line })
+        .collect();
+    Ok(Some(JobWithLog { job, log }))
+}

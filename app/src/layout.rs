@@ -23,6 +23,7 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
         <div class="frame">
             <nav id="main-nav" class="sidebar" class:open=move || menu_open.get()>
                 <a href="/">"Dashboard"</a>
+                <a href="/jobs">"Jobs"</a>
             </nav>
             <main class="content">{children()}</main>
         </div>

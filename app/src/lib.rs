@@ -42,6 +42,8 @@ pub fn App() -> impl IntoView {
             <layout::ConsoleLayout>
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("") view=pages::Home/>
+                    <Route path=path!("/jobs") view=pages::jobs::JobsPage/>
+                    <Route path=path!("/jobs/:id") view=pages::jobs::JobPage/>
                 </Routes>
             </layout::ConsoleLayout>
         </Router>

@@ -38,3 +38,16 @@ test('the console hydrates: the menu button opens the navigation on a phone', as
   await page.screenshot({ path: SCREENSHOTS + 'dashboard-phone.png' });
   await context.close();
 });
+
+test('the jobs page keeps its filters in the link and hydrates', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await gotoAndWaitForWasm(page, '/jobs?status=FAILED');
+  assert.equal(await page.locator('h1').textContent(), 'Jobs');
+  await page.waitForTimeout(300);
+  assert.deepEqual(errors, [], 'no errors in the page');
+  await page.screenshot({ path: SCREENSHOTS + 'jobs.png', fullPage: true });
+  await context.close();
+});

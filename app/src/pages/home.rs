@@ -42,7 +42,7 @@ fn QueueTable(queues: Vec<QueueOverview>) -> impl IntoView {
                     let counts = queue.counts.clone();
                     view! {
                         <tr>
-                            <td>{queue.name}</td>
+                            <td><a href=format!("/jobs?queue={}", queue.name)>{queue.name.clone()}</a></td>
                             <td><span class=format!("state {}", queue.state.to_lowercase())>{queue.state.clone()}</span></td>
                             <td>{queue.priority}</td>
                             <td>{queue.compute_environments.join(", ")}</td>

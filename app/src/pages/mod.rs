@@ -1,6 +1,8 @@
 //! One module per console area.
 
 mod home;
+pub mod jobs;
+pub mod time;
 
 pub use home::Home;
 

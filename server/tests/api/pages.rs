@@ -72,3 +72,80 @@ async fn the_dashboard_lists_queues_with_their_job_counts() {
         assert!(html.contains("nightly-reports") && html.contains("local-docker"), "{backend:?}: {html}");
     }
 }
+
+#[tokio::test]
+async fn the_jobs_list_and_a_job_page_show_states_reasons_and_output() {
+    use domain::container::{ContainerProperties, ResourceRequirement};
+    use domain::job_definition::RegisterJobDefinition;
+    use domain::submit::SubmitJob;
+    let app = TestApp::spawn(crate::helpers::Backend::Postgres).await;
+    let batch = &app.batch;
+    batch
+        .create_compute_environment(domain::compute_environment::CreateComputeEnvironment {
+            compute_environment_name: "docker".into(),
+            kind: "MANAGED".into(),
+            state: None,
+            compute_resources: Some(domain::compute_environment::ComputeResourceInput { max_vcpus: Some(2), ..Default::default() }),
+            unmanaged_vcpus: None,
+            tags: Default::default(),
+            docker_hosts: None,
+            executor: None,
+            allow_privileged: false,
+        })
+        .await
+        .unwrap();
+    batch
+        .create_job_queue(domain::job_queue::CreateJobQueue {
+            job_queue_name: "reports".into(),
+            priority: 1,
+            state: None,
+            compute_environment_order: vec![domain::job_queue::ComputeEnvironmentOrder { order: 1, compute_environment: "docker".into() }],
+            job_state_time_limit_actions: vec![],
+            tags: Default::default(),
+            scheduling_policy_arn: None,
+        })
+        .await
+        .unwrap();
+    batch
+        .register_job_definition(RegisterJobDefinition {
+            job_definition_name: "greet".into(),
+            kind: "container".into(),
+            parameters: Default::default(),
+            container_properties: Some(ContainerProperties {
+                image: "batch-examples/busybox:latest".into(),
+                command: vec!["echo".into(), "hello from the console".into()],
+                resource_requirements: vec![
+                    ResourceRequirement { kind: "VCPU".into(), value: "1".into() },
+                    ResourceRequirement { kind: "MEMORY".into(), value: "32".into() },
+                ],
+                ..Default::default()
+            }),
+            retry_strategy: None,
+            timeout: None,
+            scheduling_priority: None,
+            tags: Default::default(),
+        })
+        .await
+        .unwrap();
+    let job = batch
+        .submit_job(SubmitJob { job_name: "nightly-greeting".into(), job_queue: "reports".into(), job_definition: "greet".into(), ..Default::default() }, "alice")
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while batch.describe_jobs(std::slice::from_ref(&job.job_id)).await.unwrap()[0].status != "SUCCEEDED" {
+        assert!(std::time::Instant::now() < deadline, "the job did not succeed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let list = app.get("/jobs?queue=reports&status=SUCCEEDED").await.text().await.unwrap();
+    assert!(list.contains(&format!("/jobs/{}", job.job_id)) && list.contains("nightly-greeting"), "{list}");
+    let none = app.get("/jobs?queue=reports&status=FAILED").await.text().await.unwrap();
+    assert!(none.contains("No jobs match."), "{none}");
+
+    let page = app.get(&format!("/jobs/{}", job.job_id)).await.text().await.unwrap();
+    for expected in ["nightly-greeting", "SUCCEEDED", "hello from the console", "RUNNABLE", "echo hello from the console"] {
+        assert!(page.contains(expected), "{expected} missing from the job page: {page}");
+    }
+    let missing = app.get("/jobs/no-such-job").await.text().await.unwrap();
+    assert!(missing.contains("No such job"));
+}

@@ -87,25 +87,21 @@ impl Scheduler {
                 Ok(true) => {
                     if !leading {
                         tracing::info!(instance = %self.inner.instance, "leading the scheduler");
-                        match self.inner.batch.installation_id().await {
-                            Ok(id) => {
-                                let _ = self.inner.installation.set(id);
-                            }
-                            Err(error) => {
-                                tracing::error!(%error, "cannot read the installation id");
-                                continue;
-                            }
-                        }
-                        if let Err(error) = self.recover().await {
-                            tracing::error!(%error, "recovery after start failed; retrying next pass");
-                            continue;
-                        }
-                        leading = true;
+                        leading = self.take_over().await;
                     }
-                    match self.run_once().await {
-                        Ok(report) if report.moved + report.started > 0 => continue,
-                        Ok(_) => {}
-                        Err(error) => tracing::error!(%error, "scheduler pass failed"),
+                    if leading {
+                        match self.run_once().await {
+                            // More may be ready at once: go again, unless asked to stop.
+                            Ok(report) if report.moved + report.started > 0 => {
+                                tokio::select! {
+                                    biased;
+                                    () = &mut shutdown => break,
+                                    () = std::future::ready(()) => continue,
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(error) => tracing::error!(%error, "scheduler pass failed"),
+                        }
                     }
                 }
                 Ok(false) => leading = false,
@@ -118,6 +114,27 @@ impl Scheduler {
             }
         }
         self.inner.batch.release_lease(&self.inner.instance).await;
+    }
+
+    /// What a new leader does first: learn the installation id, then reconcile with the
+    /// engines. False (retried after a tick) when either fails.
+    async fn take_over(&self) -> bool {
+        match self.inner.batch.installation_id().await {
+            Ok(id) => {
+                let _ = self.inner.installation.set(id);
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot read the installation id");
+                return false;
+            }
+        }
+        match self.recover().await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(%error, "recovery after taking the lead failed; retrying");
+                false
+            }
+        }
     }
 
     /// One pass: move waiting jobs, start what fits, stop what was terminated.

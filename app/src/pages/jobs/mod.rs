@@ -1,0 +1,17 @@
+//! Jobs: the list (filters in the query string, so a filtered list is a shareable link) and a
+//! job's page (`/jobs/{id}`).
+
+mod detail;
+mod list;
+
+pub use detail::JobPage;
+pub use list::JobsPage;
+
+use leptos::prelude::*;
+
+/// A status as a coloured badge.
+#[component]
+pub fn StatusBadge(status: String) -> impl IntoView {
+    let class = format!("status {}", status.to_lowercase());
+    view! { <span class=class>{status}</span> }
+}
