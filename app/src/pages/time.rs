@@ -25,7 +25,7 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(super::utc(0), "1970-01-01 00:00:00");
-        assert_eq!(super::utc(1_795_000_000_000), "2026-11-19 09:46:40");
+        assert_eq!(super::utc(1_795_000_000_000), "2026-11-18 11:06:40"); // date -u -d @1795000000
         assert_eq!(super::utc(951_782_400_000), "2000-02-29 00:00:00");
     }
 }
