@@ -2,6 +2,7 @@
 //! fresh database (Postgres from TEST_DATABASE_URL, and SQLite in a temporary directory) and
 //! the real Docker engine.
 
+mod bad_configuration;
 mod health;
 mod helpers;
 mod pages;
