@@ -18,7 +18,7 @@ use crate::error::ServiceResult;
 use crate::store::jobs;
 use domain::JobStatus;
 use domain::scheduler::{Plan, plan};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -242,21 +242,45 @@ impl Batch {
     /// A parent whose children have all finished ends SUCCEEDED if every child did, else FAILED.
     async fn finish_array_parents(&self, now: i64) -> ServiceResult<usize> {
         let parents = self.array_parents_in(JobStatus::Pending).await?;
-        let mut moved = 0;
+        // Unfinished and failed children per parent, one grouped query per 1,000 parents.
+        let mut unfinished: HashMap<String, i64> = HashMap::new();
+        let mut failed: HashMap<String, i64> = HashMap::new();
+        for chunk in parents.chunks(1000) {
+            let counts: Vec<(Option<String>, String, i64)> = jobs::Entity::find()
+                .select_only()
+                .column(jobs::Column::ArrayParentId)
+                .column(jobs::Column::Status)
+                .column_as(Expr::from(Func::count(Expr::col(jobs::Column::Id))), "n")
+                .filter(jobs::Column::ArrayParentId.is_in(chunk.iter().cloned()))
+                .group_by(jobs::Column::ArrayParentId)
+                .group_by(jobs::Column::Status)
+                .into_tuple()
+                .all(self.db())
+                .await?;
+            for (parent, status, n) in counts {
+                let Some(parent) = parent else { continue };
+                match status.parse::<JobStatus>() {
+                    Ok(JobStatus::Failed) => *failed.entry(parent).or_default() += n,
+                    Ok(JobStatus::Succeeded) => {}
+                    _ => *unfinished.entry(parent).or_default() += n,
+                }
+            }
+        }
+        let mut moves: HashMap<(JobStatus, Option<String>), Vec<String>> = HashMap::new();
         for parent in parents {
-            let summary = self.children_by_status(&parent).await?;
-            let unfinished: i64 = summary.iter().filter(|(s, _)| *s != "SUCCEEDED" && *s != "FAILED").map(|(_, n)| n).sum();
-            if unfinished > 0 {
+            if unfinished.get(&parent).copied().unwrap_or(0) > 0 {
                 continue;
             }
-            let failed = summary.get("FAILED").copied().unwrap_or(0);
-            let (to, reason) = if failed == 0 {
-                (JobStatus::Succeeded, None)
-            } else {
-                (JobStatus::Failed, Some(format!("{failed} of the array's children failed")))
+            let key = match failed.get(&parent).copied().unwrap_or(0) {
+                0 => (JobStatus::Succeeded, None),
+                n => (JobStatus::Failed, Some(format!("{n} of the array's children failed"))),
             };
+            moves.entry(key).or_default().push(parent);
+        }
+        let mut moved = 0;
+        for ((to, reason), ids) in moves {
             let t = Transition { from: &[JobStatus::Pending], to, reason: reason.as_deref(), now, also: vec![] };
-            moved += transition(self.db(), std::slice::from_ref(&parent), &t).await?.len();
+            moved += transition(self.db(), &ids, &t).await?.len();
         }
         Ok(moved)
     }
