@@ -14,7 +14,7 @@ use service::{Batch, BatchConfig};
 use std::time::{Duration, Instant};
 
 #[path = "../tests/service/fixtures.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod fixtures;
 
 fn setting(name: &str, default: i64) -> i64 {

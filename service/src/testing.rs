@@ -3,6 +3,10 @@
 //! skip it.
 
 use crate::db::connect_and_migrate;
+use domain::compute_environment::{ComputeResourceInput, CreateComputeEnvironment};
+use domain::container::{ContainerProperties, ResourceRequirement};
+use domain::job_definition::RegisterJobDefinition;
+use domain::job_queue::{ComputeEnvironmentOrder, CreateJobQueue};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use std::path::PathBuf;
 
@@ -68,3 +72,63 @@ pub async fn fresh_database(backend: Backend) -> (DatabaseConnection, TempDir) {
     let db = connect_and_migrate(&url).await.expect("connect and migrate the test database");
     (db, dir)
 }
+
+// Request builders shared by the crates' tests and benches.
+
+/// A MANAGED environment on the default host with `max_vcpus`.
+pub fn environment(name: &str, max_vcpus: i64) -> CreateComputeEnvironment {
+    CreateComputeEnvironment {
+        compute_environment_name: name.into(),
+        kind: "MANAGED".into(),
+        state: None,
+        compute_resources: Some(ComputeResourceInput { max_vcpus: Some(max_vcpus), ..Default::default() }),
+        unmanaged_vcpus: None,
+        tags: Default::default(),
+        docker_hosts: None,
+        executor: None,
+        allow_privileged: false,
+    }
+}
+
+/// An environment on one given Docker host.
+pub fn environment_on(name: &str, max_vcpus: i64, host: domain::compute_environment::DockerHost) -> CreateComputeEnvironment {
+    CreateComputeEnvironment { docker_hosts: Some(vec![host]), ..environment(name, max_vcpus) }
+}
+
+pub fn queue(name: &str, environments: &[&str]) -> CreateJobQueue {
+    CreateJobQueue {
+        job_queue_name: name.into(),
+        priority: 1,
+        state: None,
+        compute_environment_order: environments
+            .iter()
+            .enumerate()
+            .map(|(i, ce)| ComputeEnvironmentOrder { order: i as i64 + 1, compute_environment: ce.to_string() })
+            .collect(),
+        job_state_time_limit_actions: vec![],
+        tags: Default::default(),
+        scheduling_policy_arn: None,
+    }
+}
+
+pub fn definition(name: &str) -> RegisterJobDefinition {
+    RegisterJobDefinition {
+        job_definition_name: name.into(),
+        kind: "container".into(),
+        parameters: [("greeting".to_string(), "hello".to_string())].into(),
+        container_properties: Some(ContainerProperties {
+            image: "batch-examples/busybox:latest".into(),
+            command: vec!["echo".into(), "Ref::greeting".into()],
+            resource_requirements: vec![
+                ResourceRequirement { kind: "VCPU".into(), value: "1".into() },
+                ResourceRequirement { kind: "MEMORY".into(), value: "64".into() },
+            ],
+            ..Default::default()
+        }),
+        retry_strategy: None,
+        timeout: None,
+        scheduling_priority: None,
+        tags: Default::default(),
+    }
+}
+

@@ -36,38 +36,15 @@ async fn an_unknown_page_is_a_404_with_a_way_back() {
 
 #[tokio::test]
 async fn the_dashboard_lists_queues_with_their_job_counts() {
-    use domain::compute_environment::{ComputeResourceInput, CreateComputeEnvironment};
-    use domain::job_queue::{ComputeEnvironmentOrder, CreateJobQueue};
+    use domain::job_queue::CreateJobQueue;
+    use service::testing::{environment, queue};
     for backend in BACKENDS {
         let app = TestApp::spawn(backend).await;
         let empty = app.get("/").await.text().await.unwrap();
         assert!(empty.contains("No job queues yet"), "{backend:?}");
-        app.batch
-            .create_compute_environment(CreateComputeEnvironment {
-                compute_environment_name: "local-docker".into(),
-                kind: "MANAGED".into(),
-                state: None,
-                compute_resources: Some(ComputeResourceInput { max_vcpus: Some(2), ..Default::default() }),
-                unmanaged_vcpus: None,
-                tags: Default::default(),
-                docker_hosts: None,
-                executor: None,
-                allow_privileged: false,
-            })
-            .await
-            .unwrap();
-        app.batch
-            .create_job_queue(CreateJobQueue {
-                job_queue_name: "nightly-reports".into(),
-                priority: 7,
-                state: None,
-                compute_environment_order: vec![ComputeEnvironmentOrder { order: 1, compute_environment: "local-docker".into() }],
-                job_state_time_limit_actions: vec![],
-                tags: Default::default(),
-                scheduling_policy_arn: None,
-            })
-            .await
-            .unwrap();
+        app.batch.create_compute_environment(environment("local-docker", 2)).await.unwrap();
+        let nightly = CreateJobQueue { priority: 7, ..queue("nightly-reports", &["local-docker"]) };
+        app.batch.create_job_queue(nightly).await.unwrap();
         let html = app.get("/").await.text().await.unwrap();
         assert!(html.contains("nightly-reports") && html.contains("local-docker"), "{backend:?}: {html}");
     }
@@ -75,58 +52,15 @@ async fn the_dashboard_lists_queues_with_their_job_counts() {
 
 #[tokio::test]
 async fn the_jobs_list_and_a_job_page_show_states_reasons_and_output() {
-    use domain::container::{ContainerProperties, ResourceRequirement};
-    use domain::job_definition::RegisterJobDefinition;
     use domain::submit::SubmitJob;
+    use service::testing::{definition, environment, queue};
     let app = TestApp::spawn(crate::helpers::Backend::Postgres).await;
     let batch = &app.batch;
-    batch
-        .create_compute_environment(domain::compute_environment::CreateComputeEnvironment {
-            compute_environment_name: "docker".into(),
-            kind: "MANAGED".into(),
-            state: None,
-            compute_resources: Some(domain::compute_environment::ComputeResourceInput { max_vcpus: Some(2), ..Default::default() }),
-            unmanaged_vcpus: None,
-            tags: Default::default(),
-            docker_hosts: None,
-            executor: None,
-            allow_privileged: false,
-        })
-        .await
-        .unwrap();
-    batch
-        .create_job_queue(domain::job_queue::CreateJobQueue {
-            job_queue_name: "reports".into(),
-            priority: 1,
-            state: None,
-            compute_environment_order: vec![domain::job_queue::ComputeEnvironmentOrder { order: 1, compute_environment: "docker".into() }],
-            job_state_time_limit_actions: vec![],
-            tags: Default::default(),
-            scheduling_policy_arn: None,
-        })
-        .await
-        .unwrap();
-    batch
-        .register_job_definition(RegisterJobDefinition {
-            job_definition_name: "greet".into(),
-            kind: "container".into(),
-            parameters: Default::default(),
-            container_properties: Some(ContainerProperties {
-                image: "batch-examples/busybox:latest".into(),
-                command: vec!["echo".into(), "hello from the console".into()],
-                resource_requirements: vec![
-                    ResourceRequirement { kind: "VCPU".into(), value: "1".into() },
-                    ResourceRequirement { kind: "MEMORY".into(), value: "32".into() },
-                ],
-                ..Default::default()
-            }),
-            retry_strategy: None,
-            timeout: None,
-            scheduling_priority: None,
-            tags: Default::default(),
-        })
-        .await
-        .unwrap();
+    batch.create_compute_environment(environment("docker", 2)).await.unwrap();
+    batch.create_job_queue(queue("reports", &["docker"])).await.unwrap();
+    let mut greet = definition("greet");
+    greet.container_properties.as_mut().unwrap().command = vec!["echo".into(), "hello from the console".into()];
+    batch.register_job_definition(greet).await.unwrap();
     let job = batch
         .submit_job(SubmitJob { job_name: "nightly-greeting".into(), job_queue: "reports".into(), job_definition: "greet".into(), ..Default::default() }, "alice")
         .await

@@ -2,13 +2,9 @@
 //! exactly once, and no container of this installation is left behind.
 
 use crate::helpers::site_root;
-use domain::compute_environment::{ComputeResourceInput, CreateComputeEnvironment};
-use domain::container::{ContainerProperties, ResourceRequirement};
-use domain::job_definition::RegisterJobDefinition;
-use domain::job_queue::{ComputeEnvironmentOrder, CreateJobQueue};
 use domain::submit::SubmitJob;
 use service::docker::DockerEngine;
-use service::testing::{TempDir, create_postgres_database};
+use service::testing::{TempDir, create_postgres_database, definition, environment_on, queue};
 use service::{Batch, BatchConfig};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -69,53 +65,13 @@ async fn a_server_killed_with_jobs_running_finishes_every_job_exactly_once_after
     let db = service::db::connect_and_migrate(&url).await.unwrap();
     let batch = Batch::new(db, BatchConfig::default());
     let host = DockerEngine::connect(None).await.unwrap().capacity().await.unwrap();
-    batch
-        .create_compute_environment(CreateComputeEnvironment {
-            compute_environment_name: "docker".into(),
-            kind: "MANAGED".into(),
-            state: None,
-            compute_resources: Some(ComputeResourceInput { max_vcpus: Some(8), ..Default::default() }),
-            unmanaged_vcpus: None,
-            tags: Default::default(),
-            docker_hosts: Some(vec![host]),
-            executor: None,
-            allow_privileged: false,
-        })
-        .await
-        .unwrap();
-    batch
-        .create_job_queue(CreateJobQueue {
-            job_queue_name: "q".into(),
-            priority: 1,
-            state: None,
-            compute_environment_order: vec![ComputeEnvironmentOrder { order: 1, compute_environment: "docker".into() }],
-            job_state_time_limit_actions: vec![],
-            tags: Default::default(),
-            scheduling_policy_arn: None,
-        })
-        .await
-        .unwrap();
-    batch
-        .register_job_definition(RegisterJobDefinition {
-            job_definition_name: "nap".into(),
-            kind: "container".into(),
-            parameters: Default::default(),
-            container_properties: Some(ContainerProperties {
-                image: "batch-examples/busybox:latest".into(),
-                command: vec!["sh".into(), "-c".into(), "echo begin; sleep $NAP; echo end".into()],
-                resource_requirements: vec![
-                    ResourceRequirement { kind: "VCPU".into(), value: "0.5".into() },
-                    ResourceRequirement { kind: "MEMORY".into(), value: "32".into() },
-                ],
-                ..Default::default()
-            }),
-            retry_strategy: None,
-            timeout: None,
-            scheduling_priority: None,
-            tags: Default::default(),
-        })
-        .await
-        .unwrap();
+    batch.create_compute_environment(environment_on("docker", 8, host)).await.unwrap();
+    batch.create_job_queue(queue("q", &["docker"])).await.unwrap();
+    let mut nap = definition("nap");
+    let container = nap.container_properties.as_mut().unwrap();
+    container.command = vec!["sh".into(), "-c".into(), "echo begin; sleep $NAP; echo end".into()];
+    container.resource_requirements[0].value = "0.5".into();
+    batch.register_job_definition(nap).await.unwrap();
     let mut ids = Vec::new();
     // Two finish while no server runs; two are still running when the new one takes over.
     for (name, nap) in [("short-1", "2"), ("short-2", "2"), ("long-1", "25"), ("long-2", "25")] {
