@@ -48,8 +48,10 @@ cargo test -p domain -p migrations -p service -p app -p server
 say "browser tests (headless Chromium) against the server on Postgres"
 e2e_port=$(free_port)
 psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c "CREATE DATABASE batch_e2e" >/dev/null
-DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/batch_e2e" BATCH_LISTEN="127.0.0.1:$e2e_port" \
-  BATCH_DATA_DIR="$work/data" target/debug/server >"$work/server.log" 2>&1 &
+export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/batch_e2e" BATCH_DATA_DIR="$work/data"
+export E2E_ADMIN=admin E2E_PASSWORD="end-to-end admin password"
+BATCH_PASSWORD="$E2E_PASSWORD" target/debug/server users create --username "$E2E_ADMIN" --role admin
+BATCH_LISTEN="127.0.0.1:$e2e_port" target/debug/server >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$e2e_port/readyz" >/dev/null 2>&1 && break

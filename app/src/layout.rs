@@ -1,5 +1,7 @@
 //! The frame every console page sits in: header, navigation, content.
 
+use crate::api::access::whoami;
+use domain::access::{Action, Caller, Identity};
 use leptos::prelude::*;
 
 #[component]
@@ -7,6 +9,8 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
     // On a phone the navigation folds behind a menu button; the button only works once the
     // page has hydrated, which the browser tests use as their proof of hydration.
     let (menu_open, set_menu_open) = signal(false);
+    let me = Resource::new(|| (), |_| whoami());
+    let signed_in = move || me.get().and_then(Result::ok).flatten();
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Batch"</a>
@@ -19,13 +23,39 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
             >
                 {move || if menu_open.get() { "Close menu" } else { "Menu" }}
             </button>
+            <Suspense>
+                {move || signed_in().map(|who| view! { <SignedIn who/> })}
+            </Suspense>
         </header>
         <div class="frame">
             <nav id="main-nav" class="sidebar" class:open=move || menu_open.get()>
                 <a href="/">"Dashboard"</a>
                 <a href="/jobs">"Jobs"</a>
+                <Suspense>
+                    {move || signed_in().map(|who| {
+                        let admin = Caller::User(who).may(Action::ManageUsers);
+                        view! {
+                            <a href="/access-keys">"Access keys"</a>
+                            {admin.then(|| view! { <a href="/users">"Users"</a> <a href="/audit">"Audit log"</a> })}
+                        }
+                    })}
+                </Suspense>
             </nav>
             <main class="content">{children()}</main>
+        </div>
+    }
+}
+
+/// Who is signed in, with their role, and the sign-out button (a form: works without WASM).
+#[component]
+fn SignedIn(who: Identity) -> impl IntoView {
+    view! {
+        <div class="who">
+            <span class="username">{who.username}</span>
+            <span class="role">{who.role.as_str()}</span>
+            <form method="post" action="/auth/logout">
+                <button type="submit">"Sign out"</button>
+            </form>
         </div>
     }
 }

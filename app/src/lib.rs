@@ -44,6 +44,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::Home/>
                     <Route path=path!("/jobs") view=pages::jobs::JobsPage/>
                     <Route path=path!("/jobs/:id") view=pages::jobs::JobPage/>
+                    <Route path=path!("/login") view=pages::access::SignInPage/>
+                    <Route path=path!("/setup") view=pages::access::SetupPage/>
+                    <Route path=path!("/users") view=pages::access::UsersPage/>
+                    <Route path=path!("/access-keys") view=pages::access::AccessKeysPage/>
+                    <Route path=path!("/audit") view=pages::access::AuditPage/>
                 </Routes>
             </layout::ConsoleLayout>
         </Router>

@@ -6,6 +6,7 @@
 //! microseconds and the same code runs in the browser (the console validates forms with it)
 //! and on the server.
 
+pub mod access;
 pub mod compute_environment;
 pub mod container;
 pub mod job_definition;

@@ -24,3 +24,26 @@ export async function gotoAndWaitForWasm(page, path) {
   await page.goto(BASE_URL + path);
   await wasmLoaded;
 }
+
+/// The administrator scripts/test.sh creates with `server users create` before the tests.
+export const ADMIN = { username: process.env.E2E_ADMIN ?? 'admin', password: process.env.E2E_PASSWORD ?? 'end-to-end admin password' };
+
+/// Signs in through the sign-in form on `page` (which must show it) and waits to leave it.
+export async function signIn(page, who) {
+  await page.fill('input[name=username]', who.username);
+  await page.fill('input[name=password]', who.password);
+  await Promise.all([
+    page.waitForURL((url) => !url.pathname.startsWith('/login')),
+    page.click('form[action="/auth/login"] button[type=submit]'),
+  ]);
+}
+
+/// A browser context already signed in as `who`.
+export async function signedInContext(browser, who = ADMIN, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  await page.goto(BASE_URL + '/login');
+  await signIn(page, who);
+  await page.close();
+  return context;
+}

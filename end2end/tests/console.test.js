@@ -1,13 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, gotoAndWaitForWasm, SCREENSHOTS, BASE_URL } from './browser.js';
+import { launch, gotoAndWaitForWasm, signedInContext, SCREENSHOTS, BASE_URL } from './browser.js';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 test('the console is server-rendered: its content is there before any script runs', async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await signedInContext(browser, undefined, { javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto(BASE_URL + '/');
   assert.equal(await page.locator('h1').textContent(), 'Dashboard');
@@ -15,7 +15,7 @@ test('the console is server-rendered: its content is there before any script run
 });
 
 test('the console hydrates: the menu button opens the navigation on a phone', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 800 } });
+  const context = await signedInContext(browser, undefined, { viewport: { width: 390, height: 800 } });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -40,7 +40,7 @@ test('the console hydrates: the menu button opens the navigation on a phone', as
 });
 
 test('the jobs page keeps its filters in the link and hydrates', async () => {
-  const context = await browser.newContext();
+  const context = await signedInContext(browser);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -8,11 +8,12 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_core_schema;
+mod m20261125_000002_access;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_core_schema::Migration)]
+        vec![Box::new(m20261125_000001_core_schema::Migration), Box::new(m20261125_000002_access::Migration)]
     }
 }

@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+                .unwrap_or_else(|_| default_log_filter().into()),
         )
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -23,12 +23,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// The server logs its work; a command-line subcommand only prints its answer.
+fn default_log_filter() -> &'static str {
+    if std::env::args().nth(1).is_some_and(|a| a == "users") { "warn" } else { "info,sqlx=warn,tower_http=info" }
+}
+
 fn fail(message: String) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::FAILURE
 }
 
 async fn run() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "users") {
+        let settings = Settings::load(None).map_err(|e| e.to_string())?;
+        println!("{}", server::cli::users(&args[1..], settings).await?);
+        return Ok(());
+    }
     let config = parse_args()?;
     let settings = Settings::load(config).map_err(|e| e.to_string())?;
     tracing::info!(?settings, "starting");
@@ -51,7 +62,9 @@ fn parse_args() -> Result<Option<PathBuf>, String> {
                 ))
             }
             "--help" | "-h" => {
-                println!("usage: server [--config PATH]\nSee README.md for the settings.");
+                println!(
+                    "usage: server [--config PATH]\n       server users create --username NAME --role admin|operator|viewer\nSee README.md for the settings."
+                );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?}; try --help")),

@@ -9,6 +9,7 @@
 //! | built site    | `site_root`    | `BATCH_SITE_ROOT`  | `target/site`      |
 //! | ARN region    | `region`       | `BATCH_REGION`     | `us-east-1`        |
 //! | ARN account   | `account_id`   | `BATCH_ACCOUNT_ID` | `000000000000`     |
+//! | server key    | `secret_key`   | `BATCH_SECRET_KEY` | made in data dir   |
 //!
 //! The file is the one named by `--config PATH` or `BATCH_CONFIG`; without either, `batch.toml`
 //! in the working directory is read when it exists.
@@ -32,6 +33,9 @@ pub struct Settings {
     /// Region and account id in the ARNs this service hands out.
     pub region: String,
     pub account_id: String,
+    /// Seals access-key secrets at rest (>= 32 characters). Replicas must share it; without it
+    /// one is made in `data_dir/secret.key` on first start.
+    pub secret_key: Option<String>,
 }
 
 /// The database URL may hold a password: never print it whole.
@@ -45,6 +49,7 @@ impl fmt::Debug for Settings {
             .field("site_root", &self.site_root)
             .field("region", &self.region)
             .field("account_id", &self.account_id)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -69,6 +74,7 @@ struct FileSettings {
     site_root: Option<PathBuf>,
     region: Option<String>,
     account_id: Option<String>,
+    secret_key: Option<String>,
 }
 
 impl Settings {
@@ -117,6 +123,7 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from("target/site")),
             region: env("BATCH_REGION").or(file.region).unwrap_or_else(|| "us-east-1".into()),
             account_id: env("BATCH_ACCOUNT_ID").or(file.account_id).unwrap_or_else(|| "000000000000".into()),
+            secret_key: env("BATCH_SECRET_KEY").or(file.secret_key),
         })
     }
 }

@@ -1,11 +1,12 @@
 //! Builds the application from settings (port 0 allowed, for tests) and runs it.
 
-use crate::health;
+use crate::{auth, health};
+use service::access::ServerKey;
 use crate::settings::Settings;
 use app::{App, BUNDLE_NAME, shell};
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use sea_orm::DatabaseConnection;
@@ -46,6 +47,8 @@ pub enum StartupError {
     Database(#[from] DbError),
     #[error("{0}. Start the Docker engine (dockerd) or set DOCKER_HOST to one that runs")]
     Docker(#[from] DockerError),
+    #[error("{0}")]
+    SecretKey(String),
 }
 
 pub struct Application {
@@ -60,16 +63,7 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
-        let database_url = match &settings.database_url {
-            Some(url) => url.clone(),
-            None => {
-                std::fs::create_dir_all(&settings.data_dir).map_err(|source| {
-                    StartupError::DataDir { path: settings.data_dir.clone(), source }
-                })?;
-                sqlite_url_in(&settings.data_dir)
-            }
-        };
-        let db = connect_and_migrate(&database_url).await?;
+        let (db, server_key) = open_store(&settings).await?;
         let docker = DockerEngine::connect(settings.docker_host.as_deref()).await?;
         docker.ping().await?;
 
@@ -86,7 +80,7 @@ impl Application {
         let default_host = docker.capacity().await?;
         let batch = Batch::new(
             db.clone(),
-            BatchConfig { region: settings.region.clone(), account_id: settings.account_id.clone(), default_host },
+            BatchConfig { region: settings.region.clone(), account_id: settings.account_id.clone(), default_host, server_key },
         );
         let state = AppState { leptos_options, db, docker, batch };
         let batch = state.batch.clone();
@@ -112,11 +106,52 @@ impl Application {
         let scheduler = tokio::spawn(scheduler.run(async {
             let _ = scheduler_stopped.await;
         }));
-        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        // The peer address feeds sign-in throttling per client.
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
         let _ = stop_scheduler.send(());
         let _ = scheduler.await;
         served
     }
+}
+
+/// The database (migrated) and the server key: what the server and its command line share.
+pub async fn open_store(settings: &Settings) -> Result<(DatabaseConnection, ServerKey), StartupError> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .map_err(|source| StartupError::DataDir { path: settings.data_dir.clone(), source })?;
+    let server_key = server_key(settings)?;
+    let database_url = match &settings.database_url {
+        Some(url) => url.clone(),
+        None => sqlite_url_in(&settings.data_dir),
+    };
+    Ok((connect_and_migrate(&database_url).await?, server_key))
+}
+
+/// The key that seals access-key secrets: from the settings, else from `secret.key` in the data
+/// directory, made (readable by this user only) on first start.
+fn server_key(settings: &Settings) -> Result<ServerKey, StartupError> {
+    if let Some(text) = &settings.secret_key {
+        return ServerKey::from_text(text).map_err(|e| StartupError::SecretKey(format!("{e} (BATCH_SECRET_KEY or secret_key)")));
+    }
+    let path = settings.data_dir.join("secret.key");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let text = ServerKey::new_passphrase();
+            write_private(&path, &text)
+                .map_err(|e| StartupError::SecretKey(format!("cannot write the server key {}: {e}", path.display())))?;
+            text
+        }
+        Err(error) => return Err(StartupError::SecretKey(format!("cannot read the server key {}: {error}", path.display()))),
+    };
+    ServerKey::from_text(&text).map_err(|e| StartupError::SecretKey(format!("{}: {e}", path.display())))
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(text.as_bytes())
 }
 
 /// This process among the replicas: host name and process id, readable in container labels.
@@ -134,6 +169,9 @@ fn router(state: AppState) -> Router {
     let bundle = ServeDir::new(pkg_dir).precompressed_gzip();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/setup", post(auth::setup))
+        .route("/auth/logout", post(auth::logout))
         .route("/readyz", get(health::readyz))
         .nest_service("/pkg", bundle)
         .leptos_routes_with_context(
@@ -143,6 +181,7 @@ fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::sessions))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

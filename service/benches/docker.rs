@@ -6,6 +6,7 @@
 //!
 //!   cargo bench -p service --bench docker            BENCH_SHORT_JOBS=200 for the larger run
 
+use service::testing::{admin, operator};
 use domain::container::ResourceRequirement;
 use service::docker::DockerEngine;
 use service::scheduler::Scheduler;
@@ -40,13 +41,13 @@ async fn run(backend: Backend, short_jobs: usize) {
     let batch = Batch::new(db, BatchConfig::default());
     let mut host = DockerEngine::connect(None).await.unwrap().capacity().await.unwrap();
     host.vcpus = host.vcpus.max(PARALLELISM);
-    batch.create_compute_environment(fixtures::environment_on("docker", PARALLELISM, host)).await.unwrap();
-    batch.create_job_queue(fixtures::queue("q", &["docker"])).await.unwrap();
+    batch.create_compute_environment(&admin(), fixtures::environment_on("docker", PARALLELISM, host)).await.unwrap();
+    batch.create_job_queue(&admin(), fixtures::queue("q", &["docker"])).await.unwrap();
     let mut definition = fixtures::definition("short");
     let container = definition.container_properties.as_mut().unwrap();
     container.command = vec!["sh".into(), "-c".into(), "echo hi".into()];
     container.resource_requirements[0] = ResourceRequirement { kind: "VCPU".into(), value: "1".into() };
-    batch.register_job_definition(definition).await.unwrap();
+    batch.register_job_definition(&admin(), definition).await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let scheduler = tokio::spawn(Scheduler::new(batch.clone(), "bench").run(async {
         let _ = stopped.await;
@@ -55,7 +56,7 @@ async fn run(backend: Backend, short_jobs: usize) {
     // 1. Latency, one job at a time, from the job's own recorded times.
     let mut latencies = Vec::new();
     for i in 0..20 {
-        let job = batch.submit_job(fixtures::submission(&format!("latency-{i}")).with_definition("short"), "bench").await.unwrap();
+        let job = batch.submit_job(&operator(), fixtures::submission(&format!("latency-{i}")).with_definition("short")).await.unwrap();
         let detail = wait_done(&batch, &[job.job_id]).await.remove(0);
         let running_at = detail.status_history.iter().find(|s| s.status == "RUNNING").unwrap().at;
         latencies.push((running_at - detail.created_at) as f64);
@@ -70,7 +71,7 @@ async fn run(backend: Backend, short_jobs: usize) {
     let started = Instant::now();
     let mut ids = Vec::new();
     for i in 0..short_jobs {
-        ids.push(batch.submit_job(fixtures::submission(&format!("short-{i}")).with_definition("short"), "bench").await.unwrap().job_id);
+        ids.push(batch.submit_job(&operator(), fixtures::submission(&format!("short-{i}")).with_definition("short")).await.unwrap().job_id);
     }
     let done = wait_done(&batch, &ids).await;
     assert!(done.iter().all(|j| j.status == "SUCCEEDED"));
@@ -103,7 +104,7 @@ async fn wait_done(batch: &Batch, ids: &[String]) -> Vec<domain::views::JobDetai
     loop {
         let mut all = Vec::new();
         for chunk in ids.chunks(100) {
-            all.extend(batch.describe_jobs(chunk).await.unwrap());
+            all.extend(batch.describe_jobs(&admin(), chunk).await.unwrap());
         }
         if all.iter().all(|j| j.status == "SUCCEEDED" || j.status == "FAILED") {
             return all;

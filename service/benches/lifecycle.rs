@@ -5,6 +5,7 @@
 //!   TEST_DATABASE_URL=postgres://... cargo bench -p service --bench lifecycle
 //!   BENCH_ARRAYS=10 BENCH_ARRAY_SIZE=10000 for the full 100,000-job run (default 10 × 1,000)
 
+use service::testing::{admin, operator};
 use domain::compute_environment::ExecutorKind;
 use domain::container::KeyValuePair;
 use domain::submit::ArrayProperties;
@@ -36,13 +37,13 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
     let batch = Batch::new(db, BatchConfig::default());
     let mut environment = fixtures::environment("simulated", 100_000);
     environment.executor = Some(ExecutorKind::Simulated);
-    batch.create_compute_environment(environment).await.unwrap();
-    batch.create_job_queue(fixtures::queue("q", &["simulated"])).await.unwrap();
+    batch.create_compute_environment(&admin(), environment).await.unwrap();
+    batch.create_job_queue(&admin(), fixtures::queue("q", &["simulated"])).await.unwrap();
     let mut definition = fixtures::definition("sim");
     let container = definition.container_properties.as_mut().unwrap();
     container.environment = vec![KeyValuePair { name: "SIMULATED_DURATION_MS".into(), value: "0".into() }];
     container.resource_requirements[0].value = "0.001".into();
-    batch.register_job_definition(definition).await.unwrap();
+    batch.register_job_definition(&admin(), definition).await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let scheduler = tokio::spawn(Scheduler::new(batch.clone(), "bench").run(async {
         let _ = stopped.await;
@@ -54,11 +55,11 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
         let mut request = fixtures::submission(&format!("array-{i}"));
         request.job_definition = "sim".into();
         request.array_properties = Some(ArrayProperties { size });
-        parents.push(batch.submit_job(request, "bench").await.unwrap().job_id);
+        parents.push(batch.submit_job(&operator(), request).await.unwrap().job_id);
     }
     let submitted = started.elapsed();
     loop {
-        let details = batch.describe_jobs(&parents).await.unwrap();
+        let details = batch.describe_jobs(&admin(), &parents).await.unwrap();
         if details.iter().all(|j| j.status == "SUCCEEDED" || j.status == "FAILED") {
             assert!(details.iter().all(|j| j.status == "SUCCEEDED"));
             break;

@@ -6,6 +6,7 @@
 //!   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres cargo bench -p service --bench store
 //! BENCH_JOBS overrides the 1,000,000 stored jobs (e.g. 100000 for a quick look).
 
+use service::testing::{admin, operator};
 use domain::JobStatus;
 use domain::submit::ArrayProperties;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
@@ -38,16 +39,16 @@ fn ms(d: Duration) -> String {
 async fn run(backend: Backend, stored: i64) {
     let (db, _dir) = fresh_database(backend).await;
     let batch = Batch::new(db, BatchConfig::default());
-    batch.create_compute_environment(fixtures::environment("ce", 4)).await.unwrap();
-    batch.create_job_queue(fixtures::queue("q", &["ce"])).await.unwrap();
-    batch.register_job_definition(fixtures::definition("echo")).await.unwrap();
+    batch.create_compute_environment(&admin(), fixtures::environment("ce", 4)).await.unwrap();
+    batch.create_job_queue(&admin(), fixtures::queue("q", &["ce"])).await.unwrap();
+    batch.register_job_definition(&admin(), fixtures::definition("echo")).await.unwrap();
 
     let mut submits = Vec::new();
     for _ in 0..3 {
         let mut request = fixtures::submission("fan-out");
         request.array_properties = Some(ArrayProperties { size: 10_000 });
         let started = Instant::now();
-        batch.submit_job(request, "bench").await.unwrap();
+        batch.submit_job(&operator(), request).await.unwrap();
         submits.push(started.elapsed());
     }
     println!("{backend:?}: submit one 10,000-child array job: median {} (runs: {})", ms(median(submits.clone())), submits.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(", "));
@@ -60,7 +61,7 @@ async fn run(backend: Backend, stored: i64) {
     let mut firsts = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
-        let page = batch.list_jobs(&first_page).await.unwrap();
+        let page = batch.list_jobs(&admin(), &first_page).await.unwrap();
         firsts.push(started.elapsed());
         assert_eq!(page.items.len(), 100);
     }
@@ -70,7 +71,7 @@ async fn run(backend: Backend, stored: i64) {
     let mut deeps = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
-        let page = batch.list_jobs(&deep_page).await.unwrap();
+        let page = batch.list_jobs(&admin(), &deep_page).await.unwrap();
         deeps.push(started.elapsed());
         assert_eq!(page.items.len(), 100);
     }

@@ -13,6 +13,8 @@ pub struct BatchConfig {
     pub account_id: String,
     /// The host an environment gets when its request names none: the local Docker engine.
     pub default_host: DockerHost,
+    /// Seals access-key secrets at rest.
+    pub server_key: crate::access::ServerKey,
 }
 
 impl Default for BatchConfig {
@@ -21,6 +23,7 @@ impl Default for BatchConfig {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             default_host: DockerHost { endpoint: "unix:///var/run/docker.sock".into(), vcpus: 2, memory_mib: 4096 },
+            server_key: crate::access::ServerKey::random(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Use cases of compute environments: create, update, delete, describe.
 
+use domain::access::{Action, Caller};
 use crate::batch::{Batch, from_json, name_from_arn, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::{compute_environments as ce, job_queue_compute_environments as jqce};
@@ -9,95 +10,109 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 
 impl Batch {
     #[tracing::instrument(skip_all, fields(name = %input.compute_environment_name))]
-    pub async fn create_compute_environment(&self, input: CreateComputeEnvironment) -> ServiceResult<ComputeEnvironmentDetail> {
-        let valid = input.validate()?;
-        if find_by_name(self, valid.name.as_str()).await?.is_some() {
-            return Err(ServiceError::Conflict(format!(
-                "computeEnvironmentName: a compute environment named {} already exists",
-                valid.name
-            )));
-        }
-        let hosts = match (valid.hosts, valid.executor) {
-            (Some(hosts), _) => hosts,
-            // A simulated environment has no engine: one virtual host as large as its budget.
-            (None, ExecutorKind::Simulated) => vec![DockerHost {
-                endpoint: "simulated://".into(),
-                vcpus: valid.max_vcpus.unwrap_or(self.config.default_host.vcpus),
-                memory_mib: i64::from(i32::MAX),
-            }],
-            (None, ExecutorKind::Docker) => vec![self.config.default_host.clone()],
-        };
-        let max_vcpus = valid.max_vcpus.unwrap_or_else(|| hosts.iter().map(|h| h.vcpus).sum());
-        let now = now_ms();
-        let model = ce::ActiveModel {
-            name: Set(valid.name.to_string()),
-            state: Set(valid.state.as_str().into()),
-            status: Set("VALID".into()),
-            kind: Set(valid.kind),
-            max_vcpus: Set(clamp_i32(max_vcpus)),
-            executor: Set(valid.executor.as_str().into()),
-            allow_privileged: Set(valid.allow_privileged),
-            hosts: Set(to_json(&hosts)),
-            tags: Set(to_json(&valid.tags)),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&self.db)
-        .await?;
-        self.compute_environment_detail(model)
+    pub async fn create_compute_environment(&self, caller: &Caller, input: CreateComputeEnvironment) -> ServiceResult<ComputeEnvironmentDetail> {
+        let target = input.compute_environment_name.clone();
+        self.guarded(caller, Action::CreateComputeEnvironment, &target, async move {
+            let valid = input.validate()?;
+            if find_by_name(self, valid.name.as_str()).await?.is_some() {
+                return Err(ServiceError::Conflict(format!(
+                    "computeEnvironmentName: a compute environment named {} already exists",
+                    valid.name
+                )));
+            }
+            let hosts = match (valid.hosts, valid.executor) {
+                (Some(hosts), _) => hosts,
+                // A simulated environment has no engine: one virtual host as large as its budget.
+                (None, ExecutorKind::Simulated) => vec![DockerHost {
+                    endpoint: "simulated://".into(),
+                    vcpus: valid.max_vcpus.unwrap_or(self.config.default_host.vcpus),
+                    memory_mib: i64::from(i32::MAX),
+                }],
+                (None, ExecutorKind::Docker) => vec![self.config.default_host.clone()],
+            };
+            let max_vcpus = valid.max_vcpus.unwrap_or_else(|| hosts.iter().map(|h| h.vcpus).sum());
+            let now = now_ms();
+            let model = ce::ActiveModel {
+                name: Set(valid.name.to_string()),
+                state: Set(valid.state.as_str().into()),
+                status: Set("VALID".into()),
+                kind: Set(valid.kind),
+                max_vcpus: Set(clamp_i32(max_vcpus)),
+                executor: Set(valid.executor.as_str().into()),
+                allow_privileged: Set(valid.allow_privileged),
+                hosts: Set(to_json(&hosts)),
+                tags: Set(to_json(&valid.tags)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&self.db)
+            .await?;
+            self.compute_environment_detail(model)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(name = %input.compute_environment))]
-    pub async fn update_compute_environment(&self, input: UpdateComputeEnvironment) -> ServiceResult<ComputeEnvironmentDetail> {
-        let valid = input.validate()?;
-        let existing = self.compute_environment_by_name(&input.compute_environment).await?;
-        let mut model: ce::ActiveModel = existing.into();
-        if let Some(state) = valid.state {
-            model.state = Set(state.as_str().into());
-        }
-        if let Some(max) = valid.max_vcpus {
-            model.max_vcpus = Set(clamp_i32(max));
-        }
-        if let Some(hosts) = valid.hosts {
-            model.hosts = Set(to_json(&hosts));
-        }
-        model.updated_at = Set(now_ms());
-        let updated = model.update(&self.db).await?;
-        self.compute_environment_detail(updated)
+    pub async fn update_compute_environment(&self, caller: &Caller, input: UpdateComputeEnvironment) -> ServiceResult<ComputeEnvironmentDetail> {
+        let target = input.compute_environment.clone();
+        self.guarded(caller, Action::UpdateComputeEnvironment, &target, async move {
+            let valid = input.validate()?;
+            let existing = self.compute_environment_by_name(&input.compute_environment).await?;
+            let mut model: ce::ActiveModel = existing.into();
+            if let Some(state) = valid.state {
+                model.state = Set(state.as_str().into());
+            }
+            if let Some(max) = valid.max_vcpus {
+                model.max_vcpus = Set(clamp_i32(max));
+            }
+            if let Some(hosts) = valid.hosts {
+                model.hosts = Set(to_json(&hosts));
+            }
+            model.updated_at = Set(now_ms());
+            let updated = model.update(&self.db).await?;
+            self.compute_environment_detail(updated)
+        })
+        .await
     }
 
     /// AWS rule: only a DISABLED environment that no queue uses can be deleted.
     #[tracing::instrument(skip(self))]
-    pub async fn delete_compute_environment(&self, name_or_arn: &str) -> ServiceResult<()> {
-        let existing = self.compute_environment_by_name(name_or_arn).await?;
-        if existing.state != State::Disabled.as_str() {
-            return Err(ServiceError::Conflict(format!(
-                "computeEnvironment: {} is ENABLED; disable it before deleting it",
-                existing.name
-            )));
-        }
-        let users = jqce::Entity::find()
-            .filter(jqce::Column::ComputeEnvironmentId.eq(existing.id))
-            .count(&self.db)
-            .await?;
-        if users > 0 {
-            return Err(ServiceError::Conflict(format!(
-                "computeEnvironment: {} is used by {users} job queue(s); remove it from them first",
-                existing.name
-            )));
-        }
-        ce::Entity::delete_by_id(existing.id).exec(&self.db).await?;
-        Ok(())
+    pub async fn delete_compute_environment(&self, caller: &Caller, name_or_arn: &str) -> ServiceResult<()> {
+        self.guarded(caller, Action::DeleteComputeEnvironment, name_or_arn, async move {
+            let existing = self.compute_environment_by_name(name_or_arn).await?;
+            if existing.state != State::Disabled.as_str() {
+                return Err(ServiceError::Conflict(format!(
+                    "computeEnvironment: {} is ENABLED; disable it before deleting it",
+                    existing.name
+                )));
+            }
+            let users = jqce::Entity::find()
+                .filter(jqce::Column::ComputeEnvironmentId.eq(existing.id))
+                .count(&self.db)
+                .await?;
+            if users > 0 {
+                return Err(ServiceError::Conflict(format!(
+                    "computeEnvironment: {} is used by {users} job queue(s); remove it from them first",
+                    existing.name
+                )));
+            }
+            ce::Entity::delete_by_id(existing.id).exec(&self.db).await?;
+            Ok(())
+        })
+        .await
     }
 
     /// All environments, or those named (names or ARNs), in name order.
-    pub async fn describe_compute_environments(&self, names: &[String]) -> ServiceResult<Vec<ComputeEnvironmentDetail>> {
-        let mut query = ce::Entity::find().order_by_asc(ce::Column::Name);
-        if !names.is_empty() {
-            query = query.filter(ce::Column::Name.is_in(names.iter().map(|n| name_from_arn(n))));
-        }
-        query.all(&self.db).await?.into_iter().map(|m| self.compute_environment_detail(m)).collect()
+    pub async fn describe_compute_environments(&self, caller: &Caller, names: &[String]) -> ServiceResult<Vec<ComputeEnvironmentDetail>> {
+        self.guarded(caller, Action::Read, "", async move {
+            let mut query = ce::Entity::find().order_by_asc(ce::Column::Name);
+            if !names.is_empty() {
+                query = query.filter(ce::Column::Name.is_in(names.iter().map(|n| name_from_arn(n))));
+            }
+            query.all(&self.db).await?.into_iter().map(|m| self.compute_environment_detail(m)).collect()
+        })
+        .await
     }
 
     pub(crate) async fn compute_environment_by_name(&self, name_or_arn: &str) -> ServiceResult<ce::Model> {

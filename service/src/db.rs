@@ -1,7 +1,7 @@
 //! Connecting to the store and bringing its schema up to date.
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr, Statement, Value};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -72,4 +72,14 @@ mod tests {
         );
         assert_eq!(redact_password("sqlite://x.db"), "sqlite://x.db");
     }
+}
+
+/// A raw statement written with Postgres placeholders (`$1`, `$2`, ...), which SQLite reads as
+/// `?1`, `?2`, ...: for the few statements sea-query cannot express on both backends.
+pub(crate) fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let sql = match backend {
+        DatabaseBackend::Postgres => sql.to_string(),
+        _ => (1..=values.len()).rev().fold(sql.to_string(), |sql, n| sql.replace(&format!("${n}"), &format!("?{n}"))),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
 }

@@ -14,6 +14,13 @@ pub enum ServiceError {
     /// ENABLED queue, or a name already taken).
     #[error("{0}")]
     Conflict(String),
+    /// The caller is not signed in, or its role does not allow the action; nothing was written.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Sign-in refused: wrong credentials (one answer for an unknown user and a wrong
+    /// password), a disabled account, or too many recent failures.
+    #[error("{0}")]
+    Unauthenticated(String),
     #[error("internal error: the store failed")]
     Store(#[from] sea_orm::DbErr),
 }

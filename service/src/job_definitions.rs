@@ -1,5 +1,6 @@
 //! Use cases of job definitions: register (a new revision), deregister, describe.
 
+use domain::access::{Action, Caller};
 use crate::batch::{Batch, from_json, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
 use crate::store::job_definitions as jd;
@@ -28,79 +29,89 @@ pub struct DefinitionFilter {
 impl Batch {
     /// Registers the next revision of `jobDefinitionName` (1 for a new name).
     #[tracing::instrument(skip_all, fields(name = %input.job_definition_name))]
-    pub async fn register_job_definition(&self, input: RegisterJobDefinition) -> ServiceResult<JobDefinitionDetail> {
-        let valid = input.validate()?;
-        let name = valid.name.to_string();
-        let txn = self.db.begin().await?;
-        let latest: Option<i32> = jd::Entity::find()
-            .select_only()
-            .column_as(jd::Column::Revision.max(), "max")
-            .filter(jd::Column::Name.eq(&name))
-            .into_tuple::<Option<i32>>()
-            .one(&txn)
-            .await?
-            .flatten();
-        let model = jd::ActiveModel {
-            name: Set(name.clone()),
-            revision: Set(latest.unwrap_or(0) + 1),
-            status: Set(ACTIVE.into()),
-            kind: Set("container".into()),
-            container_properties: Set(to_json(&valid.container)),
-            parameters: Set(to_json(&valid.parameters)),
-            retry_strategy: Set(valid.retry_strategy.as_ref().map(to_json)),
-            timeout_seconds: Set(valid.timeout_seconds.map(|s| s as i32)),
-            scheduling_priority: Set(valid.scheduling_priority.map(|p| p as i32)),
-            tags: Set(to_json(&valid.tags)),
-            created_at: Set(now_ms()),
-            ..Default::default()
-        }
-        .insert(&txn)
+    pub async fn register_job_definition(&self, caller: &Caller, input: RegisterJobDefinition) -> ServiceResult<JobDefinitionDetail> {
+        let target = input.job_definition_name.clone();
+        self.guarded(caller, Action::RegisterJobDefinition, &target, async move {
+            let valid = input.validate()?;
+            let name = valid.name.to_string();
+            let txn = self.db.begin().await?;
+            let latest: Option<i32> = jd::Entity::find()
+                .select_only()
+                .column_as(jd::Column::Revision.max(), "max")
+                .filter(jd::Column::Name.eq(&name))
+                .into_tuple::<Option<i32>>()
+                .one(&txn)
+                .await?
+                .flatten();
+            let model = jd::ActiveModel {
+                name: Set(name.clone()),
+                revision: Set(latest.unwrap_or(0) + 1),
+                status: Set(ACTIVE.into()),
+                kind: Set("container".into()),
+                container_properties: Set(to_json(&valid.container)),
+                parameters: Set(to_json(&valid.parameters)),
+                retry_strategy: Set(valid.retry_strategy.as_ref().map(to_json)),
+                timeout_seconds: Set(valid.timeout_seconds.map(|s| s as i32)),
+                scheduling_priority: Set(valid.scheduling_priority.map(|p| p as i32)),
+                tags: Set(to_json(&valid.tags)),
+                created_at: Set(now_ms()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(|e| conflict_on_unique(e, || format!("jobDefinitionName: {name} was registered concurrently; try again")))?;
+            txn.commit().await?;
+            self.job_definition_detail(model)
+        })
         .await
-        .map_err(|e| conflict_on_unique(e, || format!("jobDefinitionName: {name} was registered concurrently; try again")))?;
-        txn.commit().await?;
-        self.job_definition_detail(model)
     }
 
     /// Marks one revision INACTIVE: it can no longer be submitted, and stays describable.
     #[tracing::instrument(skip(self))]
-    pub async fn deregister_job_definition(&self, reference: &str) -> ServiceResult<()> {
-        let parsed = DefinitionRef::parse("jobDefinition", reference)?;
-        let Some(revision) = parsed.revision else {
-            return Err(FieldError::new("jobDefinition", "name the revision to deregister (name:revision or its ARN)").into());
-        };
-        let model = self.definition_revision(&parsed.name, revision).await?;
-        let mut active: jd::ActiveModel = model.into();
-        active.status = Set(INACTIVE.into());
-        active.update(&self.db).await?;
-        Ok(())
+    pub async fn deregister_job_definition(&self, caller: &Caller, reference: &str) -> ServiceResult<()> {
+        self.guarded(caller, Action::DeregisterJobDefinition, reference, async move {
+            let parsed = DefinitionRef::parse("jobDefinition", reference)?;
+            let Some(revision) = parsed.revision else {
+                return Err(FieldError::new("jobDefinition", "name the revision to deregister (name:revision or its ARN)").into());
+            };
+            let model = self.definition_revision(&parsed.name, revision).await?;
+            let mut active: jd::ActiveModel = model.into();
+            active.status = Set(INACTIVE.into());
+            active.update(&self.db).await?;
+            Ok(())
+        })
+        .await
     }
 
-    pub async fn describe_job_definitions(&self, filter: &DefinitionFilter) -> ServiceResult<Vec<JobDefinitionDetail>> {
-        if let Some(status) = &filter.status {
-            if status != ACTIVE && status != INACTIVE {
-                return Err(FieldError::new("status", format!("must be ACTIVE or INACTIVE (got {status:?})")).into());
+    pub async fn describe_job_definitions(&self, caller: &Caller, filter: &DefinitionFilter) -> ServiceResult<Vec<JobDefinitionDetail>> {
+        self.guarded(caller, Action::Read, "", async move {
+            if let Some(status) = &filter.status {
+                if status != ACTIVE && status != INACTIVE {
+                    return Err(FieldError::new("status", format!("must be ACTIVE or INACTIVE (got {status:?})")).into());
+                }
             }
-        }
-        let mut models = Vec::new();
-        for reference in &filter.job_definitions {
-            let parsed = DefinitionRef::parse("jobDefinitions", reference)?;
-            let found = match parsed.revision {
-                Some(revision) => self.definition_revision(&parsed.name, revision).await.ok(),
-                None => self.latest_definition(&parsed.name, filter.status.as_deref()).await?,
-            };
-            models.extend(found);
-        }
-        if filter.job_definitions.is_empty() {
-            let mut query = jd::Entity::find().order_by_asc(jd::Column::Name).order_by_desc(jd::Column::Revision);
-            if let Some(name) = &filter.job_definition_name {
-                query = query.filter(jd::Column::Name.eq(name));
+            let mut models = Vec::new();
+            for reference in &filter.job_definitions {
+                let parsed = DefinitionRef::parse("jobDefinitions", reference)?;
+                let found = match parsed.revision {
+                    Some(revision) => self.definition_revision(&parsed.name, revision).await.ok(),
+                    None => self.latest_definition(&parsed.name, filter.status.as_deref()).await?,
+                };
+                models.extend(found);
             }
-            models = query.all(&self.db).await?;
-        }
-        if let Some(status) = &filter.status {
-            models.retain(|m| &m.status == status);
-        }
-        models.into_iter().map(|m| self.job_definition_detail(m)).collect()
+            if filter.job_definitions.is_empty() {
+                let mut query = jd::Entity::find().order_by_asc(jd::Column::Name).order_by_desc(jd::Column::Revision);
+                if let Some(name) = &filter.job_definition_name {
+                    query = query.filter(jd::Column::Name.eq(name));
+                }
+                models = query.all(&self.db).await?;
+            }
+            if let Some(status) = &filter.status {
+                models.retain(|m| &m.status == status);
+            }
+            models.into_iter().map(|m| self.job_definition_detail(m)).collect()
+        })
+        .await
     }
 
     /// The revision a submission runs: `name:revision` as given, or the latest ACTIVE one.

@@ -1,5 +1,6 @@
 //! Use cases of job queues: create, update, delete, describe.
 
+use domain::access::{Action, Caller};
 use crate::batch::{Batch, from_json, name_from_arn, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
 use crate::store::{compute_environments as ce, job_queue_compute_environments as jqce, job_queues as jq};
@@ -13,100 +14,114 @@ use std::collections::HashMap;
 
 impl Batch {
     #[tracing::instrument(skip_all, fields(name = %input.job_queue_name))]
-    pub async fn create_job_queue(&self, input: CreateJobQueue) -> ServiceResult<JobQueueDetail> {
-        let valid = input.validate()?;
-        let environment_ids = self.resolve_environments(&valid.compute_environments).await?;
-        let name = valid.name.to_string();
-        let taken = || format!("jobQueueName: a job queue named {name} already exists");
-        if find_by_name(&self.db, &name).await?.is_some() {
-            return Err(ServiceError::Conflict(taken()));
-        }
-        let now = now_ms();
-        let txn = self.db.begin().await?;
-        let queue = jq::ActiveModel {
-            name: Set(name.clone()),
-            state: Set(valid.state.as_str().into()),
-            status: Set("VALID".into()),
-            priority: Set(valid.priority as i32),
-            job_state_time_limit_actions: Set(to_json(&valid.time_limit_actions)),
-            tags: Set(to_json(&valid.tags)),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
+    pub async fn create_job_queue(&self, caller: &Caller, input: CreateJobQueue) -> ServiceResult<JobQueueDetail> {
+        let target = input.job_queue_name.clone();
+        self.guarded(caller, Action::CreateJobQueue, &target, async move {
+            let valid = input.validate()?;
+            let environment_ids = self.resolve_environments(&valid.compute_environments).await?;
+            let name = valid.name.to_string();
+            let taken = || format!("jobQueueName: a job queue named {name} already exists");
+            if find_by_name(&self.db, &name).await?.is_some() {
+                return Err(ServiceError::Conflict(taken()));
+            }
+            let now = now_ms();
+            let txn = self.db.begin().await?;
+            let queue = jq::ActiveModel {
+                name: Set(name.clone()),
+                state: Set(valid.state.as_str().into()),
+                status: Set("VALID".into()),
+                priority: Set(valid.priority as i32),
+                job_state_time_limit_actions: Set(to_json(&valid.time_limit_actions)),
+                tags: Set(to_json(&valid.tags)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(|e| conflict_on_unique(e, taken))?;
+            write_order(&txn, queue.id, &environment_ids).await?;
+            txn.commit().await?;
+            self.job_queue_detail(queue).await
+        })
         .await
-        .map_err(|e| conflict_on_unique(e, taken))?;
-        write_order(&txn, queue.id, &environment_ids).await?;
-        txn.commit().await?;
-        self.job_queue_detail(queue).await
     }
 
     #[tracing::instrument(skip_all, fields(name = %input.job_queue))]
-    pub async fn update_job_queue(&self, input: UpdateJobQueue) -> ServiceResult<JobQueueDetail> {
-        let valid = input.validate()?;
-        let existing = self.job_queue_by_name(&input.job_queue).await?;
-        let environment_ids = match &valid.compute_environments {
-            Some(names) => Some(self.resolve_environments(names).await?),
-            None => None,
-        };
-        let txn = self.db.begin().await?;
-        let mut model: jq::ActiveModel = existing.clone().into();
-        if let Some(priority) = valid.priority {
-            model.priority = Set(priority as i32);
-        }
-        if let Some(state) = valid.state {
-            model.state = Set(state.as_str().into());
-        }
-        if let Some(actions) = &valid.time_limit_actions {
-            model.job_state_time_limit_actions = Set(to_json(actions));
-        }
-        model.updated_at = Set(now_ms());
-        let updated = model.update(&txn).await?;
-        if let Some(ids) = environment_ids {
-            jqce::Entity::delete_many().filter(jqce::Column::JobQueueId.eq(existing.id)).exec(&txn).await?;
-            write_order(&txn, existing.id, &ids).await?;
-        }
-        txn.commit().await?;
-        self.job_queue_detail(updated).await
+    pub async fn update_job_queue(&self, caller: &Caller, input: UpdateJobQueue) -> ServiceResult<JobQueueDetail> {
+        let target = input.job_queue.clone();
+        self.guarded(caller, Action::UpdateJobQueue, &target, async move {
+            let valid = input.validate()?;
+            let existing = self.job_queue_by_name(&input.job_queue).await?;
+            let environment_ids = match &valid.compute_environments {
+                Some(names) => Some(self.resolve_environments(names).await?),
+                None => None,
+            };
+            let txn = self.db.begin().await?;
+            let mut model: jq::ActiveModel = existing.clone().into();
+            if let Some(priority) = valid.priority {
+                model.priority = Set(priority as i32);
+            }
+            if let Some(state) = valid.state {
+                model.state = Set(state.as_str().into());
+            }
+            if let Some(actions) = &valid.time_limit_actions {
+                model.job_state_time_limit_actions = Set(to_json(actions));
+            }
+            model.updated_at = Set(now_ms());
+            let updated = model.update(&txn).await?;
+            if let Some(ids) = environment_ids {
+                jqce::Entity::delete_many().filter(jqce::Column::JobQueueId.eq(existing.id)).exec(&txn).await?;
+                write_order(&txn, existing.id, &ids).await?;
+            }
+            txn.commit().await?;
+            self.job_queue_detail(updated).await
+        })
+        .await
     }
 
     /// AWS rule: only a DISABLED queue can be deleted. Its finished jobs go with it; a queue
     /// that still holds unfinished jobs is refused, so no job is lost silently.
     #[tracing::instrument(skip(self))]
-    pub async fn delete_job_queue(&self, name_or_arn: &str) -> ServiceResult<()> {
-        let existing = self.job_queue_by_name(name_or_arn).await?;
-        if existing.state != State::Disabled.as_str() {
-            return Err(ServiceError::Conflict(format!(
-                "jobQueue: {} is ENABLED; disable it before deleting it",
-                existing.name
-            )));
-        }
-        let txn = self.db.begin().await?;
-        let jobs = crate::jobs::count_jobs_in_queue(&txn, existing.id).await?;
-        if jobs > 0 {
-            return Err(ServiceError::Conflict(format!(
-                "jobQueue: {} still holds {jobs} job(s); deleting queues with job history is not supported yet",
-                existing.name
-            )));
-        }
-        jqce::Entity::delete_many().filter(jqce::Column::JobQueueId.eq(existing.id)).exec(&txn).await?;
-        jq::Entity::delete_by_id(existing.id).exec(&txn).await?;
-        txn.commit().await?;
-        Ok(())
+    pub async fn delete_job_queue(&self, caller: &Caller, name_or_arn: &str) -> ServiceResult<()> {
+        self.guarded(caller, Action::DeleteJobQueue, name_or_arn, async move {
+            let existing = self.job_queue_by_name(name_or_arn).await?;
+            if existing.state != State::Disabled.as_str() {
+                return Err(ServiceError::Conflict(format!(
+                    "jobQueue: {} is ENABLED; disable it before deleting it",
+                    existing.name
+                )));
+            }
+            let txn = self.db.begin().await?;
+            let jobs = crate::jobs::count_jobs_in_queue(&txn, existing.id).await?;
+            if jobs > 0 {
+                return Err(ServiceError::Conflict(format!(
+                    "jobQueue: {} still holds {jobs} job(s); deleting queues with job history is not supported yet",
+                    existing.name
+                )));
+            }
+            jqce::Entity::delete_many().filter(jqce::Column::JobQueueId.eq(existing.id)).exec(&txn).await?;
+            jq::Entity::delete_by_id(existing.id).exec(&txn).await?;
+            txn.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// All queues, or those named (names or ARNs), highest priority first.
-    pub async fn describe_job_queues(&self, names: &[String]) -> ServiceResult<Vec<JobQueueDetail>> {
-        let mut query = jq::Entity::find().order_by_desc(jq::Column::Priority).order_by_asc(jq::Column::Name);
-        if !names.is_empty() {
-            query = query.filter(jq::Column::Name.is_in(names.iter().map(|n| name_from_arn(n))));
-        }
-        let mut details = Vec::new();
-        for queue in query.all(&self.db).await? {
-            details.push(self.job_queue_detail(queue).await?);
-        }
-        Ok(details)
+    pub async fn describe_job_queues(&self, caller: &Caller, names: &[String]) -> ServiceResult<Vec<JobQueueDetail>> {
+        self.guarded(caller, Action::Read, "", async move {
+            let mut query = jq::Entity::find().order_by_desc(jq::Column::Priority).order_by_asc(jq::Column::Name);
+            if !names.is_empty() {
+                query = query.filter(jq::Column::Name.is_in(names.iter().map(|n| name_from_arn(n))));
+            }
+            let mut details = Vec::new();
+            for queue in query.all(&self.db).await? {
+                details.push(self.job_queue_detail(queue).await?);
+            }
+            Ok(details)
+        })
+        .await
     }
 
     pub(crate) async fn job_queue_by_name(&self, name_or_arn: &str) -> ServiceResult<jq::Model> {

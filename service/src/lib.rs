@@ -8,6 +8,7 @@ pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub mod access;
 pub mod batch;
 pub mod compute_environments;
 pub mod error;

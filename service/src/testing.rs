@@ -132,3 +132,12 @@ pub fn definition(name: &str) -> RegisterJobDefinition {
     }
 }
 
+
+/// Callers for tests that exercise a use case rather than access rules (those build their own).
+pub fn admin() -> domain::access::Caller {
+    domain::access::Caller::user(1, "test-admin", domain::access::Role::Admin)
+}
+
+pub fn operator() -> domain::access::Caller {
+    domain::access::Caller::user(2, "alice", domain::access::Role::Operator)
+}

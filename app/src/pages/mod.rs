@@ -1,5 +1,6 @@
 //! One module per console area.
 
+pub mod access;
 mod home;
 pub mod jobs;
 pub mod time;

@@ -1,9 +1,13 @@
 use server::settings::Settings;
 use server::startup::Application;
 pub use service::testing::{BACKENDS, Backend, TempDir};
+use domain::access::{NewUser, Role};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio::sync::oneshot;
+
+pub const ADMIN: &str = "root";
+pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
     pub address: String,
@@ -11,6 +15,8 @@ pub struct TestApp {
     pub postgres_url: Option<String>,
     pub client: reqwest::Client,
     pub batch: service::Batch,
+    /// The session cookie `get` and `post_form` send: the first admin's, signed in at spawn.
+    pub session: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     _data_dir: TempDir,
 }
@@ -36,6 +42,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_inner(backend, adjust, true).await
+    }
+
+    /// A console nobody can sign in to yet (the set-up page is open).
+    pub async fn spawn_without_users(backend: Backend) -> TestApp {
+        Self::spawn_inner(backend, |_| {}, false).await
+    }
+
+    async fn spawn_inner(backend: Backend, adjust: impl FnOnce(&mut Settings), with_admin: bool) -> TestApp {
         let data_dir = TempDir::new();
         let postgres_url = match backend {
             Backend::Postgres => Some(service::testing::create_postgres_database().await),
@@ -49,6 +64,7 @@ impl TestApp {
             site_root: site_root(),
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
+            secret_key: None,
         };
         adjust(&mut settings);
         let app = Application::build(settings).await.expect("the application starts");
@@ -58,14 +74,39 @@ impl TestApp {
         tokio::spawn(app.run_until(async {
             let _ = stopped.await;
         }));
-        TestApp { address, postgres_url, client: reqwest::Client::new(), batch, stop: Some(stop), _data_dir: data_dir }
+        // Redirects are what the sign-in tests look at: never followed.
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let session = if with_admin {
+            batch.create_first_admin(ADMIN, PASSWORD, None).await.expect("the first admin is created");
+            Some(batch.sign_in(ADMIN, PASSWORD, None).await.unwrap().token)
+        } else {
+            None
+        };
+        TestApp { address, postgres_url, client, batch, session, stop: Some(stop), _data_dir: data_dir }
     }
 
+    /// A user with `role`, signed in; returns the session token.
+    pub async fn sign_in_as(&self, username: &str, role: Role) -> String {
+        let admin = self.batch.session_caller(self.session.as_deref().unwrap()).await.unwrap();
+        let user = NewUser { username: username.into(), password: PASSWORD.into(), role };
+        self.batch.create_user(&admin, user).await.unwrap();
+        self.batch.sign_in(username, PASSWORD, None).await.unwrap().token
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// GET as the signed-in admin.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{}", self.address, path))
-            .send()
-            .await
-            .expect("the request reaches the server")
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = &self.session {
+            request = request.header("cookie", format!("batch_session={token}"));
+        }
+        request.send().await.expect("the request reaches the server")
+    }
+
+    pub async fn get_signed_out(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("the request reaches the server")
     }
 }

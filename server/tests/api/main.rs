@@ -7,3 +7,4 @@ mod health;
 mod helpers;
 mod pages;
 mod restart;
+mod sign_in;

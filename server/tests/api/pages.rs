@@ -1,3 +1,4 @@
+use service::testing::{admin, operator};
 use crate::helpers::{BACKENDS, TestApp};
 
 #[tokio::test]
@@ -42,9 +43,9 @@ async fn the_dashboard_lists_queues_with_their_job_counts() {
         let app = TestApp::spawn(backend).await;
         let empty = app.get("/").await.text().await.unwrap();
         assert!(empty.contains("No job queues yet"), "{backend:?}");
-        app.batch.create_compute_environment(environment("local-docker", 2)).await.unwrap();
+        app.batch.create_compute_environment(&admin(), environment("local-docker", 2)).await.unwrap();
         let nightly = CreateJobQueue { priority: 7, ..queue("nightly-reports", &["local-docker"]) };
-        app.batch.create_job_queue(nightly).await.unwrap();
+        app.batch.create_job_queue(&admin(), nightly).await.unwrap();
         let html = app.get("/").await.text().await.unwrap();
         assert!(html.contains("nightly-reports") && html.contains("local-docker"), "{backend:?}: {html}");
     }
@@ -56,17 +57,17 @@ async fn the_jobs_list_and_a_job_page_show_states_reasons_and_output() {
     use service::testing::{definition, environment, queue};
     let app = TestApp::spawn(crate::helpers::Backend::Postgres).await;
     let batch = &app.batch;
-    batch.create_compute_environment(environment("docker", 2)).await.unwrap();
-    batch.create_job_queue(queue("reports", &["docker"])).await.unwrap();
+    batch.create_compute_environment(&admin(), environment("docker", 2)).await.unwrap();
+    batch.create_job_queue(&admin(), queue("reports", &["docker"])).await.unwrap();
     let mut greet = definition("greet");
     greet.container_properties.as_mut().unwrap().command = vec!["echo".into(), "hello from the console".into()];
-    batch.register_job_definition(greet).await.unwrap();
+    batch.register_job_definition(&admin(), greet).await.unwrap();
     let job = batch
-        .submit_job(SubmitJob { job_name: "nightly-greeting".into(), job_queue: "reports".into(), job_definition: "greet".into(), ..Default::default() }, "alice")
+        .submit_job(&operator(), SubmitJob { job_name: "nightly-greeting".into(), job_queue: "reports".into(), job_definition: "greet".into(), ..Default::default() })
         .await
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while batch.describe_jobs(std::slice::from_ref(&job.job_id)).await.unwrap()[0].status != "SUCCEEDED" {
+    while batch.describe_jobs(&admin(), std::slice::from_ref(&job.job_id)).await.unwrap()[0].status != "SUCCEEDED" {
         assert!(std::time::Instant::now() < deadline, "the job did not succeed");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }

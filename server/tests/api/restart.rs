@@ -1,6 +1,7 @@
 //! `kill -9` of the real server binary with jobs running, then a restart: every job finishes
 //! exactly once, and no container of this installation is left behind.
 
+use service::testing::{admin, operator};
 use crate::helpers::site_root;
 use domain::submit::SubmitJob;
 use service::docker::DockerEngine;
@@ -65,13 +66,13 @@ async fn a_server_killed_with_jobs_running_finishes_every_job_exactly_once_after
     let db = service::db::connect_and_migrate(&url).await.unwrap();
     let batch = Batch::new(db, BatchConfig::default());
     let host = DockerEngine::connect(None).await.unwrap().capacity().await.unwrap();
-    batch.create_compute_environment(environment_on("docker", 8, host)).await.unwrap();
-    batch.create_job_queue(queue("q", &["docker"])).await.unwrap();
+    batch.create_compute_environment(&admin(), environment_on("docker", 8, host)).await.unwrap();
+    batch.create_job_queue(&admin(), queue("q", &["docker"])).await.unwrap();
     let mut nap = definition("nap");
     let container = nap.container_properties.as_mut().unwrap();
     container.command = vec!["sh".into(), "-c".into(), "echo begin; sleep $NAP; echo end".into()];
     container.resource_requirements[0].value = "0.5".into();
-    batch.register_job_definition(nap).await.unwrap();
+    batch.register_job_definition(&admin(), nap).await.unwrap();
     let mut ids = Vec::new();
     // Two finish while no server runs; two are still running when the new one takes over.
     for (name, nap) in [("short-1", "2"), ("short-2", "2"), ("long-1", "25"), ("long-2", "25")] {
@@ -85,24 +86,24 @@ async fn a_server_killed_with_jobs_running_finishes_every_job_exactly_once_after
             }),
             ..Default::default()
         };
-        ids.push(batch.submit_job(request, "test").await.unwrap().job_id);
+        ids.push(batch.submit_job(&operator(), request).await.unwrap().job_id);
     }
     wait_until("every job to run", 60, async || {
-        batch.describe_jobs(&ids).await.unwrap().iter().all(|j| j.status == "RUNNING")
+        batch.describe_jobs(&admin(), &ids).await.unwrap().iter().all(|j| j.status == "RUNNING")
     })
     .await;
 
     first.kill();
     let _second = start_server(&url, &data_dir, port);
     wait_until("every job to finish", 120, async || {
-        batch.describe_jobs(&ids).await.unwrap().iter().all(|j| j.status == "SUCCEEDED" || j.status == "FAILED")
+        batch.describe_jobs(&admin(), &ids).await.unwrap().iter().all(|j| j.status == "SUCCEEDED" || j.status == "FAILED")
     })
     .await;
-    for job in batch.describe_jobs(&ids).await.unwrap() {
+    for job in batch.describe_jobs(&admin(), &ids).await.unwrap() {
         assert_eq!(job.status, "SUCCEEDED", "{}: {:?}", job.job_name, job.status_reason);
         assert_eq!(job.attempts.len(), 1, "{}: one attempt", job.job_name);
         assert_eq!(job.status_history.iter().filter(|s| s.status == "SUCCEEDED").count(), 1);
-        let lines: Vec<String> = batch.job_log(&job.job_id, None, 0, 100).await.unwrap().into_iter().map(|l| l.line).collect();
+        let lines: Vec<String> = batch.job_log(&admin(), &job.job_id, None, 0, 100).await.unwrap().into_iter().map(|l| l.line).collect();
         assert_eq!(lines, ["begin", "end"], "{}", job.job_name);
     }
     let installation = batch.installation_id().await.unwrap();

@@ -3,7 +3,8 @@
 //! statements and no per-row parameters. The series is the only backend-specific piece.
 
 use domain::JobStatus;
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement, Value};
+use crate::db::statement;
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Value};
 
 /// Every column of `jobs`, in one order, with what a child takes for each (from its parent
 /// `p`, or the index `s.i`).
@@ -43,13 +44,6 @@ fn series(backend: DatabaseBackend) -> (&'static str, &'static str) {
     }
 }
 
-fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = match backend {
-        DatabaseBackend::Postgres => sql.to_string(),
-        _ => sql.replace("$1", "?1").replace("$2", "?2"),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
-}
 
 /// Writes the children of the array parent `parent_id` (already inserted), their SUBMITTED
 /// history, and their SEQUENTIAL / N_TO_N dependency rows.

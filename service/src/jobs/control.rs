@@ -3,6 +3,7 @@
 //! Both are compare-and-set writes: a job moves to FAILED only from the statuses named in the
 //! `WHERE`, so a job the scheduler moved on in the meantime is never overwritten.
 
+use domain::access::{Action, Caller};
 use super::{history_row, insert_chunked};
 use crate::batch::{Batch, name_from_arn, now_ms};
 use crate::error::{ServiceError, ServiceResult};
@@ -17,31 +18,37 @@ impl Batch {
     /// Fails the job (and an array job's children) while it has not started. A job already
     /// STARTING or RUNNING is left alone, as in AWS: terminate stops those.
     #[tracing::instrument(skip(self))]
-    pub async fn cancel_job(&self, job_id: &str, reason: &str) -> ServiceResult<()> {
-        let job = self.job_for_control(job_id, reason).await?;
-        let txn = self.db.begin().await?;
-        fail_not_started(&txn, &job.id, reason).await?;
-        txn.commit().await?;
-        self.notify_work();
-        Ok(())
+    pub async fn cancel_job(&self, caller: &Caller, job_id: &str, reason: &str) -> ServiceResult<()> {
+        self.guarded(caller, Action::CancelJob, job_id, async move {
+            let job = self.job_for_control(job_id, reason).await?;
+            let txn = self.db.begin().await?;
+            fail_not_started(&txn, &job.id, reason).await?;
+            txn.commit().await?;
+            self.notify_work();
+            Ok(())
+        })
+        .await
     }
 
     /// Fails the job at once if it has not started; a STARTING or RUNNING job is marked for the
     /// scheduler, which stops its container and records the reason.
     #[tracing::instrument(skip(self))]
-    pub async fn terminate_job(&self, job_id: &str, reason: &str) -> ServiceResult<()> {
-        let job = self.job_for_control(job_id, reason).await?;
-        let txn = self.db.begin().await?;
-        fail_not_started(&txn, &job.id, reason).await?;
-        jobs::Entity::update_many()
-            .col_expr(jobs::Column::TerminateReason, Expr::value(reason))
-            .filter(family(&job.id))
-            .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-        self.notify_work();
-        Ok(())
+    pub async fn terminate_job(&self, caller: &Caller, job_id: &str, reason: &str) -> ServiceResult<()> {
+        self.guarded(caller, Action::TerminateJob, job_id, async move {
+            let job = self.job_for_control(job_id, reason).await?;
+            let txn = self.db.begin().await?;
+            fail_not_started(&txn, &job.id, reason).await?;
+            jobs::Entity::update_many()
+                .col_expr(jobs::Column::TerminateReason, Expr::value(reason))
+                .filter(family(&job.id))
+                .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+            self.notify_work();
+            Ok(())
+        })
+        .await
     }
 
     async fn job_for_control(&self, job_id: &str, reason: &str) -> ServiceResult<jobs::Model> {

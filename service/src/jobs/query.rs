@@ -1,5 +1,6 @@
 //! DescribeJobs and ListJobs.
 
+use domain::access::{Action, Caller};
 use crate::batch::{Batch, from_json, name_from_arn};
 use crate::error::ServiceResult;
 use crate::store::{job_attempts, job_definitions as jd, job_queues as jq, job_status_history as history, jobs};
@@ -54,113 +55,119 @@ const MAX_PAGE: u64 = 1000;
 
 impl Batch {
     /// Up to 100 jobs by id, in the order asked; unknown ids are left out (as AWS does).
-    pub async fn describe_jobs(&self, ids: &[String]) -> ServiceResult<Vec<JobDetail>> {
-        if ids.len() > MAX_DESCRIBE_JOBS {
-            return Err(FieldError::new("jobs", format!("at most {MAX_DESCRIBE_JOBS} job ids (got {})", ids.len())).into());
-        }
-        let rows: HashMap<String, jobs::Model> = jobs::Entity::find()
-            .filter(jobs::Column::Id.is_in(ids.iter().map(|id| name_from_arn(id))))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|j| (j.id.clone(), j))
-            .collect();
-        let mut details = Vec::with_capacity(rows.len());
-        for id in ids {
-            if let Some(job) = rows.get(name_from_arn(id)) {
-                details.push(self.job_detail(job.clone()).await?);
+    pub async fn describe_jobs(&self, caller: &Caller, ids: &[String]) -> ServiceResult<Vec<JobDetail>> {
+        self.guarded(caller, Action::Read, "", async move {
+            if ids.len() > MAX_DESCRIBE_JOBS {
+                return Err(FieldError::new("jobs", format!("at most {MAX_DESCRIBE_JOBS} job ids (got {})", ids.len())).into());
             }
-        }
-        Ok(details)
+            let rows: HashMap<String, jobs::Model> = jobs::Entity::find()
+                .filter(jobs::Column::Id.is_in(ids.iter().map(|id| name_from_arn(id))))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|j| (j.id.clone(), j))
+                .collect();
+            let mut details = Vec::with_capacity(rows.len());
+            for id in ids {
+                if let Some(job) = rows.get(name_from_arn(id)) {
+                    details.push(self.job_detail(job.clone()).await?);
+                }
+            }
+            Ok(details)
+        })
+        .await
     }
 
     /// Newest first, paged by (createdAt, jobId) so a deep page costs what the first does.
-    pub async fn list_jobs(&self, request: &ListJobs) -> ServiceResult<Page<JobSummary>> {
-        let limit = request.max_results.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(FieldError::new("maxResults", format!("must be between 1 and {MAX_PAGE} (got {limit})")).into());
-        }
-        let mut query = jobs::Entity::find();
-        let by_array = match (&request.job_queue, &request.array_job_id) {
-            (_, Some(parent)) => {
-                query = query.filter(jobs::Column::ArrayParentId.eq(name_from_arn(parent)));
-                true
+    pub async fn list_jobs(&self, caller: &Caller, request: &ListJobs) -> ServiceResult<Page<JobSummary>> {
+        self.guarded(caller, Action::Read, "", async move {
+            let limit = request.max_results.unwrap_or(DEFAULT_PAGE);
+            if !(1..=MAX_PAGE).contains(&limit) {
+                return Err(FieldError::new("maxResults", format!("must be between 1 and {MAX_PAGE} (got {limit})")).into());
             }
-            (Some(queue), None) => {
-                let queue = self.job_queue_by_name(queue).await.map_err(|_| FieldError::new("jobQueue", format!("job queue {queue} does not exist")))?;
-                query = query.filter(jobs::Column::JobQueueId.eq(queue.id)).filter(jobs::Column::ArrayParentId.is_null());
-                false
+            let mut query = jobs::Entity::find();
+            let by_array = match (&request.job_queue, &request.array_job_id) {
+                (_, Some(parent)) => {
+                    query = query.filter(jobs::Column::ArrayParentId.eq(name_from_arn(parent)));
+                    true
+                }
+                (Some(queue), None) => {
+                    let queue = self.job_queue_by_name(queue).await.map_err(|_| FieldError::new("jobQueue", format!("job queue {queue} does not exist")))?;
+                    query = query.filter(jobs::Column::JobQueueId.eq(queue.id)).filter(jobs::Column::ArrayParentId.is_null());
+                    false
+                }
+                (None, None) => return Err(FieldError::new("jobQueue", "give a jobQueue or an arrayJobId").into()),
+            };
+            if let Some(status) = request.status {
+                query = query.filter(jobs::Column::Status.eq(status.as_str()));
             }
-            (None, None) => return Err(FieldError::new("jobQueue", "give a jobQueue or an arrayJobId").into()),
-        };
-        if let Some(status) = request.status {
-            query = query.filter(jobs::Column::Status.eq(status.as_str()));
-        }
-        match &request.name {
-            Some(NameFilter::Exact(name)) => query = query.filter(jobs::Column::Name.eq(name)),
-            Some(NameFilter::Prefix(prefix)) => query = query.filter(jobs::Column::Name.starts_with(prefix)),
-            None => {}
-        }
-        if let Some(reference) = &request.job_definition {
-            let parsed = DefinitionRef::parse("filters.JOB_DEFINITION", reference)?;
-            let mut definitions = jd::Entity::find().select_only().column(jd::Column::Id).filter(jd::Column::Name.eq(&parsed.name));
-            if let Some(revision) = parsed.revision {
-                definitions = definitions.filter(jd::Column::Revision.eq(revision as i32));
+            match &request.name {
+                Some(NameFilter::Exact(name)) => query = query.filter(jobs::Column::Name.eq(name)),
+                Some(NameFilter::Prefix(prefix)) => query = query.filter(jobs::Column::Name.starts_with(prefix)),
+                None => {}
             }
-            let ids: Vec<i32> = definitions.into_tuple().all(&self.db).await?;
-            query = query.filter(jobs::Column::JobDefinitionId.is_in(ids));
-        }
-        if let Some(after) = request.created_after {
-            query = query.filter(jobs::Column::CreatedAt.gt(after));
-        }
-        if let Some(before) = request.created_before {
-            query = query.filter(jobs::Column::CreatedAt.lt(before));
-        }
-        let cursor = request.next_token.as_deref().map(Cursor::decode).transpose()?;
-        if by_array {
-            if let Some(cursor) = &cursor {
-                query = query.filter(jobs::Column::ArrayIndex.gt(cursor.created_at));
+            if let Some(reference) = &request.job_definition {
+                let parsed = DefinitionRef::parse("filters.JOB_DEFINITION", reference)?;
+                let mut definitions = jd::Entity::find().select_only().column(jd::Column::Id).filter(jd::Column::Name.eq(&parsed.name));
+                if let Some(revision) = parsed.revision {
+                    definitions = definitions.filter(jd::Column::Revision.eq(revision as i32));
+                }
+                let ids: Vec<i32> = definitions.into_tuple().all(&self.db).await?;
+                query = query.filter(jobs::Column::JobDefinitionId.is_in(ids));
             }
-            query = query.order_by_asc(jobs::Column::ArrayIndex);
-        } else {
-            if let Some(cursor) = &cursor {
-                // A row-value comparison, so both backends seek the index to the cursor instead
-                // of walking every row before it.
-                query = query.filter(
-                    Expr::tuple([Expr::col(jobs::Column::CreatedAt), Expr::col(jobs::Column::Id)])
-                        .lt(Expr::tuple([Expr::val(cursor.created_at), Expr::val(cursor.id.clone())])),
-                );
+            if let Some(after) = request.created_after {
+                query = query.filter(jobs::Column::CreatedAt.gt(after));
             }
-            query = query.order_by_desc(jobs::Column::CreatedAt).order_by_desc(jobs::Column::Id);
-        }
-        let mut rows = query.limit(limit + 1).all(&self.db).await?;
-        let next_token = if rows.len() as u64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(|last| {
-                let position = if by_array { last.array_index.unwrap_or_default().into() } else { last.created_at };
-                Cursor { created_at: position, id: last.id.clone() }.encode()
-            })
-        } else {
-            None
-        };
-        let definition_arns = self.definition_arns(rows.iter().map(|r| r.job_definition_id)).await?;
-        let items = rows
-            .into_iter()
-            .map(|job| JobSummary {
-                job_arn: self.arn("job", &job.id),
-                job_definition: definition_arns.get(&job.job_definition_id).cloned().unwrap_or_default(),
-                array_properties: job.array_index.map(|index| ArrayPropertiesDetail { status_summary: None, size: None, index: Some(index.into()) })
-                    .or_else(|| job.array_size.map(|size| ArrayPropertiesDetail { status_summary: None, size: Some(size.into()), index: None })),
-                job_id: job.id,
-                job_name: job.name,
-                created_at: job.created_at,
-                status: job.status,
-                status_reason: job.status_reason,
-                started_at: job.started_at,
-                stopped_at: job.stopped_at,
-            })
-            .collect();
-        Ok(Page { items, next_token })
+            if let Some(before) = request.created_before {
+                query = query.filter(jobs::Column::CreatedAt.lt(before));
+            }
+            let cursor = request.next_token.as_deref().map(Cursor::decode).transpose()?;
+            if by_array {
+                if let Some(cursor) = &cursor {
+                    query = query.filter(jobs::Column::ArrayIndex.gt(cursor.created_at));
+                }
+                query = query.order_by_asc(jobs::Column::ArrayIndex);
+            } else {
+                if let Some(cursor) = &cursor {
+                    // A row-value comparison, so both backends seek the index to the cursor instead
+                    // of walking every row before it.
+                    query = query.filter(
+                        Expr::tuple([Expr::col(jobs::Column::CreatedAt), Expr::col(jobs::Column::Id)])
+                            .lt(Expr::tuple([Expr::val(cursor.created_at), Expr::val(cursor.id.clone())])),
+                    );
+                }
+                query = query.order_by_desc(jobs::Column::CreatedAt).order_by_desc(jobs::Column::Id);
+            }
+            let mut rows = query.limit(limit + 1).all(&self.db).await?;
+            let next_token = if rows.len() as u64 > limit {
+                rows.truncate(limit as usize);
+                rows.last().map(|last| {
+                    let position = if by_array { last.array_index.unwrap_or_default().into() } else { last.created_at };
+                    Cursor { created_at: position, id: last.id.clone() }.encode()
+                })
+            } else {
+                None
+            };
+            let definition_arns = self.definition_arns(rows.iter().map(|r| r.job_definition_id)).await?;
+            let items = rows
+                .into_iter()
+                .map(|job| JobSummary {
+                    job_arn: self.arn("job", &job.id),
+                    job_definition: definition_arns.get(&job.job_definition_id).cloned().unwrap_or_default(),
+                    array_properties: job.array_index.map(|index| ArrayPropertiesDetail { status_summary: None, size: None, index: Some(index.into()) })
+                        .or_else(|| job.array_size.map(|size| ArrayPropertiesDetail { status_summary: None, size: Some(size.into()), index: None })),
+                    job_id: job.id,
+                    job_name: job.name,
+                    created_at: job.created_at,
+                    status: job.status,
+                    status_reason: job.status_reason,
+                    started_at: job.started_at,
+                    stopped_at: job.stopped_at,
+                })
+                .collect();
+            Ok(Page { items, next_token })
+        })
+        .await
     }
 
     async fn definition_arns(&self, ids: impl Iterator<Item = i32>) -> ServiceResult<HashMap<i32, String>> {
@@ -314,29 +321,32 @@ impl Cursor {
 impl Batch {
     /// Jobs per queue and status (array children are counted, parents are not, so every
     /// count is of work that runs).
-    pub async fn job_counts_by_queue(&self) -> ServiceResult<BTreeMap<String, BTreeMap<String, i64>>> {
-        let queues: HashMap<i32, String> = jq::Entity::find().all(&self.db).await?.into_iter().map(|q| (q.id, q.name)).collect();
-        let rows: Vec<(i32, String, i64)> = jobs::Entity::find()
-            .select_only()
-            .column(jobs::Column::JobQueueId)
-            .column(jobs::Column::Status)
-            .column_as(Expr::from(Func::count(Expr::col(jobs::Column::Id))), "n")
-            .filter(Condition::any().add(jobs::Column::ArraySize.is_null()).add(jobs::Column::ArrayIndex.is_not_null()))
-            .group_by(jobs::Column::JobQueueId)
-            .group_by(jobs::Column::Status)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let mut counts: BTreeMap<String, BTreeMap<String, i64>> = queues
-            .values()
-            .map(|name| (name.clone(), JobStatus::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect()))
-            .collect();
-        for (queue_id, status, n) in rows {
-            if let Some(name) = queues.get(&queue_id) {
-                counts.entry(name.clone()).or_default().insert(status, n);
+    pub async fn job_counts_by_queue(&self, caller: &Caller) -> ServiceResult<BTreeMap<String, BTreeMap<String, i64>>> {
+        self.guarded(caller, Action::Read, "", async move {
+            let queues: HashMap<i32, String> = jq::Entity::find().all(&self.db).await?.into_iter().map(|q| (q.id, q.name)).collect();
+            let rows: Vec<(i32, String, i64)> = jobs::Entity::find()
+                .select_only()
+                .column(jobs::Column::JobQueueId)
+                .column(jobs::Column::Status)
+                .column_as(Expr::from(Func::count(Expr::col(jobs::Column::Id))), "n")
+                .filter(Condition::any().add(jobs::Column::ArraySize.is_null()).add(jobs::Column::ArrayIndex.is_not_null()))
+                .group_by(jobs::Column::JobQueueId)
+                .group_by(jobs::Column::Status)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            let mut counts: BTreeMap<String, BTreeMap<String, i64>> = queues
+                .values()
+                .map(|name| (name.clone(), JobStatus::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect()))
+                .collect();
+            for (queue_id, status, n) in rows {
+                if let Some(name) = queues.get(&queue_id) {
+                    counts.entry(name.clone()).or_default().insert(status, n);
+                }
             }
-        }
-        Ok(counts)
+            Ok(counts)
+        })
+        .await
     }
 }
 
@@ -353,21 +363,24 @@ pub struct LogLine {
 
 impl Batch {
     /// Output lines of `job_id` (one attempt, or all), after line `after_id`, oldest first.
-    pub async fn job_log(&self, job_id: &str, attempt: Option<i32>, after_id: i64, limit: u64) -> ServiceResult<Vec<LogLine>> {
-        use crate::store::attempt_logs;
-        let mut query = attempt_logs::Entity::find()
-            .filter(attempt_logs::Column::JobId.eq(name_from_arn(job_id)))
-            .filter(attempt_logs::Column::Id.gt(after_id))
-            .order_by_asc(attempt_logs::Column::Id)
-            .limit(Ord::min(limit, 10_000));
-        if let Some(attempt) = attempt {
-            query = query.filter(attempt_logs::Column::AttemptNumber.eq(attempt));
-        }
-        Ok(query
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|l| LogLine { id: l.id, attempt: l.attempt_number, stream: l.stream, at: l.at, line: l.line })
-            .collect())
+    pub async fn job_log(&self, caller: &Caller, job_id: &str, attempt: Option<i32>, after_id: i64, limit: u64) -> ServiceResult<Vec<LogLine>> {
+        self.guarded(caller, Action::Read, "", async move {
+            use crate::store::attempt_logs;
+            let mut query = attempt_logs::Entity::find()
+                .filter(attempt_logs::Column::JobId.eq(name_from_arn(job_id)))
+                .filter(attempt_logs::Column::Id.gt(after_id))
+                .order_by_asc(attempt_logs::Column::Id)
+                .limit(Ord::min(limit, 10_000));
+            if let Some(attempt) = attempt {
+                query = query.filter(attempt_logs::Column::AttemptNumber.eq(attempt));
+            }
+            Ok(query
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|l| LogLine { id: l.id, attempt: l.attempt_number, stream: l.stream, at: l.at, line: l.line })
+                .collect())
+        })
+        .await
     }
 }

@@ -1,5 +1,6 @@
 //! SubmitJob: one job, or an array parent with every child, written in one transaction.
 
+use domain::access::{Action, Caller};
 use super::{history_row, insert_chunked};
 use crate::batch::{Batch, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult};
@@ -23,107 +24,111 @@ pub struct SubmittedJob {
 
 impl Batch {
     #[tracing::instrument(skip_all, fields(name = %input.job_name, queue = %input.job_queue))]
-    pub async fn submit_job(&self, input: SubmitJob, submitted_by: &str) -> ServiceResult<SubmittedJob> {
-        let payload = serde_json::to_vec(&input).map(|bytes| bytes.len()).unwrap_or(usize::MAX);
-        if payload > MAX_SUBMIT_PAYLOAD_BYTES {
-            return Err(FieldError::new(
-                "SubmitJob",
-                format!("the request is {payload} bytes; at most {MAX_SUBMIT_PAYLOAD_BYTES} (30 KiB) are accepted"),
-            )
-            .into());
-        }
-        let valid = input.validate()?;
-        let queue = self.job_queue_by_name(&input.job_queue).await.map_err(|e| field_for_missing(e, "jobQueue"))?;
-        let definition = self
-            .definition_for_submit(&input.job_definition)
-            .await
-            .map_err(|e| field_for_missing(e, "jobDefinition"))?;
-        let targets = self.check_dependencies(&valid.dependencies, valid.array_size).await?;
-
-        // A submission's retry strategy and timeout replace the definition's.
-        let definition_retry: Option<RetryStrategy> = definition
-            .retry_strategy
-            .as_deref()
-            .map(|text| crate::batch::from_json("retry_strategy", text))
-            .transpose()?;
-        let retry = input.retry_strategy.clone().or(definition_retry).unwrap_or_default();
-        let timeout_seconds = valid.timeout_seconds.or(definition.timeout_seconds.map(i64::from));
-        let overrides = input.container_overrides.clone().unwrap_or_default();
-        let properties: domain::container::ContainerProperties =
-            crate::batch::from_json("container_properties", &definition.container_properties)?;
-        let resources = overrides.apply_resources(
-            properties.validate("containerProperties").map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?,
-        );
-
-        let job_id = uuid::Uuid::new_v4().to_string();
-        let now = now_ms();
-        let row = |id: String, depends_on: &str| jobs::ActiveModel {
-            id: Set(id),
-            name: Set(valid.name.to_string()),
-            job_queue_id: Set(queue.id),
-            job_definition_id: Set(definition.id),
-            status: Set(JobStatus::Submitted.as_str().into()),
-            status_reason: Set(None),
-            created_at: Set(now),
-            status_changed_at: Set(now),
-            started_at: Set(None),
-            stopped_at: Set(None),
-            array_parent_id: Set(None),
-            array_index: Set(None),
-            array_size: Set(valid.array_size.map(|s| s as i32)),
-            parameters: Set(to_json(&input.parameters)),
-            container_overrides: Set(to_json::<ContainerOverrides>(&overrides)),
-            retry_attempts: Set(retry.max_attempts() as i32),
-            evaluate_on_exit: Set(to_json(&retry.evaluate_on_exit)),
-            timeout_seconds: Set(timeout_seconds.map(|s| s as i32)),
-            depends_on: Set(depends_on.to_string()),
-            tags: Set(to_json(&input.tags)),
-            share_identifier: Set(input.share_identifier.clone()),
-            scheduling_priority: Set(input
-                .scheduling_priority_override
-                .or(definition.scheduling_priority.map(i64::from))
-                .map(|p| p as i32)),
-            submitted_by: Set(submitted_by.to_string()),
-            attempt_count: Set(0),
-            terminate_reason: Set(None),
-            milli_vcpus: Set(resources.milli_vcpus.min(i32::MAX as i64) as i32),
-            memory_mib: Set(resources.memory_mib.min(i32::MAX as i64) as i32),
-            compute_environment_id: Set(None),
-            host_index: Set(None),
-        };
-
-        let job_rows = vec![row(job_id.clone(), &to_json(&input.depends_on))];
-        let mut dependency_rows: Vec<deps::ActiveModel> = Vec::new();
-        for (dependency, target) in valid.dependencies.iter().zip(&targets) {
-            if dependency.kind == DependencyKind::Whole {
-                dependency_rows.push(dependency_row(&job_id, target.as_deref().unwrap_or_default(), None));
+    pub async fn submit_job(&self, caller: &Caller, input: SubmitJob) -> ServiceResult<SubmittedJob> {
+        let target = format!("{} on {}", input.job_name, input.job_queue);
+        self.guarded(caller, Action::SubmitJob, &target, async move {
+            let payload = serde_json::to_vec(&input).map(|bytes| bytes.len()).unwrap_or(usize::MAX);
+            if payload > MAX_SUBMIT_PAYLOAD_BYTES {
+                return Err(FieldError::new(
+                    "SubmitJob",
+                    format!("the request is {payload} bytes; at most {MAX_SUBMIT_PAYLOAD_BYTES} (30 KiB) are accepted"),
+                )
+                .into());
             }
-        }
-        let history_rows: Vec<_> = job_rows
-            .iter()
-            .map(|r| history_row(r.id.as_ref(), JobStatus::Submitted.as_str(), None, now))
-            .collect();
+            let valid = input.validate()?;
+            let queue = self.job_queue_by_name(&input.job_queue).await.map_err(|e| field_for_missing(e, "jobQueue"))?;
+            let definition = self
+                .definition_for_submit(&input.job_definition)
+                .await
+                .map_err(|e| field_for_missing(e, "jobDefinition"))?;
+            let targets = self.check_dependencies(&valid.dependencies, valid.array_size).await?;
 
-        // One transaction: a failure leaves no parent, child or dependency behind.
-        let txn = self.db.begin().await?;
-        insert_chunked(&txn, job_rows).await?;
-        insert_chunked(&txn, dependency_rows).await?;
-        insert_chunked(&txn, history_rows).await?;
-        if let Some(size) = valid.array_size {
-            let sequential = valid.dependencies.iter().any(|d| d.kind == DependencyKind::Sequential);
-            let n_to_n: Vec<String> = valid
-                .dependencies
+            // A submission's retry strategy and timeout replace the definition's.
+            let definition_retry: Option<RetryStrategy> = definition
+                .retry_strategy
+                .as_deref()
+                .map(|text| crate::batch::from_json("retry_strategy", text))
+                .transpose()?;
+            let retry = input.retry_strategy.clone().or(definition_retry).unwrap_or_default();
+            let timeout_seconds = valid.timeout_seconds.or(definition.timeout_seconds.map(i64::from));
+            let overrides = input.container_overrides.clone().unwrap_or_default();
+            let properties: domain::container::ContainerProperties =
+                crate::batch::from_json("container_properties", &definition.container_properties)?;
+            let resources = overrides.apply_resources(
+                properties.validate("containerProperties").map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?,
+            );
+
+            let job_id = uuid::Uuid::new_v4().to_string();
+            let now = now_ms();
+            let row = |id: String, depends_on: &str| jobs::ActiveModel {
+                id: Set(id),
+                name: Set(valid.name.to_string()),
+                job_queue_id: Set(queue.id),
+                job_definition_id: Set(definition.id),
+                status: Set(JobStatus::Submitted.as_str().into()),
+                status_reason: Set(None),
+                created_at: Set(now),
+                status_changed_at: Set(now),
+                started_at: Set(None),
+                stopped_at: Set(None),
+                array_parent_id: Set(None),
+                array_index: Set(None),
+                array_size: Set(valid.array_size.map(|s| s as i32)),
+                parameters: Set(to_json(&input.parameters)),
+                container_overrides: Set(to_json::<ContainerOverrides>(&overrides)),
+                retry_attempts: Set(retry.max_attempts() as i32),
+                evaluate_on_exit: Set(to_json(&retry.evaluate_on_exit)),
+                timeout_seconds: Set(timeout_seconds.map(|s| s as i32)),
+                depends_on: Set(depends_on.to_string()),
+                tags: Set(to_json(&input.tags)),
+                share_identifier: Set(input.share_identifier.clone()),
+                scheduling_priority: Set(input
+                    .scheduling_priority_override
+                    .or(definition.scheduling_priority.map(i64::from))
+                    .map(|p| p as i32)),
+                submitted_by: Set(caller.name().to_string()),
+                attempt_count: Set(0),
+                terminate_reason: Set(None),
+                milli_vcpus: Set(resources.milli_vcpus.min(i32::MAX as i64) as i32),
+                memory_mib: Set(resources.memory_mib.min(i32::MAX as i64) as i32),
+                compute_environment_id: Set(None),
+                host_index: Set(None),
+            };
+
+            let job_rows = vec![row(job_id.clone(), &to_json(&input.depends_on))];
+            let mut dependency_rows: Vec<deps::ActiveModel> = Vec::new();
+            for (dependency, target) in valid.dependencies.iter().zip(&targets) {
+                if dependency.kind == DependencyKind::Whole {
+                    dependency_rows.push(dependency_row(&job_id, target.as_deref().unwrap_or_default(), None));
+                }
+            }
+            let history_rows: Vec<_> = job_rows
                 .iter()
-                .zip(&targets)
-                .filter(|(d, _)| d.kind == DependencyKind::NToN)
-                .filter_map(|(_, target)| target.clone())
+                .map(|r| history_row(r.id.as_ref(), JobStatus::Submitted.as_str(), None, now))
                 .collect();
-            super::array_children::insert_children(&txn, &job_id, size, sequential, &n_to_n).await?;
-        }
-        txn.commit().await?;
-        tracing::info!(%job_id, array_size = ?valid.array_size, "job submitted");
-        self.notify_work();
-        Ok(SubmittedJob { job_arn: self.arn("job", &job_id), job_name: valid.name.to_string(), job_id })
+
+            // One transaction: a failure leaves no parent, child or dependency behind.
+            let txn = self.db.begin().await?;
+            insert_chunked(&txn, job_rows).await?;
+            insert_chunked(&txn, dependency_rows).await?;
+            insert_chunked(&txn, history_rows).await?;
+            if let Some(size) = valid.array_size {
+                let sequential = valid.dependencies.iter().any(|d| d.kind == DependencyKind::Sequential);
+                let n_to_n: Vec<String> = valid
+                    .dependencies
+                    .iter()
+                    .zip(&targets)
+                    .filter(|(d, _)| d.kind == DependencyKind::NToN)
+                    .filter_map(|(_, target)| target.clone())
+                    .collect();
+                super::array_children::insert_children(&txn, &job_id, size, sequential, &n_to_n).await?;
+            }
+            txn.commit().await?;
+            tracing::info!(%job_id, array_size = ?valid.array_size, "job submitted");
+            self.notify_work();
+            Ok(SubmittedJob { job_arn: self.arn("job", &job_id), job_name: valid.name.to_string(), job_id })
+        })
+        .await
     }
 
     /// Every named dependency must exist; N_TO_N needs an array job of the same size.

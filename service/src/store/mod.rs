@@ -1,6 +1,8 @@
 //! sea-orm entities, one module per table (schema: the `migrations` crate).
 
+pub mod access_keys;
 pub mod attempt_logs;
+pub mod audit_log;
 pub mod compute_environments;
 pub mod installation;
 pub mod job_attempts;
@@ -11,3 +13,5 @@ pub mod job_queues;
 pub mod job_status_history;
 pub mod jobs;
 pub mod scheduler_lease;
+pub mod sessions;
+pub mod users;

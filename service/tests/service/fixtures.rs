@@ -1,3 +1,4 @@
+use service::testing::{admin};
 use domain::compute_environment::State;
 use domain::submit::SubmitJob;
 pub use service::testing::{definition, environment, environment_on, queue};
@@ -35,9 +36,9 @@ pub fn submission(name: &str) -> SubmitJob {
 /// An environment `ce`, a queue `q` on it, and a definition `echo`.
 pub async fn with_queue_and_definition(backend: Backend) -> TestBatch {
     let batch = batch_on(backend).await;
-    batch.create_compute_environment(environment("ce", 4)).await.unwrap();
-    batch.create_job_queue(queue("q", &["ce"])).await.unwrap();
-    batch.register_job_definition(definition("echo")).await.unwrap();
+    batch.create_compute_environment(&admin(), environment("ce", 4)).await.unwrap();
+    batch.create_job_queue(&admin(), queue("q", &["ce"])).await.unwrap();
+    batch.register_job_definition(&admin(), definition("echo")).await.unwrap();
     batch
 }
 

@@ -1,3 +1,4 @@
+use service::testing::{admin};
 use crate::fixtures::{batch_on, disabled, environment, queue};
 use domain::job_queue::UpdateJobQueue;
 use service::ServiceError;
@@ -8,9 +9,9 @@ async fn a_queue_keeps_its_environments_in_order_and_can_be_reordered() {
     for backend in BACKENDS {
         let batch = batch_on(backend).await;
         for name in ["a", "b", "c"] {
-            batch.create_compute_environment(environment(name, 2)).await.unwrap();
+            batch.create_compute_environment(&admin(), environment(name, 2)).await.unwrap();
         }
-        let created = batch.create_job_queue(queue("q", &["b", "a"])).await.unwrap();
+        let created = batch.create_job_queue(&admin(), queue("q", &["b", "a"])).await.unwrap();
         let order: Vec<_> = created.compute_environment_order.iter().map(|o| o.compute_environment.rsplit('/').next().unwrap().to_string()).collect();
         assert_eq!(order, ["b", "a"], "{backend:?}");
 
@@ -22,7 +23,7 @@ async fn a_queue_keeps_its_environments_in_order_and_can_be_reordered() {
             ]),
             ..Default::default()
         };
-        let updated = batch.update_job_queue(update).await.unwrap();
+        let updated = batch.update_job_queue(&admin(), update).await.unwrap();
         assert_eq!(updated.priority, 50);
         assert_eq!(updated.compute_environment_order.len(), 1);
         assert!(updated.compute_environment_order[0].compute_environment.ends_with("/c"));
@@ -33,13 +34,13 @@ async fn a_queue_keeps_its_environments_in_order_and_can_be_reordered() {
 async fn only_a_disabled_queue_can_be_deleted() {
     for backend in BACKENDS {
         let batch = batch_on(backend).await;
-        batch.create_compute_environment(environment("ce", 2)).await.unwrap();
-        batch.create_job_queue(queue("q", &["ce"])).await.unwrap();
-        let error = batch.delete_job_queue("q").await.unwrap_err();
+        batch.create_compute_environment(&admin(), environment("ce", 2)).await.unwrap();
+        batch.create_job_queue(&admin(), queue("q", &["ce"])).await.unwrap();
+        let error = batch.delete_job_queue(&admin(), "q").await.unwrap_err();
         assert!(matches!(error, ServiceError::Conflict(ref m) if m.contains("disable it")), "{backend:?}: {error}");
-        batch.update_job_queue(UpdateJobQueue { job_queue: "q".into(), state: disabled(), ..Default::default() }).await.unwrap();
-        batch.delete_job_queue("q").await.unwrap();
-        assert!(batch.describe_job_queues(&[]).await.unwrap().is_empty());
+        batch.update_job_queue(&admin(), UpdateJobQueue { job_queue: "q".into(), state: disabled(), ..Default::default() }).await.unwrap();
+        batch.delete_job_queue(&admin(), "q").await.unwrap();
+        assert!(batch.describe_job_queues(&admin(), &[]).await.unwrap().is_empty());
     }
 }
 
@@ -47,12 +48,12 @@ async fn only_a_disabled_queue_can_be_deleted() {
 async fn a_queue_naming_an_unknown_environment_is_refused_and_not_written() {
     for backend in BACKENDS {
         let batch = batch_on(backend).await;
-        batch.create_compute_environment(environment("ce", 2)).await.unwrap();
-        let error = batch.create_job_queue(queue("q", &["ce", "ghost"])).await.unwrap_err();
+        batch.create_compute_environment(&admin(), environment("ce", 2)).await.unwrap();
+        let error = batch.create_job_queue(&admin(), queue("q", &["ce", "ghost"])).await.unwrap_err();
         assert!(matches!(&error, ServiceError::Invalid(e) if e.field == "computeEnvironmentOrder[1].computeEnvironment"), "{error}");
         let mut four = queue("q", &["ce"]);
         four.compute_environment_order = (0..4).map(|i| domain::job_queue::ComputeEnvironmentOrder { order: i, compute_environment: format!("ce{i}") }).collect();
-        assert!(matches!(batch.create_job_queue(four).await.unwrap_err(), ServiceError::Invalid(_)));
-        assert!(batch.describe_job_queues(&[]).await.unwrap().is_empty(), "{backend:?}");
+        assert!(matches!(batch.create_job_queue(&admin(), four).await.unwrap_err(), ServiceError::Invalid(_)));
+        assert!(batch.describe_job_queues(&admin(), &[]).await.unwrap().is_empty(), "{backend:?}");
     }
 }

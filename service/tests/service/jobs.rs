@@ -1,3 +1,4 @@
+use service::testing::{admin, operator};
 use crate::fixtures::{submission, with_queue_and_definition};
 use domain::JobStatus;
 use domain::container::{ContainerOverrides, KeyValuePair};
@@ -20,10 +21,10 @@ async fn a_submitted_job_is_described_with_its_parameters_substituted() {
             environment: vec![KeyValuePair { name: "MODE".into(), value: "fast".into() }],
             ..Default::default()
         });
-        let submitted = batch.submit_job(request, "alice").await.unwrap();
+        let submitted = batch.submit_job(&operator(), request).await.unwrap();
         assert!(submitted.job_arn.ends_with(&format!("job/{}", submitted.job_id)));
 
-        let jobs = batch.describe_jobs(&[submitted.job_id.clone()]).await.unwrap();
+        let jobs = batch.describe_jobs(&admin(), &[submitted.job_id.clone()]).await.unwrap();
         let job = &jobs[0];
         assert_eq!(job.status, "SUBMITTED", "{backend:?}");
         assert_eq!(job.container.command, ["echo", "bonjour"]);
@@ -41,25 +42,25 @@ async fn an_array_job_creates_every_child_in_the_same_call() {
         let batch = with_queue_and_definition(backend).await;
         let mut request = submission("fan-out");
         request.array_properties = Some(ArrayProperties { size: 25 });
-        let parent = batch.submit_job(request, "alice").await.unwrap();
-        let described = batch.describe_jobs(&[parent.job_id.clone()]).await.unwrap();
+        let parent = batch.submit_job(&operator(), request).await.unwrap();
+        let described = batch.describe_jobs(&admin(), &[parent.job_id.clone()]).await.unwrap();
         let summary = described[0].array_properties.as_ref().unwrap().status_summary.clone().unwrap();
         assert_eq!(summary["SUBMITTED"], 25, "{backend:?}");
 
         let children = batch
-            .list_jobs(&ListJobs { array_job_id: Some(parent.job_id.clone()), max_results: Some(10), ..Default::default() })
+            .list_jobs(&admin(), &ListJobs { array_job_id: Some(parent.job_id.clone()), max_results: Some(10), ..Default::default() })
             .await
             .unwrap();
         assert_eq!(children.items.len(), 10);
         assert_eq!(children.items[0].job_id, format!("{}:0", parent.job_id));
         let rest = batch
-            .list_jobs(&ListJobs { array_job_id: Some(parent.job_id.clone()), max_results: Some(100), next_token: children.next_token, ..Default::default() })
+            .list_jobs(&admin(), &ListJobs { array_job_id: Some(parent.job_id.clone()), max_results: Some(100), next_token: children.next_token, ..Default::default() })
             .await
             .unwrap();
         assert_eq!(rest.items.len(), 15);
         assert_eq!(rest.items[0].job_id, format!("{}:10", parent.job_id));
         // The queue's list shows the parent, not its children.
-        assert_eq!(batch.list_jobs(&by_queue(None)).await.unwrap().items.len(), 1);
+        assert_eq!(batch.list_jobs(&admin(), &by_queue(None)).await.unwrap().items.len(), 1);
     }
 }
 
@@ -70,12 +71,12 @@ async fn a_failed_array_submission_leaves_no_children_behind() {
         let mut request = submission("fan-out");
         request.array_properties = Some(ArrayProperties { size: 50 });
         request.depends_on = vec![JobDependency { job_id: Some("no-such-job".into()), kind: None }];
-        let error = batch.submit_job(request, "alice").await.unwrap_err();
+        let error = batch.submit_job(&operator(), request).await.unwrap_err();
         assert!(matches!(&error, ServiceError::Invalid(e) if e.field == "dependsOn[0].jobId"), "{error}");
         let mut too_big = submission("fan-out");
         too_big.array_properties = Some(ArrayProperties { size: 10_001 });
-        assert!(matches!(batch.submit_job(too_big, "alice").await.unwrap_err(), ServiceError::Invalid(e) if e.field == "arrayProperties.size"));
-        assert!(batch.list_jobs(&by_queue(None)).await.unwrap().items.is_empty(), "{backend:?}");
+        assert!(matches!(batch.submit_job(&operator(), too_big).await.unwrap_err(), ServiceError::Invalid(e) if e.field == "arrayProperties.size"));
+        assert!(batch.list_jobs(&admin(), &by_queue(None)).await.unwrap().items.is_empty(), "{backend:?}");
     }
 }
 
@@ -97,10 +98,10 @@ async fn submission_rules_name_the_field() {
             (domain::submit::SubmitJob { parameters: [("big".to_string(), "x".repeat(31 * 1024))].into(), ..submission("x") }, "SubmitJob"),
         ];
         for (request, field) in cases {
-            let error = batch.submit_job(request, "alice").await.unwrap_err();
+            let error = batch.submit_job(&operator(), request).await.unwrap_err();
             assert!(matches!(&error, ServiceError::Invalid(e) if e.field == field), "{backend:?} {field}: {error}");
         }
-        assert!(batch.list_jobs(&by_queue(None)).await.unwrap().items.is_empty());
+        assert!(batch.list_jobs(&admin(), &by_queue(None)).await.unwrap().items.is_empty());
     }
 }
 
@@ -110,21 +111,21 @@ async fn dependencies_are_recorded_for_sequential_and_n_to_n_arrays() {
         let batch = with_queue_and_definition(backend).await;
         let mut first = submission("first");
         first.array_properties = Some(ArrayProperties { size: 3 });
-        let first = batch.submit_job(first, "alice").await.unwrap();
+        let first = batch.submit_job(&operator(), first).await.unwrap();
         let mut second = submission("second");
         second.array_properties = Some(ArrayProperties { size: 3 });
         second.depends_on = vec![
             JobDependency { job_id: Some(first.job_id.clone()), kind: Some("N_TO_N".into()) },
             JobDependency { job_id: None, kind: Some("SEQUENTIAL".into()) },
         ];
-        let second = batch.submit_job(second, "alice").await.unwrap();
+        let second = batch.submit_job(&operator(), second).await.unwrap();
         let deps = service::jobs::dependencies_of(batch.db(), &format!("{}:1", second.job_id)).await.unwrap();
         assert_eq!(deps, vec![format!("{}:1", first.job_id), format!("{}:0", second.job_id)], "{backend:?}");
 
         let mut mismatched = submission("third");
         mismatched.array_properties = Some(ArrayProperties { size: 4 });
         mismatched.depends_on = vec![JobDependency { job_id: Some(first.job_id.clone()), kind: Some("N_TO_N".into()) }];
-        let error = batch.submit_job(mismatched, "alice").await.unwrap_err();
+        let error = batch.submit_job(&operator(), mismatched).await.unwrap_err();
         assert!(error.to_string().contains("same size"), "{error}");
     }
 }
@@ -136,30 +137,30 @@ async fn lists_filter_by_status_name_and_time_and_page_newest_first() {
         let mut ids = Vec::new();
         for i in 0..7 {
             let name = if i % 2 == 0 { format!("even-{i}") } else { format!("odd-{i}") };
-            ids.push(batch.submit_job(submission(&name), "alice").await.unwrap().job_id);
+            ids.push(batch.submit_job(&operator(), submission(&name)).await.unwrap().job_id);
             tokio::time::sleep(std::time::Duration::from_millis(2)).await;
         }
-        let first = batch.list_jobs(&ListJobs { max_results: Some(3), ..by_queue(None) }).await.unwrap();
+        let first = batch.list_jobs(&admin(), &ListJobs { max_results: Some(3), ..by_queue(None) }).await.unwrap();
         assert_eq!(first.items.iter().map(|j| &j.job_id).collect::<Vec<_>>(), vec![&ids[6], &ids[5], &ids[4]], "{backend:?}");
         let mut seen = first.items.len();
         let mut token = first.next_token;
         while let Some(next) = token {
-            let page = batch.list_jobs(&ListJobs { max_results: Some(3), next_token: Some(next), ..by_queue(None) }).await.unwrap();
+            let page = batch.list_jobs(&admin(), &ListJobs { max_results: Some(3), next_token: Some(next), ..by_queue(None) }).await.unwrap();
             seen += page.items.len();
             token = page.next_token;
         }
         assert_eq!(seen, 7);
 
-        let even = batch.list_jobs(&ListJobs { name: Some(NameFilter::parse("even-*")), ..by_queue(None) }).await.unwrap();
+        let even = batch.list_jobs(&admin(), &ListJobs { name: Some(NameFilter::parse("even-*")), ..by_queue(None) }).await.unwrap();
         assert_eq!(even.items.len(), 4);
-        let by_definition = batch.list_jobs(&ListJobs { job_definition: Some("echo:1".into()), ..by_queue(None) }).await.unwrap();
+        let by_definition = batch.list_jobs(&admin(), &ListJobs { job_definition: Some("echo:1".into()), ..by_queue(None) }).await.unwrap();
         assert_eq!(by_definition.items.len(), 7);
-        let runnable = batch.list_jobs(&by_queue(Some(JobStatus::Runnable))).await.unwrap();
+        let runnable = batch.list_jobs(&admin(), &by_queue(Some(JobStatus::Runnable))).await.unwrap();
         assert!(runnable.items.is_empty());
-        let cutoff = batch.describe_jobs(&[ids[3].clone()]).await.unwrap()[0].created_at;
-        let after = batch.list_jobs(&ListJobs { created_after: Some(cutoff), ..by_queue(None) }).await.unwrap();
+        let cutoff = batch.describe_jobs(&admin(), &[ids[3].clone()]).await.unwrap()[0].created_at;
+        let after = batch.list_jobs(&admin(), &ListJobs { created_after: Some(cutoff), ..by_queue(None) }).await.unwrap();
         assert_eq!(after.items.len(), 3);
-        let bad = batch.list_jobs(&ListJobs { next_token: Some("zz".into()), ..by_queue(None) }).await.unwrap_err();
+        let bad = batch.list_jobs(&admin(), &ListJobs { next_token: Some("zz".into()), ..by_queue(None) }).await.unwrap_err();
         assert!(matches!(bad, ServiceError::Invalid(e) if e.field == "nextToken"));
     }
 }
@@ -170,16 +171,16 @@ async fn cancel_fails_unstarted_jobs_and_their_children() {
         let batch = with_queue_and_definition(backend).await;
         let mut request = submission("fan-out");
         request.array_properties = Some(ArrayProperties { size: 5 });
-        let parent = batch.submit_job(request, "alice").await.unwrap();
-        batch.cancel_job(&parent.job_id, "no longer needed").await.unwrap();
-        let job = &batch.describe_jobs(&[parent.job_id.clone()]).await.unwrap()[0];
+        let parent = batch.submit_job(&operator(), request).await.unwrap();
+        batch.cancel_job(&operator(), &parent.job_id, "no longer needed").await.unwrap();
+        let job = &batch.describe_jobs(&admin(), &[parent.job_id.clone()]).await.unwrap()[0];
         assert_eq!(job.status, "FAILED", "{backend:?}");
         assert_eq!(job.status_reason.as_deref(), Some("no longer needed"));
         assert!(job.stopped_at.is_some());
         assert_eq!(job.array_properties.as_ref().unwrap().status_summary.as_ref().unwrap()["FAILED"], 5);
         assert_eq!(job.status_history.last().unwrap().status, "FAILED");
 
-        let error = batch.cancel_job(&parent.job_id, " ").await.unwrap_err();
+        let error = batch.cancel_job(&operator(), &parent.job_id, " ").await.unwrap_err();
         assert!(matches!(error, ServiceError::Invalid(e) if e.field == "reason"));
     }
 }
@@ -188,11 +189,11 @@ async fn cancel_fails_unstarted_jobs_and_their_children() {
 async fn terminate_fails_an_unstarted_job_at_once() {
     for backend in BACKENDS {
         let batch = with_queue_and_definition(backend).await;
-        let job = batch.submit_job(submission("t"), "alice").await.unwrap();
-        batch.terminate_job(&job.job_arn, "stop").await.unwrap();
-        let described = &batch.describe_jobs(&[job.job_id.clone()]).await.unwrap()[0];
+        let job = batch.submit_job(&operator(), submission("t")).await.unwrap();
+        batch.terminate_job(&operator(), &job.job_arn, "stop").await.unwrap();
+        let described = &batch.describe_jobs(&admin(), &[job.job_id.clone()]).await.unwrap()[0];
         assert_eq!((described.status.as_str(), described.status_reason.as_deref()), ("FAILED", Some("stop")), "{backend:?}");
-        let missing = batch.terminate_job("nope", "stop").await.unwrap_err();
+        let missing = batch.terminate_job(&operator(), "nope", "stop").await.unwrap_err();
         assert!(matches!(missing, ServiceError::Invalid(e) if e.field == "jobId"));
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests of the service crate against real Postgres, SQLite and Docker. Every use
 //! case runs on both backends.
 
+mod access;
 mod compute_environments;
 mod docker;
 mod fixtures;

@@ -1,6 +1,7 @@
 //! The scheduler and the Docker executor, end to end against the real engine and the local
 //! example image.
 
+use service::testing::{admin, operator};
 use crate::fixtures::{TestBatch, batch_on, definition, environment_on, queue, submission};
 use domain::container::ResourceRequirement;
 use domain::job_definition::RegisterJobDefinition;
@@ -28,14 +29,14 @@ impl Drop for Harness {
 
 pub async fn local_environment(batch: &TestBatch, name: &str, max_vcpus: i64) {
     let host = DockerEngine::connect(None).await.unwrap().capacity().await.unwrap();
-    batch.create_compute_environment(environment_on(name, max_vcpus, host)).await.unwrap();
+    batch.create_compute_environment(&admin(), environment_on(name, max_vcpus, host)).await.unwrap();
 }
 
 /// An environment of `max_vcpus` on the local engine, a queue `q`, and a running scheduler.
 pub async fn harness(backend: Backend, max_vcpus: i64) -> Harness {
     let batch = batch_on(backend).await;
     local_environment(&batch, "docker", max_vcpus).await;
-    batch.create_job_queue(queue("q", &["docker"])).await.unwrap();
+    batch.create_job_queue(&admin(), queue("q", &["docker"])).await.unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let scheduler = Scheduler::new(batch.batch.clone(), format!("test-{}", uuid::Uuid::new_v4().simple()));
     tokio::spawn(scheduler.run(async {
@@ -58,7 +59,7 @@ pub fn submit_to(definition: &str, name: &str) -> SubmitJob {
 pub async fn wait_for(batch: &TestBatch, job_id: &str, done: impl Fn(&JobDetail) -> bool, seconds: u64) -> JobDetail {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     loop {
-        let job = batch.describe_jobs(&[job_id.to_string()]).await.unwrap().remove(0);
+        let job = batch.describe_jobs(&admin(), &[job_id.to_string()]).await.unwrap().remove(0);
         if done(&job) {
             return job;
         }
@@ -72,15 +73,15 @@ pub async fn finished(batch: &TestBatch, job_id: &str) -> JobDetail {
 }
 
 async fn output(batch: &TestBatch, job_id: &str) -> Vec<String> {
-    batch.job_log(job_id, None, 0, 1000).await.unwrap().into_iter().map(|l| l.line).collect()
+    batch.job_log(&admin(), job_id, None, 0, 1000).await.unwrap().into_iter().map(|l| l.line).collect()
 }
 
 #[tokio::test]
 async fn a_job_runs_to_success_with_its_output_and_batch_variables() {
     for backend in BACKENDS {
         let h = harness(backend, 4).await;
-        h.batch.register_job_definition(shell_definition("hello", "echo hello $AWS_BATCH_JQ_NAME $AWS_BATCH_CE_NAME attempt=$AWS_BATCH_JOB_ATTEMPT; echo oops >&2")).await.unwrap();
-        let job = h.batch.submit_job(submit_to("hello", "hello"), "alice").await.unwrap();
+        h.batch.register_job_definition(&admin(), shell_definition("hello", "echo hello $AWS_BATCH_JQ_NAME $AWS_BATCH_CE_NAME attempt=$AWS_BATCH_JOB_ATTEMPT; echo oops >&2")).await.unwrap();
+        let job = h.batch.submit_job(&operator(), submit_to("hello", "hello")).await.unwrap();
         let done = finished(&h.batch, &job.job_id).await;
         assert_eq!(done.status, "SUCCEEDED", "{backend:?}: {:?}", done.status_reason);
         assert_eq!(done.attempts.len(), 1);
@@ -97,8 +98,8 @@ async fn a_job_runs_to_success_with_its_output_and_batch_variables() {
 #[tokio::test]
 async fn a_non_zero_exit_fails_the_job_with_its_exit_code() {
     let h = harness(Backend::Postgres, 4).await;
-    h.batch.register_job_definition(shell_definition("fail", "exit 3")).await.unwrap();
-    let job = h.batch.submit_job(submit_to("fail", "fail"), "alice").await.unwrap();
+    h.batch.register_job_definition(&admin(), shell_definition("fail", "exit 3")).await.unwrap();
+    let job = h.batch.submit_job(&operator(), submit_to("fail", "fail")).await.unwrap();
     let done = finished(&h.batch, &job.job_id).await;
     assert_eq!(done.status, "FAILED");
     assert_eq!(done.container.exit_code, Some(3));
@@ -108,10 +109,10 @@ async fn a_non_zero_exit_fails_the_job_with_its_exit_code() {
 #[tokio::test]
 async fn a_job_that_fails_once_succeeds_on_its_second_attempt() {
     let h = harness(Backend::Sqlite, 4).await;
-    h.batch.register_job_definition(shell_definition("flaky", "test $AWS_BATCH_JOB_ATTEMPT -ge 2 || exit 1; echo made it")).await.unwrap();
+    h.batch.register_job_definition(&admin(), shell_definition("flaky", "test $AWS_BATCH_JOB_ATTEMPT -ge 2 || exit 1; echo made it")).await.unwrap();
     let mut request = submit_to("flaky", "flaky");
     request.retry_strategy = Some(RetryStrategy { attempts: Some(3), evaluate_on_exit: vec![] });
-    let job = h.batch.submit_job(request, "alice").await.unwrap();
+    let job = h.batch.submit_job(&operator(), request).await.unwrap();
     let done = finished(&h.batch, &job.job_id).await;
     assert_eq!(done.status, "SUCCEEDED", "{:?}", done.status_reason);
     let codes: Vec<_> = done.attempts.iter().map(|a| a.container.exit_code).collect();
@@ -121,13 +122,13 @@ async fn a_job_that_fails_once_succeeds_on_its_second_attempt() {
 #[tokio::test]
 async fn an_exit_rule_stops_the_retries() {
     let h = harness(Backend::Postgres, 4).await;
-    h.batch.register_job_definition(shell_definition("fatal", "exit 42")).await.unwrap();
+    h.batch.register_job_definition(&admin(), shell_definition("fatal", "exit 42")).await.unwrap();
     let mut request = submit_to("fatal", "fatal");
     request.retry_strategy = Some(RetryStrategy {
         attempts: Some(5),
         evaluate_on_exit: vec![EvaluateOnExit { on_exit_code: Some("4*".into()), on_reason: None, on_status_reason: None, action: "EXIT".into() }],
     });
-    let job = h.batch.submit_job(request, "alice").await.unwrap();
+    let job = h.batch.submit_job(&operator(), request).await.unwrap();
     let done = finished(&h.batch, &job.job_id).await;
     assert_eq!((done.status.as_str(), done.attempts.len()), ("FAILED", 1));
 }
@@ -137,14 +138,14 @@ async fn an_attempt_over_its_timeout_is_stopped_and_not_retried() {
     let h = harness(Backend::Sqlite, 4).await;
     let mut slow = shell_definition("slow", "sleep 600");
     slow.timeout = Some(domain::job_definition::JobTimeout { attempt_duration_seconds: Some(60) });
-    h.batch.register_job_definition(slow).await.unwrap();
+    h.batch.register_job_definition(&admin(), slow).await.unwrap();
     // AWS's minimum timeout is 60 s; shorten the stored one (jobs copy it at submit) so the
     // test is quick.
     use sea_orm::ConnectionTrait;
     h.batch.db().execute_unprepared("UPDATE job_definitions SET timeout_seconds = 2 WHERE name = 'slow'").await.unwrap();
     let mut request = submit_to("slow", "slow");
     request.retry_strategy = Some(RetryStrategy { attempts: Some(3), evaluate_on_exit: vec![] });
-    let job = h.batch.submit_job(request, "alice").await.unwrap();
+    let job = h.batch.submit_job(&operator(), request).await.unwrap();
     let started = Instant::now();
     let done = finished(&h.batch, &job.job_id).await;
     assert_eq!(done.status, "FAILED");
@@ -156,10 +157,10 @@ async fn an_attempt_over_its_timeout_is_stopped_and_not_retried() {
 #[tokio::test]
 async fn terminate_stops_a_running_job() {
     let h = harness(Backend::Postgres, 4).await;
-    h.batch.register_job_definition(shell_definition("sleepy", "echo started; sleep 600")).await.unwrap();
-    let job = h.batch.submit_job(submit_to("sleepy", "sleepy"), "alice").await.unwrap();
+    h.batch.register_job_definition(&admin(), shell_definition("sleepy", "echo started; sleep 600")).await.unwrap();
+    let job = h.batch.submit_job(&operator(), submit_to("sleepy", "sleepy")).await.unwrap();
     wait_for(&h.batch, &job.job_id, |j| j.status == "RUNNING", 60).await;
-    h.batch.terminate_job(&job.job_id, "operator stopped it").await.unwrap();
+    h.batch.terminate_job(&operator(), &job.job_id, "operator stopped it").await.unwrap();
     let done = finished(&h.batch, &job.job_id).await;
     assert_eq!((done.status.as_str(), done.status_reason.as_deref()), ("FAILED", Some("operator stopped it")));
     assert!(done.is_terminated);
@@ -168,15 +169,15 @@ async fn terminate_stops_a_running_job() {
 #[tokio::test]
 async fn cancel_fails_a_runnable_job_and_a_disabled_queue_says_why_it_waits() {
     let h = harness(Backend::Sqlite, 4).await;
-    h.batch.register_job_definition(shell_definition("noop", "true")).await.unwrap();
+    h.batch.register_job_definition(&admin(), shell_definition("noop", "true")).await.unwrap();
     h.batch
-        .update_job_queue(domain::job_queue::UpdateJobQueue { job_queue: "q".into(), state: Some("DISABLED".into()), ..Default::default() })
+        .update_job_queue(&admin(), domain::job_queue::UpdateJobQueue { job_queue: "q".into(), state: Some("DISABLED".into()), ..Default::default() })
         .await
         .unwrap();
-    let job = h.batch.submit_job(submit_to("noop", "waiting"), "alice").await.unwrap();
+    let job = h.batch.submit_job(&operator(), submit_to("noop", "waiting")).await.unwrap();
     let waiting = wait_for(&h.batch, &job.job_id, |j| j.status == "RUNNABLE" && j.status_reason.is_some(), 30).await;
     assert_eq!(waiting.status_reason.as_deref(), Some("Job queue q is DISABLED"));
-    h.batch.cancel_job(&job.job_id, "not needed").await.unwrap();
+    h.batch.cancel_job(&operator(), &job.job_id, "not needed").await.unwrap();
     let done = finished(&h.batch, &job.job_id).await;
     assert_eq!((done.status.as_str(), done.status_reason.as_deref()), ("FAILED", Some("not needed")));
     assert!(done.attempts.is_empty());
@@ -187,10 +188,10 @@ async fn an_array_of_twenty_sees_each_index() {
     let h = harness(Backend::Postgres, 8).await;
     let mut d = shell_definition("indexed", "echo index=$AWS_BATCH_JOB_ARRAY_INDEX of $AWS_BATCH_JOB_ARRAY_SIZE");
     d.container_properties.as_mut().unwrap().resource_requirements[0] = ResourceRequirement { kind: "VCPU".into(), value: "0.5".into() };
-    h.batch.register_job_definition(d).await.unwrap();
+    h.batch.register_job_definition(&admin(), d).await.unwrap();
     let mut request = submit_to("indexed", "array");
     request.array_properties = Some(ArrayProperties { size: 20 });
-    let parent = h.batch.submit_job(request, "alice").await.unwrap();
+    let parent = h.batch.submit_job(&operator(), request).await.unwrap();
     let done = finished(&h.batch, &parent.job_id).await;
     assert_eq!(done.status, "SUCCEEDED", "{:?}", done.status_reason);
     assert_eq!(done.array_properties.unwrap().status_summary.unwrap()["SUCCEEDED"], 20);
@@ -203,14 +204,14 @@ async fn an_array_of_twenty_sees_each_index() {
 #[tokio::test]
 async fn a_sequential_array_runs_its_children_one_after_another() {
     let h = harness(Backend::Sqlite, 8).await;
-    h.batch.register_job_definition(shell_definition("step", "echo step $AWS_BATCH_JOB_ARRAY_INDEX")).await.unwrap();
+    h.batch.register_job_definition(&admin(), shell_definition("step", "echo step $AWS_BATCH_JOB_ARRAY_INDEX")).await.unwrap();
     let mut request = submit_to("step", "steps");
     request.array_properties = Some(ArrayProperties { size: 3 });
     request.depends_on = vec![JobDependency { job_id: None, kind: Some("SEQUENTIAL".into()) }];
-    let parent = h.batch.submit_job(request, "alice").await.unwrap();
+    let parent = h.batch.submit_job(&operator(), request).await.unwrap();
     finished(&h.batch, &parent.job_id).await;
     let ids: Vec<String> = (0..3).map(|i| format!("{}:{i}", parent.job_id)).collect();
-    let children = h.batch.describe_jobs(&ids).await.unwrap();
+    let children = h.batch.describe_jobs(&admin(), &ids).await.unwrap();
     for pair in children.windows(2) {
         assert!(pair[0].stopped_at.unwrap() <= pair[1].started_at.unwrap(), "child {} started before {} stopped", pair[1].job_id, pair[0].job_id);
     }
@@ -219,15 +220,15 @@ async fn a_sequential_array_runs_its_children_one_after_another() {
 #[tokio::test]
 async fn a_failed_dependency_fails_the_chain() {
     let h = harness(Backend::Postgres, 4).await;
-    h.batch.register_job_definition(shell_definition("fail", "exit 1")).await.unwrap();
-    h.batch.register_job_definition(shell_definition("ok", "true")).await.unwrap();
-    let first = h.batch.submit_job(submit_to("fail", "first"), "alice").await.unwrap();
+    h.batch.register_job_definition(&admin(), shell_definition("fail", "exit 1")).await.unwrap();
+    h.batch.register_job_definition(&admin(), shell_definition("ok", "true")).await.unwrap();
+    let first = h.batch.submit_job(&operator(), submit_to("fail", "first")).await.unwrap();
     let mut second = submit_to("ok", "second");
     second.depends_on = vec![JobDependency { job_id: Some(first.job_id.clone()), kind: None }];
-    let second = h.batch.submit_job(second, "alice").await.unwrap();
+    let second = h.batch.submit_job(&operator(), second).await.unwrap();
     let mut third = submit_to("ok", "third");
     third.depends_on = vec![JobDependency { job_id: Some(second.job_id.clone()), kind: None }];
-    let third = h.batch.submit_job(third, "alice").await.unwrap();
+    let third = h.batch.submit_job(&operator(), third).await.unwrap();
     for id in [&second.job_id, &third.job_id] {
         let done = finished(&h.batch, id).await;
         assert_eq!((done.status.as_str(), done.status_reason.as_deref()), ("FAILED", Some("Dependent job failed")));
@@ -238,15 +239,15 @@ async fn a_failed_dependency_fails_the_chain() {
 #[tokio::test]
 async fn an_environment_of_two_vcpus_never_runs_more_than_two_one_vcpu_jobs() {
     let h = harness(Backend::Sqlite, 2).await;
-    h.batch.register_job_definition(shell_definition("nap", "sleep 2")).await.unwrap();
+    h.batch.register_job_definition(&admin(), shell_definition("nap", "sleep 2")).await.unwrap();
     let mut ids = Vec::new();
     for i in 0..4 {
-        ids.push(h.batch.submit_job(submit_to("nap", &format!("nap-{i}")), "alice").await.unwrap().job_id);
+        ids.push(h.batch.submit_job(&operator(), submit_to("nap", &format!("nap-{i}"))).await.unwrap().job_id);
     }
     let mut most = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let jobs = h.batch.describe_jobs(&ids).await.unwrap();
+        let jobs = h.batch.describe_jobs(&admin(), &ids).await.unwrap();
         let live = jobs.iter().filter(|j| j.status == "STARTING" || j.status == "RUNNING").count();
         most = most.max(live);
         assert!(live <= 2, "{live} jobs run at once");
@@ -269,8 +270,8 @@ async fn a_job_over_its_memory_limit_is_oom_killed_and_says_so() {
     // 8 MiB of memory; the shell builds a string far larger than that.
     let mut d = shell_definition("hungry", "x=a; while true; do x=$x$x; done");
     d.container_properties.as_mut().unwrap().resource_requirements[1] = ResourceRequirement { kind: "MEMORY".into(), value: "8".into() };
-    h.batch.register_job_definition(d).await.unwrap();
-    let job = h.batch.submit_job(submit_to("hungry", "hungry"), "alice").await.unwrap();
+    h.batch.register_job_definition(&admin(), d).await.unwrap();
+    let job = h.batch.submit_job(&operator(), submit_to("hungry", "hungry")).await.unwrap();
     let done = finished(&h.batch, &job.job_id).await;
     assert_eq!(done.status, "FAILED");
     assert!(done.status_reason.as_deref().unwrap_or_default().starts_with("OutOfMemoryError"), "{:?}", done.status_reason);
@@ -282,8 +283,8 @@ async fn a_missing_image_fails_with_cannot_pull_container_error() {
     let h = harness(Backend::Sqlite, 4).await;
     let mut d = shell_definition("ghost", "true");
     d.container_properties.as_mut().unwrap().image = "batch-examples/does-not-exist:1".into();
-    h.batch.register_job_definition(d).await.unwrap();
-    let job = h.batch.submit_job(submit_to("ghost", "ghost"), "alice").await.unwrap();
+    h.batch.register_job_definition(&admin(), d).await.unwrap();
+    let job = h.batch.submit_job(&operator(), submit_to("ghost", "ghost")).await.unwrap();
     let done = finished(&h.batch, &job.job_id).await;
     assert_eq!(done.status, "FAILED");
     assert!(done.status_reason.as_deref().unwrap_or_default().starts_with("CannotPullContainerError"), "{:?}", done.status_reason);
@@ -305,12 +306,12 @@ fn after_a_crash_every_job_finishes_exactly_once_and_no_orphan_is_left() {
         let batch = connect(url.clone()).await;
         let test_batch = TestBatch::wrap(batch.clone());
         local_environment(&test_batch, "docker", 8).await;
-        batch.create_job_queue(queue("q", &["docker"])).await.unwrap();
-        batch.register_job_definition(shell_definition("short", "echo short; sleep 1; echo done")).await.unwrap();
-        batch.register_job_definition(shell_definition("long", "echo long; sleep 25; echo done")).await.unwrap();
+        batch.create_job_queue(&admin(), queue("q", &["docker"])).await.unwrap();
+        batch.register_job_definition(&admin(), shell_definition("short", "echo short; sleep 1; echo done")).await.unwrap();
+        batch.register_job_definition(&admin(), shell_definition("long", "echo long; sleep 25; echo done")).await.unwrap();
         let mut ids = Vec::new();
         for (definition, name) in [("short", "s1"), ("short", "s2"), ("long", "l1"), ("long", "l2")] {
-            ids.push(batch.submit_job(submit_to(definition, name), "alice").await.unwrap().job_id);
+            ids.push(batch.submit_job(&operator(), submit_to(definition, name)).await.unwrap().job_id);
         }
         tokio::spawn(Scheduler::new(batch.clone(), "crashing-instance").run(std::future::pending()));
         for id in &ids {
@@ -355,7 +356,7 @@ fn after_a_crash_every_job_finishes_exactly_once_and_no_orphan_is_left() {
             assert_eq!(done.attempts.len(), 1, "one attempt only");
             let finals = done.status_history.iter().filter(|s| s.status == "SUCCEEDED").count();
             assert_eq!(finals, 1, "finished exactly once");
-            let lines: Vec<String> = batch.job_log(id, None, 0, 100).await.unwrap().into_iter().map(|l| l.line).collect();
+            let lines: Vec<String> = batch.job_log(&admin(), id, None, 0, 100).await.unwrap().into_iter().map(|l| l.line).collect();
             assert_eq!(lines.iter().filter(|l| *l == "done").count(), 1, "{id}: {lines:?}");
         }
         let installation = batch.installation_id().await.unwrap();
@@ -378,12 +379,12 @@ async fn a_simulated_environment_runs_jobs_through_the_same_lifecycle_without_do
         let batch = batch_on(backend).await;
         let mut simulated = crate::fixtures::environment("simulated", 1000);
         simulated.executor = Some(domain::compute_environment::ExecutorKind::Simulated);
-        batch.create_compute_environment(simulated).await.unwrap();
-        batch.create_job_queue(queue("q", &["simulated"])).await.unwrap();
+        batch.create_compute_environment(&admin(), simulated).await.unwrap();
+        batch.create_job_queue(&admin(), queue("q", &["simulated"])).await.unwrap();
         let mut d = shell_definition("sim", "ignored");
         d.container_properties.as_mut().unwrap().environment =
             vec![domain::container::KeyValuePair { name: "SIMULATED_DURATION_MS".into(), value: "20".into() }];
-        batch.register_job_definition(d).await.unwrap();
+        batch.register_job_definition(&admin(), d).await.unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(Scheduler::new(batch.batch.clone(), "sim").run(async {
             let _ = stopped.await;
@@ -391,14 +392,14 @@ async fn a_simulated_environment_runs_jobs_through_the_same_lifecycle_without_do
 
         let mut array = submit_to("sim", "many");
         array.array_properties = Some(ArrayProperties { size: 200 });
-        let parent = batch.submit_job(array, "alice").await.unwrap();
+        let parent = batch.submit_job(&operator(), array).await.unwrap();
         let mut failing = submit_to("sim", "failing");
         failing.container_overrides = Some(domain::container::ContainerOverrides {
             environment: vec![domain::container::KeyValuePair { name: "SIMULATED_EXIT_CODE".into(), value: "7".into() }],
             ..Default::default()
         });
         failing.retry_strategy = Some(RetryStrategy { attempts: Some(2), evaluate_on_exit: vec![] });
-        let failing = batch.submit_job(failing, "alice").await.unwrap();
+        let failing = batch.submit_job(&operator(), failing).await.unwrap();
 
         let done = finished(&batch, &parent.job_id).await;
         assert_eq!(done.status, "SUCCEEDED", "{backend:?}");

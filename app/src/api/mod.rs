@@ -1,9 +1,25 @@
 //! Server functions: DTOs first, then the thin `#[server]` calls into the service layer.
 //! The service (`service::Batch`) is provided as context by the server.
 
+pub mod access;
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// The caller of this request, as the server's session middleware resolved it.
+#[cfg(feature = "ssr")]
+pub(crate) fn caller() -> domain::access::Caller {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<domain::access::Caller>().cloned())
+        .unwrap_or(domain::access::Caller::Anonymous)
+}
+
+/// A service error as the console shows it (its message is safe to show).
+#[cfg(feature = "ssr")]
+pub(crate) fn fail(error: service::ServiceError) -> ServerFnError {
+    ServerFnError::new(error.to_string())
+}
 
 /// One row of the dashboard: a queue and its jobs by status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,8 +34,8 @@ pub struct QueueOverview {
 #[server]
 pub async fn dashboard_overview() -> Result<Vec<QueueOverview>, ServerFnError> {
     let batch = expect_context::<service::Batch>();
-    let queues = batch.describe_job_queues(&[]).await.map_err(|e| ServerFnError::new(e.to_string()))?;
-    let mut counts = batch.job_counts_by_queue().await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let queues = batch.describe_job_queues(&caller(), &[]).await.map_err(fail)?;
+    let mut counts = batch.job_counts_by_queue(&caller()).await.map_err(fail)?;
     Ok(queues
         .into_iter()
         .map(|q| QueueOverview {
@@ -52,8 +68,7 @@ pub async fn list_jobs(
     next_token: Option<String>,
 ) -> Result<JobList, ServerFnError> {
     let batch = expect_context::<service::Batch>();
-    let fail = |e: service::ServiceError| ServerFnError::new(e.to_string());
-    let queues: Vec<String> = batch.describe_job_queues(&[]).await.map_err(fail)?.into_iter().map(|q| q.job_queue_name).collect();
+    let queues: Vec<String> = batch.describe_job_queues(&caller(), &[]).await.map_err(fail)?.into_iter().map(|q| q.job_queue_name).collect();
     let Some(queue) = queue.filter(|q| !q.is_empty()).or_else(|| queues.first().cloned()) else {
         return Ok(JobList { jobs: vec![], next_token: None, queues });
     };
@@ -69,7 +84,7 @@ pub async fn list_jobs(
         max_results: Some(50),
         ..Default::default()
     };
-    let page = batch.list_jobs(&request).await.map_err(fail)?;
+    let page = batch.list_jobs(&caller(), &request).await.map_err(fail)?;
     Ok(JobList { jobs: page.items, next_token: page.next_token, queues })
 }
 
@@ -90,12 +105,11 @@ pub struct LogLineView {
 #[server]
 pub async fn job_view(id: String) -> Result<Option<JobWithLog>, ServerFnError> {
     let batch = expect_context::<service::Batch>();
-    let fail = |e: service::ServiceError| ServerFnError::new(e.to_string());
-    let Some(job) = batch.describe_jobs(std::slice::from_ref(&id)).await.map_err(fail)?.pop() else {
+    let Some(job) = batch.describe_jobs(&caller(), std::slice::from_ref(&id)).await.map_err(fail)?.pop() else {
         return Ok(None);
     };
     let log = batch
-        .job_log(&id, None, 0, 1000)
+        .job_log(&caller(), &id, None, 0, 1000)
         .await
         .map_err(fail)?
         .into_iter()

@@ -1,0 +1,68 @@
+//! Server functions of people and access: who is signed in, users (admin), the caller's own
+//! access keys, and the audit log (admin). The service layer decides who may call what.
+
+use domain::access::{AccessKeyView, AuditRecord, Identity, NewAccessKey, UserView};
+use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use super::{caller, fail};
+
+/// Who is signed in (None on the sign-in page). Reachable signed out, so that page can ask.
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<Identity>, ServerFnError> {
+    Ok(match caller() {
+        domain::access::Caller::User(identity) => Some(identity),
+        domain::access::Caller::Anonymous => None,
+    })
+}
+
+#[server]
+pub async fn list_users() -> Result<Vec<UserView>, ServerFnError> {
+    expect_context::<service::Batch>().list_users(&caller()).await.map_err(fail)
+}
+
+#[cfg(feature = "ssr")]
+fn parse_role(role: &str) -> Result<domain::access::Role, ServerFnError> {
+    domain::access::Role::parse(role).ok_or_else(|| ServerFnError::new(format!("role: must be admin, operator or viewer (got {role:?})")))
+}
+
+#[server]
+pub async fn create_user(username: String, password: String, role: String) -> Result<UserView, ServerFnError> {
+    let new_user = domain::access::NewUser { username, password, role: parse_role(&role)? };
+    expect_context::<service::Batch>().create_user(&caller(), new_user).await.map_err(fail)
+}
+
+#[server]
+pub async fn change_user_role(username: String, role: String) -> Result<UserView, ServerFnError> {
+    expect_context::<service::Batch>().set_user_role(&caller(), &username, parse_role(&role)?).await.map_err(fail)
+}
+
+/// `disabled` is "true" or "false" (a form's hidden field).
+#[server]
+pub async fn change_user_disabled(username: String, disabled: String) -> Result<UserView, ServerFnError> {
+    expect_context::<service::Batch>().set_user_disabled(&caller(), &username, disabled == "true").await.map_err(fail)
+}
+
+#[server]
+pub async fn reset_user_password(username: String, password: String) -> Result<UserView, ServerFnError> {
+    expect_context::<service::Batch>().reset_password(&caller(), &username, &password).await.map_err(fail)
+}
+
+#[server]
+pub async fn list_access_keys() -> Result<Vec<AccessKeyView>, ServerFnError> {
+    expect_context::<service::Batch>().list_access_keys(&caller()).await.map_err(fail)
+}
+
+#[server]
+pub async fn create_access_key() -> Result<NewAccessKey, ServerFnError> {
+    expect_context::<service::Batch>().create_access_key(&caller()).await.map_err(fail)
+}
+
+#[server]
+pub async fn revoke_access_key(access_key_id: String) -> Result<(), ServerFnError> {
+    expect_context::<service::Batch>().revoke_access_key(&caller(), &access_key_id).await.map_err(fail)
+}
+
+#[server]
+pub async fn audit_log(before: Option<i64>) -> Result<Vec<AuditRecord>, ServerFnError> {
+    expect_context::<service::Batch>().audit_log(&caller(), before, 100).await.map_err(fail)
+}

@@ -1,0 +1,100 @@
+//! Users (admin only): create, change role, disable or enable, reset password.
+
+use super::error_line;
+use crate::api::access::{ChangeUserDisabled, ChangeUserRole, CreateUser, ResetUserPassword, list_users};
+use crate::pages::time::utc;
+use domain::access::{Role, UserView};
+use leptos::prelude::*;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    let role = ServerAction::<ChangeUserRole>::new();
+    let disabled = ServerAction::<ChangeUserDisabled>::new();
+    let reset = ServerAction::<ResetUserPassword>::new();
+    let users = Resource::new(
+        move || (create.version().get(), role.version().get(), disabled.version().get(), reset.version().get()),
+        |_| list_users(),
+    );
+    view! {
+        <h1>"Users"</h1>
+        <h2>"New user"</h2>
+        <ActionForm action=create attr:class="inline-form">
+            <label>"Username" <input name="username" required/></label>
+            <label>"Password" <input name="password" type="password" autocomplete="new-password" minlength="10" required/></label>
+            <label>"Role" <RoleSelect name="role" selected=Role::Viewer/></label>
+            <button type="submit">"Create user"</button>
+        </ActionForm>
+        {move || error_line(create.value().get())}
+        {move || error_line(role.value().get())}
+        {move || error_line(disabled.value().get())}
+        {move || error_line(reset.value().get())}
+        <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
+            {move || users.get().map(|result| match result {
+                Ok(list) => view! { <UserTable list role disabled reset/> }.into_any(),
+                Err(error) => view! { <p class="error">{super::clean(&error)}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RoleSelect(name: &'static str, selected: Role) -> impl IntoView {
+    view! {
+        <select name=name>
+            {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == selected>{r.as_str()}</option> }).collect_view()}
+        </select>
+    }
+}
+
+#[component]
+fn UserTable(
+    list: Vec<UserView>,
+    role: ServerAction<ChangeUserRole>,
+    disabled: ServerAction<ChangeUserDisabled>,
+    reset: ServerAction<ResetUserPassword>,
+) -> impl IntoView {
+    view! {
+        <table class="grid users">
+            <thead><tr><th>"User"</th><th>"Role"</th><th>"State"</th><th>"Created"</th><th>"Password"</th></tr></thead>
+            <tbody>
+                {list.into_iter().map(|user| {
+                    let name = user.username.clone();
+                    let (name2, name3) = (name.clone(), name.clone());
+                    let reset_label = format!("New password for {name}");
+                    view! {
+                        <tr>
+                            <td>{user.username.clone()}</td>
+                            <td>
+                                <ActionForm action=role attr:class="inline-form">
+                                    <input type="hidden" name="username" value=name/>
+                                    <RoleSelect name="role" selected=user.role/>
+                                    <button type="submit">"Change role"</button>
+                                </ActionForm>
+                            </td>
+                            <td>
+                                <ActionForm action=disabled attr:class="inline-form">
+                                    <input type="hidden" name="username" value=name2/>
+                                    <input type="hidden" name="disabled" value=(!user.disabled).to_string()/>
+                                    <span class=if user.disabled { "state disabled" } else { "state enabled" }>
+                                        {if user.disabled { "DISABLED" } else { "ACTIVE" }}
+                                    </span>
+                                    <button type="submit">{if user.disabled { "Enable" } else { "Disable" }}</button>
+                                </ActionForm>
+                            </td>
+                            <td>{utc(user.created_at)}</td>
+                            <td>
+                                <ActionForm action=reset attr:class="inline-form">
+                                    <input type="hidden" name="username" value=name3/>
+                                    <input name="password" type="password" autocomplete="new-password" minlength="10"
+                                        placeholder="new password" aria-label=reset_label required/>
+                                    <button type="submit">"Reset"</button>
+                                </ActionForm>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

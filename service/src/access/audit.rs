@@ -1,0 +1,128 @@
+//! The audit log: every sign-in, failed sign-in and mutation (who, what, when, outcome), and the
+//! guard every use case runs behind.
+
+use crate::batch::{Batch, now_ms};
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::audit_log;
+use domain::access::{Action, AuditRecord, Caller};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use std::future::Future;
+
+/// How an attempt ended, as the audit log spells it.
+pub(crate) fn outcome_of<T>(result: &ServiceResult<T>) -> (&'static str, String) {
+    match result {
+        Ok(_) => ("ok", String::new()),
+        Err(ServiceError::Forbidden(message)) => ("forbidden", message.clone()),
+        Err(ServiceError::Invalid(error)) => ("invalid", error.to_string()),
+        Err(error @ (ServiceError::NotFound { .. } | ServiceError::Conflict(_))) => {
+            ("refused", error.to_string())
+        }
+        Err(ServiceError::Unauthenticated(message)) => ("failed", message.clone()),
+        Err(error @ ServiceError::Store(_)) => ("error", error.to_string()),
+    }
+}
+
+impl Batch {
+    /// Runs a use case for `caller` if its role allows `action`; otherwise refuses with
+    /// `Forbidden` before anything is read or written. Mutations are audited with their outcome.
+    pub(crate) async fn guarded<T>(
+        &self,
+        caller: &Caller,
+        action: Action,
+        target: &str,
+        work: impl Future<Output = ServiceResult<T>>,
+    ) -> ServiceResult<T> {
+        let result = if caller.may(action) {
+            work.await
+        } else {
+            Err(forbidden(caller, action))
+        };
+        if action != Action::Read {
+            let (outcome, detail) = outcome_of(&result);
+            self.audit(caller.name(), action.name(), target, outcome, &detail, None)
+                .await;
+        }
+        result
+    }
+
+    /// Writes one audit record. A failure to write it is logged, not returned: the action it
+    /// describes has already happened.
+    pub(crate) async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        outcome: &str,
+        detail: &str,
+        client: Option<&str>,
+    ) {
+        let record = audit_log::ActiveModel {
+            at: Set(now_ms()),
+            actor: Set(truncate(actor, 64)),
+            action: Set(action.into()),
+            target: Set(truncate(target, 512)),
+            outcome: Set(outcome.into()),
+            detail: Set(detail.into()),
+            client: Set(client.map(|c| truncate(c, 64))),
+            ..Default::default()
+        };
+        if let Err(error) = record.insert(&self.db).await {
+            tracing::error!(%error, actor, action, target, outcome, "could not write the audit record");
+        }
+    }
+
+    /// The newest records first, `limit` at a time, before the record id `before` (paging).
+    pub async fn audit_log(
+        &self,
+        caller: &Caller,
+        before: Option<i64>,
+        limit: u64,
+    ) -> ServiceResult<Vec<AuditRecord>> {
+        self.guarded(caller, Action::Read, "", async {
+            if !caller.may(Action::ManageUsers) {
+                return Err(forbidden(caller, Action::ManageUsers));
+            }
+            let mut query = audit_log::Entity::find()
+                .order_by_desc(audit_log::Column::Id)
+                .limit(limit.min(500));
+            if let Some(before) = before {
+                query = query.filter(audit_log::Column::Id.lt(before));
+            }
+            Ok(query
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|row| AuditRecord {
+                    id: row.id.into(),
+                    at: row.at,
+                    actor: row.actor,
+                    action: row.action,
+                    target: row.target,
+                    outcome: row.outcome,
+                    detail: row.detail,
+                    client: row.client,
+                })
+                .collect())
+        })
+        .await
+    }
+}
+
+pub(crate) fn forbidden(caller: &Caller, action: Action) -> ServiceError {
+    match caller {
+        Caller::Anonymous => ServiceError::Forbidden("sign in first".into()),
+        Caller::User(identity) => ServiceError::Forbidden(format!(
+            "{} ({}) may not {}: it needs the {} role",
+            identity.username,
+            identity.role,
+            action.name(),
+            action.required_role()
+        )),
+    }
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}

@@ -1,0 +1,170 @@
+//! Access keys for the AWS-compatible API: an access key id and a secret, the secret shown
+//! once and kept sealed with the server key (SigV4 needs it to recompute signatures).
+
+use super::secrets::random_bytes;
+use crate::batch::{Batch, now_ms};
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::{access_keys, users};
+use base64::Engine;
+use domain::access::{AccessKeyView, Action, Caller, Identity, NewAccessKey, Role};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+
+/// As in IAM: two active keys per user are enough to rotate without downtime.
+pub const MAX_ACTIVE_KEYS: u64 = 2;
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// What a SigV4 check needs: the secret, and who signs with it.
+pub struct KeyCredentials {
+    pub secret_access_key: String,
+    pub caller: Caller,
+}
+
+/// `AKIA` + 16 characters of base32, the shape AWS tools expect.
+fn new_access_key_id() -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let random = random_bytes::<16>();
+    let tail: String = random
+        .iter()
+        .map(|b| ALPHABET[usize::from(b % 32)] as char)
+        .collect();
+    format!("AKIA{tail}")
+}
+
+/// 40 characters of base64, like an AWS secret access key.
+fn new_secret() -> String {
+    base64::engine::general_purpose::STANDARD.encode(random_bytes::<30>())
+}
+
+fn identity(caller: &Caller) -> ServiceResult<&Identity> {
+    match caller {
+        Caller::User(identity) => Ok(identity),
+        Caller::Anonymous => Err(ServiceError::Forbidden("sign in first".into())),
+    }
+}
+
+fn key_view(row: access_keys::Model) -> AccessKeyView {
+    AccessKeyView {
+        access_key_id: row.access_key_id,
+        created_at: row.created_at,
+        last_used_at: row.last_used_at,
+        revoked_at: row.revoked_at,
+    }
+}
+
+impl Batch {
+    pub async fn create_access_key(&self, caller: &Caller) -> ServiceResult<NewAccessKey> {
+        self.guarded(caller, Action::ManageOwnAccessKeys, caller.name(), async {
+            let user_id = i32::try_from(identity(caller)?.user_id).map_err(|_| ServiceError::not_found("user", caller.name()))?;
+            let active = access_keys::Entity::find()
+                .filter(access_keys::Column::UserId.eq(user_id))
+                .filter(access_keys::Column::RevokedAt.is_null())
+                .count(&self.db)
+                .await?;
+            if active >= MAX_ACTIVE_KEYS {
+                return Err(ServiceError::Conflict(format!(
+                    "accessKey: {} already has {MAX_ACTIVE_KEYS} active access keys; revoke one first",
+                    caller.name()
+                )));
+            }
+            let key = NewAccessKey { access_key_id: new_access_key_id(), secret_access_key: new_secret(), created_at: now_ms() };
+            access_keys::ActiveModel {
+                access_key_id: Set(key.access_key_id.clone()),
+                user_id: Set(user_id),
+                secret_encrypted: Set(self.config.server_key.seal(&key.secret_access_key)),
+                created_at: Set(key.created_at),
+                last_used_at: Set(None),
+                revoked_at: Set(None),
+            }
+            .insert(&self.db)
+            .await?;
+            Ok(key)
+        })
+        .await
+    }
+
+    /// The caller's own keys, newest first, revoked ones included (with when).
+    pub async fn list_access_keys(&self, caller: &Caller) -> ServiceResult<Vec<AccessKeyView>> {
+        self.guarded(caller, Action::Read, "", async {
+            let user_id = identity(caller)?.user_id;
+            Ok(access_keys::Entity::find()
+                .filter(access_keys::Column::UserId.eq(user_id))
+                .order_by_desc(access_keys::Column::CreatedAt)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(key_view)
+                .collect())
+        })
+        .await
+    }
+
+    /// Revokes one of the caller's keys (an admin may revoke anyone's). Takes effect at once.
+    pub async fn revoke_access_key(
+        &self,
+        caller: &Caller,
+        access_key_id: &str,
+    ) -> ServiceResult<()> {
+        self.guarded(caller, Action::ManageOwnAccessKeys, access_key_id, async {
+            let owner = identity(caller)?.user_id;
+            let key = access_keys::Entity::find_by_id(access_key_id)
+                .one(&self.db)
+                .await?
+                .filter(|key| i64::from(key.user_id) == owner || caller.may(Action::ManageUsers))
+                .ok_or_else(|| ServiceError::not_found("access key", access_key_id))?;
+            if key.revoked_at.is_none() {
+                let mut row: access_keys::ActiveModel = key.into();
+                row.revoked_at = Set(Some(now_ms()));
+                row.update(&self.db).await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The secret and owner of an active key, for checking a SigV4 signature; None when the key
+    /// does not exist, is revoked, or its user is disabled.
+    pub async fn access_key_credentials(
+        &self,
+        access_key_id: &str,
+    ) -> ServiceResult<Option<KeyCredentials>> {
+        let Some(key) = access_keys::Entity::find_by_id(access_key_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if key.revoked_at.is_some() {
+            return Ok(None);
+        }
+        let Some(user) = users::Entity::find_by_id(key.user_id)
+            .one(&self.db)
+            .await?
+            .filter(|u| !u.disabled)
+        else {
+            return Ok(None);
+        };
+        let Some(secret) = self.config.server_key.open(&key.secret_encrypted) else {
+            tracing::error!(
+                access_key_id,
+                "an access key's secret does not open with this server key (was secret_key changed?)"
+            );
+            return Ok(None);
+        };
+        let now = now_ms();
+        if key
+            .last_used_at
+            .is_none_or(|used| now - used > TOUCH_EVERY_MS)
+        {
+            let mut row: access_keys::ActiveModel = key.into();
+            row.last_used_at = Set(Some(now));
+            row.update(&self.db).await?;
+        }
+        let role = Role::parse(&user.role).unwrap_or(Role::Viewer);
+        Ok(Some(KeyCredentials {
+            secret_access_key: secret,
+            caller: Caller::user(user.id.into(), user.username, role),
+        }))
+    }
+}

@@ -1,0 +1,14 @@
+//! People and access: users and roles, sessions, access keys, the audit log, and the guard
+//! every use case runs behind (`Batch::guarded`).
+
+pub mod audit;
+pub mod keys;
+pub mod passwords;
+pub mod secrets;
+pub mod sessions;
+pub mod users;
+
+pub use domain::access::{AccessKeyView, AuditRecord, NewAccessKey, NewUser, UserView};
+pub use keys::KeyCredentials;
+pub use secrets::ServerKey;
+pub use sessions::NewSession;

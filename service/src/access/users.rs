@@ -1,0 +1,237 @@
+//! Users: the first administrator, and the admin's use cases (create, list, change role,
+//! disable, reset password).
+
+use super::passwords::{check_password_rules, hash_password};
+use crate::batch::{Batch, now_ms};
+use crate::db::statement;
+use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
+use crate::store::{sessions, users};
+use domain::FieldError;
+use domain::access::{Action, Caller, NewUser, Role, UserView};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+
+pub const MAX_USERNAME_LEN: usize = 64;
+
+pub(crate) fn check_username(username: &str) -> Result<(), FieldError> {
+    let valid_char = |c: char| c.is_ascii_alphanumeric() || "_.@-".contains(c);
+    if username.is_empty() || username.len() > MAX_USERNAME_LEN {
+        return Err(FieldError::new(
+            "username",
+            format!("must be 1 to {MAX_USERNAME_LEN} characters long"),
+        ));
+    }
+    if !username.chars().all(valid_char) {
+        return Err(FieldError::new(
+            "username",
+            "may contain only letters, digits, '_', '.', '@' and '-'",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn user_view(row: users::Model) -> UserView {
+    UserView {
+        id: row.id.into(),
+        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+        username: row.username,
+        disabled: row.disabled,
+        created_at: row.created_at,
+    }
+}
+
+impl Batch {
+    /// Whether anyone can sign in yet; while not, the set-up page offers to create the first
+    /// administrator.
+    pub async fn has_users(&self) -> ServiceResult<bool> {
+        Ok(users::Entity::find().count(&self.db).await? > 0)
+    }
+
+    /// Creates the first administrator, only while no user exists: one statement that inserts
+    /// nothing when a user appeared meanwhile, so two racing set-ups cannot both succeed.
+    pub async fn create_first_admin(
+        &self,
+        username: &str,
+        password: &str,
+        client: Option<&str>,
+    ) -> ServiceResult<UserView> {
+        check_username(username)?;
+        check_password_rules("password", password)?;
+        let now = now_ms();
+        let backend = self.db.get_database_backend();
+        let sql = "INSERT INTO users (username, password_hash, role, disabled, created_at, updated_at) \
+                   SELECT $1, $2, 'admin', $3, $4, $4 WHERE NOT EXISTS (SELECT 1 FROM users)";
+        let values = vec![
+            username.into(),
+            hash_password(password).into(),
+            false.into(),
+            now.into(),
+        ];
+        let inserted = self
+            .db
+            .execute_raw(statement(backend, sql, values))
+            .await?
+            .rows_affected();
+        let result = if inserted == 1 {
+            self.user_by_name(username).await.map(user_view)
+        } else {
+            Err(ServiceError::Conflict(
+                "the first administrator already exists; sign in instead".into(),
+            ))
+        };
+        let (outcome, detail) = super::audit::outcome_of(&result);
+        self.audit(
+            username,
+            "CreateFirstAdmin",
+            username,
+            outcome,
+            &detail,
+            client,
+        )
+        .await;
+        result
+    }
+
+    pub async fn create_user(&self, caller: &Caller, input: NewUser) -> ServiceResult<UserView> {
+        self.guarded(caller, Action::ManageUsers, &input.username, async {
+            check_username(&input.username)?;
+            check_password_rules("password", &input.password)?;
+            let now = now_ms();
+            let row = users::ActiveModel {
+                username: Set(input.username.clone()),
+                password_hash: Set(hash_password(&input.password)),
+                role: Set(input.role.as_str().into()),
+                disabled: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&self.db)
+            .await
+            .map_err(|e| {
+                conflict_on_unique(e, || {
+                    format!("username: a user named {} already exists", input.username)
+                })
+            })?;
+            Ok(user_view(row))
+        })
+        .await
+    }
+
+    pub async fn list_users(&self, caller: &Caller) -> ServiceResult<Vec<UserView>> {
+        self.guarded(caller, Action::ManageUsers, "", async {
+            Ok(users::Entity::find()
+                .order_by_asc(users::Column::Username)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(user_view)
+                .collect())
+        })
+        .await
+    }
+
+    pub async fn set_user_role(
+        &self,
+        caller: &Caller,
+        username: &str,
+        role: Role,
+    ) -> ServiceResult<UserView> {
+        self.guarded(caller, Action::ManageUsers, username, async {
+            let user = self.user_by_name(username).await?;
+            if role != Role::Admin {
+                self.refuse_losing_last_admin(&user).await?;
+            }
+            self.update_user(user, |row| row.role = Set(role.as_str().into()), false)
+                .await
+        })
+        .await
+    }
+
+    /// A disabled user's sessions end at once; their access keys stop working because every
+    /// key check reads the user's `disabled` flag.
+    pub async fn set_user_disabled(
+        &self,
+        caller: &Caller,
+        username: &str,
+        disabled: bool,
+    ) -> ServiceResult<UserView> {
+        self.guarded(caller, Action::ManageUsers, username, async {
+            let user = self.user_by_name(username).await?;
+            if disabled {
+                self.refuse_losing_last_admin(&user).await?;
+            }
+            self.update_user(user, |row| row.disabled = Set(disabled), disabled)
+                .await
+        })
+        .await
+    }
+
+    /// Sets a new password and ends the user's sessions.
+    pub async fn reset_password(
+        &self,
+        caller: &Caller,
+        username: &str,
+        new_password: &str,
+    ) -> ServiceResult<UserView> {
+        self.guarded(caller, Action::ManageUsers, username, async {
+            check_password_rules("password", new_password)?;
+            let user = self.user_by_name(username).await?;
+            let hash = hash_password(new_password);
+            self.update_user(user, |row| row.password_hash = Set(hash), true)
+                .await
+        })
+        .await
+    }
+
+    async fn update_user(
+        &self,
+        user: users::Model,
+        change: impl FnOnce(&mut users::ActiveModel),
+        end_sessions: bool,
+    ) -> ServiceResult<UserView> {
+        let txn = self.db.begin().await?;
+        let user_id = user.id;
+        let mut row: users::ActiveModel = user.into();
+        change(&mut row);
+        row.updated_at = Set(now_ms());
+        let updated = row.update(&txn).await?;
+        if end_sessions {
+            sessions::Entity::delete_many()
+                .filter(sessions::Column::UserId.eq(user_id))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(user_view(updated))
+    }
+
+    /// Nobody could manage users any more: refused.
+    async fn refuse_losing_last_admin(&self, user: &users::Model) -> ServiceResult<()> {
+        if user.role != Role::Admin.as_str() || user.disabled {
+            return Ok(());
+        }
+        let active_admins = users::Entity::find()
+            .filter(users::Column::Role.eq(Role::Admin.as_str()))
+            .filter(users::Column::Disabled.eq(false))
+            .count(&self.db)
+            .await?;
+        if active_admins <= 1 {
+            return Err(ServiceError::Conflict(format!(
+                "{} is the last active admin; make another admin first",
+                user.username
+            )));
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn user_by_name(&self, username: &str) -> ServiceResult<users::Model> {
+        users::Entity::find()
+            .filter(users::Column::Username.eq(username))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("user", username))
+    }
+}
