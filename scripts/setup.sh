@@ -22,6 +22,7 @@ if [ "$purpose" = test ]; then
   need_apt chromium
   need_apt chromium-driver
   [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt postgresql-15
+  need_apt python3-venv
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   say "installing ${apt_packages[*]} from apt"
@@ -46,6 +47,14 @@ fi
 if [ "$purpose" = test ] && [ ! -f end2end/node_modules/.package-lock.json -o end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   say "installing the browser-test packages"
   npm ci --silent --no-audit --no-fund --prefix end2end
+fi
+# boto3 and the AWS CLI for the API-compatibility tests, pinned, in a venv of their own.
+aws_venv=target/tools/aws-venv
+if [ "$purpose" = test ] && [ ! -f "$aws_venv/.installed" -o end2end/aws/requirements.txt -nt "$aws_venv/.installed" ]; then
+  say "installing boto3 and the AWS CLI into $aws_venv"
+  python3 -m venv "$aws_venv"
+  "$aws_venv/bin/pip" install -q --disable-pip-version-check -r end2end/aws/requirements.txt
+  touch "$aws_venv/.installed"
 fi
 
 # A Docker engine: use one that answers, else start dockerd in the background.

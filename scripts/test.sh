@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit and property tests, integration tests against Postgres AND SQLite and
-# the real Docker engine, and browser tests in headless Chromium against the real server.
+# the real Docker engine, browser tests in headless Chromium against the real server, and the
+# AWS-compatible API driven by boto3 and the AWS CLI.
 # Installs what is missing first, starts a throwaway Postgres, and cleans up on any exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ server_pid=""
 cleanup() {
   status=$?
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  [ -f "$work/sqlite-server.pid" ] && kill "$(cat "$work/sqlite-server.pid")" 2>/dev/null || true
   if [ -f "$work/pg/postmaster.pid" ]; then
     runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
   fi
@@ -59,5 +61,22 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 BASE_URL="http://127.0.0.1:$e2e_port" npm --prefix end2end test || { tail -50 "$work/server.log"; exit 1; }
+
+# boto3 and the AWS CLI against the same server (Postgres), then against one on SQLite.
+api_tests() {
+  ENDPOINT="$1" SERVER_BIN="$PWD/target/debug/server" PATH="$PWD/target/tools/aws-venv/bin:$PATH" \
+    target/tools/aws-venv/bin/python end2end/aws/test_api.py 2>&1 | tail -25
+  return "${PIPESTATUS[0]}"
+}
+say "AWS API tests (boto3, AWS CLI) against the server on Postgres"
+api_tests "http://127.0.0.1:$e2e_port" || { tail -50 "$work/server.log"; exit 1; }
+say "AWS API tests (boto3, AWS CLI) against a server on SQLite"
+sqlite_port=$(free_port)
+(unset DATABASE_URL; export BATCH_DATA_DIR="$work/sqlite"
+  BATCH_LISTEN="127.0.0.1:$sqlite_port" target/debug/server >"$work/sqlite-server.log" 2>&1 &
+  echo $! >"$work/sqlite-server.pid")
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$sqlite_port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+(unset DATABASE_URL; export BATCH_DATA_DIR="$work/sqlite"; api_tests "http://127.0.0.1:$sqlite_port") \
+  || { tail -50 "$work/sqlite-server.log"; exit 1; }
 
 say "all tests passed in $(( $(date +%s) - started )) s"

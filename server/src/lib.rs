@@ -1,6 +1,7 @@
 //! The server: settings, start-up, and the HTTP routes around the console.
 
 pub mod auth;
+pub mod aws;
 pub mod cli;
 pub mod health;
 pub mod settings;

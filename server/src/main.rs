@@ -25,7 +25,7 @@ fn main() -> ExitCode {
 
 /// The server logs its work; a command-line subcommand only prints its answer.
 fn default_log_filter() -> &'static str {
-    if std::env::args().nth(1).is_some_and(|a| a == "users") { "warn" } else { "info,sqlx=warn,tower_http=info" }
+    if std::env::args().nth(1).is_some_and(|a| a == "users" || a == "access-keys") { "warn" } else { "info,sqlx=warn,tower_http=info" }
 }
 
 fn fail(message: String) -> ExitCode {
@@ -35,9 +35,13 @@ fn fail(message: String) -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().is_some_and(|a| a == "users") {
+    if let Some(command @ ("users" | "access-keys")) = args.first().map(String::as_str) {
         let settings = Settings::load(None).map_err(|e| e.to_string())?;
-        println!("{}", server::cli::users(&args[1..], settings).await?);
+        let answer = match command {
+            "users" => server::cli::users(&args[1..], settings).await?,
+            _ => server::cli::access_keys(&args[1..], settings).await?,
+        };
+        println!("{answer}");
         return Ok(());
     }
     let config = parse_args()?;
@@ -63,7 +67,7 @@ fn parse_args() -> Result<Option<PathBuf>, String> {
             }
             "--help" | "-h" => {
                 println!(
-                    "usage: server [--config PATH]\n       server users create --username NAME --role admin|operator|viewer\nSee README.md for the settings."
+                    "usage: server [--config PATH]\n       server users create --username NAME --role admin|operator|viewer\n       server access-keys create --username NAME\n       server access-keys revoke --access-key-id ID\nSee README.md for the settings."
                 );
                 std::process::exit(0);
             }

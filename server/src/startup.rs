@@ -1,12 +1,12 @@
 //! Builds the application from settings (port 0 allowed, for tests) and runs it.
 
-use crate::{auth, health};
+use crate::{auth, aws, health};
 use service::access::ServerKey;
 use crate::settings::Settings;
 use app::{App, BUNDLE_NAME, shell};
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use sea_orm::DatabaseConnection;
@@ -169,6 +169,7 @@ fn router(state: AppState) -> Router {
     let bundle = ServeDir::new(pkg_dir).precompressed_gzip();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/v1/{*operation}", any(aws::handle))
         .route("/auth/login", post(auth::login))
         .route("/auth/setup", post(auth::setup))
         .route("/auth/logout", post(auth::logout))

@@ -53,6 +53,11 @@ impl Batch {
         &self.db
     }
 
+    /// The region requests must be signed for, and ARNs are built with.
+    pub fn region(&self) -> &str {
+        &self.config.region
+    }
+
     pub(crate) fn arn(&self, kind: &str, name: &str) -> String {
         format!("arn:aws:batch:{}:{}:{kind}/{name}", self.config.region, self.config.account_id)
     }

@@ -16,6 +16,7 @@ pub mod job_definitions;
 pub mod job_queues;
 pub mod jobs;
 pub mod scheduler;
+pub mod tags;
 
 pub use batch::{Batch, BatchConfig};
 pub use error::{ServiceError, ServiceResult};

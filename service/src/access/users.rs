@@ -227,6 +227,13 @@ impl Batch {
         Ok(())
     }
 
+    /// The caller a user is, for a trusted local transport (the server's command line) that
+    /// acts as them.
+    pub async fn caller_for_user(&self, username: &str) -> ServiceResult<Caller> {
+        let user = user_view(self.user_by_name(username).await?);
+        Ok(Caller::user(user.id, user.username, user.role))
+    }
+
     pub(crate) async fn user_by_name(&self, username: &str) -> ServiceResult<users::Model> {
         users::Entity::find()
             .filter(users::Column::Username.eq(username))

@@ -1,0 +1,313 @@
+"""The AWS-Batch-compatible API driven by the real clients: boto3 and the AWS CLI.
+
+scripts/test.sh runs this against the server it started (ENDPOINT), with the server binary
+(SERVER_BIN) and its settings in the environment so users and keys can be made on the command
+line, as an operator of the service would.
+"""
+
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import time
+import unittest
+import urllib.request
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+ENDPOINT = os.environ["ENDPOINT"]
+SERVER_BIN = os.environ["SERVER_BIN"]
+REGION = "us-east-1"
+IMAGE = "batch-examples/busybox:latest"
+PASSWORD = "api test password"
+
+
+def server(*args, password=None):
+    env = dict(os.environ, RUST_LOG="off")
+    if password:
+        env["BATCH_PASSWORD"] = password
+    return subprocess.run([SERVER_BIN, *args], env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def user_with_key(username, role):
+    try:
+        server("users", "create", "--username", username, "--role", role, password=PASSWORD)
+    except subprocess.CalledProcessError as error:
+        if "already exists" not in error.stderr:
+            raise
+    key_id, secret = server("access-keys", "create", "--username", username).split()
+    return key_id, secret
+
+
+def client(key_id, secret):
+    return boto3.client(
+        "batch",
+        endpoint_url=ENDPOINT,
+        region_name=REGION,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def error_code(call):
+    try:
+        call()
+    except ClientError as error:
+        return error.response["Error"]["Code"], error.response["Error"]["Message"], error.response["ResponseMetadata"]["HTTPStatusCode"]
+    raise AssertionError("the call succeeded")
+
+
+def wait_for(batch, job_id, statuses, timeout=90):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = batch.describe_jobs(jobs=[job_id])["jobs"][0]
+        if job["status"] in statuses:
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"{job_id} did not reach {statuses}: {job['status']} {job.get('statusReason')}")
+
+
+class BatchThroughBoto3(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.batch = client(*user_with_key("api-admin", "admin"))
+        batch = cls.batch
+        # Fields that mean nothing here (instance types, subnets, roles) are accepted.
+        created = batch.create_compute_environment(
+            computeEnvironmentName="api-ce",
+            type="MANAGED",
+            state="ENABLED",
+            serviceRole="arn:aws:iam::123456789012:role/AWSBatchServiceRole",
+            computeResources={
+                "type": "EC2",
+                "minvCpus": 0,
+                "maxvCpus": 2,
+                "instanceTypes": ["optimal"],
+                "subnets": ["subnet-1234"],
+                "securityGroupIds": ["sg-1234"],
+                "instanceRole": "ecsInstanceRole",
+            },
+        )
+        assert created["computeEnvironmentArn"].startswith("arn:aws:batch:us-east-1:"), created
+        batch.create_job_queue(
+            jobQueueName="api-queue",
+            state="ENABLED",
+            priority=1,
+            computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "api-ce"}],
+        )
+        registered = batch.register_job_definition(
+            jobDefinitionName="api-echo",
+            type="container",
+            containerProperties={
+                "image": IMAGE,
+                "command": ["sh", "-c", "echo hello from $AWS_BATCH_JOB_ID"],
+                "resourceRequirements": [{"type": "VCPU", "value": "0.25"}, {"type": "MEMORY", "value": "32"}],
+            },
+        )
+        assert registered["revision"] == 1, registered
+
+    def test_submit_single_array_and_dependent_jobs_and_watch_them_finish(self):
+        batch = self.batch
+        single = batch.submit_job(jobName="single", jobQueue="api-queue", jobDefinition="api-echo")
+        self.assertEqual(set(single) - {"ResponseMetadata"}, {"jobArn", "jobName", "jobId"})
+        array = batch.submit_job(jobName="fan-out", jobQueue="api-queue", jobDefinition="api-echo:1", arrayProperties={"size": 3})
+        dependent = batch.submit_job(
+            jobName="after",
+            jobQueue="arn:aws:batch:us-east-1:000000000000:job-queue/api-queue",
+            jobDefinition=batch.describe_job_definitions(jobDefinitionName="api-echo")["jobDefinitions"][0]["jobDefinitionArn"],
+            dependsOn=[{"jobId": single["jobId"]}],
+            containerOverrides={"environment": [{"name": "GREETING", "value": "hi"}]},
+        )
+        for job_id in (single["jobId"], array["jobId"], dependent["jobId"]):
+            job = wait_for(batch, job_id, {"SUCCEEDED", "FAILED"})
+            self.assertEqual(job["status"], "SUCCEEDED", job)
+        parent = batch.describe_jobs(jobs=[array["jobId"]])["jobs"][0]
+        self.assertEqual(parent["arrayProperties"]["size"], 3)
+        self.assertEqual(parent["arrayProperties"]["statusSummary"].get("SUCCEEDED"), 3)
+        done = batch.describe_jobs(jobs=[dependent["jobId"]])["jobs"][0]
+        self.assertEqual(done["dependsOn"][0]["jobId"], single["jobId"])
+        self.assertIsInstance(done["createdAt"], int)
+        self.assertGreaterEqual(done["stoppedAt"], done["startedAt"])
+        self.assertEqual(done["container"]["exitCode"], 0)
+        children = batch.list_jobs(arrayJobId=array["jobId"], jobStatus="SUCCEEDED")["jobSummaryList"]
+        self.assertEqual(sorted(c["arrayProperties"]["index"] for c in children), [0, 1, 2])
+
+    def test_list_with_filters_and_paging(self):
+        batch = self.batch
+        ids = [batch.submit_job(jobName=f"paged-{n}", jobQueue="api-queue", jobDefinition="api-echo")["jobId"] for n in range(3)]
+        for job_id in ids:
+            wait_for(batch, job_id, {"SUCCEEDED"})
+        seen, token = [], None
+        while True:
+            kwargs = {"jobQueue": "api-queue", "filters": [{"name": "JOB_NAME", "values": ["paged-*"]}], "maxResults": 2}
+            if token:
+                kwargs["nextToken"] = token
+            page = batch.list_jobs(**kwargs)
+            self.assertLessEqual(len(page["jobSummaryList"]), 2)
+            seen += [j["jobId"] for j in page["jobSummaryList"]]
+            token = page.get("nextToken")
+            if not token:
+                break
+        self.assertEqual(sorted(seen), sorted(ids))
+        # The paginator works too, and without filters or status only RUNNING jobs are listed.
+        pages = batch.get_paginator("list_jobs").paginate(jobQueue="api-queue", jobStatus="SUCCEEDED", PaginationConfig={"PageSize": 1})
+        self.assertGreaterEqual(sum(len(p["jobSummaryList"]) for p in pages), 3)
+        self.assertEqual(batch.list_jobs(jobQueue="api-queue")["jobSummaryList"], [])
+        environments = batch.describe_compute_environments(maxResults=1)
+        self.assertEqual(len(environments["computeEnvironments"]), 1)
+
+    def test_cancel_a_waiting_job_and_terminate_a_running_one(self):
+        batch = self.batch
+        nap = batch.submit_job(
+            jobName="nap", jobQueue="api-queue", jobDefinition="api-echo", containerOverrides={"command": ["sleep", "60"]}
+        )
+        waiting = batch.submit_job(jobName="waiting", jobQueue="api-queue", jobDefinition="api-echo", dependsOn=[{"jobId": nap["jobId"]}])
+        wait_for(batch, nap["jobId"], {"RUNNING"})
+        batch.cancel_job(jobId=waiting["jobId"], reason="not needed any more")
+        cancelled = wait_for(batch, waiting["jobId"], {"FAILED"})
+        self.assertEqual(cancelled["statusReason"], "not needed any more")
+        batch.terminate_job(jobId=nap["jobId"], reason="taking too long")
+        terminated = wait_for(batch, nap["jobId"], {"FAILED"})
+        self.assertEqual(terminated["statusReason"], "taking too long")
+
+    def test_tag_list_and_untag_by_arn(self):
+        batch = self.batch
+        arn = batch.describe_job_queues(jobQueues=["api-queue"])["jobQueues"][0]["jobQueueArn"]
+        batch.tag_resource(resourceArn=arn, tags={"team": "data", "cost-centre": "42"})
+        self.assertEqual(batch.list_tags_for_resource(resourceArn=arn)["tags"], {"team": "data", "cost-centre": "42"})
+        batch.untag_resource(resourceArn=arn, tagKeys=["cost-centre"])
+        self.assertEqual(batch.list_tags_for_resource(resourceArn=arn)["tags"], {"team": "data"})
+        definition_arn = batch.describe_job_definitions(jobDefinitions=["api-echo:1"])["jobDefinitions"][0]["jobDefinitionArn"]
+        batch.tag_resource(resourceArn=definition_arn, tags={"owner": "ops"})
+        self.assertEqual(batch.list_tags_for_resource(resourceArn=definition_arn)["tags"]["owner"], "ops")
+
+    def test_bad_input_is_a_client_exception_naming_the_field(self):
+        code, message, status = error_code(lambda: self.batch.submit_job(jobName="x", jobQueue="no-such-queue", jobDefinition="api-echo"))
+        self.assertEqual((code, status), ("ClientException", 400))
+        self.assertIn("jobQueue", message)
+        code, message, _ = error_code(
+            lambda: self.batch.submit_job(jobName="x", jobQueue="api-queue", jobDefinition="api-echo", arrayProperties={"size": 1})
+        )
+        self.assertIn("arrayProperties.size", message)
+        code, message, _ = error_code(
+            lambda: self.batch.submit_job(jobName="x", jobQueue="api-queue", jobDefinition="api-echo", nodeOverrides={"numNodes": 2})
+        )
+        self.assertIn("nodeOverrides", message)
+        code, message, _ = error_code(lambda: self.batch.create_scheduling_policy(name="fair"))
+        self.assertEqual(code, "ClientException")
+        self.assertIn("not provided", message)
+
+    def test_deregister_and_delete_follow_the_aws_rules(self):
+        batch = self.batch
+        batch.register_job_definition(jobDefinitionName="short-lived", type="container", containerProperties={"image": IMAGE, "vcpus": 1, "memory": 16})
+        batch.deregister_job_definition(jobDefinition="short-lived:1")
+        inactive = batch.describe_job_definitions(jobDefinitionName="short-lived", status="INACTIVE")["jobDefinitions"]
+        self.assertEqual([d["revision"] for d in inactive], [1])
+        batch.create_compute_environment(computeEnvironmentName="temp-ce", type="MANAGED", computeResources={"type": "EC2", "maxvCpus": 1})
+        code, message, _ = error_code(lambda: batch.delete_compute_environment(computeEnvironment="temp-ce"))
+        self.assertIn("disable it", message)
+        batch.update_compute_environment(computeEnvironment="temp-ce", state="DISABLED")
+        batch.delete_compute_environment(computeEnvironment="temp-ce")
+        self.assertEqual(batch.describe_compute_environments(computeEnvironments=["temp-ce"])["computeEnvironments"], [])
+
+
+class Authentication(unittest.TestCase):
+    def test_a_wrong_secret_is_refused(self):
+        key_id, _ = user_with_key("api-wrong-secret", "operator")
+        code, _, status = error_code(lambda: client(key_id, "x" * 40).describe_job_queues())
+        self.assertEqual((code, status), ("InvalidSignatureException", 403))
+
+    def test_an_unknown_key_is_refused(self):
+        code, _, status = error_code(lambda: client("AKIAUNKNOWNKEY000000", "x" * 40).describe_job_queues())
+        self.assertEqual((code, status), ("UnrecognizedClientException", 403))
+
+    def test_a_revoked_key_is_refused(self):
+        key_id, secret = user_with_key("api-revoked", "operator")
+        client(key_id, secret).describe_job_queues()
+        server("access-keys", "revoke", "--access-key-id", key_id)
+        code, _, _ = error_code(lambda: client(key_id, secret).describe_job_queues())
+        self.assertEqual(code, "UnrecognizedClientException")
+
+    def test_a_viewers_keys_cannot_submit(self):
+        viewer = client(*user_with_key("api-viewer", "viewer"))
+        viewer.describe_job_queues()
+        code, message, status = error_code(lambda: viewer.submit_job(jobName="x", jobQueue="api-queue", jobDefinition="api-echo"))
+        self.assertEqual((code, status), ("AccessDeniedException", 403))
+        self.assertIn("operator", message)
+
+    def test_an_expired_timestamp_is_refused(self):
+        key_id, secret = user_with_key("api-expired", "operator")
+        signed_at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
+        response = signed_post(key_id, secret, "/v1/describejobqueues", b"{}", signed_at)
+        self.assertEqual(response["status"], 403)
+        self.assertEqual(response["headers"].get("x-amzn-errortype"), "InvalidSignatureException")
+        self.assertIn("Signature expired", response["body"]["message"])
+        self.assertTrue(response["headers"].get("x-amzn-requestid"))
+        fresh = signed_post(key_id, secret, "/v1/describejobqueues", b"{}", datetime.datetime.now(datetime.timezone.utc))
+        self.assertEqual(fresh["status"], 200, fresh)
+
+
+def signed_post(key_id, secret, path, body, at):
+    """A SigV4-signed POST with a chosen timestamp (botocore always signs with now)."""
+    host = ENDPOINT.split("://", 1)[1]
+    amz_date = at.strftime("%Y%m%dT%H%M%SZ")
+    date = amz_date[:8]
+    canonical = "\n".join(["POST", path, "", f"host:{host}\nx-amz-date:{amz_date}\n", "host;x-amz-date", hashlib.sha256(body).hexdigest()])
+    scope = f"{date}/{REGION}/batch/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + secret).encode()
+    for part in (date, REGION, "batch", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    request = urllib.request.Request(ENDPOINT + path, data=body, method="POST")
+    request.add_header("X-Amz-Date", amz_date)
+    request.add_header("Authorization", f"AWS4-HMAC-SHA256 Credential={key_id}/{scope}, SignedHeaders=host;x-amz-date, Signature={signature}")
+    try:
+        with urllib.request.urlopen(request) as response:
+            return {"status": response.status, "headers": {k.lower(): v for k, v in response.headers.items()}, "body": json.load(response)}
+    except urllib.error.HTTPError as error:
+        return {"status": error.code, "headers": {k.lower(): v for k, v in error.headers.items()}, "body": json.load(error)}
+
+
+class TheAwsCli(unittest.TestCase):
+    """The same core flow through `aws batch ... --endpoint-url`."""
+
+    def aws(self, *args):
+        key_id, secret = self.keys
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION=REGION, AWS_MAX_ATTEMPTS="1")
+        done = subprocess.run(["aws", "batch", *args, "--endpoint-url", ENDPOINT, "--output", "json"], env=env, capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return json.loads(done.stdout) if done.stdout.strip() else {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.keys = user_with_key("cli-admin", "admin")
+
+    def test_create_submit_describe_list(self):
+        self.aws("create-compute-environment", "--compute-environment-name", "cli-ce", "--type", "MANAGED",
+                 "--compute-resources", "type=EC2,maxvCpus=2,minvCpus=0")
+        self.aws("create-job-queue", "--job-queue-name", "cli-queue", "--priority", "5",
+                 "--compute-environment-order", "order=1,computeEnvironment=cli-ce")
+        self.aws("register-job-definition", "--job-definition-name", "cli-echo", "--type", "container",
+                 "--container-properties", json.dumps({"image": IMAGE, "command": ["echo", "from the cli"], "vcpus": 1, "memory": 32}))
+        submitted = self.aws("submit-job", "--job-name", "cli-job", "--job-queue", "cli-queue", "--job-definition", "cli-echo")
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            job = self.aws("describe-jobs", "--jobs", submitted["jobId"])["jobs"][0]
+            if job["status"] in ("SUCCEEDED", "FAILED"):
+                break
+            time.sleep(0.3)
+        self.assertEqual(job["status"], "SUCCEEDED", job)
+        listed = self.aws("list-jobs", "--job-queue", "cli-queue", "--job-status", "SUCCEEDED")
+        self.assertEqual([j["jobId"] for j in listed["jobSummaryList"]], [submitted["jobId"]])
+        queues = self.aws("describe-job-queues", "--job-queues", "cli-queue")
+        self.assertEqual(queues["jobQueues"][0]["priority"], 5)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

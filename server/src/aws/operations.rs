@@ -1,0 +1,254 @@
+//! One function per AWS Batch operation: parse the model's request shape, call the service
+//! use case as the signing user, answer in the model's response shape.
+
+use super::errors::ApiError;
+use domain::access::Caller;
+use domain::compute_environment::{CreateComputeEnvironment, UpdateComputeEnvironment};
+use domain::job_definition::RegisterJobDefinition;
+use domain::job_queue::{CreateJobQueue, UpdateJobQueue};
+use domain::submit::SubmitJob;
+use domain::JobStatus;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use service::Batch;
+use service::job_definitions::DefinitionFilter;
+use service::jobs::{ListJobs, NameFilter};
+
+pub type ApiResult = Result<Value, ApiError>;
+
+/// Operations of the AWS Batch model this service does not provide: a clear refusal beats
+/// silently wrong behaviour.
+pub const NOT_PROVIDED: &[&str] = &[
+    "canceljobs", "terminatejobs", "createconsumableresource", "deleteconsumableresource", "describeconsumableresource",
+    "listconsumableresources", "listjobsbyconsumableresource", "updateconsumableresource", "createquotashare",
+    "deletequotashare", "describequotashare", "listquotashares", "updatequotashare", "createschedulingpolicy",
+    "deleteschedulingpolicy", "describeschedulingpolicies", "listschedulingpolicies", "updateschedulingpolicy",
+    "createserviceenvironment", "deleteserviceenvironment", "describeserviceenvironments", "updateserviceenvironment",
+    "describeservicejob", "listservicejobs", "submitservicejob", "terminateservicejob", "terminateservicejobs",
+    "updateservicejob", "getjobqueuesnapshot",
+];
+
+fn parse<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T, ApiError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_body(operation, e))
+}
+
+/// Fields of the AWS model for features this service does not run (multi-node, EKS, ECS):
+/// refused by name instead of being ignored.
+fn refuse_fields(body: &[u8], fields: &[&str]) -> Result<(), ApiError> {
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else { return Ok(()) };
+    match fields.iter().find(|f| map.get(**f).is_some_and(|v| !v.is_null())) {
+        Some(field) => Err(ApiError::client(format!(
+            "{field}: not supported; this service runs single-container jobs on Docker (use containerProperties / containerOverrides)"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Describe operations page in memory (a team has tens of environments, not millions): the
+/// token is the offset.
+fn page<T: serde::Serialize>(items: Vec<T>, max_results: Option<i64>, next_token: Option<&str>) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let limit = max_results.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::client(format!("maxResults: must be between 1 and 1000 (got {limit})")));
+    }
+    let offset = match next_token {
+        Some(token) => token.strip_prefix("o").and_then(|n| n.parse::<usize>().ok()).ok_or_else(|| ApiError::client("nextToken: not a token this service issued"))?,
+        None => 0,
+    };
+    let end = (offset + limit as usize).min(items.len());
+    let next = (end < items.len()).then(|| format!("o{end}"));
+    Ok((items.into_iter().skip(offset).take(end.saturating_sub(offset)).collect(), next))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct DescribeRequest {
+    compute_environments: Vec<String>,
+    job_queues: Vec<String>,
+    job_definitions: Vec<String>,
+    job_definition_name: Option<String>,
+    status: Option<String>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteComputeEnvironment {
+    compute_environment: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteJobQueue {
+    job_queue: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeregisterJobDefinition {
+    job_definition: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeJobs {
+    jobs: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StopJob {
+    job_id: String,
+    reason: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ListJobsRequest {
+    job_queue: Option<String>,
+    array_job_id: Option<String>,
+    multi_node_job_id: Option<String>,
+    job_status: Option<String>,
+    max_results: Option<u64>,
+    next_token: Option<String>,
+    filters: Vec<KeyValuesPair>,
+}
+
+#[derive(Deserialize)]
+struct KeyValuesPair {
+    name: String,
+    #[serde(default)]
+    values: Vec<String>,
+}
+
+pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) -> ApiResult {
+    let op = operation;
+    match operation {
+        "createcomputeenvironment" => {
+            refuse_fields(body, &["eksConfiguration"])?;
+            let created = batch.create_compute_environment(caller, parse::<CreateComputeEnvironment>(op, body)?).await?;
+            Ok(json!({ "computeEnvironmentName": created.compute_environment_name, "computeEnvironmentArn": created.compute_environment_arn }))
+        }
+        "updatecomputeenvironment" => {
+            let updated = batch.update_compute_environment(caller, parse::<UpdateComputeEnvironment>(op, body)?).await?;
+            Ok(json!({ "computeEnvironmentName": updated.compute_environment_name, "computeEnvironmentArn": updated.compute_environment_arn }))
+        }
+        "deletecomputeenvironment" => {
+            batch.delete_compute_environment(caller, &parse::<DeleteComputeEnvironment>(op, body)?.compute_environment).await?;
+            Ok(json!({}))
+        }
+        "describecomputeenvironments" => {
+            let request: DescribeRequest = parse(op, body)?;
+            let all = batch.describe_compute_environments(caller, &request.compute_environments).await?;
+            let (items, next) = page(all, request.max_results, request.next_token.as_deref())?;
+            Ok(json!({ "computeEnvironments": items, "nextToken": next }))
+        }
+        "createjobqueue" => {
+            refuse_fields(body, &["schedulingPolicyArn", "serviceEnvironmentOrder"])?;
+            let created = batch.create_job_queue(caller, parse::<CreateJobQueue>(op, body)?).await?;
+            Ok(json!({ "jobQueueName": created.job_queue_name, "jobQueueArn": created.job_queue_arn }))
+        }
+        "updatejobqueue" => {
+            let updated = batch.update_job_queue(caller, parse::<UpdateJobQueue>(op, body)?).await?;
+            Ok(json!({ "jobQueueName": updated.job_queue_name, "jobQueueArn": updated.job_queue_arn }))
+        }
+        "deletejobqueue" => {
+            batch.delete_job_queue(caller, &parse::<DeleteJobQueue>(op, body)?.job_queue).await?;
+            Ok(json!({}))
+        }
+        "describejobqueues" => {
+            let request: DescribeRequest = parse(op, body)?;
+            let all = batch.describe_job_queues(caller, &request.job_queues).await?;
+            let (items, next) = page(all, request.max_results, request.next_token.as_deref())?;
+            Ok(json!({ "jobQueues": items, "nextToken": next }))
+        }
+        "registerjobdefinition" => {
+            refuse_fields(body, &["nodeProperties", "eksProperties", "ecsProperties", "consumableResourceProperties"])?;
+            let registered = batch.register_job_definition(caller, parse::<RegisterJobDefinition>(op, body)?).await?;
+            Ok(json!({
+                "jobDefinitionName": registered.job_definition_name,
+                "jobDefinitionArn": registered.job_definition_arn,
+                "revision": registered.revision,
+            }))
+        }
+        "deregisterjobdefinition" => {
+            batch.deregister_job_definition(caller, &parse::<DeregisterJobDefinition>(op, body)?.job_definition).await?;
+            Ok(json!({}))
+        }
+        "describejobdefinitions" => {
+            let request: DescribeRequest = parse(op, body)?;
+            let filter = DefinitionFilter {
+                job_definitions: request.job_definitions,
+                job_definition_name: request.job_definition_name,
+                status: request.status,
+            };
+            let all = batch.describe_job_definitions(caller, &filter).await?;
+            let (items, next) = page(all, request.max_results, request.next_token.as_deref())?;
+            Ok(json!({ "jobDefinitions": items, "nextToken": next }))
+        }
+        "submitjob" => {
+            refuse_fields(body, &["nodeOverrides", "eksPropertiesOverride", "ecsPropertiesOverride", "consumableResourcePropertiesOverride"])?;
+            let submitted = batch.submit_job(caller, parse::<SubmitJob>(op, body)?).await?;
+            Ok(serde_json::to_value(submitted).expect("a submitted job serializes"))
+        }
+        "describejobs" => {
+            let ids = parse::<DescribeJobs>(op, body)?.jobs;
+            Ok(json!({ "jobs": batch.describe_jobs(caller, &ids).await? }))
+        }
+        "listjobs" => list_jobs(batch, caller, parse(op, body)?).await,
+        "canceljob" => {
+            let request: StopJob = parse(op, body)?;
+            batch.cancel_job(caller, &request.job_id, &request.reason).await?;
+            Ok(json!({}))
+        }
+        "terminatejob" => {
+            let request: StopJob = parse(op, body)?;
+            batch.terminate_job(caller, &request.job_id, &request.reason).await?;
+            Ok(json!({}))
+        }
+        other if NOT_PROVIDED.contains(&other) => Err(ApiError::client(format!("{other}: this operation is not provided by this service"))),
+        other => Err(ApiError::client(format!("{other}: no such AWS Batch operation"))),
+    }
+}
+
+/// ListJobs as AWS defines it: with `filters`, `jobStatus` is ignored and every status is
+/// listed; without either, only RUNNING jobs are.
+async fn list_jobs(batch: &Batch, caller: &Caller, request: ListJobsRequest) -> ApiResult {
+    if request.multi_node_job_id.is_some() {
+        return Err(ApiError::client("multiNodeJobId: multi-node jobs are not provided by this service"));
+    }
+    let mut list = ListJobs {
+        job_queue: request.job_queue,
+        array_job_id: request.array_job_id,
+        max_results: request.max_results,
+        next_token: request.next_token,
+        ..Default::default()
+    };
+    if request.filters.is_empty() {
+        let status = request.job_status.as_deref().unwrap_or("RUNNING");
+        list.status = Some(status.parse::<JobStatus>().map_err(|_| ApiError::client(format!("jobStatus: {status} is not a job status")))?);
+    }
+    for (index, filter) in request.filters.iter().enumerate() {
+        let field = format!("filters[{index}]");
+        let [value] = filter.values.as_slice() else {
+            return Err(ApiError::client(format!("{field}.values: give exactly one value")));
+        };
+        let time = || value.parse::<i64>().map_err(|_| ApiError::client(format!("{field}.values: {value} is not a time in epoch milliseconds")));
+        match filter.name.as_str() {
+            "JOB_NAME" => list.name = Some(NameFilter::parse(value)),
+            "JOB_DEFINITION" => list.job_definition = Some(value.clone()),
+            "BEFORE_CREATED_AT" => list.created_before = Some(time()?),
+            "AFTER_CREATED_AT" => list.created_after = Some(time()?),
+            other => {
+                return Err(ApiError::client(format!(
+                    "{field}.name: {other} is not one of JOB_NAME, JOB_DEFINITION, BEFORE_CREATED_AT, AFTER_CREATED_AT"
+                )));
+            }
+        }
+    }
+    let page = batch.list_jobs(caller, &list).await?;
+    Ok(json!({ "jobSummaryList": page.items, "nextToken": page.next_token }))
+}
