@@ -25,6 +25,13 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErro
         // then writes can fail with "database is locked" when another connection writes first;
         // one connection serializes the work instead, which SQLite would do anyway.
         options.max_connections(1).min_connections(1);
+        // Write-ahead log with NORMAL sync: a commit is one append, not several fsyncs, and the
+        // file never corrupts; a power cut may lose the last commits (the usual trade for
+        // SQLite; Postgres is the production store).
+        options.map_sqlx_sqlite_opts(|sqlite| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            sqlite.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal)
+        });
     } else {
         options.max_connections(16);
     }
