@@ -10,6 +10,7 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
     // page has hydrated, which the browser tests use as their proof of hydration.
     let (menu_open, set_menu_open) = signal(false);
     let me = Resource::new(|| (), |_| whoami());
+    provide_context(SignedInAs(me));
     let signed_in = move || me.get().and_then(Result::ok).flatten();
     view! {
         <header class="topbar">
@@ -31,6 +32,10 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
             <nav id="main-nav" class="sidebar" class:open=move || menu_open.get()>
                 <a href="/">"Dashboard"</a>
                 <a href="/jobs">"Jobs"</a>
+                <a href="/submit">"Submit job"</a>
+                <a href="/definitions">"Job definitions"</a>
+                <a href="/queues">"Job queues"</a>
+                <a href="/environments">"Compute environments"</a>
                 <Suspense>
                     {move || signed_in().map(|who| {
                         let admin = Caller::User(who).may(Action::ManageUsers);
@@ -44,6 +49,19 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
             <main class="content">{children()}</main>
         </div>
     }
+}
+
+/// The signed-in user, for pages that show an action only to the roles that may take it.
+#[derive(Clone, Copy)]
+pub struct SignedInAs(Resource<Result<Option<Identity>, ServerFnError>>);
+
+/// Whether the signed-in user's role allows `action` (false while unknown). The server checks
+/// again on every call; this only decides which buttons to show.
+pub fn may(action: Action) -> Signal<bool> {
+    let me = use_context::<SignedInAs>();
+    Signal::derive(move || {
+        me.and_then(|SignedInAs(me)| me.get()).and_then(Result::ok).flatten().is_some_and(|who| Caller::User(who).may(action))
+    })
 }
 
 /// Who is signed in, with their role, and the sign-out button (a form: works without WASM).

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod layout;
+pub mod live;
 pub mod pages;
 
 use leptos::prelude::*;
@@ -35,6 +36,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser, after hydration: a marker tests (and people debugging)
+    // can rely on instead of guessing when the page became interactive.
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="console-style" href=format!("/pkg/{BUNDLE_NAME}.css")/>
         <Title text="Batch console"/>
@@ -44,6 +53,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::Home/>
                     <Route path=path!("/jobs") view=pages::jobs::JobsPage/>
                     <Route path=path!("/jobs/:id") view=pages::jobs::JobPage/>
+                    <Route path=path!("/submit") view=pages::jobs::SubmitPage/>
+                    <Route path=path!("/environments") view=pages::admin::EnvironmentsPage/>
+                    <Route path=path!("/queues") view=pages::admin::QueuesPage/>
+                    <Route path=path!("/definitions") view=pages::admin::DefinitionsPage/>
                     <Route path=path!("/login") view=pages::access::SignInPage/>
                     <Route path=path!("/setup") view=pages::access::SetupPage/>
                     <Route path=path!("/users") view=pages::access::UsersPage/>

@@ -18,6 +18,7 @@ pub mod parameters;
 pub mod retry;
 pub mod scheduler;
 pub mod submit;
+pub mod submit_form;
 pub mod tags;
 pub mod validation;
 pub mod views;

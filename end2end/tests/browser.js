@@ -47,3 +47,20 @@ export async function signedInContext(browser, who = ADMIN, options = {}) {
   await page.close();
   return context;
 }
+
+/// Opens `path` and waits until the WASM has hydrated the page (the app marks <body>).
+export async function gotoHydrated(page, path) {
+  await page.goto(BASE_URL + path);
+  await page.waitForSelector('body[data-hydrated]', { timeout: 30000 });
+}
+
+/// Creates a user on the Users page (the page must be signed in as an admin).
+export async function createUser(page, who, role) {
+  await gotoHydrated(page, '/users');
+  const form = page.locator('main form.inline-form').first();
+  await form.locator('input[name=username]').fill(who.username);
+  await form.locator('input[name=password]').fill(who.password);
+  await form.locator('select[name=role]').selectOption(role);
+  await form.locator('button[type=submit]').click();
+  await page.locator('table.users td', { hasText: who.username }).first().waitFor();
+}

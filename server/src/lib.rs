@@ -4,5 +4,6 @@ pub mod auth;
 pub mod aws;
 pub mod cli;
 pub mod health;
+pub mod live;
 pub mod settings;
 pub mod startup;

@@ -146,3 +146,44 @@ async fn find_by_name(batch: &Batch, name: &str) -> Result<Option<ce::Model>, se
 fn clamp_i32(value: i64) -> i32 {
     value.clamp(0, i32::MAX as i64) as i32
 }
+
+/// vCPUs and memory held by STARTING and RUNNING jobs, per environment name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EnvironmentUsage {
+    pub milli_vcpus: i64,
+    pub memory_mib: i64,
+    pub jobs: i64,
+}
+
+impl Batch {
+    pub async fn environment_usage(&self, caller: &Caller) -> ServiceResult<std::collections::BTreeMap<String, EnvironmentUsage>> {
+        use crate::store::jobs;
+        use domain::JobStatus;
+        use sea_orm::QuerySelect;
+        use sea_orm::sea_query::{Expr, Func};
+        self.guarded(caller, Action::Read, "", async move {
+            let names: std::collections::HashMap<i32, String> =
+                ce::Entity::find().all(&self.db).await?.into_iter().map(|e| (e.id, e.name)).collect();
+            let rows: Vec<(Option<i32>, Option<i64>, Option<i64>, i64)> = jobs::Entity::find()
+                .select_only()
+                .column(jobs::Column::ComputeEnvironmentId)
+                .expr(Expr::from(Func::sum(Expr::col(jobs::Column::MilliVcpus))))
+                .expr(Expr::from(Func::sum(Expr::col(jobs::Column::MemoryMib))))
+                .expr(Expr::from(Func::count(Expr::col(jobs::Column::Id))))
+                .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
+                .filter(jobs::Column::ComputeEnvironmentId.is_not_null())
+                .group_by(jobs::Column::ComputeEnvironmentId)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|(id, milli, memory, count)| {
+                    let name = names.get(&id?)?.clone();
+                    Some((name, EnvironmentUsage { milli_vcpus: milli.unwrap_or(0), memory_mib: memory.unwrap_or(0), jobs: count }))
+                })
+                .collect())
+        })
+        .await
+    }
+}

@@ -2,6 +2,7 @@
 //! The service (`service::Batch`) is provided as context by the server.
 
 pub mod access;
+pub mod console;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

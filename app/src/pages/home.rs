@@ -5,6 +5,11 @@ use leptos::prelude::*;
 #[component]
 pub fn Home() -> impl IntoView {
     let overview = Resource::new(|| (), |_| dashboard_overview());
+    let environments = Resource::new(|| (), |_| crate::api::console::list_environments());
+    crate::live::refetch_on_change(|| "/events".into(), move || {
+        overview.refetch();
+        environments.refetch();
+    });
     view! {
         <h1>"Dashboard"</h1>
         <p class="lede">
@@ -12,7 +17,7 @@ pub fn Home() -> impl IntoView {
             "and watch them run as Docker containers."
         </p>
         <h2>"Job queues"</h2>
-        <Suspense fallback=|| view! { <p>"Loading queues…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading queues…"</p> }>
             {move || overview.get().map(|result| match result {
                 Ok(queues) if queues.is_empty() => view! {
                     <p class="empty">"No job queues yet. Create a compute environment, then a queue on it."</p>
@@ -20,7 +25,34 @@ pub fn Home() -> impl IntoView {
                 Ok(queues) => view! { <QueueTable queues/> }.into_any(),
                 Err(error) => view! { <p class="error">"Could not load the queues: " {error.to_string()}</p> }.into_any(),
             })}
-        </Suspense>
+        </Transition>
+        <h2>"Compute environments"</h2>
+        <Transition fallback=|| view! { <p>"Loading environments…"</p> }>
+            {move || environments.get().and_then(Result::ok).map(|rows| view! {
+                <table class="grid usage">
+                    <thead><tr><th>"Environment"</th><th>"State"</th><th>"vCPUs in use"</th><th>"Memory in use"</th><th>"Running jobs"</th></tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|row| {
+                            let max = row.detail.compute_resources.max_vcpus.max(1);
+                            let used = row.used_milli_vcpus as f64 / 1000.0;
+                            let percent = (used / max as f64 * 100.0).min(100.0);
+                            view! {
+                                <tr>
+                                    <td>{row.detail.compute_environment_name.clone()}</td>
+                                    <td><span class=format!("state {}", row.detail.state.to_lowercase())>{row.detail.state.clone()}</span></td>
+                                    <td>
+                                        <meter min="0" max=max.to_string() value=used.to_string() title=format!("{percent:.0}%")></meter>
+                                        " " {format!("{used} / {max}")}
+                                    </td>
+                                    <td class="count">{format!("{} MiB", row.used_memory_mib)}</td>
+                                    <td class="count">{row.running_jobs}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </Transition>
     }
 }
 

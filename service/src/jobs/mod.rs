@@ -1,10 +1,12 @@
 //! Use cases of jobs: submit, describe, list, cancel, terminate.
 
 mod array_children;
+mod changes;
 mod control;
 mod query;
 mod submit;
 
+pub use changes::ChangeCursor;
 pub use query::{ListJobs, LogLine, NameFilter, token_after};
 pub use submit::SubmittedJob;
 

@@ -36,7 +36,7 @@ pub fn AuditPage() -> impl IntoView {
                         {older.map(|href| view! { <p><a href=href>"Older records"</a></p> })}
                     }.into_any()
                 }
-                Err(error) => view! { <p class="error">{super::clean(&error)}</p> }.into_any(),
+                Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
             })}
         </Suspense>
     }

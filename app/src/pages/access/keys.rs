@@ -1,7 +1,7 @@
 //! The caller's own access keys for the AWS-compatible API: create (the secret is shown once),
 //! list, revoke.
 
-use super::error_line;
+use crate::pages::error_line;
 use crate::api::access::{CreateAccessKey, RevokeAccessKey, list_access_keys};
 use crate::pages::time::{utc, utc_opt};
 use leptos::prelude::*;
@@ -57,7 +57,7 @@ pub fn AccessKeysPage() -> impl IntoView {
                         </tbody>
                     </table>
                 }.into_any(),
-                Err(error) => view! { <p class="error">{super::clean(&error)}</p> }.into_any(),
+                Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
             })}
         </Suspense>
     }

@@ -1,6 +1,6 @@
 //! Users (admin only): create, change role, disable or enable, reset password.
 
-use super::error_line;
+use crate::pages::error_line;
 use crate::api::access::{ChangeUserDisabled, ChangeUserRole, CreateUser, ResetUserPassword, list_users};
 use crate::pages::time::utc;
 use domain::access::{Role, UserView};
@@ -32,7 +32,7 @@ pub fn UsersPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
             {move || users.get().map(|result| match result {
                 Ok(list) => view! { <UserTable list role disabled reset/> }.into_any(),
-                Err(error) => view! { <p class="error">{super::clean(&error)}</p> }.into_any(),
+                Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
             })}
         </Suspense>
     }

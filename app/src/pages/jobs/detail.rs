@@ -2,14 +2,24 @@ use super::StatusBadge;
 use crate::api::job_view;
 use crate::pages::time::{utc, utc_opt};
 use leptos::prelude::*;
+use crate::api::console::StopJobs;
+use crate::layout::may;
+use domain::JobStatus;
+use domain::access::Action;
 use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn JobPage() -> impl IntoView {
     let params = use_params_map();
-    let view_of = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), job_view);
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let stop = ServerAction::<StopJobs>::new();
+    let view_of = Resource::new(move || (id(), stop.version().get()), |(id, _)| job_view(id));
+    // Live: re-read when the job's status or output moves.
+    crate::live::refetch_on_change(move || format!("/events?job={}", id()), move || view_of.refetch());
+    let operator = may(Action::CancelJob);
     view! {
-        <Suspense fallback=|| view! { <p>"Loading the job…"</p> }>
+        {move || crate::pages::error_line(stop.value().get())}
+        <Transition fallback=|| view! { <p>"Loading the job…"</p> }>
             {move || view_of.get().map(|result| match result {
                 Err(error) => view! { <p class="error">"Could not load the job: " {error.to_string()}</p> }.into_any(),
                 Ok(None) => view! { <h1>"No such job"</h1><p><a href="/jobs">"All jobs"</a></p> }.into_any(),
@@ -19,6 +29,7 @@ pub fn JobPage() -> impl IntoView {
                     view! {
                         <h1>{job.job_name.clone()} " " <StatusBadge status=job.status.clone()/></h1>
                         <p class="job-id">{job.job_id.clone()}</p>
+                        <JobActions job_id=job.job_id.clone() status=job.status.clone() stop operator/>
                         {job.status_reason.clone().map(|reason| view! { <p class="reason"><strong>"Reason: "</strong>{reason}</p> })}
                         <dl class="facts">
                             <dt>"Queue"</dt><dd>{job.job_queue.rsplit('/').next().unwrap_or_default().to_string()}</dd>
@@ -67,6 +78,38 @@ pub fn JobPage() -> impl IntoView {
                     }.into_any()
                 }
             })}
-        </Suspense>
+        </Transition>
+    }
+}
+
+/// Cancel (not started yet) or terminate (started), clone and resubmit, copy the link. The
+/// buttons show only for roles that may use them; the server checks again.
+#[component]
+fn JobActions(job_id: String, status: String, stop: ServerAction<StopJobs>, operator: Signal<bool>) -> impl IntoView {
+    let status: Option<JobStatus> = status.parse().ok();
+    let not_started = status.is_some_and(|s| matches!(s, JobStatus::Submitted | JobStatus::Pending | JobStatus::Runnable));
+    let started = status.is_some_and(|s| matches!(s, JobStatus::Starting | JobStatus::Running));
+    let clone_href = format!("/submit?from={job_id}");
+    view! {
+        <div class="actions">
+            {(operator.get() && not_started).then(|| { let id = job_id.clone(); view! {
+                <ActionForm action=stop attr:class="inline-form">
+                    <input type="hidden" name="ids" value=id/>
+                    <input type="hidden" name="terminate" value="false"/>
+                    <input name="reason" placeholder="reason (optional)" aria-label="Reason for cancelling"/>
+                    <button type="submit" class="danger">"Cancel job"</button>
+                </ActionForm>
+            }})}
+            {(operator.get() && started).then(|| { let id = job_id.clone(); view! {
+                <ActionForm action=stop attr:class="inline-form">
+                    <input type="hidden" name="ids" value=id/>
+                    <input type="hidden" name="terminate" value="true"/>
+                    <input name="reason" placeholder="reason (optional)" aria-label="Reason for terminating"/>
+                    <button type="submit" class="danger">"Terminate job"</button>
+                </ActionForm>
+            }})}
+            {operator.get().then(|| view! { <a class="button" href=clone_href>"Clone and resubmit"</a> })}
+            <a class="button" href=format!("/jobs/{job_id}")>"Link to this job"</a>
+        </div>
     }
 }

@@ -2,20 +2,53 @@ use super::StatusBadge;
 use crate::api::list_jobs;
 use crate::pages::time::{utc, utc_opt};
 use domain::JobStatus;
+use crate::api::console::StopJobs;
+use crate::layout::may;
+use domain::access::Action;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use std::collections::BTreeSet;
 
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.with(|q| q.get(name)).filter(|v| !v.is_empty());
+    let stop = ServerAction::<StopJobs>::new();
     let page = Resource::new(
-        move || (param("queue"), param("status"), param("name"), param("token")),
-        |(queue, status, name, token)| list_jobs(queue, status, name, token),
+        move || (param("queue"), param("status"), param("name"), param("token"), stop.version().get()),
+        |(queue, status, name, token, _)| list_jobs(queue, status, name, token),
     );
+    // Live: states change under the reader's eyes.
+    crate::live::refetch_on_change(|| "/events".into(), move || page.refetch());
+    let operator = may(Action::CancelJob);
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    Effect::new(move |_| {
+        if stop.version().get() > 0 {
+            selected.set(BTreeSet::new());
+        }
+    });
+    let selected_ids = move || selected.with(|s| s.iter().cloned().collect::<Vec<_>>().join(","));
     view! {
         <h1>"Jobs"</h1>
-        <Suspense fallback=|| view! { <p>"Loading jobs…"</p> }>
+        {move || crate::pages::error_line(stop.value().get())}
+        <Show when=move || operator.get() && selected.with(|s| !s.is_empty())>
+            <div class="bulk actions">
+                <span>{move || format!("{} selected", selected.with(|s| s.len()))}</span>
+                <ActionForm action=stop attr:class="inline-form">
+                    <input type="hidden" name="ids" prop:value=selected_ids/>
+                    <input type="hidden" name="terminate" value="false"/>
+                    <input type="hidden" name="reason" value=""/>
+                    <button type="submit" class="danger">"Cancel selected"</button>
+                </ActionForm>
+                <ActionForm action=stop attr:class="inline-form">
+                    <input type="hidden" name="ids" prop:value=selected_ids/>
+                    <input type="hidden" name="terminate" value="true"/>
+                    <input type="hidden" name="reason" value=""/>
+                    <button type="submit" class="danger">"Terminate selected"</button>
+                </ActionForm>
+            </div>
+        </Show>
+        <Transition fallback=|| view! { <p>"Loading jobs…"</p> }>
             {move || page.get().map(|result| match result {
                 Err(error) => view! { <p class="error">"Could not list jobs: " {error.to_string()}</p> }.into_any(),
                 Ok(page) => {
@@ -46,10 +79,20 @@ pub fn JobsPage() -> impl IntoView {
                         } else {
                             view! {
                                 <table class="grid jobs">
-                                    <thead><tr><th>"Name"</th><th>"Status"</th><th>"Reason"</th><th>"Created"</th><th>"Started"</th><th>"Stopped"</th></tr></thead>
+                                    <thead><tr><th class="select"></th><th>"Name"</th><th>"Status"</th><th>"Reason"</th><th>"Created"</th><th>"Started"</th><th>"Stopped"</th></tr></thead>
                                     <tbody>
-                                        {page.jobs.into_iter().map(|job| view! {
+                                        {page.jobs.into_iter().map(|job| { let id = job.job_id.clone(); view! {
                                             <tr>
+                                                <td class="select">
+                                                    {operator.get().then(|| { let id = id.clone(); let label = format!("Select {}", job.job_name); view! {
+                                                        <input type="checkbox" aria-label=label
+                                                            prop:checked={ let id = id.clone(); move || selected.with(|s| s.contains(&id)) }
+                                                            on:change=move |ev| {
+                                                                let on = event_target_checked(&ev);
+                                                                selected.update(|s| { if on { s.insert(id.clone()); } else { s.remove(&id); } });
+                                                            }/>
+                                                    }})}
+                                                </td>
                                                 <td><a href=format!("/jobs/{}", job.job_id)>{job.job_name}</a></td>
                                                 <td><StatusBadge status=job.status/></td>
                                                 <td class="reason">{job.status_reason.unwrap_or_default()}</td>
@@ -57,7 +100,7 @@ pub fn JobsPage() -> impl IntoView {
                                                 <td>{utc_opt(job.started_at)}</td>
                                                 <td>{utc_opt(job.stopped_at)}</td>
                                             </tr>
-                                        }).collect_view()}
+                                        }}).collect_view()}
                                     </tbody>
                                 </table>
                             }.into_any()
@@ -66,6 +109,6 @@ pub fn JobsPage() -> impl IntoView {
                     }.into_any()
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }

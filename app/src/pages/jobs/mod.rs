@@ -3,9 +3,11 @@
 
 mod detail;
 mod list;
+mod submit;
 
 pub use detail::JobPage;
 pub use list::JobsPage;
+pub use submit::SubmitPage;
 
 use leptos::prelude::*;
 

@@ -1,0 +1,151 @@
+//! Server functions of the console's management pages: compute environments, job queues, job
+//! definitions, submitting, and job actions. Each is a thin call into the service layer, which
+//! checks the caller's role.
+
+use domain::views::{ComputeEnvironmentDetail, JobDefinitionDetail, JobQueueDetail};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
+use super::{caller, fail};
+
+#[cfg(feature = "ssr")]
+fn batch() -> service::Batch {
+    expect_context::<service::Batch>()
+}
+
+/// An environment with what its running jobs hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnvironmentRow {
+    pub detail: ComputeEnvironmentDetail,
+    pub used_milli_vcpus: i64,
+    pub used_memory_mib: i64,
+    pub running_jobs: i64,
+}
+
+#[server]
+pub async fn list_environments() -> Result<Vec<EnvironmentRow>, ServerFnError> {
+    let caller = caller();
+    let details = batch().describe_compute_environments(&caller, &[]).await.map_err(fail)?;
+    let mut usage = batch().environment_usage(&caller).await.map_err(fail)?;
+    Ok(details
+        .into_iter()
+        .map(|detail| {
+            let used = usage.remove(&detail.compute_environment_name).unwrap_or_default();
+            EnvironmentRow { detail, used_milli_vcpus: used.milli_vcpus, used_memory_mib: used.memory_mib, running_jobs: used.jobs }
+        })
+        .collect())
+}
+
+#[server]
+pub async fn create_environment(name: String, max_vcpus: String, executor: String) -> Result<(), ServerFnError> {
+    let max_vcpus = max_vcpus.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("computeResources.maxvCpus: must be a whole number (got {max_vcpus:?})")))?;
+    // Through the AWS shape, so the console gets the API's defaults.
+    let request = serde_json::json!({
+        "computeEnvironmentName": name,
+        "computeResources": { "maxvCpus": max_vcpus },
+        "executor": if executor == "simulated" { "simulated" } else { "docker" },
+    });
+    let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
+    batch().create_compute_environment(&caller(), request).await.map_err(fail).map(drop)
+}
+
+#[server]
+pub async fn set_environment_state(name: String, state: String) -> Result<(), ServerFnError> {
+    let update = domain::compute_environment::UpdateComputeEnvironment { compute_environment: name, state: Some(state), ..Default::default() };
+    batch().update_compute_environment(&caller(), update).await.map_err(fail).map(drop)
+}
+
+#[server]
+pub async fn delete_environment(name: String) -> Result<(), ServerFnError> {
+    batch().delete_compute_environment(&caller(), &name).await.map_err(fail)
+}
+
+#[server]
+pub async fn list_queues() -> Result<Vec<JobQueueDetail>, ServerFnError> {
+    batch().describe_job_queues(&caller(), &[]).await.map_err(fail)
+}
+
+/// `environments`: names in order, separated by commas.
+#[server]
+pub async fn create_queue(name: String, priority: String, environments: String) -> Result<(), ServerFnError> {
+    let priority = priority.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("priority: must be a whole number (got {priority:?})")))?;
+    let order: Vec<_> = environments
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .enumerate()
+        .map(|(i, n)| serde_json::json!({ "order": i + 1, "computeEnvironment": n }))
+        .collect();
+    let request = serde_json::json!({ "jobQueueName": name, "priority": priority, "computeEnvironmentOrder": order });
+    let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
+    batch().create_job_queue(&caller(), request).await.map_err(fail).map(drop)
+}
+
+#[server]
+pub async fn set_queue_state(name: String, state: String) -> Result<(), ServerFnError> {
+    let update = domain::job_queue::UpdateJobQueue { job_queue: name, state: Some(state), ..Default::default() };
+    batch().update_job_queue(&caller(), update).await.map_err(fail).map(drop)
+}
+
+#[server]
+pub async fn delete_queue(name: String) -> Result<(), ServerFnError> {
+    batch().delete_job_queue(&caller(), &name).await.map_err(fail)
+}
+
+#[server]
+pub async fn list_definitions() -> Result<Vec<JobDefinitionDetail>, ServerFnError> {
+    let filter = service::job_definitions::DefinitionFilter::default();
+    batch().describe_job_definitions(&caller(), &filter).await.map_err(fail)
+}
+
+/// A new revision from the AWS RegisterJobDefinition JSON.
+#[server]
+pub async fn register_definition(json: String) -> Result<(), ServerFnError> {
+    let request: domain::job_definition::RegisterJobDefinition =
+        serde_json::from_str(&json).map_err(|e| ServerFnError::new(format!("the JSON is not a RegisterJobDefinition request: {e}")))?;
+    batch().register_job_definition(&caller(), request).await.map_err(fail).map(drop)
+}
+
+#[server]
+pub async fn deregister_definition(arn: String) -> Result<(), ServerFnError> {
+    batch().deregister_job_definition(&caller(), &arn).await.map_err(fail)
+}
+
+/// What submitting the form did: the job's id, or the field to mark and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SubmitOutcome {
+    Submitted { job_id: String },
+    Rejected { field: String, message: String },
+}
+
+#[server]
+pub async fn submit_form(form: domain::submit_form::SubmitForm) -> Result<SubmitOutcome, ServerFnError> {
+    use domain::submit_form::SubmitForm;
+    let rejected = |error: domain::FieldError| SubmitOutcome::Rejected { field: SubmitForm::form_field(&error.field).into(), message: error.to_string() };
+    let request = match form.to_request() {
+        Ok(request) => request,
+        Err(error) => return Ok(rejected(error)),
+    };
+    match batch().submit_job(&caller(), request).await {
+        Ok(submitted) => Ok(SubmitOutcome::Submitted { job_id: submitted.job_id }),
+        Err(service::ServiceError::Invalid(error)) => Ok(rejected(error)),
+        Err(error) => Err(fail(error)),
+    }
+}
+
+/// Cancels or terminates the jobs named in `ids` (separated by commas); returns how many.
+#[server]
+pub async fn stop_jobs(ids: String, terminate: bool, reason: String) -> Result<usize, ServerFnError> {
+    let caller = caller();
+    let reason = if reason.trim().is_empty() { format!("{} in the console by {}", if terminate { "Terminated" } else { "Cancelled" }, caller.name()) } else { reason };
+    let mut stopped = 0;
+    for id in ids.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+        if terminate {
+            batch().terminate_job(&caller, id, &reason).await.map_err(fail)?;
+        } else {
+            batch().cancel_job(&caller, id, &reason).await.map_err(fail)?;
+        }
+        stopped += 1;
+    }
+    Ok(stopped)
+}

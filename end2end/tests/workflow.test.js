@@ -1,0 +1,144 @@
+// The console end to end, as a team uses it: set up an environment, a queue and a definition,
+// submit, watch the job run live, share its link, cancel, and see what a viewer may do.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, gotoHydrated, signIn, signedInContext, createUser, SCREENSHOTS, BASE_URL } from './browser.js';
+
+let browser;
+let admin;
+before(async () => {
+  browser = await launch();
+  admin = await signedInContext(browser);
+});
+after(async () => { await browser?.close(); });
+
+const VIEWER = { username: 'viewer-workflow', password: 'viewer workflow password' };
+let jobUrl;
+
+async function createIn(page, path, fields, rowText) {
+  await gotoHydrated(page, path);
+  const form = page.locator('main form').first();
+  for (const [name, value] of Object.entries(fields)) {
+    const input = form.locator(`[name="${name}"]`);
+    if ((await input.evaluate((el) => el.tagName)) === 'SELECT') await input.selectOption(value);
+    else await input.fill(value);
+  }
+  await form.locator('button[type=submit]').click();
+  await page.locator('table td', { hasText: rowText }).first().waitFor();
+}
+
+test('an admin sets up an environment, a queue and a definition from the console', async () => {
+  const page = await admin.newPage();
+  await createIn(page, '/environments', { name: 'wf-docker', max_vcpus: '2', executor: 'docker' }, 'wf-docker');
+  await createIn(page, '/environments', { name: 'wf-parked', max_vcpus: '1', executor: 'docker' }, 'wf-parked');
+  // Park the second environment: its queue's jobs stay RUNNABLE, to be cancelled later.
+  const parked = page.locator('tr', { hasText: 'wf-parked' });
+  await parked.locator('button', { hasText: 'Disable' }).click();
+  await parked.locator('.state.disabled').waitFor();
+  await page.screenshot({ path: SCREENSHOTS + 'environments.png', fullPage: true });
+
+  await createIn(page, '/queues', { name: 'wf-queue', priority: '5', environments: 'wf-docker' }, 'wf-queue');
+  await createIn(page, '/queues', { name: 'wf-parked-queue', priority: '1', environments: 'wf-parked' }, 'wf-parked-queue');
+  await page.screenshot({ path: SCREENSHOTS + 'queues.png', fullPage: true });
+
+  const definition = JSON.stringify({
+    jobDefinitionName: 'wf-hello',
+    type: 'container',
+    containerProperties: {
+      image: 'batch-examples/busybox:latest',
+      command: ['sh', '-c', 'sleep 2; echo hello-from-the-workflow'],
+      resourceRequirements: [{ type: 'VCPU', value: '0.5' }, { type: 'MEMORY', value: '32' }],
+    },
+  });
+  await createIn(page, '/definitions', { json: definition }, 'wf-hello');
+  await page.screenshot({ path: SCREENSHOTS + 'definitions.png', fullPage: true });
+  await page.close();
+});
+
+test('a bad field is refused with its message next to it', async () => {
+  const page = await admin.newPage();
+  await gotoHydrated(page, '/submit?definition=wf-hello:1');
+  await page.fill('input[name="form[job_name]"]', 'too-small-array');
+  await page.selectOption('select[name="form[job_queue]"]', 'wf-queue');
+  await page.fill('input[name="form[array_size]"]', '1');
+  await page.click('button:has-text("Submit job")');
+  const message = page.locator('label', { hasText: 'Array size' }).locator('.field-error');
+  await message.waitFor();
+  assert.match(await message.textContent(), /arrayProperties\.size/);
+  await page.screenshot({ path: SCREENSHOTS + 'submit-error.png', fullPage: true });
+  await page.close();
+});
+
+test('a submitted job goes RUNNING then SUCCEEDED and its output appears without a reload', async () => {
+  const page = await admin.newPage();
+  await gotoHydrated(page, '/submit?definition=wf-hello:1');
+  await page.fill('input[name="form[job_name]"]', 'live-job');
+  await page.selectOption('select[name="form[job_queue]"]', 'wf-queue');
+  await page.click('button:has-text("Submit job")');
+  await page.waitForURL(/\/jobs\/[0-9a-f-]+$/);
+  jobUrl = page.url();
+  let navigations = 0;
+  page.on('framenavigated', () => navigations++);
+  const seen = new Set();
+  for (let i = 0; i < 600 && !seen.has('SUCCEEDED'); i++) {
+    const status = await page.locator('h1 .status').textContent().catch(() => '');
+    seen.add(status);
+    if (!seen.has('SUCCEEDED')) await page.waitForTimeout(100);
+  }
+  assert.ok(seen.has('RUNNING'), `saw RUNNING on the way: ${[...seen]}`);
+  assert.ok(seen.has('SUCCEEDED'), `reached SUCCEEDED: ${[...seen]}`);
+  await page.locator('pre.log', { hasText: 'hello-from-the-workflow' }).waitFor({ timeout: 10000 });
+  assert.equal(navigations, 0, 'no reload');
+  await page.screenshot({ path: SCREENSHOTS + 'job.png', fullPage: true });
+  await gotoHydrated(page, '/');
+  await page.screenshot({ path: SCREENSHOTS + 'dashboard.png', fullPage: true });
+  await page.close();
+});
+
+test("a job's link opened signed out leads through sign-in to that job", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(jobUrl);
+  assert.equal(new URL(page.url()).pathname, '/login');
+  await signIn(page, { username: process.env.E2E_ADMIN ?? 'admin', password: process.env.E2E_PASSWORD ?? 'end-to-end admin password' });
+  assert.equal(page.url(), jobUrl);
+  assert.equal(await page.locator('h1').first().textContent().then((t) => t.startsWith('live-job')), true);
+  await context.close();
+});
+
+test('a runnable job is cancelled from its page', async () => {
+  const page = await admin.newPage();
+  await gotoHydrated(page, '/submit?definition=wf-hello:1');
+  await page.fill('input[name="form[job_name]"]', 'parked-job');
+  await page.selectOption('select[name="form[job_queue]"]', 'wf-parked-queue');
+  await page.click('button:has-text("Submit job")');
+  await page.waitForURL(/\/jobs\/[0-9a-f-]+$/);
+  await page.locator('h1 .status', { hasText: 'RUNNABLE' }).waitFor({ timeout: 15000 });
+  await page.waitForSelector('body[data-hydrated]');
+  await page.fill('input[aria-label="Reason for cancelling"]', 'not needed after all');
+  await page.click('button:has-text("Cancel job")');
+  await page.locator('h1 .status', { hasText: 'FAILED' }).waitFor({ timeout: 15000 });
+  assert.match(await page.locator('.reason').first().textContent(), /not needed after all/);
+  await page.close();
+});
+
+test('a viewer sees no buttons that change anything', async () => {
+  const page = await admin.newPage();
+  await createUser(page, VIEWER, 'viewer');
+  await page.close();
+  const viewer = await signedInContext(browser, VIEWER);
+  const viewerPage = await viewer.newPage();
+  await gotoHydrated(viewerPage, new URL(jobUrl).pathname);
+  assert.equal(await viewerPage.locator('h1 .status').textContent(), 'SUCCEEDED');
+  for (const label of ['Cancel job', 'Terminate job', 'Clone and resubmit']) {
+    assert.equal(await viewerPage.locator(`text=${label}`).count(), 0, `${label} hidden`);
+  }
+  await gotoHydrated(viewerPage, '/environments');
+  assert.equal(await viewerPage.locator('button', { hasText: 'Create environment' }).count(), 0);
+  assert.equal(await viewerPage.locator('button', { hasText: 'Disable' }).count(), 0);
+  await gotoHydrated(viewerPage, '/definitions');
+  assert.equal(await viewerPage.locator('button', { hasText: 'Register' }).count(), 0);
+  await gotoHydrated(viewerPage, '/jobs?queue=wf-queue');
+  assert.equal(await viewerPage.locator('input[type=checkbox]').count(), 0, 'no bulk selection');
+  await viewer.close();
+});

@@ -1,0 +1,44 @@
+//! Change cursors for live pages: cheap numbers that move whenever what a page shows may have
+//! changed, so a page re-reads only then. Every status change writes a history row and every
+//! output line a log row, both with increasing ids.
+
+use crate::batch::Batch;
+use crate::error::ServiceResult;
+use crate::store::{attempt_logs, job_status_history as history};
+use domain::access::{Action, Caller};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+/// Where a page is: compare two cursors to know whether to re-read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChangeCursor {
+    pub last_status_change: i64,
+    pub last_log_line: i64,
+}
+
+impl Batch {
+    /// For one job (its status changes and output), or for all jobs (status changes only:
+    /// the dashboard and jobs list). Both are index lookups, whatever the number of jobs.
+    pub async fn change_cursor(&self, caller: &Caller, job_id: Option<&str>) -> ServiceResult<ChangeCursor> {
+        self.guarded(caller, Action::Read, "", async move {
+            let mut statuses = history::Entity::find().select_only().expr(Expr::from(Func::max(Expr::col(history::Column::Id))));
+            if let Some(job_id) = job_id {
+                statuses = statuses.filter(history::Column::JobId.eq(job_id));
+            }
+            let last_status_change: Option<i64> = statuses.into_tuple().one(&self.db).await?.flatten();
+            let last_log_line = match job_id {
+                Some(job_id) => attempt_logs::Entity::find()
+                    .select_only()
+                    .expr(Expr::from(Func::max(Expr::col(attempt_logs::Column::Id))))
+                    .filter(attempt_logs::Column::JobId.eq(job_id))
+                    .into_tuple::<Option<i64>>()
+                    .one(&self.db)
+                    .await?
+                    .flatten(),
+                None => None,
+            };
+            Ok(ChangeCursor { last_status_change: last_status_change.unwrap_or(0), last_log_line: last_log_line.unwrap_or(0) })
+        })
+        .await
+    }
+}
