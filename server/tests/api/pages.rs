@@ -84,3 +84,15 @@ async fn the_jobs_list_and_a_job_page_show_states_reasons_and_output() {
     let missing = app.get("/jobs/no-such-job").await.text().await.unwrap();
     assert!(missing.contains("No such job"));
 }
+
+#[tokio::test]
+async fn the_live_stream_says_where_things_stand_at_once_and_refuses_the_signed_out() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let mut response = app.get("/events").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), response.chunk()).await.unwrap().unwrap().unwrap();
+    let text = String::from_utf8_lossy(&first);
+    assert!(text.contains("event: change"), "{text}");
+    assert_eq!(app.get_signed_out("/events").await.status(), 303);
+}

@@ -197,3 +197,42 @@ async fn terminate_fails_an_unstarted_job_at_once() {
         assert!(matches!(missing, ServiceError::Invalid(e) if e.field == "jobId"));
     }
 }
+
+#[tokio::test]
+async fn the_change_cursor_moves_with_status_changes_and_output_only() {
+    for backend in BACKENDS {
+        let batch = with_queue_and_definition(backend).await;
+        let empty = batch.change_cursor(&admin(), None).await.unwrap();
+        let job = batch.submit_job(&operator(), submission("watched")).await.unwrap().job_id;
+        let submitted = batch.change_cursor(&admin(), None).await.unwrap();
+        assert!(submitted.last_status_change > empty.last_status_change, "{backend:?}: a submit is a change");
+        let one = batch.change_cursor(&admin(), Some(&job)).await.unwrap();
+        assert_eq!(one, batch.change_cursor(&admin(), Some(&job)).await.unwrap(), "nothing happened: same cursor");
+        batch.cancel_job(&operator(), &job, "no longer needed").await.unwrap();
+        let cancelled = batch.change_cursor(&admin(), Some(&job)).await.unwrap();
+        assert!(cancelled.last_status_change > one.last_status_change);
+        assert!(matches!(batch.change_cursor(&domain::access::Caller::Anonymous, None).await, Err(ServiceError::Forbidden(_))));
+    }
+}
+
+#[tokio::test]
+async fn tags_are_listed_added_and_removed_by_arn() {
+    for backend in BACKENDS {
+        let batch = with_queue_and_definition(backend).await;
+        let queue = batch.describe_job_queues(&admin(), &["q".into()]).await.unwrap().remove(0).job_queue_arn;
+        batch.tag_resource(&operator(), &queue, [("team".to_string(), "data".to_string())].into()).await.unwrap();
+        batch.tag_resource(&operator(), &queue, [("tier".to_string(), "gold".to_string())].into()).await.unwrap();
+        assert_eq!(batch.list_tags_for_resource(&admin(), &queue).await.unwrap().len(), 2, "{backend:?}");
+        batch.untag_resource(&operator(), &queue, vec!["team".into()]).await.unwrap();
+        assert_eq!(batch.list_tags_for_resource(&admin(), &queue).await.unwrap().keys().collect::<Vec<_>>(), ["tier"]);
+        let job = batch.submit_job(&operator(), submission("tagged")).await.unwrap();
+        batch.tag_resource(&operator(), &job.job_arn, [("run".to_string(), "7".to_string())].into()).await.unwrap();
+        assert_eq!(batch.list_tags_for_resource(&admin(), &job.job_arn).await.unwrap()["run"], "7");
+        let bad = batch.tag_resource(&operator(), "arn:aws:batch:us-east-1:0:thing/x", Default::default()).await.unwrap_err();
+        assert!(matches!(bad, ServiceError::Invalid(ref e) if e.field == "resourceArn"), "{bad:?}");
+        let reserved = batch.tag_resource(&operator(), &queue, [("aws:x".to_string(), "1".to_string())].into()).await.unwrap_err();
+        assert!(matches!(reserved, ServiceError::Invalid(_)));
+        let missing = batch.list_tags_for_resource(&admin(), "arn:aws:batch:us-east-1:0:job-queue/nope").await.unwrap_err();
+        assert!(matches!(missing, ServiceError::NotFound { .. }));
+    }
+}
