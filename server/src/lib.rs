@@ -4,6 +4,7 @@ pub mod auth;
 pub mod aws;
 pub mod cli;
 pub mod health;
+pub mod job_log;
 pub mod live;
 pub mod settings;
 pub mod startup;

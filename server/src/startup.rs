@@ -1,6 +1,6 @@
 //! Builds the application from settings (port 0 allowed, for tests) and runs it.
 
-use crate::{auth, aws, health, live};
+use crate::{auth, aws, health, job_log, live};
 use service::access::ServerKey;
 use crate::settings::Settings;
 use app::{App, BUNDLE_NAME, shell};
@@ -171,6 +171,7 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/v1/{*operation}", any(aws::handle))
         .route("/events", get(live::events))
+        .route("/jobs/{id}/log", get(job_log::download))
         .route("/auth/login", post(auth::login))
         .route("/auth/setup", post(auth::setup))
         .route("/auth/logout", post(auth::logout))

@@ -66,8 +66,20 @@ pub async fn list_jobs(
     queue: Option<String>,
     status: Option<String>,
     name: Option<String>,
+    definition: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
     next_token: Option<String>,
 ) -> Result<JobList, ServerFnError> {
+    let time = |field: &str, text: Option<String>| -> Result<Option<i64>, ServerFnError> {
+        match text.filter(|t| !t.is_empty()) {
+            Some(text) => crate::pages::time::parse_utc(&text)
+                .map(Some)
+                .ok_or_else(|| ServerFnError::new(format!("{field}: {text:?} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC)"))),
+            None => Ok(None),
+        }
+    };
+    let (created_after, created_before) = (time("created after", after)?, time("created before", before)?);
     let batch = expect_context::<service::Batch>();
     let queues: Vec<String> = batch.describe_job_queues(&caller(), &[]).await.map_err(fail)?.into_iter().map(|q| q.job_queue_name).collect();
     let Some(queue) = queue.filter(|q| !q.is_empty()).or_else(|| queues.first().cloned()) else {
@@ -81,6 +93,9 @@ pub async fn list_jobs(
         job_queue: Some(queue),
         status,
         name: name.filter(|n| !n.is_empty()).map(|n| service::jobs::NameFilter::parse(&format!("{n}*"))),
+        job_definition: definition.filter(|d| !d.is_empty()),
+        created_after,
+        created_before,
         next_token: next_token.filter(|t| !t.is_empty()),
         max_results: Some(50),
         ..Default::default()
@@ -117,4 +132,28 @@ pub async fn job_view(id: String) -> Result<Option<JobWithLog>, ServerFnError> {
         .map(|l| LogLineView { attempt: l.attempt, stream: l.stream, line: l.line })
         .collect();
     Ok(Some(JobWithLog { job, log }))
+}
+
+/// The children of an array job, by index (the first 10,000: an array's largest size).
+#[server]
+pub async fn array_children(parent_id: String) -> Result<Vec<domain::views::JobSummary>, ServerFnError> {
+    let batch = expect_context::<service::Batch>();
+    let mut children = Vec::new();
+    let mut token = None;
+    loop {
+        let request = service::jobs::ListJobs { array_job_id: Some(parent_id.clone()), next_token: token, max_results: Some(1000), ..Default::default() };
+        let page = batch.list_jobs(&caller(), &request).await.map_err(fail)?;
+        children.extend(page.items);
+        token = page.next_token;
+        if token.is_none() || children.len() >= 10_000 {
+            break;
+        }
+    }
+    children.sort_by_key(|c| c.array_properties.as_ref().and_then(|a| a.index).unwrap_or_default());
+    Ok(children)
+}
+
+#[server]
+pub async fn recent_failures() -> Result<Vec<domain::views::JobSummary>, ServerFnError> {
+    expect_context::<service::Batch>().recent_failures(&caller(), 10).await.map_err(fail)
 }

@@ -6,9 +6,11 @@ use leptos::prelude::*;
 pub fn Home() -> impl IntoView {
     let overview = Resource::new(|| (), |_| dashboard_overview());
     let environments = Resource::new(|| (), |_| crate::api::console::list_environments());
+    let failures = Resource::new(|| (), |_| crate::api::recent_failures());
     crate::live::refetch_on_change(|| "/events".into(), move || {
         overview.refetch();
         environments.refetch();
+        failures.refetch();
     });
     view! {
         <h1>"Dashboard"</h1>
@@ -51,6 +53,27 @@ pub fn Home() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+            })}
+        </Transition>
+        <h2>"Recent failures"</h2>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || failures.get().and_then(Result::ok).map(|jobs| if jobs.is_empty() {
+                view! { <p class="empty">"No failed jobs."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="grid failures">
+                        <thead><tr><th>"Job"</th><th>"Reason"</th><th>"Stopped (UTC)"</th></tr></thead>
+                        <tbody>
+                            {jobs.into_iter().map(|job| view! {
+                                <tr>
+                                    <td><a href=format!("/jobs/{}", job.job_id)>{job.job_name}</a></td>
+                                    <td class="reason">{job.status_reason.unwrap_or_default()}</td>
+                                    <td>{crate::pages::time::utc_opt(job.stopped_at)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
             })}
         </Transition>
     }

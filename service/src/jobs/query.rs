@@ -148,26 +148,48 @@ impl Batch {
             } else {
                 None
             };
-            let definition_arns = self.definition_arns(rows.iter().map(|r| r.job_definition_id)).await?;
-            let items = rows
-                .into_iter()
-                .map(|job| JobSummary {
-                    job_arn: self.arn("job", &job.id),
-                    job_definition: definition_arns.get(&job.job_definition_id).cloned().unwrap_or_default(),
-                    array_properties: job.array_index.map(|index| ArrayPropertiesDetail { status_summary: None, size: None, index: Some(index.into()) })
-                        .or_else(|| job.array_size.map(|size| ArrayPropertiesDetail { status_summary: None, size: Some(size.into()), index: None })),
-                    job_id: job.id,
-                    job_name: job.name,
-                    created_at: job.created_at,
-                    status: job.status,
-                    status_reason: job.status_reason,
-                    started_at: job.started_at,
-                    stopped_at: job.stopped_at,
-                })
-                .collect();
+            let items = self.summaries(rows).await?;
             Ok(Page { items, next_token })
         })
         .await
+    }
+
+    /// The most recent failures across every queue, newest first (an index seek on
+    /// status + creation time, whatever the number of jobs).
+    pub async fn recent_failures(&self, caller: &Caller, limit: u64) -> ServiceResult<Vec<JobSummary>> {
+        self.guarded(caller, Action::Read, "", async move {
+            let rows = jobs::Entity::find()
+                .filter(jobs::Column::Status.eq(JobStatus::Failed.as_str()))
+                .order_by_desc(jobs::Column::CreatedAt)
+                .order_by_desc(jobs::Column::Id)
+                .limit(Ord::min(limit, 100))
+                .all(&self.db)
+                .await?;
+            self.summaries(rows).await
+        })
+        .await
+    }
+
+    async fn summaries(&self, rows: Vec<jobs::Model>) -> ServiceResult<Vec<JobSummary>> {
+        let definition_arns = self.definition_arns(rows.iter().map(|r| r.job_definition_id)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|job| JobSummary {
+                job_arn: self.arn("job", &job.id),
+                job_definition: definition_arns.get(&job.job_definition_id).cloned().unwrap_or_default(),
+                array_properties: job
+                    .array_index
+                    .map(|index| ArrayPropertiesDetail { status_summary: None, size: None, index: Some(index.into()) })
+                    .or_else(|| job.array_size.map(|size| ArrayPropertiesDetail { status_summary: None, size: Some(size.into()), index: None })),
+                job_id: job.id,
+                job_name: job.name,
+                created_at: job.created_at,
+                status: job.status,
+                status_reason: job.status_reason,
+                started_at: job.started_at,
+                stopped_at: job.stopped_at,
+            })
+            .collect())
     }
 
     async fn definition_arns(&self, ids: impl Iterator<Item = i32>) -> ServiceResult<HashMap<i32, String>> {

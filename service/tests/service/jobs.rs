@@ -236,3 +236,20 @@ async fn tags_are_listed_added_and_removed_by_arn() {
         assert!(matches!(missing, ServiceError::NotFound { .. }));
     }
 }
+
+#[tokio::test]
+async fn recent_failures_are_the_newest_failed_jobs_of_every_queue() {
+    for backend in BACKENDS {
+        let batch = with_queue_and_definition(backend).await;
+        assert!(batch.recent_failures(&admin(), 10).await.unwrap().is_empty());
+        let first = batch.submit_job(&operator(), submission("first")).await.unwrap().job_id;
+        let second = batch.submit_job(&operator(), submission("second")).await.unwrap().job_id;
+        batch.submit_job(&operator(), submission("still-waiting")).await.unwrap();
+        for id in [&first, &second] {
+            batch.cancel_job(&operator(), id, "stopped by a test").await.unwrap();
+        }
+        let failures = batch.recent_failures(&admin(), 10).await.unwrap();
+        assert_eq!(failures.iter().map(|j| j.job_name.as_str()).collect::<Vec<_>>(), ["second", "first"], "{backend:?}");
+        assert_eq!(failures[0].status_reason.as_deref(), Some("stopped by a test"));
+    }
+}

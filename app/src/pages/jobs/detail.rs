@@ -14,8 +14,13 @@ pub fn JobPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let stop = ServerAction::<StopJobs>::new();
     let view_of = Resource::new(move || (id(), stop.version().get()), |(id, _)| job_view(id));
-    // Live: re-read when the job's status or output moves.
-    crate::live::refetch_on_change(move || format!("/events?job={}", id()), move || view_of.refetch());
+    // Live: re-read when the job's status or output moves, unless the reader paused following.
+    let following = RwSignal::new(true);
+    crate::live::refetch_on_change(move || format!("/events?job={}", id()), move || {
+        if following.get_untracked() {
+            view_of.refetch();
+        }
+    });
     let operator = may(Action::CancelJob);
     view! {
         {move || crate::pages::error_line(stop.value().get())}
@@ -37,15 +42,26 @@ pub fn JobPage() -> impl IntoView {
                             <dt>"Image"</dt><dd>{job.container.image.clone()}</dd>
                             <dt>"Command"</dt><dd><code>{job.container.command.join(" ")}</code></dd>
                             <dt>"Resources"</dt><dd>{format!("{} vCPU, {} MiB", job.container.vcpus, job.container.memory)}</dd>
-                            <dt>"Retry attempts"</dt><dd>{job.retry_strategy.attempts.unwrap_or(1)}</dd>
+                            <dt>"Retry strategy"</dt><dd>{retry_text(&job.retry_strategy)}</dd>
                             <dt>"Timeout"</dt><dd>{job.timeout.as_ref().and_then(|t| t.attempt_duration_seconds).map(|s| format!("{s} s")).unwrap_or_else(|| "none".into())}</dd>
                             <dt>"Submitted by"</dt><dd>{job.submitted_by.clone()}</dd>
                             <dt>"Created"</dt><dd>{utc(job.created_at)}</dd>
+                            <dt>"Parameters"</dt><dd>{pairs(job.parameters.iter())}</dd>
+                            <dt>"Environment"</dt><dd>{pairs(job.container.environment.iter().map(|e| (&e.name, &e.value)))}</dd>
+                            <dt>"Tags"</dt><dd>{pairs(job.tags.iter())}</dd>
+                            <dt>"Depends on"</dt>
+                            <dd>
+                                {if job.depends_on.is_empty() { Some("none") } else { None }}
+                                {job.depends_on.iter().map(|d| {
+                                    let id = d.job_id.clone().unwrap_or_default();
+                                    view! { <a href=format!("/jobs/{id}")>{id.clone()}</a> " " {d.kind.clone().unwrap_or_default()} " " }
+                                }).collect_view()}
+                            </dd>
                         </dl>
                         {summary.map(|counts| view! {
                             <h2>"Array children"</h2>
                             <p class="summary">{counts.into_iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{s}: {n}")).collect::<Vec<_>>().join(" · ")}</p>
-                            <p><a href=format!("/jobs?queue={}", job.job_queue.rsplit('/').next().unwrap_or_default())>"Jobs of this queue"</a></p>
+                            <ChildrenGrid parent_id=job.job_id.clone() version=job.status_history.len()/>
                         })}
                         <h2>"Timeline"</h2>
                         <ol class="timeline">
@@ -70,6 +86,12 @@ pub fn JobPage() -> impl IntoView {
                             </tbody>
                         </table>
                         <h2>"Output"</h2>
+                        <div class="actions">
+                            <button type="button" on:click=move |_| following.update(|f| *f = !*f)>
+                                {move || if following.get() { "Pause following" } else { "Follow" }}
+                            </button>
+                            <a class="button" href=format!("/jobs/{}/log", job.job_id) download="">"Download the log"</a>
+                        </div>
                         <pre class="log">
                             {found.log.into_iter().map(|l| view! {
                                 <span class=format!("line {}", l.stream)>{format!("[{}] {}\n", l.attempt, l.line)}</span>
@@ -111,5 +133,45 @@ fn JobActions(job_id: String, status: String, stop: ServerAction<StopJobs>, oper
             {operator.get().then(|| view! { <a class="button" href=clone_href>"Clone and resubmit"</a> })}
             <a class="button" href=format!("/jobs/{job_id}")>"Link to this job"</a>
         </div>
+    }
+}
+
+fn pairs<'a>(items: impl Iterator<Item = (&'a String, &'a String)>) -> String {
+    let text: Vec<String> = items.map(|(k, v)| format!("{k}={v}")).collect();
+    if text.is_empty() { "none".into() } else { text.join(", ") }
+}
+
+fn retry_text(strategy: &domain::retry::RetryStrategy) -> String {
+    let attempts = strategy.attempts.unwrap_or(1);
+    let rules: Vec<String> = strategy
+        .evaluate_on_exit
+        .iter()
+        .map(|rule| {
+            let on: Vec<String> = [("exit code", &rule.on_exit_code), ("reason", &rule.on_reason), ("status reason", &rule.on_status_reason)]
+                .into_iter()
+                .filter_map(|(what, pattern)| pattern.as_ref().map(|p| format!("{what} {p}")))
+                .collect();
+            format!("{} on {}", rule.action.to_uppercase(), on.join(" and "))
+        })
+        .collect();
+    if rules.is_empty() { format!("{attempts} attempt(s)") } else { format!("{attempts} attempt(s); {}", rules.join("; ")) }
+}
+
+/// An array job's children as a grid of coloured cells, one per index, each a link.
+#[component]
+fn ChildrenGrid(parent_id: String, version: usize) -> impl IntoView {
+    let children = Resource::new(move || (parent_id.clone(), version), |(id, _)| crate::api::array_children(id));
+    view! {
+        <Transition fallback=|| view! { <p>"Loading children…"</p> }>
+            {move || children.get().and_then(Result::ok).map(|list| view! {
+                <div class="children-grid">
+                    {list.into_iter().map(|child| {
+                        let index = child.array_properties.as_ref().and_then(|a| a.index).unwrap_or_default();
+                        let title = format!("index {index}: {}", child.status);
+                        view! { <a class=format!("cell status {}", child.status.to_lowercase()) href=format!("/jobs/{}", child.job_id) title=title>{index}</a> }
+                    }).collect_view()}
+                </div>
+            })}
+        </Transition>
     }
 }

@@ -15,8 +15,11 @@ pub fn JobsPage() -> impl IntoView {
     let param = move |name: &str| query.with(|q| q.get(name)).filter(|v| !v.is_empty());
     let stop = ServerAction::<StopJobs>::new();
     let page = Resource::new(
-        move || (param("queue"), param("status"), param("name"), param("token"), stop.version().get()),
-        |(queue, status, name, token, _)| list_jobs(queue, status, name, token),
+        move || {
+            let filters = (param("queue"), param("status"), param("name"), param("definition"), param("after"), param("before"));
+            (filters, param("token"), stop.version().get())
+        },
+        |((queue, status, name, definition, after, before), token, _)| list_jobs(queue, status, name, definition, after, before, token),
     );
     // Live: states change under the reader's eyes.
     crate::live::refetch_on_change(|| "/events".into(), move || page.refetch());
@@ -55,8 +58,11 @@ pub fn JobsPage() -> impl IntoView {
                     let queue = param("queue").or_else(|| page.queues.first().cloned()).unwrap_or_default();
                     let status = param("status").unwrap_or_default();
                     let name = param("name").unwrap_or_default();
+                    let definition = param("definition").unwrap_or_default();
+                    let after = param("after").unwrap_or_default();
+                    let before = param("before").unwrap_or_default();
                     let next = page.next_token.clone().map(|token| {
-                        format!("/jobs?queue={}&status={}&name={}&token={token}", queue, status, name)
+                        format!("/jobs?queue={queue}&status={status}&name={name}&definition={definition}&after={after}&before={before}&token={token}")
                     });
                     view! {
                         <form class="filters" method="get" action="/jobs">
@@ -72,6 +78,9 @@ pub fn JobsPage() -> impl IntoView {
                                 </select>
                             </label>
                             <label>"Name starts with " <input name="name" value=name.clone()/></label>
+                            <label>"Definition (name or name:revision) " <input name="definition" value=definition.clone()/></label>
+                            <label>"Created after (UTC) " <input name="after" type="datetime-local" value=after.clone()/></label>
+                            <label>"Created before (UTC) " <input name="before" type="datetime-local" value=before.clone()/></label>
                             <button type="submit">"Filter"</button>
                         </form>
                         {if page.jobs.is_empty() {
