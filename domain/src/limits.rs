@@ -13,3 +13,7 @@ pub const MAX_SUBMIT_PAYLOAD_BYTES: usize = 30 * 1024;
 pub const MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE: usize = 3;
 pub const MAX_DESCRIBE_JOBS: usize = 100;
 pub const RESERVED_ENV_PREFIX: &str = "AWS_BATCH_";
+
+/// Dashboard counts stop at this many and show "10,000+": exact counts of millions of rows
+/// would cost a scan of them all on every refresh.
+pub const COUNT_CAP: i64 = 10_000;

@@ -9,11 +9,10 @@
 use domain::access::Role;
 use domain::compute_environment::UpdateComputeEnvironment;
 use server::aws::sigv4::{self, Authorization, Received};
-use server::settings::Settings;
-use server::startup::Application;
-use service::testing::{BACKENDS, Backend, TempDir, definition, environment, queue};
-use std::net::SocketAddr;
+use service::testing::{BACKENDS, Backend, definition, environment, queue};
 use std::time::{Duration, Instant};
+
+mod common;
 
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -65,33 +64,12 @@ impl Signer {
 }
 
 async fn run(backend: Backend, requests: usize, clients: usize) {
-    let data_dir = TempDir::new();
-    let database_url = match backend {
-        Backend::Postgres => Some(service::testing::create_postgres_database().await),
-        Backend::Sqlite => None,
-    };
-    let settings = Settings {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database_url,
-        docker_host: std::env::var("DOCKER_HOST").ok(),
-        data_dir: data_dir.0.clone(),
-        site_root: std::env::var("BATCH_SITE_ROOT").unwrap_or_else(|_| "target/site-debug".into()).into(),
-        region: "us-east-1".into(),
-        account_id: "000000000000".into(),
-        secret_key: None,
-    };
-    let app = Application::build(settings).await.unwrap();
-    let endpoint = format!("http://{}", app.local_addr());
-    let batch = app.batch().clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until(async {
-        let _ = stopped.await;
-    }));
+    let running = common::start(backend).await;
+    let (batch, admin) = (running.batch.clone(), running.admin.clone());
+    let endpoint = running.endpoint.clone();
 
     // An operator with a key; a queue whose only environment is disabled, so the submitted
     // jobs wait in RUNNABLE and the figure is the submission path alone.
-    batch.create_first_admin("bench-admin", "bench admin password", None).await.unwrap();
-    let admin = batch.caller_for_user("bench-admin").await.unwrap();
     let operator = domain::access::NewUser { username: "bench".into(), password: "bench password!".into(), role: Role::Operator };
     batch.create_user(&admin, operator).await.unwrap();
     let operator = batch.caller_for_user("bench").await.unwrap();
@@ -144,6 +122,5 @@ async fn run(backend: Backend, requests: usize, clients: usize) {
         percentile(0.99).as_secs_f64() * 1000.0,
         latencies.last().unwrap().as_secs_f64() * 1000.0,
     );
-    let _ = stop.send(());
-    let _ = server.await;
+    running.stop().await;
 }

@@ -54,7 +54,7 @@ async fn run(backend: Backend, stored: i64) {
     println!("{backend:?}: submit one 10,000-child array job: median {} (runs: {})", ms(median(submits.clone())), submits.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(", "));
 
     let seeding = Instant::now();
-    seed_jobs(&batch, backend, stored).await;
+    service::testing::seed_jobs(batch.db(), backend, stored).await;
     println!("{backend:?}: seeded {stored} jobs in {:.1} s", seeding.elapsed().as_secs_f64());
 
     let first_page = ListJobs { job_queue: Some("q".into()), status: Some(JobStatus::Succeeded), max_results: Some(100), ..Default::default() };
@@ -77,25 +77,6 @@ async fn run(backend: Backend, stored: i64) {
     }
     println!("{backend:?}: list by queue+status, first page of 100: median {}; a page half-way down ({middle} jobs in): median {}", ms(median(firsts)), ms(median(deeps)));
     explain(&batch, backend).await;
-}
-
-/// Bulk-loads `count` jobs into queue `q` (statuses spread over SUCCEEDED, FAILED, RUNNABLE)
-/// with one backend-specific INSERT ... SELECT: this is set-up, not the code under test.
-async fn seed_jobs(batch: &Batch, backend: Backend, count: i64) {
-    let columns = "id, name, job_queue_id, job_definition_id, status, created_at, status_changed_at, stopped_at, parameters, container_overrides, retry_attempts, evaluate_on_exit, depends_on, tags, submitted_by, attempt_count";
-    let row = "'seed-' || n, 'seed', 1, 1, CASE n % 3 WHEN 0 THEN 'SUCCEEDED' WHEN 1 THEN 'FAILED' ELSE 'RUNNABLE' END, 1700000000000 + n, 1700000000000 + n, CASE n % 3 WHEN 2 THEN NULL ELSE 1700000000000 + n END, '{}', '{}', 1, '[]', '[]', '{}', 'seed', 0";
-    let sql = match backend {
-        Backend::Postgres => format!("INSERT INTO jobs ({columns}) SELECT {row} FROM generate_series(1, {count}) AS n"),
-        Backend::Sqlite => format!(
-            "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count}) INSERT INTO jobs ({columns}) SELECT {row} FROM seq"
-        ),
-    };
-    batch.db().execute_unprepared(&sql).await.unwrap();
-    let analyze = match backend {
-        Backend::Postgres => "ANALYZE jobs",
-        Backend::Sqlite => "ANALYZE",
-    };
-    batch.db().execute_unprepared(analyze).await.unwrap();
 }
 
 /// Prints the plan of the list query, to show the index that serves it.

@@ -103,7 +103,8 @@ fn QueueTable(queues: Vec<QueueOverview>) -> impl IntoView {
                             <td>{queue.compute_environments.join(", ")}</td>
                             {JobStatus::ALL.iter().map(|s| {
                                 let n = counts.get(s.as_str()).copied().unwrap_or(0);
-                                view! { <td class="count">{n}</td> }
+                                let shown = if n > domain::limits::COUNT_CAP { format!("{}+", domain::limits::COUNT_CAP) } else { n.to_string() };
+                                view! { <td class="count">{shown}</td> }
                             }).collect_view()}
                         </tr>
                     }

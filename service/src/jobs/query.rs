@@ -6,7 +6,9 @@ use crate::error::ServiceResult;
 use crate::store::{job_attempts, job_definitions as jd, job_queues as jq, job_status_history as history, jobs};
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::job_definition::{DefinitionRef, JobTimeout};
-use domain::limits::MAX_DESCRIBE_JOBS;
+use crate::db::statement;
+use domain::limits::{COUNT_CAP, MAX_DESCRIBE_JOBS};
+use sea_orm::ConnectionTrait;
 use domain::parameters::{Parameters, merge, substitute};
 use domain::retry::RetryStrategy;
 use domain::views::{
@@ -16,7 +18,7 @@ use domain::views::{
 use domain::{FieldError, JobStatus};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
 
 /// ListJobs: by queue (optionally by status), or the children of an array job.
@@ -343,28 +345,26 @@ impl Cursor {
 impl Batch {
     /// Jobs per queue and status (array children are counted, parents are not, so every
     /// count is of work that runs).
+    /// Jobs per queue and status (array children counted, their parents not), each count
+    /// capped at `COUNT_CAP + 1`: an exact count of a million rows costs a scan of them all,
+    /// a capped one at most `COUNT_CAP` index entries, so the dashboard stays fast at any size.
     pub async fn job_counts_by_queue(&self, caller: &Caller) -> ServiceResult<BTreeMap<String, BTreeMap<String, i64>>> {
         self.guarded(caller, Action::Read, "", async move {
-            let queues: HashMap<i32, String> = jq::Entity::find().all(&self.db).await?.into_iter().map(|q| (q.id, q.name)).collect();
-            let rows: Vec<(i32, String, i64)> = jobs::Entity::find()
-                .select_only()
-                .column(jobs::Column::JobQueueId)
-                .column(jobs::Column::Status)
-                .column_as(Expr::from(Func::count(Expr::col(jobs::Column::Id))), "n")
-                .filter(Condition::any().add(jobs::Column::ArraySize.is_null()).add(jobs::Column::ArrayIndex.is_not_null()))
-                .group_by(jobs::Column::JobQueueId)
-                .group_by(jobs::Column::Status)
-                .into_tuple()
-                .all(&self.db)
-                .await?;
-            let mut counts: BTreeMap<String, BTreeMap<String, i64>> = queues
-                .values()
-                .map(|name| (name.clone(), JobStatus::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect()))
-                .collect();
-            for (queue_id, status, n) in rows {
-                if let Some(name) = queues.get(&queue_id) {
-                    counts.entry(name.clone()).or_default().insert(status, n);
+            let backend = self.db.get_database_backend();
+            let sql = format!(
+                "SELECT count(*) AS n FROM (SELECT 1 FROM jobs WHERE job_queue_id = $1 AND status = $2 \
+                 AND (array_size IS NULL OR array_index IS NOT NULL) LIMIT {}) AS capped",
+                COUNT_CAP + 1
+            );
+            let mut counts = BTreeMap::new();
+            for queue in jq::Entity::find().all(&self.db).await? {
+                let mut by_status = BTreeMap::new();
+                for status in JobStatus::ALL {
+                    let row = self.db.query_one_raw(statement(backend, &sql, vec![queue.id.into(), status.as_str().into()])).await?;
+                    let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+                    by_status.insert(status.as_str().to_string(), n);
                 }
+                counts.insert(queue.name, by_status);
             }
             Ok(counts)
         })
