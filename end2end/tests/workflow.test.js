@@ -39,6 +39,10 @@ test('an admin sets up an environment, a queue and a definition from the console
 
   await createIn(page, '/queues', { name: 'wf-queue', priority: '5', environments: 'wf-docker' }, 'wf-queue');
   await createIn(page, '/queues', { name: 'wf-parked-queue', priority: '1', environments: 'wf-parked' }, 'wf-parked-queue');
+  // Edit in place: the queue's priority.
+  await page.fill('input[aria-label="Priority of wf-queue"]', '7');
+  await page.locator('tr', { hasText: 'wf-queue' }).first().locator('button', { hasText: 'Save' }).click();
+  await page.locator('tr', { hasText: 'wf-queue' }).first().locator('td.count', { hasText: '7' }).waitFor();
   await page.screenshot({ path: SCREENSHOTS + 'queues.png', fullPage: true });
 
   const definition = JSON.stringify({
@@ -91,6 +95,7 @@ test('a submitted job goes RUNNING then SUCCEEDED and its output appears without
   assert.equal(navigations, 0, 'no reload');
   await page.screenshot({ path: SCREENSHOTS + 'job.png', fullPage: true });
   await gotoHydrated(page, '/');
+  assert.ok(await page.locator('figure.chart svg rect').count() >= 4, 'the last hour is charted');
   await page.screenshot({ path: SCREENSHOTS + 'dashboard.png', fullPage: true });
   await page.close();
 });

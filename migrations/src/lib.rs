@@ -9,11 +9,26 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_core_schema;
 mod m20261125_000002_access;
+mod m20261125_000003_history_time;
+
+/// An index on `columns` of `table`, named `name`.
+pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(*column);
+    }
+    index.to_owned()
+}
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_core_schema::Migration), Box::new(m20261125_000002_access::Migration)]
+        vec![
+            Box::new(m20261125_000001_core_schema::Migration),
+            Box::new(m20261125_000002_access::Migration),
+            Box::new(m20261125_000003_history_time::Migration),
+        ]
     }
 }

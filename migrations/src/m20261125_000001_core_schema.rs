@@ -3,6 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+use crate::index;
 
 pub struct Migration;
 
@@ -19,15 +20,6 @@ fn fk(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> F
         .to(to.0, to.1)
         .on_delete(ForeignKeyAction::Restrict)
         .to_owned()
-}
-
-fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for column in columns {
-        index.col(*column);
-    }
-    index.to_owned()
 }
 
 #[async_trait::async_trait]

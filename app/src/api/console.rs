@@ -49,15 +49,58 @@ pub async fn create_environment(name: String, max_vcpus: String, executor: Strin
     batch().create_compute_environment(&caller(), request).await.map_err(fail).map(drop)
 }
 
+
+
+/// Changes an environment's maximum vCPUs.
 #[server]
-pub async fn set_environment_state(name: String, state: String) -> Result<(), ServerFnError> {
-    let update = domain::compute_environment::UpdateComputeEnvironment { compute_environment: name, state: Some(state), ..Default::default() };
-    batch().update_compute_environment(&caller(), update).await.map_err(fail).map(drop)
+pub async fn update_environment(name: String, max_vcpus: String) -> Result<(), ServerFnError> {
+    let max_vcpus = max_vcpus.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("computeResources.maxvCpus: must be a whole number (got {max_vcpus:?})")))?;
+    let request = serde_json::json!({ "computeEnvironment": name, "computeResources": { "maxvCpus": max_vcpus } });
+    let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
+    batch().update_compute_environment(&caller(), request).await.map_err(fail).map(drop)
 }
 
+/// Changes a queue's priority and its environments (names in order, comma-separated).
 #[server]
-pub async fn delete_environment(name: String) -> Result<(), ServerFnError> {
-    batch().delete_compute_environment(&caller(), &name).await.map_err(fail)
+pub async fn update_queue(name: String, priority: String, environments: String) -> Result<(), ServerFnError> {
+    let priority = priority.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("priority: must be a whole number (got {priority:?})")))?;
+    let order: Vec<_> = environment_order(&environments);
+    let request = serde_json::json!({ "jobQueue": name, "priority": priority, "computeEnvironmentOrder": order });
+    let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
+    batch().update_job_queue(&caller(), request).await.map_err(fail).map(drop)
+}
+
+/// "a, b" → the AWS computeEnvironmentOrder list.
+#[cfg(feature = "ssr")]
+fn environment_order(names: &str) -> Vec<serde_json::Value> {
+    names
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .enumerate()
+        .map(|(i, n)| serde_json::json!({ "order": i + 1, "computeEnvironment": n }))
+        .collect()
+}
+
+/// Enables, disables or deletes an environment (`kind` = "environment") or a queue
+/// ("queue"): `change` is ENABLED, DISABLED or DELETE.
+#[server]
+pub async fn change_resource(kind: String, name: String, change: String) -> Result<(), ServerFnError> {
+    let caller = caller();
+    let result = match (kind.as_str(), change.as_str()) {
+        ("environment", "DELETE") => batch().delete_compute_environment(&caller, &name).await,
+        ("queue", "DELETE") => batch().delete_job_queue(&caller, &name).await,
+        ("environment", state) => {
+            let update = domain::compute_environment::UpdateComputeEnvironment { compute_environment: name, state: Some(state.into()), ..Default::default() };
+            batch().update_compute_environment(&caller, update).await.map(drop)
+        }
+        ("queue", state) => {
+            let update = domain::job_queue::UpdateJobQueue { job_queue: name, state: Some(state.into()), ..Default::default() };
+            batch().update_job_queue(&caller, update).await.map(drop)
+        }
+        (other, _) => return Err(ServerFnError::new(format!("kind: {other} is neither environment nor queue"))),
+    };
+    result.map_err(fail)
 }
 
 #[server]
@@ -69,28 +112,13 @@ pub async fn list_queues() -> Result<Vec<JobQueueDetail>, ServerFnError> {
 #[server]
 pub async fn create_queue(name: String, priority: String, environments: String) -> Result<(), ServerFnError> {
     let priority = priority.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("priority: must be a whole number (got {priority:?})")))?;
-    let order: Vec<_> = environments
-        .split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .enumerate()
-        .map(|(i, n)| serde_json::json!({ "order": i + 1, "computeEnvironment": n }))
-        .collect();
+    let order = environment_order(&environments);
     let request = serde_json::json!({ "jobQueueName": name, "priority": priority, "computeEnvironmentOrder": order });
     let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
     batch().create_job_queue(&caller(), request).await.map_err(fail).map(drop)
 }
 
-#[server]
-pub async fn set_queue_state(name: String, state: String) -> Result<(), ServerFnError> {
-    let update = domain::job_queue::UpdateJobQueue { job_queue: name, state: Some(state), ..Default::default() };
-    batch().update_job_queue(&caller(), update).await.map_err(fail).map(drop)
-}
 
-#[server]
-pub async fn delete_queue(name: String) -> Result<(), ServerFnError> {
-    batch().delete_job_queue(&caller(), &name).await.map_err(fail)
-}
 
 #[server]
 pub async fn list_definitions() -> Result<Vec<JobDefinitionDetail>, ServerFnError> {

@@ -157,3 +157,27 @@ pub async fn array_children(parent_id: String) -> Result<Vec<domain::views::JobS
 pub async fn recent_failures() -> Result<Vec<domain::views::JobSummary>, ServerFnError> {
     expect_context::<service::Batch>().recent_failures(&caller(), 10).await.map_err(fail)
 }
+
+/// Jobs that entered a state in one five-minute bucket of the last hour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartBucket {
+    pub at: i64,
+    pub status: String,
+    pub count: i64,
+}
+
+/// The chart's data and the start of its newest bucket (from the server's clock, so the page
+/// renders the same on the server and in the browser).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartData {
+    pub newest: i64,
+    pub buckets: Vec<ChartBucket>,
+}
+
+#[server]
+pub async fn state_chart() -> Result<ChartData, ServerFnError> {
+    let changes = expect_context::<service::Batch>().state_changes_last_hour(&caller()).await.map_err(fail)?;
+    let newest = service::batch::now_ms() / service::jobs::BUCKET_MS * service::jobs::BUCKET_MS;
+    let buckets = changes.into_iter().map(|c| ChartBucket { at: c.at, status: c.status, count: c.count }).collect();
+    Ok(ChartData { newest, buckets })
+}

@@ -7,10 +7,12 @@ pub fn Home() -> impl IntoView {
     let overview = Resource::new(|| (), |_| dashboard_overview());
     let environments = Resource::new(|| (), |_| crate::api::console::list_environments());
     let failures = Resource::new(|| (), |_| crate::api::recent_failures());
+    let chart = Resource::new(|| (), |_| crate::api::state_chart());
     crate::live::refetch_on_change(|| "/events".into(), move || {
         overview.refetch();
         environments.refetch();
         failures.refetch();
+        chart.refetch();
     });
     view! {
         <h1>"Dashboard"</h1>
@@ -54,6 +56,10 @@ pub fn Home() -> impl IntoView {
                     </tbody>
                 </table>
             })}
+        </Transition>
+        <h2>"Jobs by state, last hour"</h2>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || chart.get().and_then(Result::ok).map(|data| view! { <StateChart data/> })}
         </Transition>
         <h2>"Recent failures"</h2>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -111,5 +117,42 @@ fn QueueTable(queues: Vec<QueueOverview>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// Per five minutes over the last hour, how many jobs were submitted, started running,
+/// succeeded and failed: grouped bars, drawn as SVG on the server (no script needed).
+#[component]
+fn StateChart(data: crate::api::ChartData) -> impl IntoView {
+    const SERIES: [(&str, &str); 4] = [("SUBMITTED", "#8a94a3"), ("RUNNING", "#2156d9"), ("SUCCEEDED", "#17843a"), ("FAILED", "#c4262c")];
+    const BUCKET_MS: i64 = 5 * 60_000;
+    let (newest, buckets) = (data.newest, data.buckets);
+    let starts: Vec<i64> = (0..12).rev().map(|i| newest - i * BUCKET_MS).collect();
+    let count = |at: i64, status: &str| buckets.iter().find(|b| b.at == at && b.status == status).map_or(0, |b| b.count);
+    let max = starts.iter().flat_map(|at| SERIES.iter().map(move |(s, _)| (at, s))).map(|(at, s)| count(*at, s)).max().unwrap_or(0).max(1);
+    let (width, height, group) = (720.0, 160.0, 60.0);
+    let bar = group / 5.0;
+    view! {
+        <figure class="chart">
+            <svg viewBox=format!("0 0 {width} {}", height + 20.0) role="img" aria-label="Jobs entering each state per five minutes over the last hour">
+                {starts.iter().enumerate().map(|(i, at)| {
+                    let x0 = i as f64 * group;
+                    view! {
+                        <g>
+                            {SERIES.iter().enumerate().map(|(j, (status, colour))| {
+                                let n = count(*at, status);
+                                let h = n as f64 / max as f64 * height;
+                                view! { <rect x=x0 + 4.0 + j as f64 * bar y=height - h width=bar - 2.0 height=h fill=*colour><title>{format!("{status}: {n}")}</title></rect> }
+                            }).collect_view()}
+                            <text x=x0 + 4.0 y=height + 14.0 class="tick">{crate::pages::time::utc(*at)[11..16].to_string()}</text>
+                        </g>
+                    }
+                }).collect_view()}
+            </svg>
+            <figcaption>
+                {SERIES.iter().map(|(status, colour)| view! { <span class="legend"><span class="swatch" style=format!("background:{colour}")></span>{*status}</span> }).collect_view()}
+                {format!(" (tallest bar: {max})")}
+            </figcaption>
+        </figure>
     }
 }

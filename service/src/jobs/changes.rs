@@ -42,3 +42,36 @@ impl Batch {
         .await
     }
 }
+
+/// State changes in one five-minute bucket of the last hour.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StateChanges {
+    /// Start of the bucket, epoch ms.
+    pub at: i64,
+    pub status: String,
+    pub count: i64,
+}
+
+pub const BUCKET_MS: i64 = 5 * 60_000;
+
+impl Batch {
+    /// How many jobs entered each state, per five minutes, over the last hour (a range of the
+    /// history's time index).
+    pub async fn state_changes_last_hour(&self, caller: &Caller) -> ServiceResult<Vec<StateChanges>> {
+        use sea_orm::ConnectionTrait;
+        self.guarded(caller, Action::Read, "", async move {
+            let now = crate::batch::now_ms();
+            let since = (now / BUCKET_MS - 11) * BUCKET_MS;
+            let sql = format!(
+                "SELECT (at / {BUCKET_MS}) * {BUCKET_MS} AS bucket, status, count(*) AS n FROM job_status_history \
+                 WHERE at >= $1 GROUP BY (at / {BUCKET_MS}) * {BUCKET_MS}, status"
+            );
+            let backend = self.db.get_database_backend();
+            let rows = self.db.query_all_raw(crate::db::statement(backend, &sql, vec![since.into()])).await?;
+            rows.into_iter()
+                .map(|row| Ok(StateChanges { at: row.try_get("", "bucket")?, status: row.try_get("", "status")?, count: row.try_get("", "n")? }))
+                .collect()
+        })
+        .await
+    }
+}

@@ -6,7 +6,7 @@ mod control;
 mod query;
 mod submit;
 
-pub use changes::ChangeCursor;
+pub use changes::{BUCKET_MS, ChangeCursor, StateChanges};
 pub use query::{ListJobs, LogLine, NameFilter, token_after};
 pub use submit::SubmittedJob;
 

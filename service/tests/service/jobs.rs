@@ -253,3 +253,17 @@ async fn recent_failures_are_the_newest_failed_jobs_of_every_queue() {
         assert_eq!(failures[0].status_reason.as_deref(), Some("stopped by a test"));
     }
 }
+
+#[tokio::test]
+async fn the_last_hour_of_state_changes_is_counted_per_five_minutes() {
+    for backend in BACKENDS {
+        let batch = with_queue_and_definition(backend).await;
+        for name in ["a", "b", "c"] {
+            batch.submit_job(&operator(), submission(name)).await.unwrap();
+        }
+        let changes = batch.state_changes_last_hour(&admin()).await.unwrap();
+        let submitted: i64 = changes.iter().filter(|c| c.status == "SUBMITTED").map(|c| c.count).sum();
+        assert_eq!(submitted, 3, "{backend:?}: {changes:?}");
+        assert!(changes.iter().all(|c| c.at % service::jobs::BUCKET_MS == 0));
+    }
+}

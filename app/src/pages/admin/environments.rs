@@ -1,7 +1,8 @@
 //! Compute environments: capacity in use against the maximum; create, enable / disable and
 //! delete (admin), with the service's reason when an action is refused.
 
-use crate::api::console::{CreateEnvironment, DeleteEnvironment, SetEnvironmentState, list_environments};
+use super::ResourceActions;
+use crate::api::console::{ChangeResource, CreateEnvironment, UpdateEnvironment, list_environments};
 use crate::layout::may;
 use crate::pages::error_line;
 use domain::access::Action;
@@ -10,9 +11,9 @@ use leptos::prelude::*;
 #[component]
 pub fn EnvironmentsPage() -> impl IntoView {
     let create = ServerAction::<CreateEnvironment>::new();
-    let state = ServerAction::<SetEnvironmentState>::new();
-    let delete = ServerAction::<DeleteEnvironment>::new();
-    let rows = Resource::new(move || (create.version().get(), state.version().get(), delete.version().get()), |_| list_environments());
+    let change = ServerAction::<ChangeResource>::new();
+    let update = ServerAction::<UpdateEnvironment>::new();
+    let rows = Resource::new(move || (create.version().get(), change.version().get(), update.version().get()), |_| list_environments());
     crate::live::refetch_on_change(|| "/events".into(), move || rows.refetch());
     let admin = may(Action::CreateComputeEnvironment);
     view! {
@@ -32,8 +33,8 @@ pub fn EnvironmentsPage() -> impl IntoView {
             </ActionForm>
         </Show>
         {move || error_line(create.value().get())}
-        {move || error_line(state.value().get())}
-        {move || error_line(delete.value().get())}
+        {move || error_line(change.value().get())}
+        {move || error_line(update.value().get())}
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || rows.get().map(|result| match result {
                 Ok(list) if list.is_empty() => view! { <p class="empty">"No compute environments yet."</p> }.into_any(),
@@ -43,9 +44,9 @@ pub fn EnvironmentsPage() -> impl IntoView {
                         <tbody>
                             {list.into_iter().map(|row| {
                                 let name = row.detail.compute_environment_name.clone();
+                                let (edit_name, edit_label) = (name.clone(), format!("Max vCPUs of {name}"));
                                 let enabled = row.detail.state == "ENABLED";
                                 let max = row.detail.compute_resources.max_vcpus;
-                                let (n1, n2) = (name.clone(), name.clone());
                                 view! {
                                     <tr>
                                         <td>{name.clone()}</td>
@@ -55,16 +56,13 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                         <td class="count">{format!("{} MiB", row.used_memory_mib)}</td>
                                         <td class="count">{row.running_jobs}</td>
                                         <td>
-                                            {(admin.get()).then(|| view! {
-                                                <ActionForm action=state attr:class="inline-form">
-                                                    <input type="hidden" name="name" value=n1/>
-                                                    <input type="hidden" name="state" value=if enabled { "DISABLED" } else { "ENABLED" }/>
-                                                    <button type="submit">{if enabled { "Disable" } else { "Enable" }}</button>
+                                            {admin.get().then(|| view! { 
+                                                <ActionForm action=update attr:class="inline-form">
+                                                    <input type="hidden" name="name" value=edit_name/>
+                                                    <input name="max_vcpus" type="number" min="1" value=max.to_string() aria-label=edit_label/>
+                                                    <button type="submit">"Save"</button>
                                                 </ActionForm>
-                                                <ActionForm action=delete attr:class="inline-form">
-                                                    <input type="hidden" name="name" value=n2/>
-                                                    <button type="submit" class="danger">"Delete"</button>
-                                                </ActionForm>
+                                                <ResourceActions action=change kind="environment" name=name.clone() enabled/>
                                             })}
                                         </td>
                                     </tr>

@@ -1,6 +1,7 @@
 //! Job queues: priority, environments, state; create, enable / disable and delete (admin).
 
-use crate::api::console::{CreateQueue, DeleteQueue, SetQueueState, list_queues};
+use super::ResourceActions;
+use crate::api::console::{ChangeResource, CreateQueue, UpdateQueue, list_queues};
 use crate::layout::may;
 use crate::pages::error_line;
 use domain::access::Action;
@@ -9,9 +10,9 @@ use leptos::prelude::*;
 #[component]
 pub fn QueuesPage() -> impl IntoView {
     let create = ServerAction::<CreateQueue>::new();
-    let state = ServerAction::<SetQueueState>::new();
-    let delete = ServerAction::<DeleteQueue>::new();
-    let queues = Resource::new(move || (create.version().get(), state.version().get(), delete.version().get()), |_| list_queues());
+    let change = ServerAction::<ChangeResource>::new();
+    let update = ServerAction::<UpdateQueue>::new();
+    let queues = Resource::new(move || (create.version().get(), change.version().get(), update.version().get()), |_| list_queues());
     let admin = may(Action::CreateJobQueue);
     view! {
         <h1>"Job queues"</h1>
@@ -25,8 +26,8 @@ pub fn QueuesPage() -> impl IntoView {
             </ActionForm>
         </Show>
         {move || error_line(create.value().get())}
-        {move || error_line(state.value().get())}
-        {move || error_line(delete.value().get())}
+        {move || error_line(change.value().get())}
+        {move || error_line(update.value().get())}
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || queues.get().map(|result| match result {
                 Ok(list) if list.is_empty() => view! { <p class="empty">"No job queues yet."</p> }.into_any(),
@@ -36,8 +37,9 @@ pub fn QueuesPage() -> impl IntoView {
                         <tbody>
                             {list.into_iter().map(|queue| {
                                 let name = queue.job_queue_name.clone();
+                                let (edit_name, edit_label) = (name.clone(), format!("Priority of {name}"));
+                                let environments_label = format!("Compute environments of {name}");
                                 let enabled = queue.state == "ENABLED";
-                                let (n1, n2) = (name.clone(), name.clone());
                                 let environments = queue.compute_environment_order.iter()
                                     .map(|o| o.compute_environment.rsplit('/').next().unwrap_or_default().to_string())
                                     .collect::<Vec<_>>().join(", ");
@@ -46,18 +48,16 @@ pub fn QueuesPage() -> impl IntoView {
                                         <td><a href=format!("/jobs?queue={name}")>{name.clone()}</a></td>
                                         <td><span class=format!("state {}", queue.state.to_lowercase())>{queue.state.clone()}</span></td>
                                         <td class="count">{queue.priority}</td>
-                                        <td>{environments}</td>
+                                        <td>{environments.clone()}</td>
                                         <td>
-                                            {(admin.get()).then(|| view! {
-                                                <ActionForm action=state attr:class="inline-form">
-                                                    <input type="hidden" name="name" value=n1/>
-                                                    <input type="hidden" name="state" value=if enabled { "DISABLED" } else { "ENABLED" }/>
-                                                    <button type="submit">{if enabled { "Disable" } else { "Enable" }}</button>
+                                            {admin.get().then(|| view! { 
+                                                <ActionForm action=update attr:class="inline-form">
+                                                    <input type="hidden" name="name" value=edit_name/>
+                                                    <input name="priority" type="number" min="0" value=queue.priority.to_string() aria-label=edit_label/>
+                                                    <input name="environments" value=environments.clone() aria-label=environments_label/>
+                                                    <button type="submit">"Save"</button>
                                                 </ActionForm>
-                                                <ActionForm action=delete attr:class="inline-form">
-                                                    <input type="hidden" name="name" value=n2/>
-                                                    <button type="submit" class="danger">"Delete"</button>
-                                                </ActionForm>
+                                                <ResourceActions action=change kind="queue" name=name.clone() enabled/>
                                             })}
                                         </td>
                                     </tr>
