@@ -55,6 +55,11 @@ test('an admin sets up an environment, a queue and a definition from the console
     },
   });
   await createIn(page, '/definitions', { json: definition }, 'wf-hello');
+  // A second revision, compared side by side with the first: what changed is marked.
+  await createIn(page, '/definitions', { json: definition.replace('hello-from-the-workflow', 'second revision') }, 'wf-hello');
+  await gotoHydrated(page, '/definitions?compare=wf-hello');
+  await page.locator('table.compare th', { hasText: 'Revision 2' }).waitFor();
+  assert.equal(await page.locator('table.compare td.differs').count() >= 1, true, 'the command differs');
   await page.screenshot({ path: SCREENSHOTS + 'definitions.png', fullPage: true });
   await page.close();
 });

@@ -6,6 +6,7 @@
 //!     cargo bench -p server --bench console_render
 //!   BENCH_JOBS=1000000 (default) jobs are bulk-loaded first.
 
+use domain::compute_environment::UpdateComputeEnvironment;
 use service::jobs::token_after;
 use service::testing::{BACKENDS, Backend, definition, environment, queue, seed_jobs};
 use std::time::Instant;
@@ -24,6 +25,9 @@ async fn run(backend: Backend, stored: i64) {
     let running = common::start(backend).await;
     let (batch, admin) = (&running.batch, &running.admin);
     batch.create_compute_environment(admin, environment("ce", 4)).await.unwrap();
+    // Disabled: the seeded RUNNABLE jobs wait instead of starting containers mid-measurement.
+    let disable = UpdateComputeEnvironment { compute_environment: "ce".into(), state: Some("DISABLED".into()), ..Default::default() };
+    batch.update_compute_environment(admin, disable).await.unwrap();
     batch.create_job_queue(admin, queue("q", &["ce"])).await.unwrap();
     batch.register_job_definition(admin, definition("echo")).await.unwrap();
     let seeding = Instant::now();

@@ -145,8 +145,8 @@ pub fn operator() -> domain::access::Caller {
 /// Bulk-loads `count` jobs (ids `seed-1` ...) into the first queue with the first definition (statuses spread over SUCCEEDED, FAILED, RUNNABLE)
 /// with one backend-specific INSERT ... SELECT: this is set-up, not the code under test.
 pub async fn seed_jobs(db: &DatabaseConnection, backend: Backend, count: i64) {
-    let columns = "id, name, job_queue_id, job_definition_id, status, created_at, status_changed_at, stopped_at, parameters, container_overrides, retry_attempts, evaluate_on_exit, depends_on, tags, submitted_by, attempt_count";
-    let row = "'seed-' || n, 'seed', 1, 1, CASE n % 3 WHEN 0 THEN 'SUCCEEDED' WHEN 1 THEN 'FAILED' ELSE 'RUNNABLE' END, 1700000000000 + n, 1700000000000 + n, CASE n % 3 WHEN 2 THEN NULL ELSE 1700000000000 + n END, '{}', '{}', 1, '[]', '[]', '{}', 'seed', 0";
+    let columns = "id, name, job_queue_id, job_definition_id, status, created_at, status_changed_at, stopped_at, parameters, container_overrides, retry_attempts, evaluate_on_exit, depends_on, tags, submitted_by, attempt_count, milli_vcpus, memory_mib";
+    let row = "'seed-' || n, 'seed', 1, 1, CASE n % 3 WHEN 0 THEN 'SUCCEEDED' WHEN 1 THEN 'FAILED' ELSE 'RUNNABLE' END, 1700000000000 + n, 1700000000000 + n, CASE n % 3 WHEN 2 THEN NULL ELSE 1700000000000 + n END, '{}', '{}', 1, '[]', '[]', '{}', 'seed', 0, 1000, 64";
     let sql = match backend {
         Backend::Postgres => format!("INSERT INTO jobs ({columns}) SELECT {row} FROM generate_series(1, {count}) AS n"),
         Backend::Sqlite => format!(

@@ -5,7 +5,9 @@ use crate::api::console::{DeregisterDefinition, RegisterDefinition, list_definit
 use crate::layout::may;
 use crate::pages::error_line;
 use domain::access::Action;
+use domain::views::JobDefinitionDetail;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 const EXAMPLE: &str = r#"{
   "jobDefinitionName": "hello",
@@ -24,8 +26,16 @@ pub fn DefinitionsPage() -> impl IntoView {
     let deregister = ServerAction::<DeregisterDefinition>::new();
     let definitions = Resource::new(move || (register.version().get(), deregister.version().get()), |_| list_definitions());
     let operator = may(Action::RegisterJobDefinition);
+    let query = use_query_map();
+    let compare = move || query.with(|q| q.get("compare")).filter(|n| !n.is_empty());
     view! {
         <h1>"Job definitions"</h1>
+        <Transition fallback=|| ()>
+            {move || compare().and_then(|name| {
+                let revisions: Vec<JobDefinitionDetail> = definitions.get()?.ok()?.into_iter().filter(|d| d.job_definition_name == name).collect();
+                Some(view! { <Revisions name revisions/> })
+            })}
+        </Transition>
         <Show when=move || operator.get()>
             <h2>"Register a revision"</h2>
             <ActionForm action=register attr:class="stack">
@@ -50,7 +60,7 @@ pub fn DefinitionsPage() -> impl IntoView {
                                 let submit_href = format!("/submit?definition={}:{}", d.job_definition_name, d.revision);
                                 view! {
                                     <tr>
-                                        <td>{d.job_definition_name.clone()}</td>
+                                        <td><a href=format!("/definitions?compare={}", d.job_definition_name) title="Compare its revisions side by side">{d.job_definition_name.clone()}</a></td>
                                         <td class="count">{d.revision}</td>
                                         <td><span class=format!("state {}", if active { "enabled" } else { "disabled" })>{d.status.clone()}</span></td>
                                         <td>{d.container_properties.image.clone()}</td>
@@ -75,5 +85,51 @@ pub fn DefinitionsPage() -> impl IntoView {
                 Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// Every revision of one definition side by side, a column each, with what changed from the
+/// revision before highlighted.
+#[component]
+fn Revisions(name: String, mut revisions: Vec<JobDefinitionDetail>) -> impl IntoView {
+    revisions.sort_by_key(|d| d.revision);
+    let facts: [(&str, fn(&JobDefinitionDetail) -> String); 9] = [
+        ("Status", |d| d.status.clone()),
+        ("Image", |d| d.container_properties.image.clone()),
+        ("Command", |d| d.container_properties.command.join(" ")),
+        ("Resources", |d| {
+            let c = &d.container_properties;
+            let mut parts: Vec<String> = c.resource_requirements.iter().map(|r| format!("{}={}", r.kind, r.value)).collect();
+            parts.extend(c.vcpus.map(|v| format!("vcpus={v}")));
+            parts.extend(c.memory.map(|m| format!("memory={m}")));
+            parts.join(", ")
+        }),
+        ("Environment", |d| d.container_properties.environment.iter().map(|e| format!("{}={}", e.name, e.value)).collect::<Vec<_>>().join(", ")),
+        ("Parameters", |d| d.parameters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")),
+        ("Retry attempts", |d| d.retry_strategy.as_ref().and_then(|r| r.attempts).unwrap_or(1).to_string()),
+        ("Timeout", |d| d.timeout.as_ref().and_then(|t| t.attempt_duration_seconds).map(|s| format!("{s} s")).unwrap_or_default()),
+        ("Registered", |d| crate::pages::time::utc(d.created_at)),
+    ];
+    view! {
+        <section class="revisions">
+            <h2>{format!("Revisions of {name}")} " " <a href="/definitions">"(close)"</a></h2>
+            <table class="grid compare">
+                <thead><tr><th></th>{revisions.iter().map(|d| view! { <th>{format!("Revision {}", d.revision)}</th> }).collect_view()}</tr></thead>
+                <tbody>
+                    {facts.iter().map(|(label, fact)| {
+                        let values: Vec<String> = revisions.iter().map(fact).collect();
+                        view! {
+                            <tr>
+                                <th>{*label}</th>
+                                {values.iter().enumerate().map(|(i, v)| {
+                                    let differs = i > 0 && values[i - 1] != *v;
+                                    view! { <td class:differs=differs>{v.clone()}</td> }
+                                }).collect_view()}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
     }
 }

@@ -16,6 +16,8 @@ pub fn JobPage() -> impl IntoView {
     let view_of = Resource::new(move || (id(), stop.version().get()), |(id, _)| job_view(id));
     // Live: re-read when the job's status or output moves, unless the reader paused following.
     let following = RwSignal::new(true);
+    // Which attempt's output to show (None: all of them).
+    let only_attempt = RwSignal::new(None::<i64>);
     crate::live::refetch_on_change(move || format!("/events?job={}", id()), move || {
         if following.get_untracked() {
             view_of.refetch();
@@ -91,10 +93,29 @@ pub fn JobPage() -> impl IntoView {
                                 {move || if following.get() { "Pause following" } else { "Follow" }}
                             </button>
                             <a class="button" href=format!("/jobs/{}/log", job.job_id) download="">"Download the log"</a>
+                            {(job.attempts.len() > 1).then(|| view! {
+                                <span class="attempt-picker" role="group" aria-label="Output of">
+                                    <button type="button" aria-pressed=move || only_attempt.get().is_none().to_string()
+                                        on:click=move |_| only_attempt.set(None)>"All attempts"</button>
+                                    {job.attempts.iter().map(|a| {
+                                        let n = a.attempt_number;
+                                        view! {
+                                            <button type="button" aria-pressed=move || (only_attempt.get() == Some(n)).to_string()
+                                                on:click=move |_| only_attempt.set(Some(n))>{format!("Attempt {n}")}</button>
+                                        }
+                                    }).collect_view()}
+                                </span>
+                            })}
                         </div>
                         <pre class="log">
-                            {found.log.into_iter().map(|l| view! {
-                                <span class=format!("line {}", l.stream)>{format!("[{}] {}\n", l.attempt, l.line)}</span>
+                            {found.log.into_iter().map(|l| {
+                                let attempt = i64::from(l.attempt);
+                                view! {
+                                    <span class=format!("line {}", l.stream)
+                                        style:display=move || if only_attempt.get().is_none_or(|n| n == attempt) { "inline" } else { "none" }>
+                                        {format!("[{}] {}\n", l.attempt, l.line)}
+                                    </span>
+                                }
                             }).collect_view()}
                         </pre>
                     }.into_any()
