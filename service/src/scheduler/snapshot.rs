@@ -190,8 +190,11 @@ impl Batch {
             .map(|(id, queue_id, vcpus, memory, since, reason)| RunnableJob {
                 id,
                 queue_id,
-                milli_vcpus: vcpus.into(),
-                memory_mib: memory.into(),
+                // Validation never lets a job ask for nothing, but a row that does (bulk-loaded,
+                // or from an older schema's default of 0) must still take room on a host, or
+                // placement would start every such job at once.
+                milli_vcpus: i64::from(vcpus).max(1),
+                memory_mib: i64::from(memory).max(1),
                 runnable_since: since,
                 current_reason: reason,
             })
