@@ -23,10 +23,7 @@ pub struct SessionToken(pub String);
 /// bundle, health checks, and the AWS-compatible API (which authenticates each request by its
 /// SigV4 signature instead of a cookie).
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/setup" | "/healthz" | "/readyz" | "/favicon.ico" | "/api/whoami")
-        || path.starts_with("/auth/")
-        || path.starts_with("/pkg/")
-        || path.starts_with("/v1/")
+    needs_no_session(path) || matches!(path, "/login" | "/setup" | "/api/whoami") || path.starts_with("/auth/")
 }
 
 fn needs_no_session(path: &str) -> bool {

@@ -129,26 +129,22 @@ pub fn JobPage() -> impl IntoView {
 /// buttons show only for roles that may use them; the server checks again.
 #[component]
 fn JobActions(job_id: String, status: String, stop: ServerAction<StopJobs>, operator: Signal<bool>) -> impl IntoView {
-    let status: Option<JobStatus> = status.parse().ok();
-    let not_started = status.is_some_and(|s| matches!(s, JobStatus::Submitted | JobStatus::Pending | JobStatus::Runnable));
-    let started = status.is_some_and(|s| matches!(s, JobStatus::Starting | JobStatus::Running));
+    let stop_action = stop;
+    // A job not started yet is cancelled; a started one is terminated; a finished one neither.
+    let stop = match status.parse::<JobStatus>().ok() {
+        Some(JobStatus::Submitted | JobStatus::Pending | JobStatus::Runnable) => Some((false, "Reason for cancelling", "Cancel job")),
+        Some(JobStatus::Starting | JobStatus::Running) => Some((true, "Reason for terminating", "Terminate job")),
+        _ => None,
+    };
     let clone_href = format!("/submit?from={job_id}");
     view! {
         <div class="actions">
-            {(operator.get() && not_started).then(|| { let id = job_id.clone(); view! {
-                <ActionForm action=stop attr:class="inline-form">
+            {stop.filter(|_| operator.get()).map(|(terminate, reason_label, button)| { let id = job_id.clone(); view! {
+                <ActionForm action=stop_action attr:class="inline-form">
                     <input type="hidden" name="ids" value=id/>
-                    <input type="hidden" name="terminate" value="false"/>
-                    <input name="reason" placeholder="reason (optional)" aria-label="Reason for cancelling"/>
-                    <button type="submit" class="danger">"Cancel job"</button>
-                </ActionForm>
-            }})}
-            {(operator.get() && started).then(|| { let id = job_id.clone(); view! {
-                <ActionForm action=stop attr:class="inline-form">
-                    <input type="hidden" name="ids" value=id/>
-                    <input type="hidden" name="terminate" value="true"/>
-                    <input name="reason" placeholder="reason (optional)" aria-label="Reason for terminating"/>
-                    <button type="submit" class="danger">"Terminate job"</button>
+                    <input type="hidden" name="terminate" value=terminate.to_string()/>
+                    <input name="reason" placeholder="reason (optional)" aria-label=reason_label/>
+                    <button type="submit" class="danger">{button}</button>
                 </ActionForm>
             }})}
             {operator.get().then(|| view! { <a class="button" href=clone_href>"Clone and resubmit"</a> })}
