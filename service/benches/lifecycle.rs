@@ -45,7 +45,8 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
     container.resource_requirements[0].value = "0.001".into();
     batch.register_job_definition(&admin(), definition).await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let scheduler = tokio::spawn(Scheduler::new(batch.clone(), "bench").run(async {
+    let scheduler = Scheduler::new(batch.clone(), "bench");
+    let running = tokio::spawn(scheduler.clone().run(async {
         let _ = stopped.await;
     }));
 
@@ -74,8 +75,9 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
         total.as_secs_f64(),
         jobs as f64 / total.as_secs_f64()
     );
+    println!("  scheduler time: {}", scheduler.phase_times());
     let _ = stop.send(());
-    let _ = scheduler.await;
+    let _ = running.await;
 }
 
 fn peak_memory_mib() -> u64 {

@@ -19,11 +19,14 @@ pub const DEPENDENT_JOB_FAILED: &str = "Dependent job failed";
 pub struct Plan {
     /// SUBMITTED jobs whose dependencies are not all done yet.
     pub to_pending: Vec<String>,
-    /// SUBMITTED or PENDING jobs whose dependencies all SUCCEEDED.
+    /// SUBMITTED or PENDING jobs whose dependencies all SUCCEEDED, left RUNNABLE.
     pub to_runnable: Vec<String>,
+    /// SUBMITTED or PENDING jobs whose dependencies all SUCCEEDED and that fit at once: they
+    /// pass through RUNNABLE to start in one write (their placements are in `placements`).
+    pub ready_and_placed: Vec<String>,
     /// Jobs to fail, with the reason (a failed dependency, or a queue's time limit).
     pub to_fail: Vec<(String, String)>,
-    /// RUNNABLE jobs to start, and where.
+    /// Jobs to start, and where: RUNNABLE ones, and those in `ready_and_placed`.
     pub placements: Vec<Placement>,
     /// RUNNABLE jobs left waiting whose reason changed.
     pub reasons: Vec<(String, String)>,
@@ -42,27 +45,44 @@ pub fn dependency_outcome(dependency_states: &[JobStatus]) -> JobStatus {
 
 pub fn plan(snapshot: &Snapshot, now_ms: i64) -> Plan {
     let mut plan = Plan::default();
+    let mut ready = Vec::new();
     for job in &snapshot.waiting {
         match (job.status, dependency_outcome(&job.dependency_states)) {
             (_, JobStatus::Failed) => plan.to_fail.push((job.id.clone(), DEPENDENT_JOB_FAILED.to_string())),
-            (_, JobStatus::Runnable) => plan.to_runnable.push(job.id.clone()),
+            (_, JobStatus::Runnable) => ready.push(RunnableJob {
+                id: job.id.clone(),
+                queue_id: job.queue_id,
+                milli_vcpus: job.milli_vcpus,
+                memory_mib: job.memory_mib,
+                runnable_since: now_ms,
+                current_reason: None,
+            }),
             (JobStatus::Submitted, _) => plan.to_pending.push(job.id.clone()),
             _ => {}
         }
     }
-    let (expired, runnable): (Vec<&RunnableJob>, Vec<&RunnableJob>) =
+    let (expired, mut runnable): (Vec<&RunnableJob>, Vec<&RunnableJob>) =
         snapshot.runnable.iter().partition(|job| time_limit_reason(snapshot, job, now_ms).is_some());
     for job in expired {
         let reason = time_limit_reason(snapshot, job, now_ms).unwrap_or_default();
         plan.to_fail.push((job.id.clone(), reason));
     }
+    // Jobs that become RUNNABLE now queue behind those already RUNNABLE.
+    runnable.extend(ready.iter());
     let (placements, reasons) = place_runnable_jobs(snapshot, &runnable);
+    let placed: std::collections::HashSet<&str> = placements.iter().map(|p| p.job_id.as_str()).collect();
+    for job in ready {
+        if placed.contains(job.id.as_str()) {
+            plan.ready_and_placed.push(job.id);
+        } else {
+            plan.to_runnable.push(job.id);
+        }
+    }
     plan.placements = placements;
     plan.reasons = reasons;
     plan
 }
 
-/// A queue's `jobStateTimeLimitActions`: RUNNABLE for at least `max_time_seconds` → cancel.
 fn time_limit_reason(snapshot: &Snapshot, job: &RunnableJob, now_ms: i64) -> Option<String> {
     let queue = snapshot.queues.iter().find(|q| q.id == job.queue_id)?;
     let waited_ms = now_ms - job.runnable_since;

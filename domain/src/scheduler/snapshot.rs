@@ -48,6 +48,11 @@ pub struct WaitingJob {
     pub id: String,
     pub status: JobStatus,
     pub dependency_states: Vec<JobStatus>,
+    /// Where it would run and what it asks for: a job whose dependencies are met can be
+    /// placed in the same pass that makes it RUNNABLE.
+    pub queue_id: i32,
+    pub milli_vcpus: i64,
+    pub memory_mib: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

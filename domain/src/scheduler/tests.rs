@@ -17,6 +17,10 @@ fn job(id: &str, queue_id: i32, vcpus: i64, memory: i64) -> RunnableJob {
     RunnableJob { id: id.into(), queue_id, milli_vcpus: vcpus * 1000, memory_mib: memory, runnable_since: 0, current_reason: None }
 }
 
+fn waiting(id: &str, status: JobStatus, dependency_states: Vec<JobStatus>) -> WaitingJob {
+    WaitingJob { id: id.into(), status, dependency_states, queue_id: 1, milli_vcpus: 1000, memory_mib: 64 }
+}
+
 fn placed(plan: &Plan) -> Vec<&str> {
     plan.placements.iter().map(|p| p.job_id.as_str()).collect()
 }
@@ -39,10 +43,10 @@ fn dependencies_decide_pending_runnable_or_failed() {
     }
     let snapshot = Snapshot {
         waiting: vec![
-            WaitingJob { id: "a".into(), status: Submitted, dependency_states: vec![] },
-            WaitingJob { id: "b".into(), status: Submitted, dependency_states: vec![Running] },
-            WaitingJob { id: "c".into(), status: Pending, dependency_states: vec![Failed] },
-            WaitingJob { id: "d".into(), status: Pending, dependency_states: vec![Running] },
+            waiting("a", Submitted, vec![]),
+            waiting("b", Submitted, vec![Running]),
+            waiting("c", Pending, vec![Failed]),
+            waiting("d", Pending, vec![Running]),
         ],
         ..Default::default()
     };
@@ -50,6 +54,23 @@ fn dependencies_decide_pending_runnable_or_failed() {
     assert_eq!(plan.to_runnable, ["a"]);
     assert_eq!(plan.to_pending, ["b"], "a PENDING job that stays PENDING is not rewritten");
     assert_eq!(plan.to_fail, [("c".to_string(), DEPENDENT_JOB_FAILED.to_string())]);
+}
+
+#[test]
+fn a_job_whose_dependencies_are_met_starts_in_the_same_pass_behind_older_runnable_ones() {
+    use JobStatus::*;
+    let snapshot = Snapshot {
+        queues: vec![queue(1, 1, vec![1])],
+        environments: vec![environment(1, 2, vec![host(8, 8192)])],
+        runnable: vec![job("old", 1, 1, 64)],
+        waiting: vec![waiting("ready", Submitted, vec![Succeeded]), waiting("too-late", Pending, vec![]), waiting("blocked", Submitted, vec![Running])],
+    };
+    let plan = plan(&snapshot, 0);
+    assert_eq!(placed(&plan), ["old", "ready"], "capacity for two: the RUNNABLE job first, then the one ready now");
+    assert_eq!(plan.ready_and_placed, ["ready"]);
+    assert_eq!(plan.to_runnable, ["too-late"], "ready but no room: it becomes RUNNABLE and waits");
+    assert!(reason_of(&plan, "too-late").contains("ce1 (2 of 2 vCPU in use)"), "{}", reason_of(&plan, "too-late"));
+    assert_eq!(plan.to_pending, ["blocked"]);
 }
 
 #[test]
@@ -194,7 +215,38 @@ fn random_snapshot(seed: u64) -> Snapshot {
     let runnable = (0..rng.next(40))
         .map(|i| job(&format!("j{i}"), 1 + rng.next(queues.len() as u64) as i32, 1 + rng.next(4) as i64, 16 + rng.next(2048) as i64))
         .collect();
-    Snapshot { queues, environments, runnable, waiting: vec![] }
+    let waiting = (0..rng.next(20))
+        .map(|i| {
+            let dependency_states = match rng.next(3) {
+                0 => vec![],
+                1 => vec![JobStatus::Succeeded],
+                _ => vec![JobStatus::Running],
+            };
+            let queue_id = 1 + rng.next(queues.len() as u64) as i32;
+            let status = if rng.next(2) == 0 { JobStatus::Submitted } else { JobStatus::Pending };
+            WaitingJob { id: format!("w{i}"), status, dependency_states, queue_id, milli_vcpus: 1000 * (1 + rng.next(4) as i64), memory_mib: 16 + rng.next(2048) as i64 }
+        })
+        .collect();
+    Snapshot { queues, environments, runnable, waiting }
+}
+
+/// What a placed job asks for, whether it was RUNNABLE or became so in this pass.
+fn asks(snapshot: &Snapshot, id: &str) -> (i64, i64) {
+    let runnable = snapshot.runnable.iter().find(|j| j.id == id).map(|j| (j.milli_vcpus, j.memory_mib));
+    runnable.or_else(|| snapshot.waiting.iter().find(|j| j.id == id).map(|j| (j.milli_vcpus, j.memory_mib))).unwrap()
+}
+
+#[test]
+fn property_a_ready_job_is_either_placed_at_once_or_left_runnable() {
+    for seed in 0..2000 {
+        let snapshot = random_snapshot(seed);
+        let plan = plan(&snapshot, 0);
+        for job in snapshot.waiting.iter().filter(|j| dependency_outcome(&j.dependency_states) == JobStatus::Runnable) {
+            let placed_now = plan.ready_and_placed.contains(&job.id);
+            assert!(placed_now ^ plan.to_runnable.contains(&job.id), "seed {seed}: {}", job.id);
+            assert_eq!(placed_now, plan.placements.iter().any(|p| p.job_id == job.id), "seed {seed}: {}", job.id);
+        }
+    }
 }
 
 #[test]
@@ -204,12 +256,12 @@ fn property_no_host_or_environment_is_ever_over_committed() {
         let plan = plan(&snapshot, 0);
         let mut environments = snapshot.environments.clone();
         for placement in &plan.placements {
-            let job = snapshot.runnable.iter().find(|j| j.id == placement.job_id).unwrap();
+            let (milli_vcpus, memory_mib) = asks(&snapshot, &placement.job_id);
             let environment = environments.iter_mut().find(|e| e.id == placement.environment_id).unwrap();
             assert_eq!(environment.state, State::Enabled, "seed {seed}");
             let host = &mut environment.hosts[placement.host_index];
-            host.used_milli_vcpus += job.milli_vcpus;
-            host.used_memory_mib += job.memory_mib;
+            host.used_milli_vcpus += milli_vcpus;
+            host.used_memory_mib += memory_mib;
             assert!(host.used_milli_vcpus <= host.milli_vcpus && host.used_memory_mib <= host.memory_mib, "seed {seed}: host over-committed");
         }
         for (before, after) in snapshot.environments.iter().zip(&environments) {
@@ -238,6 +290,7 @@ fn property_a_lower_priority_queue_never_takes_capacity_a_higher_one_could_use()
     // lower-priority queue that fits the same host was placed instead.
     for seed in 0..2000 {
         let mut snapshot = random_snapshot(seed);
+        snapshot.waiting.clear();
         snapshot.environments.truncate(1);
         snapshot.environments[0].state = State::Enabled;
         let id = snapshot.environments[0].id;

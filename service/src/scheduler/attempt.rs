@@ -14,11 +14,11 @@ use domain::JobStatus;
 use domain::compute_environment::{DockerHost, ExecutorKind};
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::parameters::{merge, substitute};
-use domain::scheduler::Placement;
+use domain::scheduler::Plan;
 use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -41,24 +41,48 @@ const LOG_BATCH: usize = 500;
 impl Scheduler {
     /// Claims placed jobs with compare-and-set writes (one statement per host) and launches
     /// their attempts. Jobs another writer moved first (cancelled, terminated) are skipped.
-    pub(super) async fn start_attempts(&self, placements: &[Placement], now: i64) -> ServiceResult<usize> {
+    pub(super) async fn start_attempts(&self, plan: &Plan, now: i64) -> ServiceResult<usize> {
         let batch = &self.inner.batch;
-        let mut per_host: BTreeMap<(i32, usize), Vec<String>> = BTreeMap::new();
-        for p in placements {
-            per_host.entry((p.environment_id, p.host_index)).or_default().push(p.job_id.clone());
+        let ready_now: HashSet<&str> = plan.ready_and_placed.iter().map(String::as_str).collect();
+        // One claim per host and origin (RUNNABLE already, or becoming RUNNABLE in this pass).
+        let mut per_host: BTreeMap<(i32, usize, bool), Vec<String>> = BTreeMap::new();
+        for p in &plan.placements {
+            let waiting = ready_now.contains(p.job_id.as_str());
+            per_host.entry((p.environment_id, p.host_index, waiting)).or_default().push(p.job_id.clone());
         }
+        let simulated_environments: Vec<i32> = ce::Entity::find()
+            .filter(ce::Column::Executor.eq(ExecutorKind::Simulated.as_str()))
+            .all(batch.db())
+            .await?
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
         let mut claimed = Vec::new();
-        for ((environment_id, host_index), ids) in per_host {
+        for ((environment_id, host_index, waiting), ids) in per_host {
+            let mut also = vec![
+                (jobs::Column::ComputeEnvironmentId, Expr::value(environment_id)),
+                (jobs::Column::HostIndex, Expr::value(host_index as i32)),
+                (jobs::Column::AttemptCount, Expr::col(jobs::Column::AttemptCount).add(1)),
+            ];
+            // A simulated attempt has no container to create: it is STARTING for no time, so
+            // the claim takes it straight on to RUNNING (both states stay in the history).
+            let starts_at_once = simulated_environments.contains(&environment_id);
+            if starts_at_once {
+                also.push((jobs::Column::StartedAt, Expr::value(now)));
+            }
+            let (from, via): (&[JobStatus], &[JobStatus]) = match (waiting, starts_at_once) {
+                (false, false) => (&[JobStatus::Runnable], &[]),
+                (false, true) => (&[JobStatus::Runnable], &[JobStatus::Starting]),
+                (true, false) => (&[JobStatus::Submitted, JobStatus::Pending], &[JobStatus::Runnable]),
+                (true, true) => (&[JobStatus::Submitted, JobStatus::Pending], &[JobStatus::Runnable, JobStatus::Starting]),
+            };
             let claim = Transition {
-                from: &[JobStatus::Runnable],
-                to: JobStatus::Starting,
+                from,
+                via,
+                to: if starts_at_once { JobStatus::Running } else { JobStatus::Starting },
                 reason: None,
                 now,
-                also: vec![
-                    (jobs::Column::ComputeEnvironmentId, Expr::value(environment_id)),
-                    (jobs::Column::HostIndex, Expr::value(host_index as i32)),
-                    (jobs::Column::AttemptCount, Expr::col(jobs::Column::AttemptCount).add(1)),
-                ],
+                also,
             };
             claimed.extend(transition(batch.db(), &ids, &claim).await?);
         }
@@ -74,6 +98,7 @@ impl Scheduler {
                 compute_environment: Set(environment.map(|e| e.name.clone())),
                 host: Set(context.endpoint_of(job)),
                 log_stream_name: Set(Some(format!("{}/{}/{}", job.name, job.id, job.attempt_count))),
+                started_at: Set(job.started_at.filter(|_| job.status == JobStatus::Running.as_str())),
                 ..Default::default()
             }
         });
@@ -116,12 +141,9 @@ impl Scheduler {
         });
     }
 
-    /// Simulated attempts go RUNNING together and end together per (duration, exit code).
+    /// Simulated attempts (already RUNNING since their claim) end together per (duration, exit
+    /// code).
     async fn launch_simulated(&self, specs: Vec<ContainerSpec>) -> ServiceResult<()> {
-        let now = now_ms();
-        let ids: Vec<String> = specs.iter().map(|s| s.job_id.clone()).collect();
-        let running = Transition { from: &[JobStatus::Starting], to: JobStatus::Running, reason: None, now, also: vec![(jobs::Column::StartedAt, Expr::value(now))] };
-        transition(self.batch().db(), &ids, &running).await?;
         let mut groups: HashMap<(u64, i64), Vec<(String, i32, watch::Receiver<bool>)>> = HashMap::new();
         for spec in specs {
             let variable = |name: &str| spec.environment.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse::<i64>().ok());
@@ -144,7 +166,10 @@ impl Scheduler {
                         (job_id, attempt, end)
                     })
                     .collect();
-                if let Err(error) = scheduler.batch().finish_attempts(&ends).await {
+                let clock = std::time::Instant::now();
+                let finished = scheduler.batch().finish_attempts(&ends).await;
+                scheduler.inner.timings.add(clock, |t| &mut t.finish);
+                if let Err(error) = finished {
                     tracing::error!(%error, "could not record the end of simulated attempts");
                 }
                 let mut running = scheduler.inner.running.lock().expect("running map");
@@ -272,7 +297,7 @@ pub(super) async fn run_container(
         engine.remove(&container).await;
         return failed(&error);
     }
-    let running = Transition { from: &[JobStatus::Starting], to: JobStatus::Running, reason: None, now: now_ms(), also: vec![(jobs::Column::StartedAt, Expr::value(now_ms()))] };
+    let running = Transition { from: &[JobStatus::Starting], via: &[], to: JobStatus::Running, reason: None, now: now_ms(), also: vec![(jobs::Column::StartedAt, Expr::value(now_ms()))] };
     if let Err(error) = transition(batch.db(), std::slice::from_ref(&spec.job_id), &running).await {
         tracing::error!(job_id = %spec.job_id, %error, "could not record RUNNING");
     }

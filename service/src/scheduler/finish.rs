@@ -10,7 +10,7 @@ use crate::store::{job_attempts, jobs};
 use domain::JobStatus;
 use domain::retry::{AttemptExit, AttemptOutcome, EvaluateOnExit, RetryStrategy, next_status};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
 const IN_CHUNK: usize = 1000;
@@ -42,28 +42,35 @@ impl Batch {
             }
         }
 
-        let mut rows: HashMap<String, jobs::Model> = HashMap::new();
+        // Only what deciding the next state needs: (retry attempts, rules, terminate reason).
+        let mut rows: HashMap<String, (i32, String, Option<String>)> = HashMap::new();
         let ids: Vec<&String> = ends.iter().map(|(id, _, _)| id).collect();
         for chunk in ids.chunks(IN_CHUNK) {
-            let found = jobs::Entity::find().filter(jobs::Column::Id.is_in(chunk.iter().map(|id| id.to_string()))).all(self.db()).await?;
-            rows.extend(found.into_iter().map(|j| (j.id.clone(), j)));
+            let found: Vec<(String, i32, String, Option<String>)> = jobs::Entity::find()
+                .select_only()
+                .columns([jobs::Column::Id, jobs::Column::RetryAttempts, jobs::Column::EvaluateOnExit, jobs::Column::TerminateReason])
+                .filter(jobs::Column::Id.is_in(chunk.iter().map(|id| id.to_string())))
+                .into_tuple()
+                .all(self.db())
+                .await?;
+            rows.extend(found.into_iter().map(|(id, attempts, rules, terminate)| (id, (attempts, rules, terminate))));
         }
         let mut moves: HashMap<(JobStatus, String), Vec<String>> = HashMap::new();
         for (job_id, attempt, end) in ends {
-            let Some(job) = rows.get(job_id) else { continue };
-            let rules: Vec<EvaluateOnExit> = from_json("evaluate_on_exit", &job.evaluate_on_exit)?;
-            let strategy = RetryStrategy { attempts: Some(job.retry_attempts.into()), evaluate_on_exit: rules };
+            let Some((retry_attempts, rules, terminate_reason)) = rows.get(job_id) else { continue };
+            let rules: Vec<EvaluateOnExit> = from_json("evaluate_on_exit", rules)?;
+            let strategy = RetryStrategy { attempts: Some((*retry_attempts).into()), evaluate_on_exit: rules };
             let outcome = AttemptOutcome {
                 exit: AttemptExit { exit_code: end.exit_code, reason: end.reason.as_deref(), status_reason: Some(end.status_reason.as_str()) },
                 timed_out: end.timed_out,
-                terminate_reason: job.terminate_reason.as_deref(),
+                terminate_reason: terminate_reason.as_deref(),
             };
             let (to, reason) = next_status(&strategy, (*attempt).into(), &outcome);
             tracing::debug!(%job_id, attempt, status = %to, %reason, "attempt ended");
             moves.entry((to, reason)).or_default().push(job_id.clone());
         }
         for ((to, reason), ids) in moves {
-            let t = Transition { from: &[JobStatus::Starting, JobStatus::Running], to, reason: Some(&reason), now, also: release_placement() };
+            let t = Transition { from: &[JobStatus::Starting, JobStatus::Running], via: &[], to, reason: Some(&reason), now, also: release_placement() };
             transition(self.db(), &ids, &t).await?;
         }
         Ok(())

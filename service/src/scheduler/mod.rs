@@ -8,9 +8,11 @@ mod finish;
 mod lease;
 mod recovery;
 mod snapshot;
+mod timings;
 mod transition;
 
 pub use attempt::AttemptEnd;
+pub use timings::PhaseTimes;
 
 use crate::batch::{Batch, now_ms};
 use crate::docker::DockerEngine;
@@ -22,8 +24,9 @@ use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
+use timings::Timings;
 use transition::{Transition, set_waiting_reasons, transition};
 
 /// How often the scheduler looks even when nothing woke it (time limits, lost wake-ups).
@@ -45,6 +48,7 @@ struct Inner {
     /// Attempts running in this process, by job id: sending `true` stops the container.
     running: Mutex<HashMap<String, watch::Sender<bool>>>,
     engines: Mutex<HashMap<String, DockerEngine>>,
+    timings: Timings,
 }
 
 /// What one pass did, for tests and logs.
@@ -64,12 +68,18 @@ impl Scheduler {
                 installation: std::sync::OnceLock::new(),
                 running: Mutex::new(HashMap::new()),
                 engines: Mutex::new(HashMap::new()),
+                timings: Timings::default(),
             }),
         }
     }
 
     pub fn batch(&self) -> &Batch {
         &self.inner.batch
+    }
+
+    /// Time spent per phase since this scheduler started.
+    pub fn phase_times(&self) -> PhaseTimes {
+        self.inner.timings.snapshot()
     }
 
     /// Asks for a pass now (after a submit, an exit, a cancel).
@@ -140,13 +150,27 @@ impl Scheduler {
     /// One pass: move waiting jobs, start what fits, stop what was terminated.
     pub async fn run_once(&self) -> ServiceResult<PassReport> {
         let batch = &self.inner.batch;
+        let timings = &self.inner.timings;
+        timings.count_pass();
         let now = now_ms();
+        let mut clock = Instant::now();
         let mut report = PassReport { moved: batch.start_array_parents(now).await?, ..Default::default() };
+        timings.add(clock, |t| &mut t.parents);
+        clock = Instant::now();
         let snapshot = batch.load_snapshot().await?;
+        timings.add(clock, |t| &mut t.snapshot);
+        clock = Instant::now();
         let plan = plan(&snapshot, now);
+        timings.add(clock, |t| &mut t.plan);
+        clock = Instant::now();
         report.moved += self.apply_moves(&plan, now).await?;
-        report.started = self.start_attempts(&plan.placements, now).await?;
+        timings.add(clock, |t| &mut t.moves);
+        clock = Instant::now();
+        report.started = self.start_attempts(&plan, now).await?;
+        timings.add(clock, |t| &mut t.start);
+        clock = Instant::now();
         report.moved += batch.finish_array_parents(now).await?;
+        timings.add(clock, |t| &mut t.parents);
         report.stopped = self.stop_terminated().await?;
         Ok(report)
     }
@@ -154,10 +178,11 @@ impl Scheduler {
     async fn apply_moves(&self, plan: &Plan, now: i64) -> ServiceResult<usize> {
         let db = self.inner.batch.db();
         let mut moved = 0;
-        let pending = Transition { from: &[JobStatus::Submitted], to: JobStatus::Pending, reason: None, now, also: vec![] };
+        let pending = Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![] };
         moved += transition(db, &plan.to_pending, &pending).await?.len();
         let runnable = Transition {
             from: &[JobStatus::Submitted, JobStatus::Pending],
+            via: &[],
             to: JobStatus::Runnable,
             reason: None,
             now,
@@ -171,6 +196,7 @@ impl Scheduler {
         for (reason, ids) in by_reason {
             let failed = Transition {
                 from: &[JobStatus::Submitted, JobStatus::Pending, JobStatus::Runnable],
+                via: &[],
                 to: JobStatus::Failed,
                 reason: Some(reason),
                 now,
@@ -223,7 +249,7 @@ impl Batch {
     /// Array parents never run: SUBMITTED parents become PENDING while their children run.
     async fn start_array_parents(&self, now: i64) -> ServiceResult<usize> {
         let ids = self.array_parents_in(JobStatus::Submitted).await?;
-        let t = Transition { from: &[JobStatus::Submitted], to: JobStatus::Pending, reason: None, now, also: vec![] };
+        let t = Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![] };
         Ok(transition(self.db(), &ids, &t).await?.len())
     }
 
@@ -279,7 +305,7 @@ impl Batch {
         }
         let mut moved = 0;
         for ((to, reason), ids) in moves {
-            let t = Transition { from: &[JobStatus::Pending], to, reason: reason.as_deref(), now, also: vec![] };
+            let t = Transition { from: &[JobStatus::Pending], via: &[], to, reason: reason.as_deref(), now, also: vec![] };
             moved += transition(self.db(), &ids, &t).await?.len();
         }
         Ok(moved)

@@ -99,9 +99,16 @@ impl Batch {
     /// SUBMITTED and PENDING jobs that run, with the states of their own dependencies and of
     /// their array parent's.
     async fn waiting_jobs(&self) -> Result<Vec<WaitingJob>, DbErr> {
-        let rows: Vec<(String, String, Option<String>)> = jobs::Entity::find()
+        let rows: Vec<(String, String, Option<String>, i32, i32, i32)> = jobs::Entity::find()
             .select_only()
-            .columns([jobs::Column::Id, jobs::Column::Status, jobs::Column::ArrayParentId])
+            .columns([
+                jobs::Column::Id,
+                jobs::Column::Status,
+                jobs::Column::ArrayParentId,
+                jobs::Column::JobQueueId,
+                jobs::Column::MilliVcpus,
+                jobs::Column::MemoryMib,
+            ])
             .filter(jobs::Column::Status.is_in([JobStatus::Submitted.as_str(), JobStatus::Pending.as_str()]))
             .filter(runs_as_container())
             .order_by_asc(jobs::Column::CreatedAt)
@@ -109,8 +116,8 @@ impl Batch {
             .into_tuple()
             .all(&self.db)
             .await?;
-        let mut asking: Vec<String> = rows.iter().map(|(id, _, _)| id.clone()).collect();
-        asking.extend(rows.iter().filter_map(|(_, _, parent)| parent.clone()));
+        let mut asking: Vec<String> = rows.iter().map(|row| row.0.clone()).collect();
+        asking.extend(rows.iter().filter_map(|row| row.2.clone()));
         asking.sort();
         asking.dedup();
         let edges = self.dependency_edges(&asking).await?;
@@ -123,12 +130,19 @@ impl Batch {
         };
         Ok(rows
             .into_iter()
-            .map(|(id, status, parent)| {
+            .map(|(id, status, parent, queue_id, vcpus, memory)| {
                 let mut dependency_states = states_of(&id);
                 if let Some(parent) = &parent {
                     dependency_states.extend(states_of(parent));
                 }
-                WaitingJob { status: status.parse().unwrap_or(JobStatus::Submitted), dependency_states, id }
+                WaitingJob {
+                    status: status.parse().unwrap_or(JobStatus::Submitted),
+                    dependency_states,
+                    id,
+                    queue_id,
+                    milli_vcpus: at_least_one(vcpus),
+                    memory_mib: at_least_one(memory),
+                }
             })
             .collect())
     }
@@ -190,14 +204,18 @@ impl Batch {
             .map(|(id, queue_id, vcpus, memory, since, reason)| RunnableJob {
                 id,
                 queue_id,
-                // Validation never lets a job ask for nothing, but a row that does (bulk-loaded,
-                // or from an older schema's default of 0) must still take room on a host, or
-                // placement would start every such job at once.
-                milli_vcpus: i64::from(vcpus).max(1),
-                memory_mib: i64::from(memory).max(1),
+                milli_vcpus: at_least_one(vcpus),
+                memory_mib: at_least_one(memory),
                 runnable_since: since,
                 current_reason: reason,
             })
             .collect())
     }
+}
+
+/// Validation never lets a job ask for nothing, but a row that does (bulk-loaded, or from an
+/// older schema's default of 0) must still take room on a host, or placement would start every
+/// such job at once.
+fn at_least_one(amount: i32) -> i64 {
+    i64::from(amount).max(1)
 }

@@ -1,18 +1,25 @@
 //! Compare-and-set status changes: `UPDATE jobs SET status = to ... WHERE id IN (...) AND
-//! status IN (from) RETURNING id`. Only the rows that really moved get a history entry, so a
+//! status IN (from) RETURNING id`. Only the rows that really moved get history entries, so a
 //! job that cancel or another writer moved first is never overwritten or double-counted.
+//!
+//! On Postgres the update and its history rows are one statement (a data-modifying `WITH`):
+//! one round trip, atomic, and no history rows built in Rust. SQLite has no such `WITH`, so
+//! there the moved ids come back and their history follows in one multi-row insert.
 
 use crate::jobs::{history_row, insert_chunked};
 use crate::store::jobs;
 use domain::JobStatus;
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, Value};
 
 const IN_CHUNK: usize = 1000;
 
 /// A change of status and the columns that go with it.
 pub(crate) struct Transition<'a> {
     pub from: &'a [JobStatus],
+    /// States passed through on the way to `to`, recorded in the history at the same instant:
+    /// an attempt that starts at once (simulated) is STARTING for no time, then RUNNING.
+    pub via: &'a [JobStatus],
     pub to: JobStatus,
     pub reason: Option<&'a str>,
     pub now: i64,
@@ -20,33 +27,72 @@ pub(crate) struct Transition<'a> {
     pub also: Vec<(jobs::Column, SimpleExpr)>,
 }
 
+impl Transition<'_> {
+    /// Every state a moved job enters, in order.
+    fn entered(&self) -> impl Iterator<Item = JobStatus> + '_ {
+        self.via.iter().copied().chain(std::iter::once(self.to))
+    }
+}
+
 /// Applies `transition` to `ids`; returns the ids that moved.
 pub(crate) async fn transition(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<String>, DbErr> {
     let mut moved = Vec::new();
-    let from: Vec<&str> = t.from.iter().map(|s| s.as_str()).collect();
     for chunk in ids.chunks(IN_CHUNK) {
-        let mut update = jobs::Entity::update_many()
-            .col_expr(jobs::Column::Status, Expr::value(t.to.as_str()))
-            .col_expr(jobs::Column::StatusReason, Expr::value(t.reason.map(String::from)))
-            .col_expr(jobs::Column::StatusChangedAt, Expr::value(t.now));
-        if t.to.is_terminal() {
-            update = update.col_expr(jobs::Column::StoppedAt, Expr::value(t.now));
-        }
-        for (column, value) in &t.also {
-            update = update.col_expr(*column, value.clone());
-        }
-        let mut statement = update
-            .filter(jobs::Column::Id.is_in(chunk.iter().cloned()))
-            .filter(jobs::Column::Status.is_in(from.clone()))
-            .into_query();
-        statement.returning_col(jobs::Column::Id);
-        for row in db.query_all(&statement).await? {
+        let update = update_statement(db.get_database_backend(), chunk, t);
+        let rows = match db.get_database_backend() {
+            DatabaseBackend::Postgres => db.query_all_raw(with_history(update, t)).await?,
+            _ => db.query_all_raw(update).await?,
+        };
+        for row in rows {
             moved.push(row.try_get::<String>("", "id")?);
         }
     }
-    let history = moved.iter().map(|id| history_row(id, t.to.as_str(), t.reason, t.now)).collect();
-    insert_chunked(db, history).await?;
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        let history = moved
+            .iter()
+            .flat_map(|id| t.entered().map(move |status| history_row(id, status.as_str(), t.reason, t.now)))
+            .collect();
+        insert_chunked(db, history).await?;
+    }
     Ok(moved)
+}
+
+/// `UPDATE jobs SET ... WHERE id IN (chunk) AND status IN (from) RETURNING id`.
+fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'_>) -> sea_orm::Statement {
+    let mut update = jobs::Entity::update_many()
+        .col_expr(jobs::Column::Status, Expr::value(t.to.as_str()))
+        .col_expr(jobs::Column::StatusReason, Expr::value(t.reason.map(String::from)))
+        .col_expr(jobs::Column::StatusChangedAt, Expr::value(t.now));
+    if t.to.is_terminal() {
+        update = update.col_expr(jobs::Column::StoppedAt, Expr::value(t.now));
+    }
+    for (column, value) in &t.also {
+        update = update.col_expr(*column, value.clone());
+    }
+    let mut statement = update
+        .filter(jobs::Column::Id.is_in(chunk.iter().cloned()))
+        .filter(jobs::Column::Status.is_in(t.from.iter().map(|s| s.as_str())))
+        .into_query();
+    statement.returning_col(jobs::Column::Id);
+    backend.build(&statement)
+}
+
+/// Postgres: wraps the update so that the same statement writes one history row per moved job
+/// and entered state (ordered, so the history ids follow the order of the states).
+fn with_history(update: sea_orm::Statement, t: &Transition<'_>) -> sea_orm::Statement {
+    let mut values = update.values.map(|v| v.0).unwrap_or_default();
+    let steps: Vec<String> = t.entered().enumerate().map(|(step, status)| format!("('{}', {step})", status.as_str())).collect();
+    values.push(Value::from(t.reason.map(String::from)));
+    values.push(Value::from(t.now));
+    let (reason, at) = (values.len() - 1, values.len());
+    let sql = format!(
+        "WITH moved AS ({}), entered AS (INSERT INTO job_status_history (job_id, status, reason, at) \
+         SELECT moved.id, step.status, ${reason}, ${at} FROM moved CROSS JOIN (VALUES {}) AS step(status, n) \
+         ORDER BY moved.id, step.n) SELECT id FROM moved",
+        update.sql,
+        steps.join(", ")
+    );
+    sea_orm::Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)
 }
 
 /// Sets the reason of RUNNABLE jobs still waiting (one statement per distinct reason).

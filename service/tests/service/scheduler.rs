@@ -408,6 +408,14 @@ async fn a_simulated_environment_runs_jobs_through_the_same_lifecycle_without_do
         assert_eq!(failed.status, "FAILED");
         let codes: Vec<_> = failed.attempts.iter().map(|a| a.container.exit_code).collect();
         assert_eq!(codes, [Some(7), Some(7)], "retried once, then failed");
+        // A simulated attempt is STARTING for no time, yet every state is in the history, in order.
+        let states: Vec<_> = failed.status_history.iter().map(|s| s.status.as_str()).collect();
+        let attempt = ["RUNNABLE", "STARTING", "RUNNING"];
+        assert_eq!(states, [&["SUBMITTED"][..], &attempt, &attempt, &["FAILED"]].concat(), "{backend:?}");
+        let child = finished(&batch, &format!("{}:7", parent.job_id)).await;
+        let states: Vec<_> = child.status_history.iter().map(|s| s.status.as_str()).collect();
+        assert_eq!(states, ["SUBMITTED", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"], "{backend:?}");
+        assert!(child.started_at.is_some() && child.attempts[0].started_at.is_some(), "{backend:?}");
         let _ = stop.send(());
     }
 }
