@@ -6,7 +6,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::store::audit_log;
 use domain::access::{Action, AuditRecord, Caller};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::future::Future;
 
@@ -68,7 +68,7 @@ impl Batch {
             client: Set(client.map(|c| truncate(c, 64))),
             ..Default::default()
         };
-        if let Err(error) = record.insert(&self.db).await {
+        if let Err(error) = audit_log::Entity::insert(record).exec_without_returning(&self.db).await {
             tracing::error!(%error, actor, action, target, outcome, "could not write the audit record");
         }
     }

@@ -7,8 +7,9 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::store::{access_keys, users};
 use base64::Engine;
 use domain::access::{AccessKeyView, Action, Caller, Identity, NewAccessKey, Role};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 /// As in IAM: two active keys per user are enough to rotate without downtime.
@@ -129,23 +130,35 @@ impl Batch {
         &self,
         access_key_id: &str,
     ) -> ServiceResult<Option<KeyCredentials>> {
-        let Some(key) = access_keys::Entity::find_by_id(access_key_id)
-            .one(&self.db)
-            .await?
+        // Key and owner in one query: every signed request starts here.
+        let owner = access_keys::Entity::belongs_to(users::Entity)
+            .from(access_keys::Column::UserId)
+            .to(users::Column::Id)
+            .into();
+        let row: Option<(String, Option<i64>, Option<i64>, i32, String, String, bool)> =
+            access_keys::Entity::find_by_id(access_key_id)
+                .select_only()
+                .columns([
+                    access_keys::Column::SecretEncrypted,
+                    access_keys::Column::LastUsedAt,
+                    access_keys::Column::RevokedAt,
+                ])
+                .column_as(users::Column::Id, "owner_id")
+                .column(users::Column::Username)
+                .column(users::Column::Role)
+                .column(users::Column::Disabled)
+                .join(JoinType::InnerJoin, owner)
+                .into_tuple()
+                .one(&self.db)
+                .await?;
+        let Some((sealed, last_used_at, revoked_at, user_id, username, role, disabled)) = row
         else {
             return Ok(None);
         };
-        if key.revoked_at.is_some() {
+        if revoked_at.is_some() || disabled {
             return Ok(None);
         }
-        let Some(user) = users::Entity::find_by_id(key.user_id)
-            .one(&self.db)
-            .await?
-            .filter(|u| !u.disabled)
-        else {
-            return Ok(None);
-        };
-        let Some(secret) = self.config.server_key.open(&key.secret_encrypted) else {
+        let Some(secret) = self.config.server_key.open(&sealed) else {
             tracing::error!(
                 access_key_id,
                 "an access key's secret does not open with this server key (was secret_key changed?)"
@@ -153,18 +166,17 @@ impl Batch {
             return Ok(None);
         };
         let now = now_ms();
-        if key
-            .last_used_at
-            .is_none_or(|used| now - used > TOUCH_EVERY_MS)
-        {
-            let mut row: access_keys::ActiveModel = key.into();
-            row.last_used_at = Set(Some(now));
-            row.update(&self.db).await?;
+        if last_used_at.is_none_or(|used| now - used > TOUCH_EVERY_MS) {
+            access_keys::Entity::update_many()
+                .col_expr(access_keys::Column::LastUsedAt, Expr::value(now))
+                .filter(access_keys::Column::AccessKeyId.eq(access_key_id))
+                .exec(&self.db)
+                .await?;
         }
-        let role = Role::parse(&user.role).unwrap_or(Role::Viewer);
+        let role = Role::parse(&role).unwrap_or(Role::Viewer);
         Ok(Some(KeyCredentials {
             secret_access_key: secret,
-            caller: Caller::user(user.id.into(), user.username, role),
+            caller: Caller::user(user_id.into(), username, role),
         }))
     }
 }
