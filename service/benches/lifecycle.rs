@@ -67,7 +67,7 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
             match details[0].status.as_str() {
                 "SUCCEEDED" => break,
                 "FAILED" => panic!("array {parent} failed: {:?}", details[0].status_reason),
-                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+                _ => tokio::time::sleep(Duration::from_millis(250)).await,
             }
         }
     }

@@ -9,10 +9,12 @@
 use crate::jobs::{history_row, insert_chunked};
 use crate::store::jobs;
 use domain::JobStatus;
+use futures_util::{StreamExt, stream};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, Value};
 
 const IN_CHUNK: usize = 1000;
+const CHUNKS_AT_ONCE: usize = 2;
 
 /// A change of status and the columns that go with it.
 pub(crate) struct Transition<'a> {
@@ -36,16 +38,13 @@ impl Transition<'_> {
 
 /// Applies `transition` to `ids`; returns the ids that moved.
 pub(crate) async fn transition(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<String>, DbErr> {
-    let mut moved = Vec::new();
-    for chunk in ids.chunks(IN_CHUNK) {
-        let update = update_statement(db.get_database_backend(), chunk, t);
-        let rows = match db.get_database_backend() {
-            DatabaseBackend::Postgres => db.query_all_raw(with_history(update, t)).await?,
-            _ => db.query_all_raw(update).await?,
-        };
-        for row in rows {
-            moved.push(row.try_get::<String>("", "id")?);
-        }
+    // Chunks touch disjoint rows, so two at a time keep both of Postgres's cores busy (SQLite's
+    // one connection takes them in turn).
+    let chunks: Vec<_> = ids.chunks(IN_CHUNK).map(|chunk| move_chunk(db, chunk, t)).collect();
+    let results: Vec<Result<Vec<String>, DbErr>> = stream::iter(chunks).buffered(CHUNKS_AT_ONCE).collect().await;
+    let mut moved = Vec::with_capacity(ids.len());
+    for chunk in results {
+        moved.extend(chunk?);
     }
     if db.get_database_backend() != DatabaseBackend::Postgres {
         let history = moved
@@ -55,6 +54,15 @@ pub(crate) async fn transition(db: &impl ConnectionTrait, ids: &[String], t: &Tr
         insert_chunked(db, history).await?;
     }
     Ok(moved)
+}
+
+async fn move_chunk(db: &impl ConnectionTrait, chunk: &[String], t: &Transition<'_>) -> Result<Vec<String>, DbErr> {
+    let update = update_statement(db.get_database_backend(), chunk, t);
+    let rows = match db.get_database_backend() {
+        DatabaseBackend::Postgres => db.query_all_raw(with_history(update, t)).await?,
+        _ => db.query_all_raw(update).await?,
+    };
+    rows.iter().map(|row| row.try_get::<String>("", "id")).collect()
 }
 
 /// `UPDATE jobs SET ... WHERE id IN (chunk) AND status IN (from) RETURNING id`.
