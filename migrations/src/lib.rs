@@ -10,7 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_core_schema;
 mod m20261125_000002_access;
 mod m20261125_000003_history_time;
-mod m20261126_000004_fewer_job_indexes;
+mod m20261126_000004_cheaper_state_changes;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -30,7 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_core_schema::Migration),
             Box::new(m20261125_000002_access::Migration),
             Box::new(m20261125_000003_history_time::Migration),
-            Box::new(m20261126_000004_fewer_job_indexes::Migration),
+            Box::new(m20261126_000004_cheaper_state_changes::Migration),
         ]
     }
 }
