@@ -99,23 +99,32 @@ impl Batch {
     /// SUBMITTED and PENDING jobs that run, with the states of their own dependencies and of
     /// their array parent's.
     async fn waiting_jobs(&self) -> Result<Vec<WaitingJob>, DbErr> {
-        let rows: Vec<(String, String, Option<String>, i32, i32, i32)> = jobs::Entity::find()
-            .select_only()
-            .columns([
-                jobs::Column::Id,
-                jobs::Column::Status,
-                jobs::Column::ArrayParentId,
-                jobs::Column::JobQueueId,
-                jobs::Column::MilliVcpus,
-                jobs::Column::MemoryMib,
-            ])
-            .filter(jobs::Column::Status.is_in([JobStatus::Submitted.as_str(), JobStatus::Pending.as_str()]))
-            .filter(runs_as_container())
-            .order_by_asc(jobs::Column::CreatedAt)
-            .limit(PASS_LIMIT)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
+        // One index range per state, each read in created order: an IN over both states would
+        // make the store sort the whole backlog (100,000 rows) to return its oldest 10,000.
+        let mut rows: Vec<(String, String, Option<String>, i32, i32, i32, i64)> = Vec::new();
+        for status in [JobStatus::Submitted, JobStatus::Pending] {
+            let oldest: Vec<(String, String, Option<String>, i32, i32, i32, i64)> = jobs::Entity::find()
+                .select_only()
+                .columns([
+                    jobs::Column::Id,
+                    jobs::Column::Status,
+                    jobs::Column::ArrayParentId,
+                    jobs::Column::JobQueueId,
+                    jobs::Column::MilliVcpus,
+                    jobs::Column::MemoryMib,
+                    jobs::Column::CreatedAt,
+                ])
+                .filter(jobs::Column::Status.eq(status.as_str()))
+                .filter(runs_as_container())
+                .order_by_asc(jobs::Column::CreatedAt)
+                .limit(PASS_LIMIT)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            rows.extend(oldest);
+        }
+        rows.sort_by_key(|row| row.6);
+        rows.truncate(PASS_LIMIT as usize);
         let mut asking: Vec<String> = rows.iter().map(|row| row.0.clone()).collect();
         asking.extend(rows.iter().filter_map(|row| row.2.clone()));
         asking.sort();
@@ -130,7 +139,7 @@ impl Batch {
         };
         Ok(rows
             .into_iter()
-            .map(|(id, status, parent, queue_id, vcpus, memory)| {
+            .map(|(id, status, parent, queue_id, vcpus, memory, _)| {
                 let mut dependency_states = states_of(&id);
                 if let Some(parent) = &parent {
                     dependency_states.extend(states_of(parent));
