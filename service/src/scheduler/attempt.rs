@@ -43,49 +43,7 @@ impl Scheduler {
     /// their attempts. Jobs another writer moved first (cancelled, terminated) are skipped.
     pub(super) async fn start_attempts(&self, plan: &Plan, now: i64) -> ServiceResult<usize> {
         let batch = &self.inner.batch;
-        let ready_now: HashSet<&str> = plan.ready_and_placed.iter().map(String::as_str).collect();
-        // One claim per host and origin (RUNNABLE already, or becoming RUNNABLE in this pass).
-        let mut per_host: BTreeMap<(i32, usize, bool), Vec<String>> = BTreeMap::new();
-        for p in &plan.placements {
-            let waiting = ready_now.contains(p.job_id.as_str());
-            per_host.entry((p.environment_id, p.host_index, waiting)).or_default().push(p.job_id.clone());
-        }
-        let simulated_environments: Vec<i32> = ce::Entity::find()
-            .filter(ce::Column::Executor.eq(ExecutorKind::Simulated.as_str()))
-            .all(batch.db())
-            .await?
-            .into_iter()
-            .map(|e| e.id)
-            .collect();
-        let mut claimed = Vec::new();
-        for ((environment_id, host_index, waiting), ids) in per_host {
-            let mut also = vec![
-                (jobs::Column::ComputeEnvironmentId, Expr::value(environment_id)),
-                (jobs::Column::HostIndex, Expr::value(host_index as i32)),
-                (jobs::Column::AttemptCount, Expr::col(jobs::Column::AttemptCount).add(1)),
-            ];
-            // A simulated attempt has no container to create: it is STARTING for no time, so
-            // the claim takes it straight on to RUNNING (both states stay in the history).
-            let starts_at_once = simulated_environments.contains(&environment_id);
-            if starts_at_once {
-                also.push((jobs::Column::StartedAt, Expr::value(now)));
-            }
-            let (from, via): (&[JobStatus], &[JobStatus]) = match (waiting, starts_at_once) {
-                (false, false) => (&[JobStatus::Runnable], &[]),
-                (false, true) => (&[JobStatus::Runnable], &[JobStatus::Starting]),
-                (true, false) => (&[JobStatus::Submitted, JobStatus::Pending], &[JobStatus::Runnable]),
-                (true, true) => (&[JobStatus::Submitted, JobStatus::Pending], &[JobStatus::Runnable, JobStatus::Starting]),
-            };
-            let claim = Transition {
-                from,
-                via,
-                to: if starts_at_once { JobStatus::Running } else { JobStatus::Starting },
-                reason: None,
-                now,
-                also,
-            };
-            claimed.extend(transition(batch.db(), &ids, &claim).await?);
-        }
+        let claimed = self.claim_placed(plan, now).await?;
         if claimed.is_empty() {
             return Ok(0);
         }
@@ -121,6 +79,54 @@ impl Scheduler {
             self.launch_simulated(simulated).await?;
         }
         Ok(claimed.len())
+    }
+
+    /// The claim: placed jobs move to STARTING (to RUNNING on a simulated environment, whose
+    /// attempts start at once), passing through RUNNABLE when they became ready in this pass.
+    /// Returns the ids that moved.
+    async fn claim_placed(&self, plan: &Plan, now: i64) -> ServiceResult<Vec<String>> {
+        if plan.placements.is_empty() {
+            return Ok(Vec::new());
+        }
+        let db = self.inner.batch.db();
+        let ready_now: HashSet<&str> = plan.ready_and_placed.iter().map(String::as_str).collect();
+        // One claim per host and origin (RUNNABLE already, or becoming RUNNABLE in this pass).
+        let mut per_host: BTreeMap<(i32, usize, bool), Vec<String>> = BTreeMap::new();
+        for p in &plan.placements {
+            let waiting = ready_now.contains(p.job_id.as_str());
+            per_host.entry((p.environment_id, p.host_index, waiting)).or_default().push(p.job_id.clone());
+        }
+        let simulated_environments: Vec<i32> = ce::Entity::find()
+            .filter(ce::Column::Executor.eq(ExecutorKind::Simulated.as_str()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        let mut claimed = Vec::new();
+        for ((environment_id, host_index, waiting), ids) in per_host {
+            let mut also = vec![
+                (jobs::Column::ComputeEnvironmentId, Expr::value(environment_id)),
+                (jobs::Column::HostIndex, Expr::value(host_index as i32)),
+                (jobs::Column::AttemptCount, Expr::col(jobs::Column::AttemptCount).add(1)),
+            ];
+            // A simulated attempt has no container to create: it is STARTING for no time, so
+            // the claim takes it straight on to RUNNING (both states stay in the history).
+            let starts_at_once = simulated_environments.contains(&environment_id);
+            if starts_at_once {
+                also.push((jobs::Column::StartedAt, Expr::value(now)));
+            }
+            let (from, via): (&[JobStatus], &[JobStatus]) = match (waiting, starts_at_once) {
+                (false, false) => (&[JobStatus::Runnable], &[]),
+                (false, true) => (&[JobStatus::Runnable], &[JobStatus::Starting]),
+                (true, false) => (&[JobStatus::Submitted, JobStatus::Pending], &[JobStatus::Runnable]),
+                (true, true) => (&[JobStatus::Submitted, JobStatus::Pending], &[JobStatus::Runnable, JobStatus::Starting]),
+            };
+            let to = if starts_at_once { JobStatus::Running } else { JobStatus::Starting };
+            let claim = Transition { from, via, to, reason: None, now, also };
+            claimed.extend(transition(db, &ids, &claim).await?);
+        }
+        Ok(claimed)
     }
 
     fn launch_container(&self, spec: ContainerSpec, endpoint: String, timeout: Option<Duration>) {
