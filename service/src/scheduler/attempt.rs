@@ -43,11 +43,16 @@ impl Scheduler {
     /// their attempts. Jobs another writer moved first (cancelled, terminated) are skipped.
     pub(super) async fn start_attempts(&self, plan: &Plan, now: i64) -> ServiceResult<usize> {
         let batch = &self.inner.batch;
-        let claimed = self.claim_placed(plan, now).await?;
+        if plan.placements.is_empty() {
+            return Ok(0);
+        }
+        // Read once: the claim needs each environment's executor, the launch the rest.
+        let environments: HashMap<i32, ce::Model> = ce::Entity::find().all(batch.db()).await?.into_iter().map(|e| (e.id, e)).collect();
+        let claimed = self.claim_placed(plan, &environments, now).await?;
         if claimed.is_empty() {
             return Ok(0);
         }
-        let context = LaunchContext::load(batch, &claimed).await?;
+        let context = LaunchContext::load(batch, &claimed, environments).await?;
         let attempts = context.jobs.iter().map(|job| {
             let environment = context.environment_of(job);
             job_attempts::ActiveModel {
@@ -56,6 +61,7 @@ impl Scheduler {
                 compute_environment: Set(environment.map(|e| e.name.clone())),
                 host: Set(context.endpoint_of(job)),
                 log_stream_name: Set(Some(format!("{}/{}/{}", job.name, job.id, job.attempt_count))),
+                // Claimed straight to RUNNING (simulated): the attempt started with the claim.
                 started_at: Set(job.started_at.filter(|_| job.status == JobStatus::Running.as_str())),
                 ..Default::default()
             }
@@ -84,10 +90,7 @@ impl Scheduler {
     /// The claim: placed jobs move to STARTING (to RUNNING on a simulated environment, whose
     /// attempts start at once), passing through RUNNABLE when they became ready in this pass.
     /// Returns the ids that moved.
-    async fn claim_placed(&self, plan: &Plan, now: i64) -> ServiceResult<Vec<String>> {
-        if plan.placements.is_empty() {
-            return Ok(Vec::new());
-        }
+    async fn claim_placed(&self, plan: &Plan, environments: &HashMap<i32, ce::Model>, now: i64) -> ServiceResult<Vec<String>> {
         let db = self.inner.batch.db();
         let ready_now: HashSet<&str> = plan.ready_and_placed.iter().map(String::as_str).collect();
         // One claim per host and origin (RUNNABLE already, or becoming RUNNABLE in this pass).
@@ -96,13 +99,6 @@ impl Scheduler {
             let waiting = ready_now.contains(p.job_id.as_str());
             per_host.entry((p.environment_id, p.host_index, waiting)).or_default().push(p.job_id.clone());
         }
-        let simulated_environments: Vec<i32> = ce::Entity::find()
-            .filter(ce::Column::Executor.eq(ExecutorKind::Simulated.as_str()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|e| e.id)
-            .collect();
         let mut claimed = Vec::new();
         for ((environment_id, host_index, waiting), ids) in per_host {
             let mut also = vec![
@@ -112,7 +108,7 @@ impl Scheduler {
             ];
             // A simulated attempt has no container to create: it is STARTING for no time, so
             // the claim takes it straight on to RUNNING (both states stay in the history).
-            let starts_at_once = simulated_environments.contains(&environment_id);
+            let starts_at_once = environments.get(&environment_id).is_some_and(|e| e.executor == ExecutorKind::Simulated.as_str());
             if starts_at_once {
                 also.push((jobs::Column::StartedAt, Expr::value(now)));
             }
@@ -199,7 +195,7 @@ struct LaunchContext {
 }
 
 impl LaunchContext {
-    async fn load(batch: &Batch, ids: &[String]) -> Result<Self, sea_orm::DbErr> {
+    async fn load(batch: &Batch, ids: &[String], environments: HashMap<i32, ce::Model>) -> Result<Self, sea_orm::DbErr> {
         let mut loaded = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(1000) {
             loaded.extend(jobs::Entity::find().filter(jobs::Column::Id.is_in(chunk.iter().cloned())).all(batch.db()).await?);
@@ -208,7 +204,7 @@ impl LaunchContext {
         definition_ids.sort_unstable();
         definition_ids.dedup();
         Ok(LaunchContext {
-            environments: ce::Entity::find().all(batch.db()).await?.into_iter().map(|e| (e.id, e)).collect(),
+            environments,
             definitions: jd::Entity::find().filter(jd::Column::Id.is_in(definition_ids)).all(batch.db()).await?.into_iter().map(|d| (d.id, d)).collect(),
             queues: jq::Entity::find().all(batch.db()).await?.into_iter().map(|q| (q.id, q)).collect(),
             jobs: loaded,
