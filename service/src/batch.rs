@@ -4,6 +4,8 @@
 use domain::compute_environment::DockerHost;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
+use crate::group_commit::GroupCommit;
+use crate::store::{audit_log, jobs};
 use tokio::sync::Notify;
 
 #[derive(Debug, Clone)]
@@ -34,11 +36,20 @@ pub struct Batch {
     pub(crate) config: BatchConfig,
     /// Signalled when there is new work for the scheduler (a submit, cancel, terminate, exit).
     work: Arc<Notify>,
+    /// Lone submitted jobs and audit records, written many requests at a time under load.
+    pub(crate) submissions: Arc<GroupCommit<jobs::ActiveModel>>,
+    pub(crate) audit_records: Arc<GroupCommit<audit_log::ActiveModel>>,
 }
 
 impl Batch {
     pub fn new(db: DatabaseConnection, config: BatchConfig) -> Self {
-        Batch { db, config, work: Arc::new(Notify::new()) }
+        Batch {
+            submissions: Arc::new(GroupCommit::new(db.clone(), |db, jobs| Box::pin(crate::jobs::write_submitted(db, jobs)))),
+            audit_records: Arc::new(GroupCommit::new(db.clone(), |db, records| Box::pin(crate::access::insert_audit_records(db, records)))),
+            db,
+            config,
+            work: Arc::new(Notify::new()),
+        }
     }
 
     pub fn notify_work(&self) {

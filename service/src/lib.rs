@@ -4,6 +4,7 @@
 pub mod db;
 pub mod docker;
 pub mod docker_attempts;
+mod group_commit;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -6,7 +6,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::store::audit_log;
 use domain::access::{Action, AuditRecord, Caller};
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::future::Future;
 
@@ -68,7 +68,7 @@ impl Batch {
             client: Set(client.map(|c| truncate(c, 64))),
             ..Default::default()
         };
-        if let Err(error) = audit_log::Entity::insert(record).exec_without_returning(&self.db).await {
+        if let Err(error) = self.audit_records.write(record).await {
             tracing::error!(%error, actor, action, target, outcome, "could not write the audit record");
         }
     }
@@ -108,6 +108,11 @@ impl Batch {
         })
         .await
     }
+}
+
+/// Writes audit records in one statement (the group commit's flush).
+pub(crate) async fn insert_audit_records(db: DatabaseConnection, records: Vec<audit_log::ActiveModel>) -> Result<(), DbErr> {
+    audit_log::Entity::insert_many(records).exec_without_returning(&db).await.map(drop)
 }
 
 pub(crate) fn forbidden(caller: &Caller, action: Action) -> ServiceError {

@@ -10,5 +10,6 @@ pub mod users;
 
 pub use domain::access::{AccessKeyView, AuditRecord, NewAccessKey, NewUser, UserView};
 pub use keys::KeyCredentials;
+pub(crate) use audit::insert_audit_records;
 pub use secrets::ServerKey;
 pub use sessions::NewSession;

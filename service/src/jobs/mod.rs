@@ -9,6 +9,7 @@ mod submit;
 pub use changes::{BUCKET_MS, ChangeCursor, StateChanges};
 pub use query::{ListJobs, LogLine, NameFilter, token_after};
 pub use submit::SubmittedJob;
+pub(crate) use submit::write_submitted;
 
 use crate::store::{job_status_history as history, jobs};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};

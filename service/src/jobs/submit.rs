@@ -12,7 +12,7 @@ use domain::retry::RetryStrategy;
 use domain::submit::{DependencyKind, SubmitJob, ValidDependency};
 use domain::{FieldError, JobStatus};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryTrait, Set, Statement, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, QueryTrait, Set, Statement, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -106,13 +106,13 @@ impl Batch {
             }
 
             let alone = dependency_rows.is_empty() && valid.array_size.is_none();
-            if alone && self.db.get_database_backend() == DatabaseBackend::Postgres {
-                // One statement is atomic by itself: no transaction round trips.
-                insert_submitted(&self.db, job_row).await?;
+            if alone {
+                // Written together with the lone jobs other requests submit meanwhile.
+                self.submissions.write(job_row).await?;
             } else {
                 // One transaction: a failure leaves no parent, child or dependency behind.
                 let txn = self.db.begin().await?;
-                insert_submitted(&txn, job_row).await?;
+                insert_submitted(&txn, vec![job_row]).await?;
                 insert_chunked(&txn, dependency_rows).await?;
                 if let Some(size) = valid.array_size {
                     let sequential = valid.dependencies.iter().any(|d| d.kind == DependencyKind::Sequential);
@@ -189,17 +189,30 @@ fn field_for_missing(error: ServiceError, field: &str) -> ServiceError {
     }
 }
 
-/// Writes a new job and its SUBMITTED history row: on Postgres one statement (a data-modifying
-/// `WITH`), elsewhere two.
-async fn insert_submitted(db: &impl ConnectionTrait, job: jobs::ActiveModel) -> Result<(), sea_orm::DbErr> {
+/// Writes new jobs with their SUBMITTED history rows, all or none: the group commit's flush.
+pub(crate) async fn write_submitted(db: DatabaseConnection, jobs: Vec<jobs::ActiveModel>) -> Result<(), sea_orm::DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        return insert_submitted(&db, jobs).await;
+    }
+    let txn = db.begin().await?;
+    insert_submitted(&txn, jobs).await?;
+    txn.commit().await
+}
+
+/// Inserts new jobs and their SUBMITTED history rows: on Postgres one statement (a
+/// data-modifying `WITH`, atomic by itself), elsewhere two (the caller's transaction).
+async fn insert_submitted(db: &impl ConnectionTrait, jobs: Vec<jobs::ActiveModel>) -> Result<(), sea_orm::DbErr> {
     let backend = db.get_database_backend();
     if backend != DatabaseBackend::Postgres {
-        let history = history_row(job.id.as_ref(), JobStatus::Submitted.as_str(), None, *job.created_at.as_ref());
-        jobs::Entity::insert(job).exec_without_returning(db).await?;
-        history::Entity::insert(history).exec_without_returning(db).await?;
+        let history: Vec<_> = jobs
+            .iter()
+            .map(|job| history_row(job.id.as_ref(), JobStatus::Submitted.as_str(), None, *job.created_at.as_ref()))
+            .collect();
+        jobs::Entity::insert_many(jobs).exec_without_returning(db).await?;
+        history::Entity::insert_many(history).exec_without_returning(db).await?;
         return Ok(());
     }
-    let mut insert = jobs::Entity::insert(job).into_query();
+    let mut insert = jobs::Entity::insert_many(jobs).into_query();
     insert.returning(Query::returning().columns([jobs::Column::Id, jobs::Column::Status, jobs::Column::CreatedAt]));
     let insert = backend.build(&insert);
     let sql = format!(

@@ -267,3 +267,45 @@ async fn the_last_hour_of_state_changes_is_counted_per_five_minutes() {
         assert!(changes.iter().all(|c| c.at % service::jobs::BUCKET_MS == 0));
     }
 }
+
+#[tokio::test]
+async fn concurrent_submissions_are_each_written_once_with_history_and_audit() {
+    for backend in BACKENDS {
+        let batch = with_queue_and_definition(backend).await;
+        // Spawned, so they reach the group commit while earlier flushes are running.
+        let submissions: Vec<_> = (0..300)
+            .map(|n| {
+                let batch = batch.batch.clone();
+                let mut request = submission(&format!("many-{n}"));
+                if n % 50 == 7 {
+                    request.job_queue = "no-such-queue".into();
+                }
+                tokio::spawn(async move { batch.submit_job(&operator(), request).await })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        let mut refused = 0;
+        for submission in submissions {
+            match submission.await.unwrap() {
+                Ok(submitted) => ids.push(submitted.job_id),
+                Err(ServiceError::Invalid(error)) => {
+                    assert_eq!(error.field, "jobQueue", "{backend:?}");
+                    refused += 1;
+                }
+                Err(other) => panic!("{backend:?}: {other}"),
+            }
+        }
+        assert_eq!((ids.len(), refused), (294, 6), "{backend:?}");
+
+        for some in ids.chunks(100) {
+            let described = batch.describe_jobs(&admin(), some).await.unwrap();
+            assert_eq!(described.len(), some.len(), "{backend:?}");
+            assert!(described.iter().all(|job| job.status == "SUBMITTED" && job.status_history.len() == 1), "{backend:?}");
+        }
+
+        let audit = batch.audit_log(&admin(), None, 500).await.unwrap();
+        let submits: Vec<_> = audit.iter().filter(|record| record.action == "SubmitJob").collect();
+        assert_eq!(submits.iter().filter(|r| r.outcome == "ok").count(), 294, "{backend:?}");
+        assert_eq!(submits.iter().filter(|r| r.outcome == "invalid").count(), 6, "{backend:?}");
+    }
+}
