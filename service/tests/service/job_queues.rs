@@ -57,3 +57,17 @@ async fn a_queue_naming_an_unknown_environment_is_refused_and_not_written() {
         assert!(batch.describe_job_queues(&admin(), &[]).await.unwrap().is_empty(), "{backend:?}");
     }
 }
+
+#[tokio::test]
+async fn a_disabled_queue_takes_no_new_jobs_until_enabled_again() {
+    for backend in BACKENDS {
+        let batch = crate::fixtures::with_queue_and_definition(backend).await;
+        let update = |state: Option<String>| UpdateJobQueue { job_queue: "q".into(), state, ..Default::default() };
+        batch.update_job_queue(&admin(), update(disabled())).await.unwrap();
+        let error = batch.submit_job(&service::testing::operator(), crate::fixtures::submission("late")).await.unwrap_err();
+        assert!(matches!(&error, ServiceError::Invalid(e) if e.field == "jobQueue" && e.message.contains("DISABLED")), "{backend:?}: {error}");
+
+        batch.update_job_queue(&admin(), update(Some("ENABLED".into()))).await.unwrap();
+        batch.submit_job(&service::testing::operator(), crate::fixtures::submission("on-time")).await.unwrap();
+    }
+}

@@ -169,18 +169,28 @@ async fn terminate_stops_a_running_job() {
 #[tokio::test]
 async fn cancel_fails_a_runnable_job_and_a_disabled_queue_says_why_it_waits() {
     let h = harness(Backend::Sqlite, 4).await;
+    // A job holding every vCPU of the host (2), so the next one waits RUNNABLE when its queue is disabled
+    // (a disabled queue refuses new submissions; the jobs it has wait).
+    let mut whole = shell_definition("whole", "sleep 600");
+    whole.container_properties.as_mut().unwrap().resource_requirements[0] = ResourceRequirement { kind: "VCPU".into(), value: "2".into() };
+    h.batch.register_job_definition(&admin(), whole).await.unwrap();
     h.batch.register_job_definition(&admin(), shell_definition("noop", "true")).await.unwrap();
+    let blocker = h.batch.submit_job(&operator(), submit_to("whole", "blocker")).await.unwrap();
+    wait_for(&h.batch, &blocker.job_id, |j| j.status == "RUNNING", 60).await;
+    let job = h.batch.submit_job(&operator(), submit_to("noop", "waiting")).await.unwrap();
+    wait_for(&h.batch, &job.job_id, |j| j.status == "RUNNABLE", 30).await;
     h.batch
         .update_job_queue(&admin(), domain::job_queue::UpdateJobQueue { job_queue: "q".into(), state: Some("DISABLED".into()), ..Default::default() })
         .await
         .unwrap();
-    let job = h.batch.submit_job(&operator(), submit_to("noop", "waiting")).await.unwrap();
-    let waiting = wait_for(&h.batch, &job.job_id, |j| j.status == "RUNNABLE" && j.status_reason.is_some(), 30).await;
-    assert_eq!(waiting.status_reason.as_deref(), Some("Job queue q is DISABLED"));
+    let waiting = wait_for(&h.batch, &job.job_id, |j| j.status_reason.as_deref() == Some("Job queue q is DISABLED"), 30).await;
+    assert_eq!(waiting.status, "RUNNABLE");
     h.batch.cancel_job(&operator(), &job.job_id, "not needed").await.unwrap();
     let done = finished(&h.batch, &job.job_id).await;
     assert_eq!((done.status.as_str(), done.status_reason.as_deref()), ("FAILED", Some("not needed")));
     assert!(done.attempts.is_empty());
+    h.batch.terminate_job(&operator(), &blocker.job_id, "test over").await.unwrap();
+    finished(&h.batch, &blocker.job_id).await;
 }
 
 #[tokio::test]
