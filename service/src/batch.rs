@@ -39,6 +39,7 @@ pub struct Batch {
     /// Lone submitted jobs and audit records, written many requests at a time under load.
     pub(crate) submissions: Arc<GroupCommit<jobs::ActiveModel>>,
     pub(crate) audit_records: Arc<GroupCommit<audit_log::ActiveModel>>,
+    pub(crate) catalog: Arc<crate::catalog::Catalog>,
 }
 
 impl Batch {
@@ -46,6 +47,7 @@ impl Batch {
         Batch {
             submissions: Arc::new(GroupCommit::new(db.clone(), |db, jobs| Box::pin(crate::jobs::write_submitted(db, jobs)))),
             audit_records: Arc::new(GroupCommit::new(db.clone(), |db, records| Box::pin(crate::access::insert_audit_records(db, records)))),
+            catalog: Arc::default(),
             db,
             config,
             work: Arc::new(Notify::new()),

@@ -5,6 +5,7 @@ pub mod db;
 pub mod docker;
 pub mod docker_attempts;
 mod group_commit;
+mod catalog;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -39,6 +39,9 @@ impl Batch {
         } else {
             Err(forbidden(caller, action))
         };
+        if crate::catalog::changes_catalog(action) {
+            self.catalog.forget();
+        }
         if action != Action::Read {
             let (outcome, detail) = outcome_of(&result);
             self.audit(caller.name(), action.name(), target, outcome, &detail, None)

@@ -38,13 +38,13 @@ impl Batch {
                 .into());
             }
             let valid = input.validate()?;
-            let queue = self.job_queue_by_name(&input.job_queue).await.map_err(|e| field_for_missing(e, "jobQueue"))?;
+            let queue = self.queue_for_submit(&input.job_queue).await.map_err(|e| field_for_missing(e, "jobQueue"))?;
             if queue.state != domain::compute_environment::State::Enabled.as_str() {
                 // AWS rule: a DISABLED queue keeps running what it has but takes no new jobs.
                 return Err(FieldError::new("jobQueue", format!("job queue {} is {} and cannot accept new jobs", queue.name, queue.state)).into());
             }
             let definition = self
-                .definition_for_submit(&input.job_definition)
+                .active_definition_for_submit(&input.job_definition)
                 .await
                 .map_err(|e| field_for_missing(e, "jobDefinition"))?;
             let targets = self.check_dependencies(&valid.dependencies, valid.array_size).await?;

@@ -56,3 +56,25 @@ async fn bad_definitions_name_the_field_and_write_nothing() {
         assert!(batch.describe_job_definitions(&admin(), &DefinitionFilter::default()).await.unwrap().is_empty(), "{backend:?}");
     }
 }
+
+#[tokio::test]
+async fn a_submission_by_name_takes_the_newest_active_revision_at_once() {
+    for backend in BACKENDS {
+        let batch = crate::fixtures::with_queue_and_definition(backend).await;
+        let operator = service::testing::operator();
+        let first = batch.submit_job(&operator, crate::fixtures::submission("first")).await.unwrap();
+        batch.register_job_definition(&admin(), definition("echo")).await.unwrap();
+        let second = batch.submit_job(&operator, crate::fixtures::submission("second")).await.unwrap();
+        let jobs = batch.describe_jobs(&admin(), &[first.job_id, second.job_id]).await.unwrap();
+        let revisions: Vec<&str> = jobs.iter().map(|job| job.job_definition.rsplit(':').next().unwrap()).collect();
+        assert_eq!(revisions, ["1", "2"], "{backend:?}");
+
+        batch.deregister_job_definition(&admin(), "echo:2").await.unwrap();
+        let third = batch.submit_job(&operator, crate::fixtures::submission("third")).await.unwrap();
+        let job = batch.describe_jobs(&admin(), &[third.job_id]).await.unwrap().remove(0);
+        assert!(job.job_definition.ends_with("echo:1"), "{backend:?}: {}", job.job_definition);
+        batch.deregister_job_definition(&admin(), "echo:1").await.unwrap();
+        let error = batch.submit_job(&operator, crate::fixtures::submission("fourth")).await.unwrap_err();
+        assert!(matches!(&error, ServiceError::Invalid(e) if e.field == "jobDefinition"), "{backend:?}: {error}");
+    }
+}

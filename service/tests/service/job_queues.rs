@@ -63,11 +63,26 @@ async fn a_disabled_queue_takes_no_new_jobs_until_enabled_again() {
     for backend in BACKENDS {
         let batch = crate::fixtures::with_queue_and_definition(backend).await;
         let update = |state: Option<String>| UpdateJobQueue { job_queue: "q".into(), state, ..Default::default() };
+        batch.submit_job(&service::testing::operator(), crate::fixtures::submission("early")).await.unwrap();
         batch.update_job_queue(&admin(), update(disabled())).await.unwrap();
         let error = batch.submit_job(&service::testing::operator(), crate::fixtures::submission("late")).await.unwrap_err();
         assert!(matches!(&error, ServiceError::Invalid(e) if e.field == "jobQueue" && e.message.contains("DISABLED")), "{backend:?}: {error}");
 
         batch.update_job_queue(&admin(), update(Some("ENABLED".into()))).await.unwrap();
         batch.submit_job(&service::testing::operator(), crate::fixtures::submission("on-time")).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_queue_disabled_by_another_server_refuses_jobs_within_a_second() {
+    for backend in BACKENDS {
+        let here = crate::fixtures::with_queue_and_definition(backend).await;
+        let elsewhere = service::Batch::new(here.db().clone(), service::BatchConfig::default());
+        here.submit_job(&service::testing::operator(), crate::fixtures::submission("before")).await.unwrap();
+        let update = UpdateJobQueue { job_queue: "q".into(), state: disabled(), ..Default::default() };
+        elsewhere.update_job_queue(&admin(), update).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let error = here.submit_job(&service::testing::operator(), crate::fixtures::submission("after")).await.unwrap_err();
+        assert!(matches!(&error, ServiceError::Invalid(e) if e.field == "jobQueue"), "{backend:?}: {error}");
     }
 }
