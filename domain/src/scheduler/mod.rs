@@ -4,9 +4,11 @@
 //! jobs waiting to move), calls `plan`, and applies the result with compare-and-set writes.
 //! Nothing here reads a clock or a database, so every decision is a table test away.
 
+mod backlog;
 mod placement;
 mod snapshot;
 
+pub use backlog::{BlockedBacklog, REREAD_AFTER_MS};
 pub use placement::{Placement, place_runnable_jobs};
 pub use snapshot::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, RunnableJob, Snapshot, WaitingJob};
 

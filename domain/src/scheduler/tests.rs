@@ -320,3 +320,33 @@ fn property_a_lower_priority_queue_never_takes_capacity_a_higher_one_could_use()
         }
     }
 }
+
+#[test]
+fn a_backlog_nothing_could_start_from_is_reread_only_when_capacity_or_settings_change_or_a_second_passed() {
+    let mut full = environment(1, 2, vec![host(2, 1024)]);
+    full.hosts[0].used_milli_vcpus = 2000;
+    let snapshot = Snapshot {
+        queues: vec![queue(1, 1, vec![1])],
+        environments: vec![full],
+        runnable: vec![job("waits", 1, 1, 64)],
+        ..Default::default()
+    };
+    let read = plan(&snapshot, 0);
+    assert!(read.placements.is_empty());
+    let blocked = BlockedBacklog::after_read(&snapshot, &read, 10_000).expect("nothing could start");
+    let next = Snapshot { runnable: vec![], ..snapshot.clone() };
+    assert!(blocked.still_holds(&next, 10_500));
+    assert!(!blocked.still_holds(&next, 10_000 + REREAD_AFTER_MS), "re-read at least every REREAD_AFTER_MS");
+
+    let mut freed = next.clone();
+    freed.environments[0].hosts[0].used_milli_vcpus = 1000;
+    assert!(!blocked.still_holds(&freed, 10_500), "capacity freed: read again");
+    let mut disabled = next.clone();
+    disabled.queues[0].state = State::Disabled;
+    assert!(!blocked.still_holds(&disabled, 10_500), "a queue changed: read again");
+
+    // A read that placed a RUNNABLE job, or had none to place, blocks nothing.
+    let room = Snapshot { environments: vec![environment(1, 2, vec![host(2, 1024)])], ..snapshot.clone() };
+    assert_eq!(BlockedBacklog::after_read(&room, &plan(&room, 0), 0), None);
+    assert_eq!(BlockedBacklog::after_read(&next, &plan(&next, 0), 0), None);
+}

@@ -19,7 +19,7 @@ use crate::docker::DockerEngine;
 use crate::error::ServiceResult;
 use crate::store::jobs;
 use domain::JobStatus;
-use domain::scheduler::{Plan, plan};
+use domain::scheduler::{BlockedBacklog, Plan, plan};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
@@ -49,6 +49,8 @@ struct Inner {
     running: Mutex<HashMap<String, watch::Sender<bool>>>,
     engines: Mutex<HashMap<String, DockerEngine>>,
     timings: Timings,
+    /// Set when the last read of the RUNNABLE jobs could start none of them.
+    blocked: Mutex<Option<BlockedBacklog>>,
 }
 
 /// What one pass did, for tests and logs.
@@ -67,6 +69,7 @@ impl Scheduler {
                 instance: instance.into(),
                 installation: std::sync::OnceLock::new(),
                 running: Mutex::new(HashMap::new()),
+                blocked: Mutex::new(None),
                 engines: Mutex::new(HashMap::new()),
                 timings: Timings::default(),
             }),
@@ -157,10 +160,17 @@ impl Scheduler {
         let mut report = PassReport { moved: batch.start_array_parents(now).await?, ..Default::default() };
         timings.add(clock, |t| &mut t.parents);
         clock = Instant::now();
-        let snapshot = batch.load_snapshot().await?;
+        let mut snapshot = batch.load_snapshot_but_runnable().await?;
+        let blocked = self.inner.blocked.lock().expect("blocked backlog").as_ref().is_some_and(|b| b.still_holds(&snapshot, now));
+        if !blocked {
+            snapshot.runnable = batch.runnable_jobs().await?;
+        }
         timings.add(clock, |t| &mut t.snapshot);
         clock = Instant::now();
         let plan = plan(&snapshot, now);
+        if !blocked {
+            *self.inner.blocked.lock().expect("blocked backlog") = BlockedBacklog::after_read(&snapshot, &plan, now);
+        }
         timings.add(clock, |t| &mut t.plan);
         clock = Instant::now();
         report.moved += self.apply_moves(&plan, now).await?;

@@ -21,12 +21,14 @@ pub(crate) fn runs_as_container() -> Condition {
 }
 
 impl Batch {
-    pub(crate) async fn load_snapshot(&self) -> Result<Snapshot, DbErr> {
+    /// Everything a pass decides from but the RUNNABLE jobs (`runnable_jobs`), which a pass
+    /// may not need to read again (see `BlockedBacklog`).
+    pub(crate) async fn load_snapshot_but_runnable(&self) -> Result<Snapshot, DbErr> {
         Ok(Snapshot {
             queues: self.queue_snapshots().await?,
             environments: self.environment_snapshots().await?,
             waiting: self.waiting_jobs().await?,
-            runnable: self.runnable_jobs().await?,
+            runnable: Vec::new(),
         })
     }
 
@@ -188,7 +190,7 @@ impl Batch {
         Ok(states)
     }
 
-    async fn runnable_jobs(&self) -> Result<Vec<RunnableJob>, DbErr> {
+    pub(crate) async fn runnable_jobs(&self) -> Result<Vec<RunnableJob>, DbErr> {
         let rows: Vec<(String, i32, i32, i32, i64, Option<String>)> = jobs::Entity::find()
             .select_only()
             .columns([
