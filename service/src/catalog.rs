@@ -1,9 +1,11 @@
-//! The queue and job-definition rows SubmitJob reads, kept in memory for a moment. Every
-//! submission names a queue and a definition; reading both from the store was two of its round
-//! trips. A change made through this server forgets them at once (see `Batch::guarded`); a
-//! change made by another server sharing the store is seen within `FRESH_FOR`, like the
-//! eventual consistency AWS Batch itself documents for its control plane.
+//! What every signed SubmitJob reads — the access key's credentials, the queue and the job
+//! definition — kept in memory for a moment: reading them from the store was three of its round
+//! trips. A change made through this server (a revoked key, a disabled user, a new revision, a
+//! disabled queue) forgets them at once (see `Batch::guarded`); a change made by another server
+//! sharing the store is seen within `FRESH_FOR`, like the eventual consistency AWS documents for
+//! IAM and its Batch control plane.
 
+use crate::access::KeyCredentials;
 use crate::batch::Batch;
 use crate::error::ServiceResult;
 use crate::store::{job_definitions as jd, job_queues as jq};
@@ -18,21 +20,24 @@ pub(crate) const FRESH_FOR: Duration = Duration::from_secs(1);
 pub(crate) struct Catalog {
     queues: Fresh<jq::Model>,
     definitions: Fresh<jd::Model>,
+    /// Active keys only: an unknown or revoked key is read again every time.
+    pub(crate) credentials: Fresh<KeyCredentials>,
 }
 
 impl Catalog {
     pub(crate) fn forget(&self) {
         self.queues.forget();
         self.definitions.forget();
+        self.credentials.forget();
     }
 }
 
-/// Whether a successful `action` may change what a submission reads about its queue or
-/// definition.
+/// Whether `action` may change a key, a user, a queue or a definition.
 pub(crate) fn changes_catalog(action: Action) -> bool {
+    use Action::*;
     matches!(
         action,
-        Action::CreateJobQueue | Action::UpdateJobQueue | Action::DeleteJobQueue | Action::RegisterJobDefinition | Action::DeregisterJobDefinition
+        CreateJobQueue | UpdateJobQueue | DeleteJobQueue | RegisterJobDefinition | DeregisterJobDefinition | ManageUsers | ManageOwnAccessKeys
     )
 }
 
@@ -63,7 +68,7 @@ impl Batch {
 }
 
 /// Rows by the reference they were asked for, each good for `FRESH_FOR`.
-struct Fresh<T> {
+pub(crate) struct Fresh<T> {
     state: Mutex<FreshState<T>>,
 }
 
@@ -80,17 +85,17 @@ impl<T> Default for Fresh<T> {
 }
 
 impl<T: Clone> Fresh<T> {
-    fn get(&self, reference: &str) -> Option<T> {
+    pub(crate) fn get(&self, reference: &str) -> Option<T> {
         let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         state.rows.get(reference).filter(|(read_at, _)| read_at.elapsed() < FRESH_FOR).map(|(_, row)| row.clone())
     }
 
-    fn generation(&self) -> u64 {
+    pub(crate) fn generation(&self) -> u64 {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).generation
     }
 
     /// Keeps `row`, read when the generation was `read_in`, unless something changed since.
-    fn keep(&self, read_in: u64, reference: &str, row: &T) {
+    pub(crate) fn keep(&self, read_in: u64, reference: &str, row: &T) {
         let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if state.generation == read_in {
             state.rows.insert(reference.to_string(), (Instant::now(), row.clone()));

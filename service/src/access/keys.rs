@@ -17,6 +17,7 @@ pub const MAX_ACTIVE_KEYS: u64 = 2;
 const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// What a SigV4 check needs: the secret, and who signs with it.
+#[derive(Clone)]
 pub struct KeyCredentials {
     pub secret_access_key: String,
     pub caller: Caller,
@@ -130,6 +131,19 @@ impl Batch {
         &self,
         access_key_id: &str,
     ) -> ServiceResult<Option<KeyCredentials>> {
+        let fresh = &self.catalog.credentials;
+        if let Some(credentials) = fresh.get(access_key_id) {
+            return Ok(Some(credentials));
+        }
+        let generation = fresh.generation();
+        let credentials = self.read_access_key_credentials(access_key_id).await?;
+        if let Some(credentials) = &credentials {
+            fresh.keep(generation, access_key_id, credentials);
+        }
+        Ok(credentials)
+    }
+
+    async fn read_access_key_credentials(&self, access_key_id: &str) -> ServiceResult<Option<KeyCredentials>> {
         // Key and owner in one query: every signed request starts here.
         let owner = access_keys::Entity::belongs_to(users::Entity)
             .from(access_keys::Column::UserId)

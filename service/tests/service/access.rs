@@ -288,8 +288,22 @@ async fn access_keys_are_sealed_at_rest_and_stop_working_when_revoked_or_disable
         assert!(listed.iter().any(|k| k.access_key_id == key.access_key_id && k.revoked_at.is_some()));
 
         let other = batch.create_access_key(&team.operator).await.unwrap();
+        assert!(batch.access_key_credentials(&other.access_key_id).await.unwrap().is_some());
         batch.set_user_disabled(&team.admin, "olga", true).await.unwrap();
         assert!(batch.access_key_credentials(&other.access_key_id).await.unwrap().is_none());
         assert!(batch.access_key_credentials("AKIANOSUCHKEY0000000").await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_key_revoked_through_another_server_stops_working_here_within_a_second() {
+    for backend in BACKENDS {
+        let team = team(backend).await;
+        let elsewhere = service::Batch::new(team.batch.db().clone(), service::BatchConfig::default());
+        let key = team.batch.create_access_key(&team.operator).await.unwrap();
+        assert!(team.batch.access_key_credentials(&key.access_key_id).await.unwrap().is_some());
+        elsewhere.revoke_access_key(&team.operator, &key.access_key_id).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert!(team.batch.access_key_credentials(&key.access_key_id).await.unwrap().is_none(), "{backend:?}");
     }
 }
