@@ -1,6 +1,9 @@
 //! What the server benchmarks share: the real application on a fresh database, with a first
 //! admin.
 
+// Each bench compiles this module on its own and uses a different part of it.
+#![allow(dead_code)]
+
 use server::settings::Settings;
 use server::startup::Application;
 use service::Batch;

@@ -22,7 +22,7 @@ use domain::JobStatus;
 use domain::scheduler::{BlockedBacklog, Plan, plan};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -190,15 +190,24 @@ impl Scheduler {
         let mut moved = 0;
         let pending = Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![] };
         moved += transition(db, &plan.to_pending, &pending).await?.len();
-        let runnable = Transition {
-            from: &[JobStatus::Submitted, JobStatus::Pending],
-            via: &[],
-            to: JobStatus::Runnable,
-            reason: None,
-            now,
-            also: vec![],
-        };
-        moved += transition(db, &plan.to_runnable, &runnable).await?.len();
+        // A job that becomes RUNNABLE and cannot start yet gets its waiting reason in the same
+        // write (one update of its row, not two).
+        let reasons: HashMap<&str, &str> = plan.reasons.iter().map(|(id, reason)| (id.as_str(), reason.as_str())).collect();
+        let mut runnable_by_reason: HashMap<Option<&str>, Vec<String>> = HashMap::new();
+        for id in &plan.to_runnable {
+            runnable_by_reason.entry(reasons.get(id.as_str()).copied()).or_default().push(id.clone());
+        }
+        for (reason, ids) in runnable_by_reason {
+            let runnable = Transition {
+                from: &[JobStatus::Submitted, JobStatus::Pending],
+                via: &[],
+                to: JobStatus::Runnable,
+                reason,
+                now,
+                also: vec![],
+            };
+            moved += transition(db, &ids, &runnable).await?.len();
+        }
         let mut by_reason: HashMap<&str, Vec<String>> = HashMap::new();
         for (id, reason) in &plan.to_fail {
             by_reason.entry(reason.as_str()).or_default().push(id.clone());
@@ -214,7 +223,10 @@ impl Scheduler {
             };
             moved += transition(db, &ids, &failed).await?.len();
         }
-        set_waiting_reasons(db, &plan.reasons).await?;
+        let newly_runnable: HashSet<&str> = plan.to_runnable.iter().map(String::as_str).collect();
+        let changed: Vec<(String, String)> =
+            plan.reasons.iter().filter(|(id, _)| !newly_runnable.contains(id.as_str())).cloned().collect();
+        set_waiting_reasons(db, &changed).await?;
         Ok(moved)
     }
 

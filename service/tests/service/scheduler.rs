@@ -429,3 +429,24 @@ async fn a_simulated_environment_runs_jobs_through_the_same_lifecycle_without_do
         let _ = stop.send(());
     }
 }
+
+#[tokio::test]
+async fn a_job_that_cannot_start_becomes_runnable_with_its_reason_in_one_pass() {
+    for backend in BACKENDS {
+        let batch = batch_on(backend).await;
+        let mut parked = crate::fixtures::environment("parked", 4);
+        parked.executor = Some(domain::compute_environment::ExecutorKind::Simulated);
+        parked.state = crate::fixtures::disabled();
+        batch.create_compute_environment(&admin(), parked).await.unwrap();
+        batch.create_job_queue(&admin(), queue("q", &["parked"])).await.unwrap();
+        batch.register_job_definition(&admin(), shell_definition("sim", "ignored")).await.unwrap();
+        let job = batch.submit_job(&operator(), submit_to("sim", "parked")).await.unwrap();
+
+        Scheduler::new(batch.batch.clone(), "one-pass").run_once().await.unwrap();
+        let waiting = batch.describe_jobs(&admin(), &[job.job_id]).await.unwrap().remove(0);
+        let reason = "No ENABLED compute environment in job queue q";
+        assert_eq!((waiting.status.as_str(), waiting.status_reason.as_deref()), ("RUNNABLE", Some(reason)), "{backend:?}");
+        let entered = &waiting.status_history[1];
+        assert_eq!((entered.status.as_str(), entered.reason.as_deref()), ("RUNNABLE", Some(reason)), "{backend:?}");
+    }
+}
