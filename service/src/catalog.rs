@@ -11,6 +11,7 @@ use crate::error::ServiceResult;
 use crate::store::{job_definitions as jd, job_queues as jq};
 use domain::access::Action;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -44,26 +45,12 @@ pub(crate) fn changes_catalog(action: Action) -> bool {
 impl Batch {
     /// The queue a submission names (by name or ARN).
     pub(crate) async fn queue_for_submit(&self, reference: &str) -> ServiceResult<jq::Model> {
-        let fresh = &self.catalog.queues;
-        if let Some(queue) = fresh.get(reference) {
-            return Ok(queue);
-        }
-        let generation = fresh.generation();
-        let queue = self.job_queue_by_name(reference).await?;
-        fresh.keep(generation, reference, &queue);
-        Ok(queue)
+        self.catalog.queues.get_or_read(reference, self.job_queue_by_name(reference)).await
     }
 
     /// The ACTIVE definition a submission names (name, name:revision or ARN).
     pub(crate) async fn active_definition_for_submit(&self, reference: &str) -> ServiceResult<jd::Model> {
-        let fresh = &self.catalog.definitions;
-        if let Some(definition) = fresh.get(reference) {
-            return Ok(definition);
-        }
-        let generation = fresh.generation();
-        let definition = self.definition_for_submit(reference).await?;
-        fresh.keep(generation, reference, &definition);
-        Ok(definition)
+        self.catalog.definitions.get_or_read(reference, self.definition_for_submit(reference)).await
     }
 }
 
@@ -88,6 +75,18 @@ impl<T: Clone> Fresh<T> {
     pub(crate) fn get(&self, reference: &str) -> Option<T> {
         let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         state.rows.get(reference).filter(|(read_at, _)| read_at.elapsed() < FRESH_FOR).map(|(_, row)| row.clone())
+    }
+
+    /// The row kept for `reference`, or the one `read` finds (then kept). `read` is only
+    /// polled on a miss.
+    async fn get_or_read<E>(&self, reference: &str, read: impl Future<Output = Result<T, E>>) -> Result<T, E> {
+        if let Some(row) = self.get(reference) {
+            return Ok(row);
+        }
+        let generation = self.generation();
+        let row = read.await?;
+        self.keep(generation, reference, &row);
+        Ok(row)
     }
 
     pub(crate) fn generation(&self) -> u64 {
