@@ -1,6 +1,13 @@
 //! The shell around the pure `domain` core: the store (sea-orm over Postgres or SQLite), the
 //! use cases, and the Docker engine. Nothing here knows about HTTP or Leptos.
 
+/// mimalloc instead of glibc's malloc for every binary built on this crate (the server, its
+/// tests and benches): the scheduler and the API allocate many short-lived rows and strings, and
+/// `perf` of the lifecycle bench found glibc's malloc / free / consolidate in ~40% of the
+/// server's own samples.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod db;
 pub mod docker;
 pub mod docker_attempts;
