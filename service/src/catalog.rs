@@ -7,7 +7,7 @@
 
 use crate::access::KeyCredentials;
 use crate::batch::Batch;
-use crate::error::ServiceResult;
+use crate::error::{ServiceError, ServiceResult};
 use crate::store::{job_definitions as jd, job_queues as jq};
 use domain::access::Action;
 use std::collections::HashMap;
@@ -45,12 +45,14 @@ pub(crate) fn changes_catalog(action: Action) -> bool {
 impl Batch {
     /// The queue a submission names (by name or ARN).
     pub(crate) async fn queue_for_submit(&self, reference: &str) -> ServiceResult<jq::Model> {
-        self.catalog.queues.get_or_read(reference, self.job_queue_by_name(reference)).await
+        let read = async { self.job_queue_by_name(reference).await.map(Some) };
+        self.catalog.queues.get_or_read(reference, read).await?.ok_or_else(|| ServiceError::not_found("job queue", reference))
     }
 
     /// The ACTIVE definition a submission names (name, name:revision or ARN).
     pub(crate) async fn active_definition_for_submit(&self, reference: &str) -> ServiceResult<jd::Model> {
-        self.catalog.definitions.get_or_read(reference, self.definition_for_submit(reference)).await
+        let read = async { self.definition_for_submit(reference).await.map(Some) };
+        self.catalog.definitions.get_or_read(reference, read).await?.ok_or_else(|| ServiceError::not_found("job definition", reference))
     }
 }
 
@@ -72,29 +74,31 @@ impl<T> Default for Fresh<T> {
 }
 
 impl<T: Clone> Fresh<T> {
-    pub(crate) fn get(&self, reference: &str) -> Option<T> {
+    fn get(&self, reference: &str) -> Option<T> {
         let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         state.rows.get(reference).filter(|(read_at, _)| read_at.elapsed() < FRESH_FOR).map(|(_, row)| row.clone())
     }
 
-    /// The row kept for `reference`, or the one `read` finds (then kept). `read` is only
-    /// polled on a miss.
-    async fn get_or_read<E>(&self, reference: &str, read: impl Future<Output = Result<T, E>>) -> Result<T, E> {
+    /// The row kept for `reference`, or what `read` finds (a row found is kept; nothing found
+    /// is read again next time). `read` is only polled on a miss.
+    pub(crate) async fn get_or_read<E>(&self, reference: &str, read: impl Future<Output = Result<Option<T>, E>>) -> Result<Option<T>, E> {
         if let Some(row) = self.get(reference) {
-            return Ok(row);
+            return Ok(Some(row));
         }
         let generation = self.generation();
         let row = read.await?;
-        self.keep(generation, reference, &row);
+        if let Some(row) = &row {
+            self.keep(generation, reference, row);
+        }
         Ok(row)
     }
 
-    pub(crate) fn generation(&self) -> u64 {
+    fn generation(&self) -> u64 {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).generation
     }
 
     /// Keeps `row`, read when the generation was `read_in`, unless something changed since.
-    pub(crate) fn keep(&self, read_in: u64, reference: &str, row: &T) {
+    fn keep(&self, read_in: u64, reference: &str, row: &T) {
         let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if state.generation == read_in {
             state.rows.insert(reference.to_string(), (Instant::now(), row.clone()));

@@ -131,16 +131,7 @@ impl Batch {
         &self,
         access_key_id: &str,
     ) -> ServiceResult<Option<KeyCredentials>> {
-        let fresh = &self.catalog.credentials;
-        if let Some(credentials) = fresh.get(access_key_id) {
-            return Ok(Some(credentials));
-        }
-        let generation = fresh.generation();
-        let credentials = self.read_access_key_credentials(access_key_id).await?;
-        if let Some(credentials) = &credentials {
-            fresh.keep(generation, access_key_id, credentials);
-        }
-        Ok(credentials)
+        self.catalog.credentials.get_or_read(access_key_id, self.read_access_key_credentials(access_key_id)).await
     }
 
     async fn read_access_key_credentials(&self, access_key_id: &str) -> ServiceResult<Option<KeyCredentials>> {

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use timings::Timings;
-use transition::{Transition, set_waiting_reasons, transition};
+use transition::{Transition, by_reason, set_waiting_reasons, transition};
 
 /// How often the scheduler looks even when nothing woke it (time limits, lost wake-ups).
 const TICK: Duration = Duration::from_millis(500);
@@ -193,11 +193,7 @@ impl Scheduler {
         // A job that becomes RUNNABLE and cannot start yet gets its waiting reason in the same
         // write (one update of its row, not two).
         let reasons: HashMap<&str, &str> = plan.reasons.iter().map(|(id, reason)| (id.as_str(), reason.as_str())).collect();
-        let mut runnable_by_reason: HashMap<Option<&str>, Vec<String>> = HashMap::new();
-        for id in &plan.to_runnable {
-            runnable_by_reason.entry(reasons.get(id.as_str()).copied()).or_default().push(id.clone());
-        }
-        for (reason, ids) in runnable_by_reason {
+        for (reason, ids) in by_reason(plan.to_runnable.iter().map(|id| (id, reasons.get(id.as_str()).copied()))) {
             let runnable = Transition {
                 from: &[JobStatus::Submitted, JobStatus::Pending],
                 via: &[],
@@ -208,11 +204,7 @@ impl Scheduler {
             };
             moved += transition(db, &ids, &runnable).await?.len();
         }
-        let mut by_reason: HashMap<&str, Vec<String>> = HashMap::new();
-        for (id, reason) in &plan.to_fail {
-            by_reason.entry(reason.as_str()).or_default().push(id.clone());
-        }
-        for (reason, ids) in by_reason {
+        for (reason, ids) in by_reason(plan.to_fail.iter().map(|(id, reason)| (id, reason.as_str()))) {
             let failed = Transition {
                 from: &[JobStatus::Submitted, JobStatus::Pending, JobStatus::Runnable],
                 via: &[],
@@ -224,9 +216,7 @@ impl Scheduler {
             moved += transition(db, &ids, &failed).await?.len();
         }
         let newly_runnable: HashSet<&str> = plan.to_runnable.iter().map(String::as_str).collect();
-        let changed: Vec<(String, String)> =
-            plan.reasons.iter().filter(|(id, _)| !newly_runnable.contains(id.as_str())).cloned().collect();
-        set_waiting_reasons(db, &changed).await?;
+        set_waiting_reasons(db, plan.reasons.iter().filter(|(id, _)| !newly_runnable.contains(id.as_str()))).await?;
         Ok(moved)
     }
 

@@ -10,6 +10,8 @@ use crate::jobs::{history_row, insert_chunked};
 use crate::store::jobs;
 use domain::JobStatus;
 use futures_util::{StreamExt, stream};
+use std::collections::HashMap;
+use std::hash::Hash;
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, Value};
 
@@ -111,13 +113,21 @@ fn with_history(update: sea_orm::Statement, t: &Transition<'_>) -> sea_orm::Stat
     sea_orm::Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)
 }
 
-/// Sets the reason of RUNNABLE jobs still waiting (one statement per distinct reason).
-pub(crate) async fn set_waiting_reasons(db: &impl ConnectionTrait, reasons: &[(String, String)]) -> Result<(), DbErr> {
-    let mut by_reason: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
-    for (id, reason) in reasons {
-        by_reason.entry(reason.as_str()).or_default().push(id.clone());
+/// Ids grouped by the reason they are written with: one statement per distinct reason.
+pub(crate) fn by_reason<'a, R: Eq + Hash>(pairs: impl IntoIterator<Item = (&'a String, R)>) -> HashMap<R, Vec<String>> {
+    let mut groups: HashMap<R, Vec<String>> = HashMap::new();
+    for (id, reason) in pairs {
+        groups.entry(reason).or_default().push(id.clone());
     }
-    for (reason, ids) in by_reason {
+    groups
+}
+
+/// Sets the reason of RUNNABLE jobs still waiting (one statement per distinct reason).
+pub(crate) async fn set_waiting_reasons<'a>(
+    db: &impl ConnectionTrait,
+    reasons: impl IntoIterator<Item = &'a (String, String)>,
+) -> Result<(), DbErr> {
+    for (reason, ids) in by_reason(reasons.into_iter().map(|(id, reason)| (id, reason.as_str()))) {
         for chunk in ids.chunks(IN_CHUNK) {
             jobs::Entity::update_many()
                 .col_expr(jobs::Column::StatusReason, Expr::value(reason))
