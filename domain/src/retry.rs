@@ -41,6 +41,14 @@ pub struct AttemptExit<'a> {
     pub status_reason: Option<&'a str>,
 }
 
+impl AttemptExit<'_> {
+    /// Exit code 0 with no container fault: the job SUCCEEDS whatever its retry strategy, unless
+    /// it was asked to terminate (see `next_status`).
+    pub fn is_clean(&self) -> bool {
+        self.exit_code == Some(0) && self.reason.is_none()
+    }
+}
+
 impl RetryStrategy {
     pub fn validate(&self, field: &str) -> Validated<()> {
         if let Some(attempts) = self.attempts {
@@ -212,7 +220,7 @@ pub fn next_status(strategy: &RetryStrategy, attempt: i64, outcome: &AttemptOutc
     let shown = outcome.exit.reason.or(outcome.exit.status_reason).unwrap_or("Essential container in task exited");
     if let Some(reason) = outcome.terminate_reason {
         (JobStatus::Failed, reason.to_string())
-    } else if outcome.exit.exit_code == Some(0) && outcome.exit.reason.is_none() {
+    } else if outcome.exit.is_clean() {
         (JobStatus::Succeeded, outcome.exit.status_reason.unwrap_or_default().to_string())
     } else if !outcome.timed_out && strategy.should_retry(attempt, &outcome.exit) {
         (JobStatus::Runnable, format!("Attempt {attempt} failed ({shown}); retrying"))

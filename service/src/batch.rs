@@ -33,6 +33,8 @@ impl Default for BatchConfig {
 #[derive(Clone)]
 pub struct Batch {
     pub(crate) db: DatabaseConnection,
+    /// Where reads outside a transaction go (`db::reader_for`): a second pool on SQLite.
+    reader: DatabaseConnection,
     pub(crate) config: BatchConfig,
     /// Signalled when there is new work for the scheduler (a submit, cancel, terminate, exit).
     work: Arc<Notify>,
@@ -48,6 +50,7 @@ impl Batch {
             submissions: Arc::new(GroupCommit::new(db.clone(), |db, jobs| Box::pin(crate::jobs::write_submitted(db, jobs)))),
             audit_records: Arc::new(GroupCommit::new(db.clone(), |db, records| Box::pin(crate::access::insert_audit_records(db, records)))),
             catalog: Arc::default(),
+            reader: crate::db::reader_for(&db),
             db,
             config,
             work: Arc::new(Notify::new()),
@@ -64,6 +67,11 @@ impl Batch {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// For reads that need no transaction: they may run beside the writer (see `db::reader_for`).
+    pub(crate) fn reader(&self) -> &DatabaseConnection {
+        &self.reader
     }
 
     /// The region requests must be signed for, and ARNs are built with.

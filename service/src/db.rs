@@ -44,6 +44,31 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErro
     Ok(db)
 }
 
+/// Connections of the read pool on a SQLite file (see `reader_for`).
+const SQLITE_READERS: u32 = 2;
+
+/// The pool that reads which need not see an open transaction's writes go through. On a
+/// SQLite file it is a second pool: SQLite serializes everything sent through one connection,
+/// and in write-ahead-log mode readers on other connections neither wait for the writer nor
+/// block it, so the scheduler's snapshot reads run on the second core while the single writer
+/// connection keeps writing (each read sees every write committed before it began). Postgres
+/// (already a pool) and in-memory SQLite (one connection is the whole database) use `db` itself.
+pub(crate) fn reader_for(db: &DatabaseConnection) -> DatabaseConnection {
+    use sea_orm::sqlx::ConnectOptions as _;
+    if db.get_database_backend() != DatabaseBackend::Sqlite {
+        return db.clone();
+    }
+    let options = db.get_sqlite_connection_pool().connect_options();
+    if options.to_url_lossy().query_pairs().any(|(key, value)| key == "mode" && value == "memory") {
+        return db.clone();
+    }
+    let pool = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(SQLITE_READERS)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with((*options).clone());
+    sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
+}
+
 /// The SQLite URL of the embedded default store inside `data_dir`.
 pub fn sqlite_url_in(data_dir: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("batch.db").display())

@@ -64,7 +64,7 @@ impl Batch {
             }
             let rows: HashMap<String, jobs::Model> = jobs::Entity::find()
                 .filter(jobs::Column::Id.is_in(ids.iter().map(|id| name_from_arn(id))))
-                .all(&self.db)
+                .all(self.reader())
                 .await?
                 .into_iter()
                 .map(|j| (j.id.clone(), j))
@@ -114,7 +114,7 @@ impl Batch {
                 if let Some(revision) = parsed.revision {
                     definitions = definitions.filter(jd::Column::Revision.eq(revision as i32));
                 }
-                let ids: Vec<i32> = definitions.into_tuple().all(&self.db).await?;
+                let ids: Vec<i32> = definitions.into_tuple().all(self.reader()).await?;
                 query = query.filter(jobs::Column::JobDefinitionId.is_in(ids));
             }
             if let Some(after) = request.created_after {
@@ -140,7 +140,7 @@ impl Batch {
                 }
                 query = query.order_by_desc(jobs::Column::CreatedAt).order_by_desc(jobs::Column::Id);
             }
-            let mut rows = query.limit(limit + 1).all(&self.db).await?;
+            let mut rows = query.limit(limit + 1).all(self.reader()).await?;
             let next_token = if rows.len() as u64 > limit {
                 rows.truncate(limit as usize);
                 rows.last().map(|last| {
@@ -165,7 +165,7 @@ impl Batch {
                 .order_by_desc(jobs::Column::CreatedAt)
                 .order_by_desc(jobs::Column::Id)
                 .limit(Ord::min(limit, 100))
-                .all(&self.db)
+                .all(self.reader())
                 .await?;
             self.summaries(rows).await
         })
@@ -198,14 +198,14 @@ impl Batch {
         let mut ids: Vec<i32> = ids.collect();
         ids.sort_unstable();
         ids.dedup();
-        let rows = jd::Entity::find().filter(jd::Column::Id.is_in(ids)).all(&self.db).await?;
+        let rows = jd::Entity::find().filter(jd::Column::Id.is_in(ids)).all(self.reader()).await?;
         Ok(rows.into_iter().map(|d| (d.id, self.arn("job-definition", &format!("{}:{}", d.name, d.revision)))).collect())
     }
 
     async fn job_detail(&self, job: jobs::Model) -> ServiceResult<JobDetail> {
-        let queue = jq::Entity::find_by_id(job.job_queue_id).one(&self.db).await?;
+        let queue = jq::Entity::find_by_id(job.job_queue_id).one(self.reader()).await?;
         let definition = jd::Entity::find_by_id(job.job_definition_id)
-            .one(&self.db)
+            .one(self.reader())
             .await?
             .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("job definition {}", job.job_definition_id)))?;
         let properties: ContainerProperties = from_json("container_properties", &definition.container_properties)?;
@@ -219,12 +219,12 @@ impl Batch {
         let attempts = job_attempts::Entity::find()
             .filter(job_attempts::Column::JobId.eq(&job.id))
             .order_by_asc(job_attempts::Column::AttemptNumber)
-            .all(&self.db)
+            .all(self.reader())
             .await?;
         let status_history = history::Entity::find()
             .filter(history::Column::JobId.eq(&job.id))
             .order_by_asc(history::Column::Id)
-            .all(&self.db)
+            .all(self.reader())
             .await?
             .into_iter()
             .map(|h| StatusChange { status: h.status, reason: h.reason, at: h.at })
@@ -301,7 +301,7 @@ impl Batch {
             .filter(jobs::Column::ArrayParentId.eq(parent_id))
             .group_by(jobs::Column::Status)
             .into_tuple()
-            .all(&self.db)
+            .all(self.reader())
             .await?;
         let mut summary: BTreeMap<String, i64> = JobStatus::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect();
         summary.extend(counts);
@@ -350,17 +350,17 @@ impl Batch {
     /// a capped one at most `COUNT_CAP` index entries, so the dashboard stays fast at any size.
     pub async fn job_counts_by_queue(&self, caller: &Caller) -> ServiceResult<BTreeMap<String, BTreeMap<String, i64>>> {
         self.guarded(caller, Action::Read, "", async move {
-            let backend = self.db.get_database_backend();
+            let backend = self.reader().get_database_backend();
             let sql = format!(
                 "SELECT count(*) AS n FROM (SELECT 1 FROM jobs WHERE job_queue_id = $1 AND status = $2 \
                  AND (array_size IS NULL OR array_index IS NOT NULL) LIMIT {}) AS capped",
                 COUNT_CAP + 1
             );
             let mut counts = BTreeMap::new();
-            for queue in jq::Entity::find().all(&self.db).await? {
+            for queue in jq::Entity::find().all(self.reader()).await? {
                 let mut by_status = BTreeMap::new();
                 for status in JobStatus::ALL {
-                    let row = self.db.query_one_raw(statement(backend, &sql, vec![queue.id.into(), status.as_str().into()])).await?;
+                    let row = self.reader().query_one_raw(statement(backend, &sql, vec![queue.id.into(), status.as_str().into()])).await?;
                     let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
                     by_status.insert(status.as_str().to_string(), n);
                 }
@@ -397,7 +397,7 @@ impl Batch {
                 query = query.filter(attempt_logs::Column::AttemptNumber.eq(attempt));
             }
             Ok(query
-                .all(&self.db)
+                .all(self.reader())
                 .await?
                 .into_iter()
                 .map(|l| LogLine { id: l.id, attempt: l.attempt_number, stream: l.stream, at: l.at, line: l.line })

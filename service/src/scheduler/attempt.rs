@@ -2,7 +2,7 @@
 //! (→ RUNNING), stream its output into the store, wait for it under the job's timeout, record
 //! how it ended, and decide: SUCCEEDED, RUNNABLE again (retry), or FAILED.
 
-use super::transition::{Transition, transition};
+use super::transition::{Transition, transition, transition_returning_rows};
 use super::{STOP_GRACE_SECONDS, Scheduler};
 use crate::batch::{Batch, from_json, now_ms};
 use crate::docker::DockerEngine;
@@ -14,6 +14,7 @@ use domain::JobStatus;
 use domain::compute_environment::{DockerHost, ExecutorKind};
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::parameters::{merge, substitute};
+use domain::retry::AttemptExit;
 use domain::scheduler::Plan;
 use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -34,6 +35,13 @@ pub struct AttemptEnd {
     pub timed_out: bool,
 }
 
+impl AttemptEnd {
+    /// The end as the retry rules see it.
+    pub(crate) fn exit(&self) -> AttemptExit<'_> {
+        AttemptExit { exit_code: self.exit_code, reason: self.reason.as_deref(), status_reason: Some(self.status_reason.as_str()) }
+    }
+}
+
 const TIMEOUT_REASON: &str = "Job attempt duration exceeded timeout";
 const LOG_FLUSH: Duration = Duration::from_millis(200);
 const LOG_BATCH: usize = 500;
@@ -47,12 +55,13 @@ impl Scheduler {
             return Ok(0);
         }
         // Read once: the claim needs each environment's executor, the launch the rest.
-        let environments: HashMap<i32, ce::Model> = ce::Entity::find().all(batch.db()).await?.into_iter().map(|e| (e.id, e)).collect();
+        let environments: HashMap<i32, ce::Model> = ce::Entity::find().all(batch.reader()).await?.into_iter().map(|e| (e.id, e)).collect();
         let claimed = self.claim_placed(plan, &environments, now).await?;
         if claimed.is_empty() {
             return Ok(0);
         }
-        let context = LaunchContext::load(batch, &claimed, environments).await?;
+        let claimed_count = claimed.len();
+        let context = LaunchContext::load(batch, claimed, environments).await?;
         let attempts = context.jobs.iter().map(|job| {
             let environment = context.environment_of(job);
             job_attempts::ActiveModel {
@@ -84,13 +93,13 @@ impl Scheduler {
         if !simulated.is_empty() {
             self.launch_simulated(simulated).await?;
         }
-        Ok(claimed.len())
+        Ok(claimed_count)
     }
 
     /// The claim: placed jobs move to STARTING (to RUNNING on a simulated environment, whose
     /// attempts start at once), passing through RUNNABLE when they became ready in this pass.
-    /// Returns the ids that moved.
-    async fn claim_placed(&self, plan: &Plan, environments: &HashMap<i32, ce::Model>, now: i64) -> ServiceResult<Vec<String>> {
+    /// Returns the rows that moved, as they are after the claim.
+    async fn claim_placed(&self, plan: &Plan, environments: &HashMap<i32, ce::Model>, now: i64) -> ServiceResult<Vec<jobs::Model>> {
         let db = self.inner.batch.db();
         let ready_now: HashSet<&str> = plan.ready_and_placed.iter().map(String::as_str).collect();
         // One claim per host and origin (RUNNABLE already, or becoming RUNNABLE in this pass).
@@ -119,8 +128,8 @@ impl Scheduler {
                 (true, true) => (&[JobStatus::Submitted, JobStatus::Pending], &[JobStatus::Runnable, JobStatus::Starting]),
             };
             let to = if starts_at_once { JobStatus::Running } else { JobStatus::Starting };
-            let claim = Transition { from, via, to, reason: None, now, also };
-            claimed.extend(transition(db, &ids, &claim).await?);
+            let claim = Transition { from, via, to, reason: None, now, also, only_if: None };
+            claimed.extend(transition_returning_rows(db, &ids, &claim).await?);
         }
         Ok(claimed)
     }
@@ -186,7 +195,8 @@ impl Scheduler {
     }
 }
 
-/// What launching a set of claimed jobs needs, loaded in a few set queries.
+/// What launching a set of claimed jobs needs: their rows (returned by the claim) and the
+/// definitions and queues they name (two set queries).
 struct LaunchContext {
     jobs: Vec<jobs::Model>,
     environments: HashMap<i32, ce::Model>,
@@ -195,18 +205,14 @@ struct LaunchContext {
 }
 
 impl LaunchContext {
-    async fn load(batch: &Batch, ids: &[String], environments: HashMap<i32, ce::Model>) -> Result<Self, sea_orm::DbErr> {
-        let mut loaded = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(1000) {
-            loaded.extend(jobs::Entity::find().filter(jobs::Column::Id.is_in(chunk.iter().cloned())).all(batch.db()).await?);
-        }
+    async fn load(batch: &Batch, loaded: Vec<jobs::Model>, environments: HashMap<i32, ce::Model>) -> Result<Self, sea_orm::DbErr> {
         let mut definition_ids: Vec<i32> = loaded.iter().map(|j| j.job_definition_id).collect();
         definition_ids.sort_unstable();
         definition_ids.dedup();
         Ok(LaunchContext {
             environments,
-            definitions: jd::Entity::find().filter(jd::Column::Id.is_in(definition_ids)).all(batch.db()).await?.into_iter().map(|d| (d.id, d)).collect(),
-            queues: jq::Entity::find().all(batch.db()).await?.into_iter().map(|q| (q.id, q)).collect(),
+            definitions: jd::Entity::find().filter(jd::Column::Id.is_in(definition_ids)).all(batch.reader()).await?.into_iter().map(|d| (d.id, d)).collect(),
+            queues: jq::Entity::find().all(batch.reader()).await?.into_iter().map(|q| (q.id, q)).collect(),
             jobs: loaded,
         })
     }
@@ -299,7 +305,7 @@ pub(super) async fn run_container(
         engine.remove(&container).await;
         return failed(&error);
     }
-    let running = Transition { from: &[JobStatus::Starting], via: &[], to: JobStatus::Running, reason: None, now: now_ms(), also: vec![(jobs::Column::StartedAt, Expr::value(now_ms()))] };
+    let running = Transition { from: &[JobStatus::Starting], via: &[], to: JobStatus::Running, reason: None, now: now_ms(), also: vec![(jobs::Column::StartedAt, Expr::value(now_ms()))], only_if: None };
     if let Err(error) = transition(batch.db(), std::slice::from_ref(&spec.job_id), &running).await {
         tracing::error!(job_id = %spec.job_id, %error, "could not record RUNNING");
     }

@@ -3,13 +3,13 @@
 
 use super::attempt::AttemptEnd;
 use super::release_placement;
-use super::transition::{Transition, transition};
+use super::transition::{Transition, by_reason, transition};
 use crate::batch::{Batch, from_json, now_ms};
 use crate::error::ServiceResult;
 use crate::store::{job_attempts, jobs};
 use domain::JobStatus;
-use domain::retry::{AttemptExit, AttemptOutcome, EvaluateOnExit, RetryStrategy, next_status};
-use sea_orm::sea_query::Expr;
+use domain::retry::{AttemptOutcome, EvaluateOnExit, RetryStrategy, next_status};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
@@ -42,6 +42,25 @@ impl Batch {
             }
         }
 
+        // Clean exits succeed unless their job was asked to terminate meanwhile: a
+        // compare-and-set with that condition moves them without reading their rows. The rest,
+        // and any the condition held back, are decided from their rows.
+        let mut succeeded: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let clean = ends.iter().filter(|(_, _, end)| end.exit().is_clean()).map(|(id, _, end)| (id, end.status_reason.as_str()));
+        for (reason, ids) in by_reason(clean) {
+            let t = Transition {
+                from: &[JobStatus::Starting, JobStatus::Running],
+                via: &[],
+                to: JobStatus::Succeeded,
+                reason: Some(reason),
+                now,
+                also: release_placement(),
+                only_if: Some(Expr::col(jobs::Column::TerminateReason).is_null()),
+            };
+            succeeded.extend(transition(self.db(), &ids, &t).await?);
+        }
+        let ends: Vec<&(String, i32, AttemptEnd)> = ends.iter().filter(|(id, _, _)| !succeeded.contains(id)).collect();
+
         // Only what deciding the next state needs: (retry attempts, rules, terminate reason).
         let mut rows: HashMap<String, (i32, String, Option<String>)> = HashMap::new();
         let ids: Vec<&String> = ends.iter().map(|(id, _, _)| id).collect();
@@ -51,7 +70,7 @@ impl Batch {
                 .columns([jobs::Column::Id, jobs::Column::RetryAttempts, jobs::Column::EvaluateOnExit, jobs::Column::TerminateReason])
                 .filter(jobs::Column::Id.is_in(chunk.iter().map(|id| id.to_string())))
                 .into_tuple()
-                .all(self.db())
+                .all(self.reader())
                 .await?;
             rows.extend(found.into_iter().map(|(id, attempts, rules, terminate)| (id, (attempts, rules, terminate))));
         }
@@ -61,7 +80,7 @@ impl Batch {
             let rules: Vec<EvaluateOnExit> = from_json("evaluate_on_exit", rules)?;
             let strategy = RetryStrategy { attempts: Some((*retry_attempts).into()), evaluate_on_exit: rules };
             let outcome = AttemptOutcome {
-                exit: AttemptExit { exit_code: end.exit_code, reason: end.reason.as_deref(), status_reason: Some(end.status_reason.as_str()) },
+                exit: end.exit(),
                 timed_out: end.timed_out,
                 terminate_reason: terminate_reason.as_deref(),
             };
@@ -70,7 +89,7 @@ impl Batch {
             moves.entry((to, reason)).or_default().push(job_id.clone());
         }
         for ((to, reason), ids) in moves {
-            let t = Transition { from: &[JobStatus::Starting, JobStatus::Running], via: &[], to, reason: Some(&reason), now, also: release_placement() };
+            let t = Transition { from: &[JobStatus::Starting, JobStatus::Running], via: &[], to, reason: Some(&reason), now, also: release_placement(), only_if: None };
             transition(self.db(), &ids, &t).await?;
         }
         Ok(())

@@ -188,7 +188,7 @@ impl Scheduler {
     async fn apply_moves(&self, plan: &Plan, now: i64) -> ServiceResult<usize> {
         let db = self.inner.batch.db();
         let mut moved = 0;
-        let pending = Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![] };
+        let pending = Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![], only_if: None };
         moved += transition(db, &plan.to_pending, &pending).await?.len();
         // A job that becomes RUNNABLE and cannot start yet gets its waiting reason in the same
         // write (one update of its row, not two).
@@ -201,6 +201,7 @@ impl Scheduler {
                 reason,
                 now,
                 also: vec![],
+                only_if: None,
             };
             moved += transition(db, &ids, &runnable).await?.len();
         }
@@ -212,6 +213,7 @@ impl Scheduler {
                 reason: Some(reason),
                 now,
                 also: vec![],
+                only_if: None,
             };
             moved += transition(db, &ids, &failed).await?.len();
         }
@@ -228,7 +230,7 @@ impl Scheduler {
             .filter(jobs::Column::TerminateReason.is_not_null())
             .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
             .into_tuple()
-            .all(self.inner.batch.db())
+            .all(self.inner.batch.reader())
             .await?;
         let running = self.inner.running.lock().expect("running map");
         let mut stopped = 0;
@@ -261,7 +263,7 @@ impl Batch {
     /// Array parents never run: SUBMITTED parents become PENDING while their children run.
     async fn start_array_parents(&self, now: i64) -> ServiceResult<usize> {
         let ids = self.array_parents_in(JobStatus::Submitted).await?;
-        let t = Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![] };
+        let t = Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![], only_if: None };
         Ok(transition(self.db(), &ids, &t).await?.len())
     }
 
@@ -273,7 +275,7 @@ impl Batch {
             .filter(jobs::Column::ArraySize.is_not_null())
             .filter(jobs::Column::ArrayIndex.is_null())
             .into_tuple()
-            .all(self.db())
+            .all(self.reader())
             .await
     }
 
@@ -293,7 +295,7 @@ impl Batch {
                 .group_by(jobs::Column::ArrayParentId)
                 .group_by(jobs::Column::Status)
                 .into_tuple()
-                .all(self.db())
+                .all(self.reader())
                 .await?;
             for (parent, status, n) in counts {
                 let Some(parent) = parent else { continue };
@@ -317,7 +319,7 @@ impl Batch {
         }
         let mut moved = 0;
         for ((to, reason), ids) in moves {
-            let t = Transition { from: &[JobStatus::Pending], via: &[], to, reason: reason.as_deref(), now, also: vec![] };
+            let t = Transition { from: &[JobStatus::Pending], via: &[], to, reason: reason.as_deref(), now, also: vec![], only_if: None };
             moved += transition(self.db(), &ids, &t).await?.len();
         }
         Ok(moved)

@@ -34,11 +34,11 @@ impl Batch {
 
     async fn queue_snapshots(&self) -> Result<Vec<QueueSnapshot>, DbErr> {
         let mut order: HashMap<i32, Vec<(i32, i32)>> = HashMap::new();
-        for row in jqce::Entity::find().all(&self.db).await? {
+        for row in jqce::Entity::find().all(self.reader()).await? {
             order.entry(row.job_queue_id).or_default().push((row.position, row.compute_environment_id));
         }
         let mut queues = Vec::new();
-        for queue in jq::Entity::find().all(&self.db).await? {
+        for queue in jq::Entity::find().all(self.reader()).await? {
             let mut environments = order.remove(&queue.id).unwrap_or_default();
             environments.sort();
             let actions: Vec<JobStateTimeLimitAction> = from_json("job_state_time_limit_actions", &queue.job_state_time_limit_actions)?;
@@ -65,10 +65,10 @@ impl Batch {
             .group_by(jobs::Column::ComputeEnvironmentId)
             .group_by(jobs::Column::HostIndex)
             .into_tuple()
-            .all(&self.db)
+            .all(self.reader())
             .await?;
         let mut environments = Vec::new();
-        for environment in ce::Entity::find().all(&self.db).await? {
+        for environment in ce::Entity::find().all(self.reader()).await? {
             let hosts: Vec<DockerHost> = from_json("hosts", &environment.hosts)?;
             let hosts = hosts
                 .iter()
@@ -121,7 +121,7 @@ impl Batch {
                 .order_by_asc(jobs::Column::CreatedAt)
                 .limit(PASS_LIMIT)
                 .into_tuple()
-                .all(&self.db)
+                .all(self.reader())
                 .await?;
             rows.extend(oldest);
         }
@@ -166,7 +166,7 @@ impl Batch {
                 .columns([deps::Column::JobId, deps::Column::DependsOnJobId])
                 .filter(deps::Column::JobId.is_in(chunk.iter().cloned()))
                 .into_tuple()
-                .all(&self.db)
+                .all(self.reader())
                 .await?;
             for (job, target) in rows {
                 edges.entry(job).or_default().push(target);
@@ -183,7 +183,7 @@ impl Batch {
                 .columns([jobs::Column::Id, jobs::Column::Status])
                 .filter(jobs::Column::Id.is_in(chunk.iter().cloned()))
                 .into_tuple()
-                .all(&self.db)
+                .all(self.reader())
                 .await?;
             states.extend(rows.into_iter().filter_map(|(id, s)| s.parse().ok().map(|s| (id, s))));
         }
@@ -208,7 +208,7 @@ impl Batch {
             .order_by_asc(jobs::Column::Id)
             .limit(PASS_LIMIT)
             .into_tuple()
-            .all(&self.db)
+            .all(self.reader())
             .await?;
         Ok(rows
             .into_iter()

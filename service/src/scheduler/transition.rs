@@ -13,7 +13,7 @@ use futures_util::{StreamExt, stream};
 use std::collections::HashMap;
 use std::hash::Hash;
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, Value};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QueryTrait, Value};
 
 const IN_CHUNK: usize = 1000;
 const CHUNKS_AT_ONCE: usize = 2;
@@ -29,6 +29,8 @@ pub(crate) struct Transition<'a> {
     pub now: i64,
     /// Further `column = value` assignments (stopped_at, placement, ...).
     pub also: Vec<(jobs::Column, SimpleExpr)>,
+    /// A further condition a job must meet to move (checked in the same compare-and-set).
+    pub only_if: Option<SimpleExpr>,
 }
 
 impl Transition<'_> {
@@ -40,16 +42,39 @@ impl Transition<'_> {
 
 /// Applies `transition` to `ids`; returns the ids that moved.
 pub(crate) async fn transition(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<String>, DbErr> {
+    let rows = moved_rows(db, ids, t, Returning::Id).await?;
+    rows.iter().map(moved_id).collect()
+}
+
+/// Applies `transition` to `ids`; returns the rows that moved, as they are after the move (what
+/// launching an attempt needs, without reading the rows again).
+pub(crate) async fn transition_returning_rows(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<jobs::Model>, DbErr> {
+    let rows = moved_rows(db, ids, t, Returning::Row).await?;
+    rows.iter().map(|row| jobs::Model::from_query_result(row, "")).collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Returning {
+    Id,
+    Row,
+}
+
+fn moved_id(row: &QueryResult) -> Result<String, DbErr> {
+    row.try_get::<String>("", "id")
+}
+
+async fn moved_rows(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>, returning: Returning) -> Result<Vec<QueryResult>, DbErr> {
     // Chunks touch disjoint rows, so two at a time keep both of Postgres's cores busy (SQLite's
     // one connection takes them in turn).
-    let chunks: Vec<_> = ids.chunks(IN_CHUNK).map(|chunk| move_chunk(db, chunk, t)).collect();
-    let results: Vec<Result<Vec<String>, DbErr>> = stream::iter(chunks).buffered(CHUNKS_AT_ONCE).collect().await;
+    let chunks: Vec<_> = ids.chunks(IN_CHUNK).map(|chunk| move_chunk(db, chunk, t, returning)).collect();
+    let results: Vec<Result<Vec<QueryResult>, DbErr>> = stream::iter(chunks).buffered(CHUNKS_AT_ONCE).collect().await;
     let mut moved = Vec::with_capacity(ids.len());
     for chunk in results {
         moved.extend(chunk?);
     }
     if db.get_database_backend() != DatabaseBackend::Postgres {
-        let history = moved
+        let moved_ids = moved.iter().map(moved_id).collect::<Result<Vec<String>, DbErr>>()?;
+        let history = moved_ids
             .iter()
             .flat_map(|id| t.entered().map(move |status| history_row(id, status.as_str(), t.reason, t.now)))
             .collect();
@@ -58,17 +83,16 @@ pub(crate) async fn transition(db: &impl ConnectionTrait, ids: &[String], t: &Tr
     Ok(moved)
 }
 
-async fn move_chunk(db: &impl ConnectionTrait, chunk: &[String], t: &Transition<'_>) -> Result<Vec<String>, DbErr> {
-    let update = update_statement(db.get_database_backend(), chunk, t);
-    let rows = match db.get_database_backend() {
-        DatabaseBackend::Postgres => db.query_all_raw(with_history(update, t)).await?,
-        _ => db.query_all_raw(update).await?,
-    };
-    rows.iter().map(|row| row.try_get::<String>("", "id")).collect()
+async fn move_chunk(db: &impl ConnectionTrait, chunk: &[String], t: &Transition<'_>, returning: Returning) -> Result<Vec<QueryResult>, DbErr> {
+    let update = update_statement(db.get_database_backend(), chunk, t, returning);
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => db.query_all_raw(with_history(update, t, returning)).await,
+        _ => db.query_all_raw(update).await,
+    }
 }
 
-/// `UPDATE jobs SET ... WHERE id IN (chunk) AND status IN (from) RETURNING id`.
-fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'_>) -> sea_orm::Statement {
+/// `UPDATE jobs SET ... WHERE id IN (chunk) AND status IN (from) RETURNING id` (or every column).
+fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'_>, returning: Returning) -> sea_orm::Statement {
     let mut update = jobs::Entity::update_many()
         .col_expr(jobs::Column::Status, Expr::value(t.to.as_str()))
         .col_expr(jobs::Column::StatusReason, Expr::value(t.reason.map(String::from)))
@@ -79,11 +103,17 @@ fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'
     for (column, value) in &t.also {
         update = update.col_expr(*column, value.clone());
     }
-    let mut statement = update
+    update = update
         .filter(jobs::Column::Id.is_in(chunk.iter().cloned()))
-        .filter(status_unindexed().is_in(t.from.iter().map(|s| s.as_str())))
-        .into_query();
-    statement.returning_col(jobs::Column::Id);
+        .filter(status_unindexed().is_in(t.from.iter().map(|s| s.as_str())));
+    if let Some(condition) = &t.only_if {
+        update = update.filter(condition.clone());
+    }
+    let mut statement = update.into_query();
+    match returning {
+        Returning::Id => statement.returning_col(jobs::Column::Id),
+        Returning::Row => statement.returning_all(),
+    };
     backend.build(&statement)
 }
 
@@ -96,8 +126,8 @@ fn status_unindexed() -> SimpleExpr {
 }
 
 /// Postgres: wraps the update so that the same statement writes one history row per moved job
-/// and entered state (ordered, so the history ids follow the order of the states).
-fn with_history(update: sea_orm::Statement, t: &Transition<'_>) -> sea_orm::Statement {
+/// and entered state (ordered by step, so each job's history ids follow the order of its states).
+fn with_history(update: sea_orm::Statement, t: &Transition<'_>, returning: Returning) -> sea_orm::Statement {
     let mut values = update.values.map(|v| v.0).unwrap_or_default();
     let steps: Vec<String> = t.entered().enumerate().map(|(step, status)| format!("('{}', {step})", status.as_str())).collect();
     values.push(Value::from(t.reason.map(String::from)));
@@ -106,9 +136,10 @@ fn with_history(update: sea_orm::Statement, t: &Transition<'_>) -> sea_orm::Stat
     let sql = format!(
         "WITH moved AS ({}), entered AS (INSERT INTO job_status_history (job_id, status, reason, at) \
          SELECT moved.id, step.status, ${reason}, ${at} FROM moved CROSS JOIN (VALUES {}) AS step(status, n) \
-         ORDER BY moved.id, step.n) SELECT id FROM moved",
+         ORDER BY step.n) SELECT {} FROM moved",
         update.sql,
-        steps.join(", ")
+        steps.join(", "),
+        if returning == Returning::Row { "*" } else { "id" }
     );
     sea_orm::Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)
 }

@@ -166,6 +166,22 @@ async fn terminate_stops_a_running_job() {
     assert!(done.is_terminated);
 }
 
+/// A container that exits 0 when asked to stop is still a terminated job: clean exits move to
+/// SUCCEEDED only while no one asked to terminate (the finish's compare-and-set condition).
+#[tokio::test]
+async fn a_terminated_job_whose_container_exits_zero_still_fails() {
+    let h = harness(Backend::Sqlite, 4).await;
+    let graceful = shell_definition("graceful", "trap 'echo stopping; exit 0' TERM; echo started; sleep 600 & wait");
+    h.batch.register_job_definition(&admin(), graceful).await.unwrap();
+    let job = h.batch.submit_job(&operator(), submit_to("graceful", "graceful")).await.unwrap();
+    wait_for(&h.batch, &job.job_id, |j| j.status == "RUNNING", 60).await;
+    h.batch.terminate_job(&operator(), &job.job_id, "operator stopped it").await.unwrap();
+    let done = finished(&h.batch, &job.job_id).await;
+    assert_eq!(done.attempts.len(), 1);
+    assert_eq!(done.attempts[0].container.exit_code, Some(0), "the container exited 0");
+    assert_eq!((done.status.as_str(), done.status_reason.as_deref()), ("FAILED", Some("operator stopped it")));
+}
+
 #[tokio::test]
 async fn cancel_fails_a_runnable_job_and_a_disabled_queue_says_why_it_waits() {
     let h = harness(Backend::Sqlite, 4).await;
