@@ -11,6 +11,7 @@ mod m20261125_000001_core_schema;
 mod m20261125_000002_access;
 mod m20261125_000003_history_time;
 mod m20261126_000004_cheaper_state_changes;
+mod m20261126_000005_fewer_index_entries;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_access::Migration),
             Box::new(m20261125_000003_history_time::Migration),
             Box::new(m20261126_000004_cheaper_state_changes::Migration),
+            Box::new(m20261126_000005_fewer_index_entries::Migration),
         ]
     }
 }
