@@ -4,6 +4,7 @@
 //!
 //!   TEST_DATABASE_URL=postgres://... cargo bench -p service --bench lifecycle
 //!   BENCH_ARRAYS=10 BENCH_ARRAY_SIZE=10000 for the full 100,000-job run (default 10 × 1,000)
+//!   BENCH_BACKEND=postgres or sqlite for one store only (default both)
 
 use service::testing::{admin, operator};
 use domain::compute_environment::ExecutorKind;
@@ -26,7 +27,11 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let arrays = setting("BENCH_ARRAYS", 10);
     let size = setting("BENCH_ARRAY_SIZE", 1000);
+    let only = std::env::var("BENCH_BACKEND").ok().map(|name| name.to_lowercase());
     for backend in BACKENDS {
+        if only.as_deref().is_some_and(|name| format!("{backend:?}").to_lowercase() != name) {
+            continue;
+        }
         runtime.block_on(run(backend, arrays, size));
     }
     println!("peak resident memory of the benchmark process: {} MiB", peak_memory_mib());
