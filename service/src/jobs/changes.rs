@@ -25,14 +25,14 @@ impl Batch {
             if let Some(job_id) = job_id {
                 statuses = statuses.filter(history::Column::JobId.eq(job_id));
             }
-            let last_status_change: Option<i64> = statuses.into_tuple().one(&self.db).await?.flatten();
+            let last_status_change: Option<i64> = statuses.into_tuple().one(self.reader()).await?.flatten();
             let last_log_line = match job_id {
                 Some(job_id) => attempt_logs::Entity::find()
                     .select_only()
                     .expr(Expr::from(Func::max(Expr::col(attempt_logs::Column::Id))))
                     .filter(attempt_logs::Column::JobId.eq(job_id))
                     .into_tuple::<Option<i64>>()
-                    .one(&self.db)
+                    .one(self.reader())
                     .await?
                     .flatten(),
                 None => None,
@@ -66,8 +66,8 @@ impl Batch {
                 "SELECT (at / {BUCKET_MS}) * {BUCKET_MS} AS bucket, status, count(*) AS n FROM job_status_history \
                  WHERE at >= $1 GROUP BY (at / {BUCKET_MS}) * {BUCKET_MS}, status"
             );
-            let backend = self.db.get_database_backend();
-            let rows = self.db.query_all_raw(crate::db::statement(backend, &sql, vec![since.into()])).await?;
+            let backend = self.reader().get_database_backend();
+            let rows = self.reader().query_all_raw(crate::db::statement(backend, &sql, vec![since.into()])).await?;
             rows.into_iter()
                 .map(|row| Ok(StateChanges { at: row.try_get("", "bucket")?, status: row.try_get("", "status")?, count: row.try_get("", "n")? }))
                 .collect()
