@@ -42,57 +42,73 @@ impl Transition<'_> {
 
 /// Applies `transition` to `ids`; returns the ids that moved.
 pub(crate) async fn transition(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<String>, DbErr> {
-    let rows = moved_rows(db, ids, t, Returning::Id).await?;
-    rows.iter().map(moved_id).collect()
+    moved_rows(db, ids, t).await
 }
 
 /// Applies `transition` to `ids`; returns the rows that moved, as they are after the move (what
 /// launching an attempt needs, without reading the rows again).
 pub(crate) async fn transition_returning_rows(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<jobs::Model>, DbErr> {
-    let rows = moved_rows(db, ids, t, Returning::Row).await?;
-    rows.iter().map(|row| jobs::Model::from_query_result(row, "")).collect()
+    moved_rows(db, ids, t).await
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Returning {
-    Id,
-    Row,
+/// What a transition returns per moved job: its id, or its whole row.
+trait Moved: Sized + Send {
+    const RETURNING_ALL: bool;
+    fn parse(row: &QueryResult) -> Result<Self, DbErr>;
+    fn id(&self) -> &str;
 }
 
-fn moved_id(row: &QueryResult) -> Result<String, DbErr> {
-    row.try_get::<String>("", "id")
+impl Moved for String {
+    const RETURNING_ALL: bool = false;
+    fn parse(row: &QueryResult) -> Result<Self, DbErr> {
+        row.try_get::<String>("", "id")
+    }
+    fn id(&self) -> &str {
+        self
+    }
 }
 
-async fn moved_rows(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>, returning: Returning) -> Result<Vec<QueryResult>, DbErr> {
+impl Moved for jobs::Model {
+    const RETURNING_ALL: bool = true;
+    fn parse(row: &QueryResult) -> Result<Self, DbErr> {
+        jobs::Model::from_query_result(row, "")
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+async fn moved_rows<M: Moved>(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<M>, DbErr> {
     // Chunks touch disjoint rows, so two at a time keep both of Postgres's cores busy (SQLite's
     // one connection takes them in turn).
-    let chunks: Vec<_> = ids.chunks(IN_CHUNK).map(|chunk| move_chunk(db, chunk, t, returning)).collect();
-    let results: Vec<Result<Vec<QueryResult>, DbErr>> = stream::iter(chunks).buffered(CHUNKS_AT_ONCE).collect().await;
+    let chunks: Vec<_> = ids.chunks(IN_CHUNK).map(|chunk| move_chunk::<M>(db, chunk, t)).collect();
+    let results: Vec<Result<Vec<M>, DbErr>> = stream::iter(chunks).buffered(CHUNKS_AT_ONCE).collect().await;
     let mut moved = Vec::with_capacity(ids.len());
     for chunk in results {
         moved.extend(chunk?);
     }
     if db.get_database_backend() != DatabaseBackend::Postgres {
-        let moved_ids = moved.iter().map(moved_id).collect::<Result<Vec<String>, DbErr>>()?;
-        let history = moved_ids
+        let history = moved
             .iter()
-            .flat_map(|id| t.entered().map(move |status| history_row(id, status.as_str(), t.reason, t.now)))
+            .flat_map(|row| t.entered().map(move |status| history_row(row.id(), status.as_str(), t.reason, t.now)))
             .collect();
         insert_chunked(db, history).await?;
     }
     Ok(moved)
 }
 
-async fn move_chunk(db: &impl ConnectionTrait, chunk: &[String], t: &Transition<'_>, returning: Returning) -> Result<Vec<QueryResult>, DbErr> {
-    let update = update_statement(db.get_database_backend(), chunk, t, returning);
-    match db.get_database_backend() {
-        DatabaseBackend::Postgres => db.query_all_raw(with_history(update, t, returning)).await,
-        _ => db.query_all_raw(update).await,
-    }
+/// One chunk's statement; its rows are parsed at once, so a pass holds one form of them.
+async fn move_chunk<M: Moved>(db: &impl ConnectionTrait, chunk: &[String], t: &Transition<'_>) -> Result<Vec<M>, DbErr> {
+    let update = update_statement(db.get_database_backend(), chunk, t, M::RETURNING_ALL);
+    let rows = match db.get_database_backend() {
+        DatabaseBackend::Postgres => db.query_all_raw(with_history(update, t, M::RETURNING_ALL)).await?,
+        _ => db.query_all_raw(update).await?,
+    };
+    rows.iter().map(M::parse).collect()
 }
 
 /// `UPDATE jobs SET ... WHERE id IN (chunk) AND status IN (from) RETURNING id` (or every column).
-fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'_>, returning: Returning) -> sea_orm::Statement {
+fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'_>, returning_all: bool) -> sea_orm::Statement {
     let mut update = jobs::Entity::update_many()
         .col_expr(jobs::Column::Status, Expr::value(t.to.as_str()))
         .col_expr(jobs::Column::StatusReason, Expr::value(t.reason.map(String::from)))
@@ -110,10 +126,11 @@ fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'
         update = update.filter(condition.clone());
     }
     let mut statement = update.into_query();
-    match returning {
-        Returning::Id => statement.returning_col(jobs::Column::Id),
-        Returning::Row => statement.returning_all(),
-    };
+    if returning_all {
+        statement.returning_all();
+    } else {
+        statement.returning_col(jobs::Column::Id);
+    }
     backend.build(&statement)
 }
 
@@ -127,7 +144,7 @@ fn status_unindexed() -> SimpleExpr {
 
 /// Postgres: wraps the update so that the same statement writes one history row per moved job
 /// and entered state (ordered by step, so each job's history ids follow the order of its states).
-fn with_history(update: sea_orm::Statement, t: &Transition<'_>, returning: Returning) -> sea_orm::Statement {
+fn with_history(update: sea_orm::Statement, t: &Transition<'_>, returning_all: bool) -> sea_orm::Statement {
     let mut values = update.values.map(|v| v.0).unwrap_or_default();
     let steps: Vec<String> = t.entered().enumerate().map(|(step, status)| format!("('{}', {step})", status.as_str())).collect();
     values.push(Value::from(t.reason.map(String::from)));
@@ -139,7 +156,7 @@ fn with_history(update: sea_orm::Statement, t: &Transition<'_>, returning: Retur
          ORDER BY step.n) SELECT {} FROM moved",
         update.sql,
         steps.join(", "),
-        if returning == Returning::Row { "*" } else { "id" }
+        if returning_all { "*" } else { "id" }
     );
     sea_orm::Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)
 }
