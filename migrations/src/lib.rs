@@ -12,6 +12,7 @@ mod m20261125_000002_access;
 mod m20261125_000003_history_time;
 mod m20261126_000004_cheaper_state_changes;
 mod m20261126_000005_fewer_index_entries;
+mod m20261126_000006_attempts_end_in_place;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_history_time::Migration),
             Box::new(m20261126_000004_cheaper_state_changes::Migration),
             Box::new(m20261126_000005_fewer_index_entries::Migration),
+            Box::new(m20261126_000006_attempts_end_in_place::Migration),
         ]
     }
 }
