@@ -13,6 +13,7 @@ mod m20261125_000003_history_time;
 mod m20261126_000004_cheaper_state_changes;
 mod m20261126_000005_fewer_index_entries;
 mod m20261126_000006_attempts_end_in_place;
+mod m20261126_000007_history_of_child_ranges;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_cheaper_state_changes::Migration),
             Box::new(m20261126_000005_fewer_index_entries::Migration),
             Box::new(m20261126_000006_attempts_end_in_place::Migration),
+            Box::new(m20261126_000007_history_of_child_ranges::Migration),
         ]
     }
 }

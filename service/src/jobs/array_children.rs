@@ -1,6 +1,6 @@
 //! An array job's children are written by the database itself: one `INSERT ... SELECT` copies
-//! the parent row once per index from a number series, so 10,000 children and their history
-//! cost one statement on Postgres (two on SQLite) and no per-row parameters.
+//! the parent row once per index from a number series, and one history row records that all of
+//! them were SUBMITTED: two statements and no per-row parameters for 10,000 children.
 
 use domain::JobStatus;
 use crate::db::statement;
@@ -63,25 +63,18 @@ pub(crate) async fn insert_children(
         columns.join(", "),
         values.join(", ")
     );
-    let submitted = JobStatus::Submitted.as_str();
     let mut bound = vec![Value::from(parent_id.to_string())];
-    if backend == DatabaseBackend::Postgres {
-        // The children's SUBMITTED history from the rows the insert returns: one statement,
-        // no second pass over 10,000 fresh rows.
-        let children = format!(
-            "WITH child AS ({insert} RETURNING id, created_at) INSERT INTO job_status_history (job_id, status, reason, at) \
-             SELECT id, '{submitted}', NULL, created_at FROM child"
-        );
-        db.execute_raw(statement(backend, &children, bound)).await?;
-    } else {
+    if backend != DatabaseBackend::Postgres {
         bound.push(Value::from(size));
-        db.execute_raw(statement(backend, &format!("{with}{insert}"), bound)).await?;
-        let history = format!(
-            "INSERT INTO job_status_history (job_id, status, reason, at) \
-             SELECT id, '{submitted}', NULL, created_at FROM jobs WHERE array_parent_id = $1"
-        );
-        db.execute_raw(statement(backend, &history, vec![parent_id.into()])).await?;
     }
+    db.execute_raw(statement(backend, &format!("{with}{insert}"), bound)).await?;
+    // One history row for the whole run 0..size-1 (see `Subject::Children`).
+    let history = format!(
+        "INSERT INTO job_status_history (job_id, first_index, last_index, status, reason, at) \
+         SELECT id, 0, array_size - 1, '{}', NULL, created_at FROM jobs WHERE id = $1",
+        JobStatus::Submitted.as_str()
+    );
+    db.execute_raw(statement(backend, &history, vec![parent_id.into()])).await?;
 
     if sequential {
         let chain = "INSERT INTO job_dependencies (job_id, depends_on_job_id, type) \

@@ -4,7 +4,7 @@
 
 use crate::batch::Batch;
 use crate::error::ServiceResult;
-use crate::store::{attempt_logs, job_status_history as history};
+use crate::store::{attempt_logs, job_status_history as history, jobs};
 use domain::access::{Action, Caller};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -23,7 +23,14 @@ impl Batch {
         self.guarded(caller, Action::Read, "", async move {
             let mut statuses = history::Entity::find().select_only().expr(Expr::from(Func::max(Expr::col(history::Column::Id))));
             if let Some(job_id) = job_id {
-                statuses = statuses.filter(history::Column::JobId.eq(job_id));
+                let child: Option<(Option<String>, Option<i32>)> = jobs::Entity::find_by_id(job_id)
+                    .select_only()
+                    .columns([jobs::Column::ArrayParentId, jobs::Column::ArrayIndex])
+                    .into_tuple()
+                    .one(self.reader())
+                    .await?;
+                let child = child.and_then(|(parent, index)| parent.zip(index));
+                statuses = statuses.filter(crate::jobs::history_of(job_id, child.as_ref().map(|(p, i)| (p.as_str(), *i))));
             }
             let last_status_change: Option<i64> = statuses.into_tuple().one(self.reader()).await?.flatten();
             let last_log_line = match job_id {
@@ -63,7 +70,8 @@ impl Batch {
             let now = crate::batch::now_ms();
             let since = (now / BUCKET_MS - 11) * BUCKET_MS;
             let sql = format!(
-                "SELECT (at / {BUCKET_MS}) * {BUCKET_MS} AS bucket, status, count(*) AS n FROM job_status_history \
+                "SELECT (at / {BUCKET_MS}) * {BUCKET_MS} AS bucket, status, \
+                 sum(CASE WHEN first_index IS NULL THEN 1 ELSE last_index - first_index + 1 END) AS n FROM job_status_history \
                  WHERE at >= $1 GROUP BY (at / {BUCKET_MS}) * {BUCKET_MS}, status"
             );
             let backend = self.reader().get_database_backend();

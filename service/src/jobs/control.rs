@@ -4,7 +4,7 @@
 //! `WHERE`, so a job the scheduler moved on in the meantime is never overwritten.
 
 use domain::access::{Action, Caller};
-use super::{history_row, insert_chunked};
+use super::{history_row, history_subjects, insert_chunked};
 use crate::batch::{Batch, name_from_arn, now_ms};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::jobs;
@@ -70,9 +70,9 @@ fn family(job_id: &str) -> Condition {
 async fn fail_not_started(db: &impl ConnectionTrait, job_id: &str, reason: &str) -> Result<(), sea_orm::DbErr> {
     let now = now_ms();
     let not_started: Vec<&str> = NOT_STARTED.iter().map(|s| s.as_str()).collect();
-    let ids: Vec<String> = jobs::Entity::find()
+    let ids: Vec<(String, Option<String>, Option<i32>)> = jobs::Entity::find()
         .select_only()
-        .column(jobs::Column::Id)
+        .columns([jobs::Column::Id, jobs::Column::ArrayParentId, jobs::Column::ArrayIndex])
         .filter(family(job_id))
         .filter(jobs::Column::Status.is_in(not_started.clone()))
         .into_tuple()
@@ -90,6 +90,7 @@ async fn fail_not_started(db: &impl ConnectionTrait, job_id: &str, reason: &str)
         .filter(jobs::Column::Status.is_in(not_started))
         .exec(db)
         .await?;
-    let history = ids.iter().map(|id| history_row(id, JobStatus::Failed.as_str(), Some(reason), now)).collect();
+    let subjects = history_subjects(ids.iter().map(|(id, parent, index)| (id.as_str(), parent.as_deref(), *index)));
+    let history = subjects.iter().map(|subject| history_row(subject, JobStatus::Failed.as_str(), Some(reason), now)).collect();
     insert_chunked(db, history).await
 }

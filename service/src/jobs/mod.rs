@@ -21,9 +21,63 @@ pub(crate) async fn count_jobs_in_queue(db: &impl ConnectionTrait, queue_id: i32
     jobs::Entity::find().filter(jobs::Column::JobQueueId.eq(queue_id)).count(db).await
 }
 
-pub(crate) fn history_row(job_id: &str, status: &str, reason: Option<&str>, at: i64) -> history::ActiveModel {
+/// What one history row is about: one job, or the children `first..=last` of an array job,
+/// moved together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Subject {
+    Job(String),
+    Children { parent: String, first: i32, last: i32 },
+}
+
+/// The history subjects of one move of `moved` jobs, given as (id, array parent, array index):
+/// each run of consecutive children of one array is one subject; every other job is its own.
+pub(crate) fn history_subjects<'a>(moved: impl IntoIterator<Item = (&'a str, Option<&'a str>, Option<i32>)>) -> Vec<Subject> {
+    let mut subjects = Vec::new();
+    let mut children: Vec<(&str, i32)> = Vec::new();
+    for (id, parent, index) in moved {
+        match (parent, index) {
+            (Some(parent), Some(index)) => children.push((parent, index)),
+            _ => subjects.push(Subject::Job(id.to_string())),
+        }
+    }
+    children.sort_unstable();
+    children.dedup();
+    let mut runs: Vec<(&str, i32, i32)> = Vec::new();
+    for (parent, index) in children {
+        match runs.last_mut() {
+            Some((run_parent, _, last)) if *run_parent == parent && *last + 1 == index => *last = index,
+            _ => runs.push((parent, index, index)),
+        }
+    }
+    subjects.extend(runs.into_iter().map(|(parent, first, last)| Subject::Children { parent: parent.to_string(), first, last }));
+    subjects
+}
+
+/// Which history rows are about `job_id`: its own, and for an array child (`child` = its array
+/// job and index) the runs of its array that cover it.
+pub(crate) fn history_of(job_id: &str, child: Option<(&str, i32)>) -> sea_orm::Condition {
+    use sea_orm::Condition;
+    let own = Condition::all().add(history::Column::JobId.eq(job_id)).add(history::Column::FirstIndex.is_null());
+    match child {
+        None => own,
+        Some((parent, index)) => Condition::any().add(own).add(
+            Condition::all()
+                .add(history::Column::JobId.eq(parent))
+                .add(history::Column::FirstIndex.lte(index))
+                .add(history::Column::LastIndex.gte(index)),
+        ),
+    }
+}
+
+pub(crate) fn history_row(subject: &Subject, status: &str, reason: Option<&str>, at: i64) -> history::ActiveModel {
+    let (job_id, first, last) = match subject {
+        Subject::Job(id) => (id.clone(), None, None),
+        Subject::Children { parent, first, last } => (parent.clone(), Some(*first), Some(*last)),
+    };
     history::ActiveModel {
-        job_id: Set(job_id.to_string()),
+        job_id: Set(job_id),
+        first_index: Set(first),
+        last_index: Set(last),
         status: Set(status.to_string()),
         reason: Set(reason.map(String::from)),
         at: Set(at),
@@ -63,4 +117,55 @@ pub async fn dependencies_of(db: &impl ConnectionTrait, job_id: &str) -> Result<
         _ => 2,
     });
     Ok(rows.into_iter().map(|(id, _)| id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Subject, history_subjects};
+
+    fn children(parent: &str, first: i32, last: i32) -> Subject {
+        Subject::Children { parent: parent.into(), first, last }
+    }
+
+    #[test]
+    fn runs_of_consecutive_children_share_a_subject() {
+        let moved = [
+            ("a:3", Some("a"), Some(3)),
+            ("lone", None, None),
+            ("a:1", Some("a"), Some(1)),
+            ("a:2", Some("a"), Some(2)),
+            ("b:2", Some("b"), Some(2)),
+            ("a:7", Some("a"), Some(7)),
+            ("parent", None, None),
+        ];
+        assert_eq!(
+            history_subjects(moved),
+            vec![Subject::Job("lone".into()), Subject::Job("parent".into()), children("a", 1, 3), children("a", 7, 7), children("b", 2, 2)]
+        );
+    }
+
+    #[test]
+    fn every_child_is_covered_once() {
+        // Any subset of 0..200 in any order: the runs cover exactly the subset, without overlap.
+        let mut state = 12345u64;
+        for _ in 0..200 {
+            let mut picked: Vec<i32> = (0..200).filter(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state >> 62 != 0
+            }).collect();
+            picked.reverse();
+            let ids: Vec<String> = picked.iter().map(|i| format!("p:{i}")).collect();
+            let subjects = history_subjects(ids.iter().zip(&picked).map(|(id, i)| (id.as_str(), Some("p"), Some(*i))));
+            let mut covered: Vec<i32> = subjects
+                .iter()
+                .flat_map(|s| match s {
+                    Subject::Children { first, last, .. } => *first..=*last,
+                    Subject::Job(_) => panic!("a child recorded alone"),
+                })
+                .collect();
+            picked.sort();
+            covered.sort();
+            assert_eq!(covered, picked);
+        }
+    }
 }

@@ -221,8 +221,9 @@ impl Batch {
             .order_by_asc(job_attempts::Column::AttemptNumber)
             .all(self.reader())
             .await?;
+        let child = job.array_parent_id.as_deref().zip(job.array_index);
         let status_history = history::Entity::find()
-            .filter(history::Column::JobId.eq(&job.id))
+            .filter(crate::jobs::history_of(&job.id, child))
             .order_by_asc(history::Column::Id)
             .all(self.reader())
             .await?

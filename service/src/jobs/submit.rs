@@ -1,7 +1,7 @@
 //! SubmitJob: one job, or an array parent with every child, written in one transaction.
 
 use domain::access::{Action, Caller};
-use super::{history_row, insert_chunked};
+use super::{Subject, history_row, insert_chunked};
 use crate::store::job_status_history as history;
 use crate::batch::{Batch, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult};
@@ -210,7 +210,7 @@ async fn insert_submitted(db: &impl ConnectionTrait, jobs: Vec<jobs::ActiveModel
     if backend != DatabaseBackend::Postgres {
         let history: Vec<_> = jobs
             .iter()
-            .map(|job| history_row(job.id.as_ref(), JobStatus::Submitted.as_str(), None, *job.created_at.as_ref()))
+            .map(|job| history_row(&Subject::Job(job.id.as_ref().clone()), JobStatus::Submitted.as_str(), None, *job.created_at.as_ref()))
             .collect();
         jobs::Entity::insert_many(jobs).exec_without_returning(db).await?;
         history::Entity::insert_many(history).exec_without_returning(db).await?;

@@ -6,7 +6,7 @@
 //! one round trip, atomic, and no history rows built in Rust. SQLite has no such `WITH`, so
 //! there the moved ids come back and their history follows in one multi-row insert.
 
-use crate::jobs::{history_row, insert_chunked};
+use crate::jobs::{history_row, history_subjects, insert_chunked};
 use crate::store::jobs;
 use domain::JobStatus;
 use futures_util::{StreamExt, stream};
@@ -42,7 +42,8 @@ impl Transition<'_> {
 
 /// Applies `transition` to `ids`; returns the ids that moved.
 pub(crate) async fn transition(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<String>, DbErr> {
-    moved_rows(db, ids, t).await
+    let moved: Vec<MovedJob> = moved_rows(db, ids, t).await?;
+    Ok(moved.into_iter().map(|job| job.id).collect())
 }
 
 /// Applies `transition` to `ids`; returns the rows that moved, as they are after the move (what
@@ -51,20 +52,28 @@ pub(crate) async fn transition_returning_rows(db: &impl ConnectionTrait, ids: &[
     moved_rows(db, ids, t).await
 }
 
-/// What a transition returns per moved job: its id, or its whole row.
+/// What a transition returns per moved job: what its history needs, or its whole row.
 trait Moved: Sized + Send {
     const RETURNING_ALL: bool;
     fn parse(row: &QueryResult) -> Result<Self, DbErr>;
-    fn id(&self) -> &str;
+    /// (id, array parent, array index)
+    fn key(&self) -> (&str, Option<&str>, Option<i32>);
 }
 
-impl Moved for String {
+/// The columns `history_subjects` needs.
+struct MovedJob {
+    id: String,
+    array_parent_id: Option<String>,
+    array_index: Option<i32>,
+}
+
+impl Moved for MovedJob {
     const RETURNING_ALL: bool = false;
     fn parse(row: &QueryResult) -> Result<Self, DbErr> {
-        row.try_get::<String>("", "id")
+        Ok(MovedJob { id: row.try_get("", "id")?, array_parent_id: row.try_get("", "array_parent_id")?, array_index: row.try_get("", "array_index")? })
     }
-    fn id(&self) -> &str {
-        self
+    fn key(&self) -> (&str, Option<&str>, Option<i32>) {
+        (&self.id, self.array_parent_id.as_deref(), self.array_index)
     }
 }
 
@@ -73,8 +82,8 @@ impl Moved for jobs::Model {
     fn parse(row: &QueryResult) -> Result<Self, DbErr> {
         jobs::Model::from_query_result(row, "")
     }
-    fn id(&self) -> &str {
-        &self.id
+    fn key(&self) -> (&str, Option<&str>, Option<i32>) {
+        (&self.id, self.array_parent_id.as_deref(), self.array_index)
     }
 }
 
@@ -88,9 +97,10 @@ async fn moved_rows<M: Moved>(db: &impl ConnectionTrait, ids: &[String], t: &Tra
         moved.extend(chunk?);
     }
     if db.get_database_backend() != DatabaseBackend::Postgres {
-        let history = moved
+        let subjects = history_subjects(moved.iter().map(Moved::key));
+        let history = subjects
             .iter()
-            .flat_map(|row| t.entered().map(move |status| history_row(row.id(), status.as_str(), t.reason, t.now)))
+            .flat_map(|subject| t.entered().map(move |status| history_row(subject, status.as_str(), t.reason, t.now)))
             .collect();
         insert_chunked(db, history).await?;
     }
@@ -107,7 +117,8 @@ async fn move_chunk<M: Moved>(db: &impl ConnectionTrait, chunk: &[String], t: &T
     rows.iter().map(M::parse).collect()
 }
 
-/// `UPDATE jobs SET ... WHERE id IN (chunk) AND status IN (from) RETURNING id` (or every column).
+/// `UPDATE jobs SET ... WHERE id IN (chunk) AND status IN (from) RETURNING id, array_parent_id,
+/// array_index` (or every column).
 fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'_>, returning_all: bool) -> sea_orm::Statement {
     let mut update = jobs::Entity::update_many()
         .col_expr(jobs::Column::Status, Expr::value(t.to.as_str()))
@@ -129,7 +140,7 @@ fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'
     if returning_all {
         statement.returning_all();
     } else {
-        statement.returning_col(jobs::Column::Id);
+        statement.returning(sea_orm::sea_query::Query::returning().columns([jobs::Column::Id, jobs::Column::ArrayParentId, jobs::Column::ArrayIndex]));
     }
     backend.build(&statement)
 }
@@ -142,8 +153,10 @@ fn status_unindexed() -> SimpleExpr {
     Expr::cust("(\"jobs\".\"status\" || '')")
 }
 
-/// Postgres: wraps the update so that the same statement writes one history row per moved job
-/// and entered state (ordered by step, so each job's history ids follow the order of its states).
+/// Postgres: wraps the update so that the same statement writes the history of the move, one
+/// row per entered state for each subject (`history_subjects` in SQL: a job, or a run of
+/// consecutive children of one array, found as the islands of `index - rank` within a parent).
+/// Ordered by step, so each subject's history ids follow the order of its states.
 fn with_history(update: sea_orm::Statement, t: &Transition<'_>, returning_all: bool) -> sea_orm::Statement {
     let mut values = update.values.map(|v| v.0).unwrap_or_default();
     let steps: Vec<String> = t.entered().enumerate().map(|(step, status)| format!("('{}', {step})", status.as_str())).collect();
@@ -151,12 +164,18 @@ fn with_history(update: sea_orm::Statement, t: &Transition<'_>, returning_all: b
     values.push(Value::from(t.now));
     let (reason, at) = (values.len() - 1, values.len());
     let sql = format!(
-        "WITH moved AS ({}), entered AS (INSERT INTO job_status_history (job_id, status, reason, at) \
-         SELECT moved.id, step.status, ${reason}, ${at} FROM moved CROSS JOIN (VALUES {}) AS step(status, n) \
-         ORDER BY step.n) SELECT {} FROM moved",
+        "WITH moved AS ({}), \
+         ranked AS (SELECT id, array_parent_id, array_index, \
+                    array_index - row_number() OVER (PARTITION BY array_parent_id ORDER BY array_index) AS island FROM moved), \
+         subjects AS (SELECT COALESCE(array_parent_id, id) AS job_id, min(array_index) AS first_index, max(array_index) AS last_index \
+                      FROM ranked GROUP BY COALESCE(array_parent_id, id), island), \
+         entered AS (INSERT INTO job_status_history (job_id, first_index, last_index, status, reason, at) \
+         SELECT subjects.job_id, subjects.first_index, subjects.last_index, step.status, ${reason}, ${at} \
+         FROM subjects CROSS JOIN (VALUES {}) AS step(status, n) ORDER BY step.n) \
+         SELECT {} FROM moved",
         update.sql,
         steps.join(", "),
-        if returning_all { "*" } else { "id" }
+        if returning_all { "*" } else { "id, array_parent_id, array_index" }
     );
     sea_orm::Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)
 }
