@@ -11,7 +11,7 @@ use domain::JobStatus;
 use domain::retry::{AttemptOutcome, EvaluateOnExit, RetryStrategy, next_status};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const IN_CHUNK: usize = 1000;
 
@@ -42,23 +42,7 @@ impl Batch {
             }
         }
 
-        // Clean exits succeed unless their job was asked to terminate meanwhile: a
-        // compare-and-set with that condition moves them without reading their rows. The rest,
-        // and any the condition held back, are decided from their rows.
-        let mut succeeded: std::collections::HashSet<String> = std::collections::HashSet::new();
-        let clean = ends.iter().filter(|(_, _, end)| end.exit().is_clean()).map(|(id, _, end)| (id, end.status_reason.as_str()));
-        for (reason, ids) in by_reason(clean) {
-            let t = Transition {
-                from: &[JobStatus::Starting, JobStatus::Running],
-                via: &[],
-                to: JobStatus::Succeeded,
-                reason: Some(reason),
-                now,
-                also: release_placement(),
-                only_if: Some(Expr::col(jobs::Column::TerminateReason).is_null()),
-            };
-            succeeded.extend(transition(self.db(), &ids, &t).await?);
-        }
+        let succeeded = self.succeed_clean_exits(ends, now).await?;
         let ends: Vec<&(String, i32, AttemptEnd)> = ends.iter().filter(|(id, _, _)| !succeeded.contains(id)).collect();
 
         // Only what deciding the next state needs: (retry attempts, rules, terminate reason).
@@ -93,5 +77,26 @@ impl Batch {
             transition(self.db(), &ids, &t).await?;
         }
         Ok(())
+    }
+
+    /// Clean exits succeed unless their job was asked to terminate meanwhile: a compare-and-set
+    /// with that condition moves them without reading their rows. Returns the ids it moved; the
+    /// rest, and any the condition held back, are decided from their rows.
+    async fn succeed_clean_exits(&self, ends: &[(String, i32, AttemptEnd)], now: i64) -> ServiceResult<HashSet<String>> {
+        let mut succeeded = HashSet::new();
+        let clean = ends.iter().filter(|(_, _, end)| end.exit().is_clean()).map(|(id, _, end)| (id, end.status_reason.as_str()));
+        for (reason, ids) in by_reason(clean) {
+            let t = Transition {
+                from: &[JobStatus::Starting, JobStatus::Running],
+                via: &[],
+                to: JobStatus::Succeeded,
+                reason: Some(reason),
+                now,
+                also: release_placement(),
+                only_if: Some(Expr::col(jobs::Column::TerminateReason).is_null()),
+            };
+            succeeded.extend(transition(self.db(), &ids, &t).await?);
+        }
+        Ok(succeeded)
     }
 }
