@@ -60,7 +60,6 @@ impl Scheduler {
         if claimed.is_empty() {
             return Ok(0);
         }
-        let claimed_count = claimed.len();
         let context = LaunchContext::load(batch, claimed, environments).await?;
         let attempts = context.jobs.iter().map(|job| {
             let environment = context.environment_of(job);
@@ -93,7 +92,7 @@ impl Scheduler {
         if !simulated.is_empty() {
             self.launch_simulated(simulated).await?;
         }
-        Ok(claimed_count)
+        Ok(context.jobs.len())
     }
 
     /// The claim: placed jobs move to STARTING (to RUNNING on a simulated environment, whose

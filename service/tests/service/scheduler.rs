@@ -142,7 +142,6 @@ async fn an_attempt_over_its_timeout_is_stopped_and_not_retried() {
     h.batch.register_job_definition(&admin(), slow).await.unwrap();
     // AWS's minimum timeout is 60 s; shorten the stored one (jobs copy it at submit) so the
     // test is quick.
-    use sea_orm::ConnectionTrait;
     h.batch.db().execute_unprepared("UPDATE job_definitions SET timeout_seconds = 2 WHERE name = 'slow'").await.unwrap();
     let mut request = submit_to("slow", "slow");
     request.retry_strategy = Some(RetryStrategy { attempts: Some(3), evaluate_on_exit: vec![] });
