@@ -76,8 +76,13 @@ impl Action {
             // Tags live on environments and queues as well as jobs and definitions; tagging is
             // an operator's action, as in AWS's managed BatchOperator-style policies.
             TagResource | UntagResource => Role::Operator,
-            CreateComputeEnvironment | UpdateComputeEnvironment | DeleteComputeEnvironment | CreateJobQueue
-            | UpdateJobQueue | DeleteJobQueue | ManageUsers => Role::Admin,
+            CreateComputeEnvironment
+            | UpdateComputeEnvironment
+            | DeleteComputeEnvironment
+            | CreateJobQueue
+            | UpdateJobQueue
+            | DeleteJobQueue
+            | ManageUsers => Role::Admin,
         }
     }
 

@@ -130,11 +130,7 @@ pub fn validate_hosts(field: &str, hosts: &[DockerHost]) -> Validated<()> {
 impl CreateComputeEnvironment {
     pub fn validate(&self) -> Validated<ValidComputeEnvironment> {
         let name = name("computeEnvironmentName", &self.compute_environment_name)?;
-        ensure(
-            self.kind == "MANAGED" || self.kind == "UNMANAGED",
-            "type",
-            format!("must be MANAGED or UNMANAGED (got {:?})", self.kind),
-        )?;
+        ensure(self.kind == "MANAGED" || self.kind == "UNMANAGED", "type", format!("must be MANAGED or UNMANAGED (got {:?})", self.kind))?;
         let state = match &self.state {
             Some(raw) => State::parse("state", raw)?,
             None => State::Enabled,

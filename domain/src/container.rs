@@ -109,17 +109,8 @@ struct ResourceLayer {
     gpus: Option<i64>,
 }
 
-fn read_layer(
-    field: &str,
-    vcpus: Option<i64>,
-    memory: Option<i64>,
-    requirements: &[ResourceRequirement],
-) -> Validated<ResourceLayer> {
-    let mut layer = ResourceLayer {
-        milli_vcpus: vcpus.map(|v| v.saturating_mul(1000)),
-        memory_mib: memory,
-        gpus: None,
-    };
+fn read_layer(field: &str, vcpus: Option<i64>, memory: Option<i64>, requirements: &[ResourceRequirement]) -> Validated<ResourceLayer> {
+    let mut layer = ResourceLayer { milli_vcpus: vcpus.map(|v| v.saturating_mul(1000)), memory_mib: memory, gpus: None };
     if let Some(v) = vcpus {
         ensure(v > 0, format!("{field}.vcpus"), format!("must be greater than 0 (got {v})"))?;
     }
@@ -130,9 +121,11 @@ fn read_layer(
         let at = format!("{field}.resourceRequirements[{i}].value");
         match requirement.kind.as_str() {
             "VCPU" => {
-                let v: f64 = requirement.value.trim().parse().map_err(|_| {
-                    FieldError::new(&at, format!("VCPU must be a number (got {:?})", requirement.value))
-                })?;
+                let v: f64 = requirement
+                    .value
+                    .trim()
+                    .parse()
+                    .map_err(|_| FieldError::new(&at, format!("VCPU must be a number (got {:?})", requirement.value)))?;
                 ensure(v.is_finite() && v > 0.0, &at, format!("VCPU must be greater than 0 (got {})", requirement.value))?;
                 layer.milli_vcpus = Some((v * 1000.0).round() as i64);
             }
@@ -158,9 +151,7 @@ fn read_layer(
 }
 
 fn parse_integer(at: &str, kind: &str, raw: &str) -> Validated<i64> {
-    raw.trim()
-        .parse()
-        .map_err(|_| FieldError::new(at, format!("{kind} must be a whole number (got {raw:?})")))
+    raw.trim().parse().map_err(|_| FieldError::new(at, format!("{kind} must be a whole number (got {raw:?})")))
 }
 
 fn validate_environment(field: &str, environment: &[KeyValuePair]) -> Validated<()> {
@@ -191,8 +182,12 @@ impl ContainerProperties {
         }
         let layer = read_layer(field, self.vcpus, self.memory, &self.resource_requirements)?;
         Ok(Resources {
-            milli_vcpus: layer.milli_vcpus.ok_or_else(|| FieldError::new(format!("{field}.resourceRequirements"), "a VCPU requirement (or vcpus) is required"))?,
-            memory_mib: layer.memory_mib.ok_or_else(|| FieldError::new(format!("{field}.resourceRequirements"), "a MEMORY requirement (or memory) is required"))?,
+            milli_vcpus: layer
+                .milli_vcpus
+                .ok_or_else(|| FieldError::new(format!("{field}.resourceRequirements"), "a VCPU requirement (or vcpus) is required"))?,
+            memory_mib: layer
+                .memory_mib
+                .ok_or_else(|| FieldError::new(format!("{field}.resourceRequirements"), "a MEMORY requirement (or memory) is required"))?,
             gpus: layer.gpus.unwrap_or(0),
         })
     }
@@ -218,11 +213,7 @@ impl ContainerOverrides {
 
     /// The definition's environment with overridden names replaced and new ones added.
     pub fn apply_environment(&self, base: &[KeyValuePair]) -> Vec<KeyValuePair> {
-        let mut merged: Vec<KeyValuePair> = base
-            .iter()
-            .filter(|v| !self.environment.iter().any(|o| o.name == v.name))
-            .cloned()
-            .collect();
+        let mut merged: Vec<KeyValuePair> = base.iter().filter(|v| !self.environment.iter().any(|o| o.name == v.name)).cloned().collect();
         merged.extend(self.environment.iter().cloned());
         merged
     }
@@ -249,16 +240,29 @@ mod tests {
         assert_eq!(busybox().validate("containerProperties").unwrap(), Resources { milli_vcpus: 1000, memory_mib: 128, gpus: 0 });
         let legacy = ContainerProperties { image: "x".into(), vcpus: Some(2), memory: Some(64), ..Default::default() };
         assert_eq!(legacy.validate("c").unwrap(), Resources { milli_vcpus: 2000, memory_mib: 64, gpus: 0 });
-        let fractional = ContainerProperties { resource_requirements: vec![requirement("VCPU", "0.25"), requirement("MEMORY", "4")], ..busybox() };
+        let fractional =
+            ContainerProperties { resource_requirements: vec![requirement("VCPU", "0.25"), requirement("MEMORY", "4")], ..busybox() };
         assert_eq!(fractional.validate("c").unwrap().milli_vcpus, 250);
     }
 
     #[test]
     fn bad_resources_name_the_field_and_rule() {
         let cases = [
-            (vec![requirement("VCPU", "0"), requirement("MEMORY", "128")], "containerProperties.resourceRequirements[0].value", "greater than 0"),
-            (vec![requirement("VCPU", "1"), requirement("MEMORY", "3")], "containerProperties.resourceRequirements[1].value", "at least 4 MiB"),
-            (vec![requirement("VCPU", "1"), requirement("MEMORY", "8"), requirement("GPU", "-1")], "containerProperties.resourceRequirements[2].value", "0 or more"),
+            (
+                vec![requirement("VCPU", "0"), requirement("MEMORY", "128")],
+                "containerProperties.resourceRequirements[0].value",
+                "greater than 0",
+            ),
+            (
+                vec![requirement("VCPU", "1"), requirement("MEMORY", "3")],
+                "containerProperties.resourceRequirements[1].value",
+                "at least 4 MiB",
+            ),
+            (
+                vec![requirement("VCPU", "1"), requirement("MEMORY", "8"), requirement("GPU", "-1")],
+                "containerProperties.resourceRequirements[2].value",
+                "0 or more",
+            ),
             (vec![requirement("CPU", "1")], "containerProperties.resourceRequirements[0].type", "VCPU, MEMORY or GPU"),
             (vec![requirement("MEMORY", "128")], "containerProperties.resourceRequirements", "VCPU"),
         ];
@@ -274,10 +278,8 @@ mod tests {
 
     #[test]
     fn reserved_environment_names_are_refused() {
-        let properties = ContainerProperties {
-            environment: vec![KeyValuePair { name: "AWS_BATCH_JOB_ID".into(), value: "x".into() }],
-            ..busybox()
-        };
+        let properties =
+            ContainerProperties { environment: vec![KeyValuePair { name: "AWS_BATCH_JOB_ID".into(), value: "x".into() }], ..busybox() };
         let error = properties.validate("containerProperties").unwrap_err();
         assert_eq!(error.field, "containerProperties.environment[0].name");
         assert!(error.message.contains("reserved"));

@@ -68,11 +68,7 @@ pub struct ValidJobDefinition {
 impl RegisterJobDefinition {
     pub fn validate(&self) -> Validated<ValidJobDefinition> {
         let name = name("jobDefinitionName", &self.job_definition_name)?;
-        ensure(
-            self.kind == "container",
-            "type",
-            format!("only container job definitions are supported (got {:?})", self.kind),
-        )?;
+        ensure(self.kind == "container", "type", format!("only container job definitions are supported (got {:?})", self.kind))?;
         let container = self
             .container_properties
             .clone()

@@ -70,10 +70,7 @@ impl JobStatus {
 
     /// Cancel fails jobs that have not been placed yet; running ones need terminate.
     pub fn is_cancellable(self) -> bool {
-        matches!(
-            self,
-            JobStatus::Submitted | JobStatus::Pending | JobStatus::Runnable
-        )
+        matches!(self, JobStatus::Submitted | JobStatus::Pending | JobStatus::Runnable)
     }
 }
 
@@ -90,10 +87,7 @@ pub struct UnknownJobStatus(pub String);
 impl FromStr for JobStatus {
     type Err = UnknownJobStatus;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        JobStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| UnknownJobStatus(s.to_string()))
+        JobStatus::ALL.into_iter().find(|status| status.as_str() == s).ok_or_else(|| UnknownJobStatus(s.to_string()))
     }
 }
 
@@ -137,21 +131,14 @@ mod tests {
         ];
         for from in JobStatus::ALL {
             for to in JobStatus::ALL {
-                assert_eq!(
-                    from.can_move_to(to),
-                    allowed.contains(&(from, to)),
-                    "{from} -> {to}"
-                );
+                assert_eq!(from.can_move_to(to), allowed.contains(&(from, to)), "{from} -> {to}");
             }
         }
     }
 
     #[test]
     fn only_unplaced_jobs_are_cancellable() {
-        let cancellable: Vec<_> = JobStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_cancellable())
-            .collect();
+        let cancellable: Vec<_> = JobStatus::ALL.into_iter().filter(|s| s.is_cancellable()).collect();
         assert_eq!(cancellable, vec![Submitted, Pending, Runnable]);
     }
 }

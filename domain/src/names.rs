@@ -30,10 +30,7 @@ impl ResourceName {
         if len > MAX_NAME_LEN {
             return Err(NameError::TooLong(len));
         }
-        if let Some(bad) = raw
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
-        {
+        if let Some(bad) = raw.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
             return Err(NameError::BadCharacter(bad));
         }
         Ok(ResourceName(raw.to_string()))
@@ -77,18 +74,9 @@ mod tests {
     #[test]
     fn refuses_names_outside_the_aws_rule() {
         assert_eq!(ResourceName::parse(""), Err(NameError::Empty));
-        assert_eq!(
-            ResourceName::parse(&"x".repeat(129)),
-            Err(NameError::TooLong(129))
-        );
-        assert_eq!(
-            ResourceName::parse("has space"),
-            Err(NameError::BadCharacter(' '))
-        );
-        assert_eq!(
-            ResourceName::parse("colon:1"),
-            Err(NameError::BadCharacter(':'))
-        );
+        assert_eq!(ResourceName::parse(&"x".repeat(129)), Err(NameError::TooLong(129)));
+        assert_eq!(ResourceName::parse("has space"), Err(NameError::BadCharacter(' ')));
+        assert_eq!(ResourceName::parse("colon:1"), Err(NameError::BadCharacter(':')));
         assert_eq!(ResourceName::parse("é"), Err(NameError::BadCharacter('é')));
     }
 }

@@ -23,9 +23,7 @@ fn substitute_one(arg: &str, parameters: &Parameters) -> String {
     while let Some(at) = rest.find(MARKER) {
         out.push_str(&rest[..at]);
         let after = &rest[at + MARKER.len()..];
-        let name_len = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(after.len());
+        let name_len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
         let name = &after[..name_len];
         match parameters.get(name) {
             Some(value) if !name.is_empty() => out.push_str(value),

@@ -152,7 +152,14 @@ mod tests {
 
     #[test]
     fn globs_match_exactly_or_by_prefix() {
-        let table = [("1", "1", true), ("1", "12", false), ("1*", "12", true), ("*", "", true), ("Host EC2*", "Host EC2 terminated", true), ("OOM", "OutOfMemory", false)];
+        let table = [
+            ("1", "1", true),
+            ("1", "12", false),
+            ("1*", "12", true),
+            ("*", "", true),
+            ("Host EC2*", "Host EC2 terminated", true),
+            ("OOM", "OutOfMemory", false),
+        ];
         for (pattern, value, expected) in table {
             assert_eq!(glob_matches(pattern, value), expected, "{pattern} vs {value}");
         }
@@ -235,7 +242,10 @@ mod next_status_tests {
     use crate::JobStatus;
 
     fn outcome(code: Option<i64>) -> AttemptOutcome<'static> {
-        AttemptOutcome { exit: AttemptExit { exit_code: code, reason: None, status_reason: Some("Essential container in task exited") }, ..Default::default() }
+        AttemptOutcome {
+            exit: AttemptExit { exit_code: code, reason: None, status_reason: Some("Essential container in task exited") },
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -248,7 +258,10 @@ mod next_status_tests {
         assert_eq!(next_status(&three, 1, &timed_out).0, JobStatus::Failed, "timeouts are not retried");
         let terminated = AttemptOutcome { terminate_reason: Some("stop"), ..outcome(Some(0)) };
         assert_eq!(next_status(&three, 1, &terminated), (JobStatus::Failed, "stop".to_string()));
-        let oom = AttemptOutcome { exit: AttemptExit { exit_code: Some(137), reason: Some("OutOfMemoryError: killed"), status_reason: None }, ..Default::default() };
+        let oom = AttemptOutcome {
+            exit: AttemptExit { exit_code: Some(137), reason: Some("OutOfMemoryError: killed"), status_reason: None },
+            ..Default::default()
+        };
         assert_eq!(next_status(&RetryStrategy::default(), 1, &oom), (JobStatus::Failed, "OutOfMemoryError: killed".to_string()));
     }
 }

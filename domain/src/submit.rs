@@ -133,7 +133,10 @@ fn validate_dependency(i: usize, dependency: &JobDependency, is_array: bool) -> 
         ensure(
             is_array,
             format!("dependsOn[{i}].type"),
-            format!("{} dependencies are only allowed on array jobs (set arrayProperties.size)", dependency.kind.as_deref().unwrap_or_default()),
+            format!(
+                "{} dependencies are only allowed on array jobs (set arrayProperties.size)",
+                dependency.kind.as_deref().unwrap_or_default()
+            ),
         )?;
     }
     match kind {
@@ -142,11 +145,7 @@ fn validate_dependency(i: usize, dependency: &JobDependency, is_array: bool) -> 
             format!("dependsOn[{i}].jobId"),
             "a SEQUENTIAL dependency chains the job's own children and takes no jobId",
         )?,
-        _ => ensure(
-            dependency.job_id.as_deref().is_some_and(|id| !id.is_empty()),
-            format!("dependsOn[{i}].jobId"),
-            "is required",
-        )?,
+        _ => ensure(dependency.job_id.as_deref().is_some_and(|id| !id.is_empty()), format!("dependsOn[{i}].jobId"), "is required")?,
     }
     Ok(ValidDependency { job_id: dependency.job_id.clone(), kind })
 }

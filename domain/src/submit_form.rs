@@ -43,9 +43,8 @@ fn number(field: &str, text: &str) -> Result<Option<i64>, FieldError> {
 fn pairs(field: &str, text: &str) -> Result<BTreeMap<String, String>, FieldError> {
     let mut out = BTreeMap::new();
     for (index, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
-        let (name, value) = line
-            .split_once('=')
-            .ok_or_else(|| FieldError::new(format!("{field}[{index}]"), format!("write NAME=value (got {line:?})")))?;
+        let (name, value) =
+            line.split_once('=').ok_or_else(|| FieldError::new(format!("{field}[{index}]"), format!("write NAME=value (got {line:?})")))?;
         out.insert(name.trim().to_string(), value.trim().to_string());
     }
     Ok(out)
@@ -61,7 +60,10 @@ impl SubmitForm {
         let vcpus = self.vcpus.trim();
         if !vcpus.is_empty() {
             if !vcpus.parse::<f64>().is_ok_and(|v| v > 0.0) {
-                return Err(FieldError::new("containerOverrides.resourceRequirements.VCPU", format!("must be a number above 0 (got {vcpus:?})")));
+                return Err(FieldError::new(
+                    "containerOverrides.resourceRequirements.VCPU",
+                    format!("must be a number above 0 (got {vcpus:?})"),
+                ));
             }
             resource_requirements.push(ResourceRequirement { kind: "VCPU".into(), value: vcpus.into() });
         }

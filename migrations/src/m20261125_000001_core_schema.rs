@@ -1,9 +1,9 @@
 //! Compute environments, job queues, job definitions, jobs, their dependencies, attempts,
 //! attempt logs and state history.
 
+use crate::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use crate::index;
 
 pub struct Migration;
 
@@ -76,16 +76,11 @@ impl MigrationTrait for Migration {
                     .col(integer("compute_environment_id"))
                     .primary_key(Index::create().col("job_queue_id").col("position"))
                     .foreign_key(&mut fk(("job_queue_compute_environments", "job_queue_id"), ("job_queues", "id")))
-                    .foreign_key(&mut fk(
-                        ("job_queue_compute_environments", "compute_environment_id"),
-                        ("compute_environments", "id"),
-                    ))
+                    .foreign_key(&mut fk(("job_queue_compute_environments", "compute_environment_id"), ("compute_environments", "id")))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("idx_jqce_compute_environment", "job_queue_compute_environments", &["compute_environment_id"]))
-            .await?;
+        manager.create_index(index("idx_jqce_compute_environment", "job_queue_compute_environments", &["compute_environment_id"])).await?;
 
         manager
             .create_table(
@@ -154,9 +149,7 @@ impl MigrationTrait for Migration {
                     // No foreign key on array_parent_id (nor on job_status_history.job_id): on
                     // Postgres their per-row checks were ~250 ms of a 10,000-child submit; both
                     // are written only by the submit transaction that writes the parent.
-                    .check(Expr::cust(
-                        "status IN ('SUBMITTED','PENDING','RUNNABLE','STARTING','RUNNING','SUCCEEDED','FAILED')",
-                    ))
+                    .check(Expr::cust("status IN ('SUBMITTED','PENDING','RUNNABLE','STARTING','RUNNING','SUCCEEDED','FAILED')"))
                     .check(Expr::cust("status NOT IN ('SUCCEEDED','FAILED') OR stopped_at IS NOT NULL"))
                     .check(Expr::cust("retry_attempts BETWEEN 1 AND 10"))
                     .check(Expr::cust("attempt_count >= 0 AND attempt_count <= retry_attempts"))
@@ -165,31 +158,19 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // The console and ListJobs: by queue (and status), newest first, paged by (created_at, id).
-        manager
-            .create_index(index("idx_jobs_queue_status_created", "jobs", &["job_queue_id", "status", "created_at", "id"]))
-            .await?;
-        manager
-            .create_index(index("idx_jobs_queue_created", "jobs", &["job_queue_id", "created_at", "id"]))
-            .await?;
+        manager.create_index(index("idx_jobs_queue_status_created", "jobs", &["job_queue_id", "status", "created_at", "id"])).await?;
+        manager.create_index(index("idx_jobs_queue_created", "jobs", &["job_queue_id", "created_at", "id"])).await?;
         // The scheduler: every job in a status, oldest first.
-        manager
-            .create_index(index("idx_jobs_status_created", "jobs", &["status", "created_at", "id"]))
-            .await?;
+        manager.create_index(index("idx_jobs_status_created", "jobs", &["status", "created_at", "id"])).await?;
         // An array job's children in index order.
-        manager
-            .create_index(index("idx_jobs_array_parent", "jobs", &["array_parent_id", "array_index"]))
-            .await?;
+        manager.create_index(index("idx_jobs_array_parent", "jobs", &["array_parent_id", "array_index"])).await?;
 
         // Placed and running jobs by environment: the scheduler's capacity accounting.
-        manager
-            .create_index(index("idx_jobs_environment_status", "jobs", &["compute_environment_id", "status"]))
-            .await?;
+        manager.create_index(index("idx_jobs_environment_status", "jobs", &["compute_environment_id", "status"])).await?;
 
         // Which installation this store is: container labels carry it, so installations that
         // share a Docker engine never touch each other's containers.
-        manager
-            .create_table(Table::create().table("installation").col(string_len("id", 64).primary_key()).to_owned())
-            .await?;
+        manager.create_table(Table::create().table("installation").col(string_len("id", 64).primary_key()).to_owned()).await?;
 
         // One scheduler at a time: the replica holding an unexpired lease runs it.
         manager
@@ -216,9 +197,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("idx_job_dependencies_target", "job_dependencies", &["depends_on_job_id"]))
-            .await?;
+        manager.create_index(index("idx_job_dependencies_target", "job_dependencies", &["depends_on_job_id"])).await?;
 
         manager
             .create_table(
@@ -241,9 +220,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("idx_job_attempts_number", "job_attempts", &["job_id", "attempt_number"]).unique().to_owned())
-            .await?;
+        manager.create_index(index("idx_job_attempts_number", "job_attempts", &["job_id", "attempt_number"]).unique().to_owned()).await?;
 
         manager
             .create_table(
@@ -260,9 +237,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("idx_attempt_logs_attempt", "attempt_logs", &["job_id", "attempt_number", "id"]))
-            .await?;
+        manager.create_index(index("idx_attempt_logs_attempt", "attempt_logs", &["job_id", "attempt_number", "id"])).await?;
 
         manager
             .create_table(
@@ -276,9 +251,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("idx_job_status_history_job", "job_status_history", &["job_id", "id"]))
-            .await?;
+        manager.create_index(index("idx_job_status_history_job", "job_status_history", &["job_id", "id"])).await?;
         Ok(())
     }
 

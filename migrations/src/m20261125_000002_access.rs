@@ -1,8 +1,8 @@
 //! People and access: users, their sign-in sessions, their API access keys, and the audit log.
 
+use crate::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use crate::index;
 
 pub struct Migration;
 

@@ -31,10 +31,7 @@ impl MigrationName for Migration {
 /// The same SQL on Postgres and SQLite (sea-query's builder has no partial indexes).
 const PARTIAL_INDEXES: &[(&str, &str)] = &[
     ("idx_jobs_terminating", "CREATE INDEX idx_jobs_terminating ON jobs (status) WHERE terminate_reason IS NOT NULL"),
-    (
-        "idx_jobs_array_parents",
-        "CREATE INDEX idx_jobs_array_parents ON jobs (status) WHERE array_size IS NOT NULL AND array_index IS NULL",
-    ),
+    ("idx_jobs_array_parents", "CREATE INDEX idx_jobs_array_parents ON jobs (status) WHERE array_size IS NOT NULL AND array_index IS NULL"),
 ];
 
 #[async_trait::async_trait]

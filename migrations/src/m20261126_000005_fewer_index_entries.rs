@@ -40,7 +40,8 @@ impl MigrationTrait for Migration {
             .await?;
         if manager.get_database_backend() == DatabaseBackend::Postgres {
             db.execute_unprepared("DROP INDEX idx_jobs_status_created").await?;
-            db.execute_unprepared(&format!("CREATE INDEX idx_jobs_status_created ON jobs (status, created_at, id) WHERE {UNFINISHED}")).await?;
+            db.execute_unprepared(&format!("CREATE INDEX idx_jobs_status_created ON jobs (status, created_at, id) WHERE {UNFINISHED}"))
+                .await?;
             db.execute_unprepared("CREATE INDEX idx_jobs_failed ON jobs (created_at, id) WHERE status = 'FAILED'").await?;
             db.execute_unprepared("ALTER TABLE job_attempts DROP CONSTRAINT fk_job_attempts_job_id").await?;
             db.execute_unprepared("ALTER TABLE attempt_logs DROP CONSTRAINT fk_attempt_logs_job_id").await?;

@@ -33,7 +33,10 @@ fn options(rest: &[String], known: &[&str]) -> Result<std::collections::HashMap<
 
 async fn open_batch(settings: &Settings) -> Result<Batch, String> {
     let (db, server_key) = open_store(settings).await.map_err(|e| e.to_string())?;
-    Ok(Batch::new(db, BatchConfig { server_key, region: settings.region.clone(), account_id: settings.account_id.clone(), ..BatchConfig::default() }))
+    Ok(Batch::new(
+        db,
+        BatchConfig { server_key, region: settings.region.clone(), account_id: settings.account_id.clone(), ..BatchConfig::default() },
+    ))
 }
 
 pub async fn access_keys(args: &[String], settings: Settings) -> Result<String, String> {

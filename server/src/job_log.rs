@@ -25,6 +25,7 @@ pub async fn download(State(state): State<AppState>, Extension(caller): Extensio
             _ => break,
         }
     }
-    let disposition = format!("attachment; filename=\"job-{}.log\"", id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != ':', "_"));
+    let disposition =
+        format!("attachment; filename=\"job-{}.log\"", id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != ':', "_"));
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], text).into_response()
 }

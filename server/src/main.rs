@@ -8,10 +8,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| default_log_filter().into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_log_filter().into()))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -48,9 +45,7 @@ async fn run() -> Result<(), String> {
     let settings = Settings::load(config).map_err(|e| e.to_string())?;
     tracing::info!(?settings, "starting");
     let app = Application::build(settings).await.map_err(|e| e.to_string())?;
-    app.run_until(shutdown_signal())
-        .await
-        .map_err(|e| format!("the server stopped: {e}"))?;
+    app.run_until(shutdown_signal()).await.map_err(|e| format!("the server stopped: {e}"))?;
     tracing::info!("stopped cleanly");
     Ok(())
 }
@@ -60,11 +55,7 @@ fn parse_args() -> Result<Option<PathBuf>, String> {
     let mut config = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--config" => {
-                config = Some(PathBuf::from(
-                    args.next().ok_or("--config needs a file path")?,
-                ))
-            }
+            "--config" => config = Some(PathBuf::from(args.next().ok_or("--config needs a file path")?)),
             "--help" | "-h" => {
                 println!(
                     "usage: server [--config PATH]\n       server users create --username NAME --role admin|operator|viewer\n       server access-keys create --username NAME\n       server access-keys revoke --access-key-id ID\nSee README.md for the settings."

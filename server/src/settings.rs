@@ -85,16 +85,11 @@ impl Settings {
     }
 
     /// `load`, with the environment passed in so tests need not touch the process's own.
-    pub fn load_with(
-        explicit_file: Option<PathBuf>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, SettingsError> {
+    pub fn load_with(explicit_file: Option<PathBuf>, env: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let named_file = explicit_file.or_else(|| env("BATCH_CONFIG").map(PathBuf::from));
         let file = match named_file {
             Some(path) => read_file(&path)?,
-            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
-                read_file(Path::new(DEFAULT_CONFIG_FILE))?
-            }
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => read_file(Path::new(DEFAULT_CONFIG_FILE))?,
             None => FileSettings::default(),
         };
         let env = |name: &str| env(name).filter(|value| !value.is_empty());
@@ -104,23 +99,15 @@ impl Settings {
             None => ("listen", file.listen),
         };
         let listen = match listen {
-            Some(value) => value
-                .parse()
-                .map_err(|_| SettingsError::BadListen { name: listen_source, value })?,
+            Some(value) => value.parse().map_err(|_| SettingsError::BadListen { name: listen_source, value })?,
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         };
         Ok(Settings {
             listen,
             database_url: env("DATABASE_URL").or(file.database_url),
             docker_host: env("DOCKER_HOST").or(file.docker_host),
-            data_dir: env("BATCH_DATA_DIR")
-                .map(PathBuf::from)
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from("data")),
-            site_root: env("BATCH_SITE_ROOT")
-                .map(PathBuf::from)
-                .or(file.site_root)
-                .unwrap_or_else(|| PathBuf::from("target/site")),
+            data_dir: env("BATCH_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| PathBuf::from("data")),
+            site_root: env("BATCH_SITE_ROOT").map(PathBuf::from).or(file.site_root).unwrap_or_else(|| PathBuf::from("target/site")),
             region: env("BATCH_REGION").or(file.region).unwrap_or_else(|| "us-east-1".into()),
             account_id: env("BATCH_ACCOUNT_ID").or(file.account_id).unwrap_or_else(|| "000000000000".into()),
             secret_key: env("BATCH_SECRET_KEY").or(file.secret_key),
@@ -129,12 +116,8 @@ impl Settings {
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, SettingsError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| SettingsError::Unreadable { path: path.to_path_buf(), source })?;
-    toml::from_str(&text).map_err(|error| SettingsError::Invalid {
-        path: path.to_path_buf(),
-        message: error.message().to_string(),
-    })
+    let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Unreadable { path: path.to_path_buf(), source })?;
+    toml::from_str(&text).map_err(|error| SettingsError::Invalid { path: path.to_path_buf(), message: error.message().to_string() })
 }
 
 #[cfg(test)]
@@ -143,17 +126,12 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |name| map.get(name).cloned()
     }
 
     fn temp_file(contents: &str) -> PathBuf {
-        let path = std::env::temp_dir().join(format!(
-            "batch-settings-{}-{:?}.toml",
-            std::process::id(),
-            std::thread::current().id()
-        ));
+        let path = std::env::temp_dir().join(format!("batch-settings-{}-{:?}.toml", std::process::id(), std::thread::current().id()));
         std::fs::write(&path, contents).unwrap();
         path
     }
@@ -161,11 +139,9 @@ mod tests {
     #[test]
     fn environment_overrides_the_file() {
         let path = temp_file("listen = \"0.0.0.0:8080\"\ndata_dir = \"/srv/batch\"\n");
-        let settings = Settings::load_with(
-            Some(path.clone()),
-            env_of(&[("BATCH_LISTEN", "127.0.0.1:9000"), ("DATABASE_URL", "postgres://x/y")]),
-        )
-        .unwrap();
+        let settings =
+            Settings::load_with(Some(path.clone()), env_of(&[("BATCH_LISTEN", "127.0.0.1:9000"), ("DATABASE_URL", "postgres://x/y")]))
+                .unwrap();
         std::fs::remove_file(path).unwrap();
         assert_eq!(settings.listen, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(settings.data_dir, PathBuf::from("/srv/batch"));
@@ -174,8 +150,7 @@ mod tests {
 
     #[test]
     fn an_unreadable_file_names_its_path() {
-        let error = Settings::load_with(Some("/nonexistent/batch.toml".into()), env_of(&[]))
-            .unwrap_err();
+        let error = Settings::load_with(Some("/nonexistent/batch.toml".into()), env_of(&[])).unwrap_err();
         assert!(error.to_string().contains("/nonexistent/batch.toml"), "{error}");
     }
 
@@ -189,18 +164,13 @@ mod tests {
 
     #[test]
     fn a_bad_listen_address_names_the_variable() {
-        let error = Settings::load_with(None, env_of(&[("BATCH_LISTEN", "nonsense")]))
-            .unwrap_err();
+        let error = Settings::load_with(None, env_of(&[("BATCH_LISTEN", "nonsense")])).unwrap_err();
         assert!(error.to_string().contains("BATCH_LISTEN"), "{error}");
     }
 
     #[test]
     fn passwords_do_not_print() {
-        let settings = Settings::load_with(
-            None,
-            env_of(&[("DATABASE_URL", "postgres://u:hunter2@h/db")]),
-        )
-        .unwrap();
+        let settings = Settings::load_with(None, env_of(&[("DATABASE_URL", "postgres://u:hunter2@h/db")])).unwrap();
         assert!(!format!("{settings:?}").contains("hunter2"));
     }
 }

@@ -1,8 +1,7 @@
 //! Builds the application from settings (port 0 allowed, for tests) and runs it.
 
-use crate::{auth, aws, health, job_log, live};
-use service::access::ServerKey;
 use crate::settings::Settings;
+use crate::{auth, aws, health, job_log, live};
 use app::{App, BUNDLE_NAME, shell};
 use axum::Router;
 use axum::extract::FromRef;
@@ -10,10 +9,11 @@ use axum::routing::{any, get, post};
 use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use sea_orm::DatabaseConnection;
+use service::access::ServerKey;
 use service::db::{DbError, connect_and_migrate, sqlite_url_in};
+use service::docker::{DockerEngine, DockerError};
 use service::scheduler::Scheduler;
 use service::{Batch, BatchConfig};
-use service::docker::{DockerEngine, DockerError};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,9 +60,7 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         // Bind first: a port clash is the cheapest failure to report.
-        let listener = TcpListener::bind(settings.listen)
-            .await
-            .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
+        let listener = TcpListener::bind(settings.listen).await.map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
         let (db, server_key) = open_store(&settings).await?;
         let docker = DockerEngine::connect(settings.docker_host.as_deref()).await?;
         docker.ping().await?;
@@ -125,8 +123,7 @@ impl Application {
 
 /// The database (migrated) and the server key: what the server and its command line share.
 pub async fn open_store(settings: &Settings) -> Result<(DatabaseConnection, ServerKey), StartupError> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .map_err(|source| StartupError::DataDir { path: settings.data_dir.clone(), source })?;
+    std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::DataDir { path: settings.data_dir.clone(), source })?;
     let server_key = server_key(settings)?;
     let database_url = match &settings.database_url {
         Some(url) => url.clone(),
@@ -185,12 +182,7 @@ fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/readyz", get(health::readyz))
         .nest_service("/pkg", bundle)
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(batch.clone()),
-            move || shell(options.clone()),
-        )
+        .leptos_routes_with_context(&state, routes, move || provide_context(batch.clone()), move || shell(options.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::sessions))
         .layer(TraceLayer::new_for_http())

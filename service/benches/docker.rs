@@ -6,11 +6,11 @@
 //!
 //!   cargo bench -p service --bench docker            BENCH_SHORT_JOBS=200 for the larger run
 
-use service::testing::{admin, operator};
 use domain::container::ResourceRequirement;
 use service::docker::DockerEngine;
 use service::scheduler::Scheduler;
 use service::testing::{Backend, fresh_database};
+use service::testing::{admin, operator};
 use service::{Batch, BatchConfig};
 use std::time::{Duration, Instant};
 
@@ -87,7 +87,9 @@ async fn run(backend: Backend, short_jobs: usize) {
     let started = Instant::now();
     let raw = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("seq {short_jobs} | xargs -P {PARALLELISM} -I{{}} docker run --rm --cpus 1 --memory 64m {IMAGE} sh -c 'echo hi' >/dev/null"))
+        .arg(format!(
+            "seq {short_jobs} | xargs -P {PARALLELISM} -I{{}} docker run --rm --cpus 1 --memory 64m {IMAGE} sh -c 'echo hi' >/dev/null"
+        ))
         .status()
         .unwrap();
     let raw_wall = started.elapsed();
@@ -108,7 +110,8 @@ async fn wait_queue_drained(batch: &Batch) {
     loop {
         let mut unfinished = 0;
         for status in [Submitted, Pending, Runnable, Starting, Running] {
-            let request = service::jobs::ListJobs { job_queue: Some("q".into()), status: Some(status), max_results: Some(1), ..Default::default() };
+            let request =
+                service::jobs::ListJobs { job_queue: Some("q".into()), status: Some(status), max_results: Some(1), ..Default::default() };
             unfinished += batch.list_jobs(&admin(), &request).await.unwrap().items.len();
         }
         if unfinished == 0 {

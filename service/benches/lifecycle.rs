@@ -6,12 +6,12 @@
 //!   BENCH_ARRAYS=10 BENCH_ARRAY_SIZE=10000 for the full 100,000-job run (default 10 × 1,000)
 //!   BENCH_BACKEND=postgres or sqlite for one store only (default both)
 
-use service::testing::{admin, operator};
 use domain::compute_environment::ExecutorKind;
 use domain::container::KeyValuePair;
 use domain::submit::ArrayProperties;
 use service::scheduler::Scheduler;
 use service::testing::{BACKENDS, Backend, fresh_database};
+use service::testing::{admin, operator};
 use service::{Batch, BatchConfig};
 use std::time::{Duration, Instant};
 

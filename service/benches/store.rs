@@ -6,12 +6,12 @@
 //!   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres cargo bench -p service --bench store
 //! BENCH_JOBS overrides the 1,000,000 stored jobs (e.g. 100000 for a quick look).
 
-use service::testing::{admin, operator};
 use domain::JobStatus;
 use domain::submit::ArrayProperties;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use service::jobs::{ListJobs, token_after};
 use service::testing::{BACKENDS, Backend, fresh_database};
+use service::testing::{admin, operator};
 use service::{Batch, BatchConfig};
 use std::time::{Duration, Instant};
 
@@ -51,13 +51,18 @@ async fn run(backend: Backend, stored: i64) {
         batch.submit_job(&operator(), request).await.unwrap();
         submits.push(started.elapsed());
     }
-    println!("{backend:?}: submit one 10,000-child array job: median {} (runs: {})", ms(median(submits.clone())), submits.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(", "));
+    println!(
+        "{backend:?}: submit one 10,000-child array job: median {} (runs: {})",
+        ms(median(submits.clone())),
+        submits.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(", ")
+    );
 
     let seeding = Instant::now();
     service::testing::seed_jobs(batch.db(), backend, stored).await;
     println!("{backend:?}: seeded {stored} jobs in {:.1} s", seeding.elapsed().as_secs_f64());
 
-    let first_page = ListJobs { job_queue: Some("q".into()), status: Some(JobStatus::Succeeded), max_results: Some(100), ..Default::default() };
+    let first_page =
+        ListJobs { job_queue: Some("q".into()), status: Some(JobStatus::Succeeded), max_results: Some(100), ..Default::default() };
     let mut firsts = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
@@ -75,7 +80,11 @@ async fn run(backend: Backend, stored: i64) {
         deeps.push(started.elapsed());
         assert_eq!(page.items.len(), 100);
     }
-    println!("{backend:?}: list by queue+status, first page of 100: median {}; a page half-way down ({middle} jobs in): median {}", ms(median(firsts)), ms(median(deeps)));
+    println!(
+        "{backend:?}: list by queue+status, first page of 100: median {}; a page half-way down ({middle} jobs in): median {}",
+        ms(median(firsts)),
+        ms(median(deeps))
+    );
     explain(&batch, backend).await;
 }
 

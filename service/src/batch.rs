@@ -1,11 +1,11 @@
 //! `Batch`: the service layer. One method per use case, over the store; nothing here knows
 //! about HTTP or Leptos, so the console and the AWS-compatible API share every rule.
 
+use crate::group_commit::GroupCommit;
+use crate::store::{audit_log, jobs};
 use domain::compute_environment::DockerHost;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
-use crate::group_commit::GroupCommit;
-use crate::store::{audit_log, jobs};
 use tokio::sync::Notify;
 
 #[derive(Debug, Clone)]
@@ -91,11 +91,7 @@ pub fn now_ms() -> i64 {
 
 /// The name at the end of an ARN (`arn:...:job-queue/name` → `name`), or the input itself.
 pub fn name_from_arn(name_or_arn: &str) -> &str {
-    if name_or_arn.starts_with("arn:") {
-        name_or_arn.rsplit_once('/').map(|(_, name)| name).unwrap_or(name_or_arn)
-    } else {
-        name_or_arn
-    }
+    if name_or_arn.starts_with("arn:") { name_or_arn.rsplit_once('/').map(|(_, name)| name).unwrap_or(name_or_arn) } else { name_or_arn }
 }
 
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {

@@ -38,7 +38,13 @@ pub(crate) fn changes_catalog(action: Action) -> bool {
     use Action::*;
     matches!(
         action,
-        CreateJobQueue | UpdateJobQueue | DeleteJobQueue | RegisterJobDefinition | DeregisterJobDefinition | ManageUsers | ManageOwnAccessKeys
+        CreateJobQueue
+            | UpdateJobQueue
+            | DeleteJobQueue
+            | RegisterJobDefinition
+            | DeregisterJobDefinition
+            | ManageUsers
+            | ManageOwnAccessKeys
     )
 }
 

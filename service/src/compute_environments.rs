@@ -1,16 +1,20 @@
 //! Use cases of compute environments: create, update, delete, describe.
 
-use domain::access::{Action, Caller};
 use crate::batch::{Batch, from_json, name_from_arn, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::{compute_environments as ce, job_queue_compute_environments as jqce};
+use domain::access::{Action, Caller};
 use domain::compute_environment::{CreateComputeEnvironment, DockerHost, ExecutorKind, State, UpdateComputeEnvironment};
 use domain::views::{ComputeEnvironmentDetail, ComputeResourceDetail};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 
 impl Batch {
     #[tracing::instrument(skip_all, fields(name = %input.compute_environment_name))]
-    pub async fn create_compute_environment(&self, caller: &Caller, input: CreateComputeEnvironment) -> ServiceResult<ComputeEnvironmentDetail> {
+    pub async fn create_compute_environment(
+        &self,
+        caller: &Caller,
+        input: CreateComputeEnvironment,
+    ) -> ServiceResult<ComputeEnvironmentDetail> {
         let target = input.compute_environment_name.clone();
         self.guarded(caller, Action::CreateComputeEnvironment, &target, async move {
             let valid = input.validate()?;
@@ -54,7 +58,11 @@ impl Batch {
     }
 
     #[tracing::instrument(skip_all, fields(name = %input.compute_environment))]
-    pub async fn update_compute_environment(&self, caller: &Caller, input: UpdateComputeEnvironment) -> ServiceResult<ComputeEnvironmentDetail> {
+    pub async fn update_compute_environment(
+        &self,
+        caller: &Caller,
+        input: UpdateComputeEnvironment,
+    ) -> ServiceResult<ComputeEnvironmentDetail> {
         let target = input.compute_environment.clone();
         self.guarded(caller, Action::UpdateComputeEnvironment, &target, async move {
             let valid = input.validate()?;
@@ -87,10 +95,7 @@ impl Batch {
                     existing.name
                 )));
             }
-            let users = jqce::Entity::find()
-                .filter(jqce::Column::ComputeEnvironmentId.eq(existing.id))
-                .count(&self.db)
-                .await?;
+            let users = jqce::Entity::find().filter(jqce::Column::ComputeEnvironmentId.eq(existing.id)).count(&self.db).await?;
             if users > 0 {
                 return Err(ServiceError::Conflict(format!(
                     "computeEnvironment: {} is used by {users} job queue(s); remove it from them first",
@@ -116,9 +121,7 @@ impl Batch {
     }
 
     pub(crate) async fn compute_environment_by_name(&self, name_or_arn: &str) -> ServiceResult<ce::Model> {
-        find_by_name(self, name_from_arn(name_or_arn))
-            .await?
-            .ok_or_else(|| ServiceError::not_found("compute environment", name_or_arn))
+        find_by_name(self, name_from_arn(name_or_arn)).await?.ok_or_else(|| ServiceError::not_found("compute environment", name_or_arn))
     }
 
     fn compute_environment_detail(&self, model: ce::Model) -> ServiceResult<ComputeEnvironmentDetail> {

@@ -16,10 +16,7 @@ pub enum DbError {
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbError> {
     let shown = redact_password(url);
     let mut options = ConnectOptions::new(url.to_string());
-    options
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
-        .sqlx_logging(false);
+    options.connect_timeout(Duration::from_secs(5)).acquire_timeout(Duration::from_secs(5)).sqlx_logging(false);
     if url.starts_with("sqlite:") {
         // SQLite has one writer. With several pooled connections, a transaction that reads and
         // then writes can fail with "database is locked" when another connection writes first;
@@ -41,12 +38,8 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErro
         // memory, which 1.1 (the usual SSD setting) describes.
         options.map_sqlx_postgres_opts(|postgres| postgres.options([("random_page_cost", "1.1")]));
     }
-    let db = Database::connect(options)
-        .await
-        .map_err(|source| DbError::Connect { url: shown.clone(), source })?;
-    Migrator::up(&db, None)
-        .await
-        .map_err(|source| DbError::Migrate { url: shown, source })?;
+    let db = Database::connect(options).await.map_err(|source| DbError::Connect { url: shown.clone(), source })?;
+    Migrator::up(&db, None).await.map_err(|source| DbError::Migrate { url: shown, source })?;
     Ok(db)
 }
 
@@ -100,14 +93,8 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact_password("postgres://batch:s3cret@db:5432/batch"),
-            "postgres://batch:***@db:5432/batch"
-        );
-        assert_eq!(
-            redact_password("postgres://batch@db/batch"),
-            "postgres://batch@db/batch"
-        );
+        assert_eq!(redact_password("postgres://batch:s3cret@db:5432/batch"), "postgres://batch:***@db:5432/batch");
+        assert_eq!(redact_password("postgres://batch@db/batch"), "postgres://batch@db/batch");
         assert_eq!(redact_password("sqlite://x.db"), "sqlite://x.db");
     }
 }

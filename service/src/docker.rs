@@ -88,11 +88,7 @@ impl DockerEngine {
     }
 
     /// Runs `command` in `image` to completion, then removes the container.
-    pub async fn run_to_completion(
-        &self,
-        image: &str,
-        command: &[&str],
-    ) -> Result<ContainerOutcome, DockerError> {
+    pub async fn run_to_completion(&self, image: &str, command: &[&str]) -> Result<ContainerOutcome, DockerError> {
         let body = ContainerCreateBody {
             image: Some(image.to_string()),
             cmd: Some(command.iter().map(|s| s.to_string()).collect()),
@@ -100,11 +96,8 @@ impl DockerEngine {
             host_config: Some(HostConfig::default()),
             ..Default::default()
         };
-        let created = self
-            .client
-            .create_container(None, body)
-            .await
-            .map_err(|source| DockerError::Create { image: image.to_string(), source })?;
+        let created =
+            self.client.create_container(None, body).await.map_err(|source| DockerError::Create { image: image.to_string(), source })?;
         let id = created.id;
         let outcome = self.start_wait_and_read(&id).await;
         let removed = self
@@ -118,22 +111,14 @@ impl DockerEngine {
     }
 
     async fn start_wait_and_read(&self, id: &str) -> Result<ContainerOutcome, DockerError> {
-        self.client
-            .start_container(id, None)
-            .await
-            .map_err(|source| DockerError::Start { container: id.to_string(), source })?;
+        self.client.start_container(id, None).await.map_err(|source| DockerError::Start { container: id.to_string(), source })?;
         let exit_code = wait_for_exit(&self.client, id).await?;
         let mut stdout = String::new();
         let mut stderr = String::new();
-        let mut logs = self.client.logs(
-            id,
-            Some(LogsOptions { stdout: true, stderr: true, ..Default::default() }),
-        );
+        let mut logs = self.client.logs(id, Some(LogsOptions { stdout: true, stderr: true, ..Default::default() }));
         while let Some(chunk) = logs.next().await {
             match chunk.map_err(|source| DockerError::Logs { container: id.to_string(), source })? {
-                bollard::container::LogOutput::StdErr { message } => {
-                    stderr.push_str(&String::from_utf8_lossy(&message))
-                }
+                bollard::container::LogOutput::StdErr { message } => stderr.push_str(&String::from_utf8_lossy(&message)),
                 other => stdout.push_str(&String::from_utf8_lossy(&other.into_bytes())),
             }
         }
@@ -148,10 +133,7 @@ async fn wait_for_exit(client: &Docker, id: &str) -> Result<i64, DockerError> {
         Some(Ok(response)) => Ok(response.status_code),
         Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
         Some(Err(source)) => Err(DockerError::Wait { container: id.to_string(), source }),
-        None => Err(DockerError::Wait {
-            container: id.to_string(),
-            source: bollard::errors::Error::RequestTimeoutError,
-        }),
+        None => Err(DockerError::Wait { container: id.to_string(), source: bollard::errors::Error::RequestTimeoutError }),
     }
 }
 
@@ -159,11 +141,7 @@ impl DockerEngine {
     /// The vCPUs and memory this engine's machine offers: the default host of a new compute
     /// environment.
     pub async fn capacity(&self) -> Result<domain::compute_environment::DockerHost, DockerError> {
-        let info = self
-            .client
-            .info()
-            .await
-            .map_err(|source| DockerError::Unreachable { endpoint: self.endpoint.clone(), source })?;
+        let info = self.client.info().await.map_err(|source| DockerError::Unreachable { endpoint: self.endpoint.clone(), source })?;
         Ok(domain::compute_environment::DockerHost {
             endpoint: self.endpoint.clone(),
             vcpus: info.ncpu.unwrap_or(1).max(1),

@@ -4,8 +4,7 @@
 use crate::docker::{DockerEngine, DockerError, MANAGED_LABEL};
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptions, RemoveContainerOptions,
-    StopContainerOptions,
+    CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptions, RemoveContainerOptions, StopContainerOptions,
 };
 use futures_util::{Stream, StreamExt};
 use std::collections::HashMap;

@@ -44,9 +44,7 @@ impl<T: Clone + Send + 'static> GroupCommit<T> {
             // The runtime that ran the writer has shut down: write alone.
             return (self.flush)(self.db.clone(), vec![row]).await;
         }
-        committed
-            .await
-            .unwrap_or_else(|_| Err(DbErr::Custom("the writer stopped before it could confirm this write".into())))
+        committed.await.unwrap_or_else(|_| Err(DbErr::Custom("the writer stopped before it could confirm this write".into())))
     }
 }
 

@@ -1,16 +1,14 @@
 //! Use cases of job definitions: register (a new revision), deregister, describe.
 
-use domain::access::{Action, Caller};
 use crate::batch::{Batch, from_json, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
 use crate::store::job_definitions as jd;
 use domain::FieldError;
+use domain::access::{Action, Caller};
 use domain::job_definition::{DefinitionRef, JobTimeout, RegisterJobDefinition};
 use domain::retry::RetryStrategy;
 use domain::views::JobDefinitionDetail;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
 
 pub const ACTIVE: &str = "ACTIVE";
 pub const INACTIVE: &str = "INACTIVE";

@@ -1,15 +1,13 @@
 //! Use cases of job queues: create, update, delete, describe.
 
-use domain::access::{Action, Caller};
 use crate::batch::{Batch, from_json, name_from_arn, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
 use crate::store::{compute_environments as ce, job_queue_compute_environments as jqce, job_queues as jq};
+use domain::access::{Action, Caller};
 use domain::compute_environment::State;
 use domain::job_queue::{ComputeEnvironmentOrder, CreateJobQueue, UpdateJobQueue};
 use domain::views::JobQueueDetail;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use std::collections::HashMap;
 
 impl Batch {
@@ -87,10 +85,7 @@ impl Batch {
         self.guarded(caller, Action::DeleteJobQueue, name_or_arn, async move {
             let existing = self.job_queue_by_name(name_or_arn).await?;
             if existing.state != State::Disabled.as_str() {
-                return Err(ServiceError::Conflict(format!(
-                    "jobQueue: {} is ENABLED; disable it before deleting it",
-                    existing.name
-                )));
+                return Err(ServiceError::Conflict(format!("jobQueue: {} is ENABLED; disable it before deleting it", existing.name)));
             }
             let txn = self.db.begin().await?;
             let jobs = crate::jobs::count_jobs_in_queue(&txn, existing.id).await?;
@@ -125,9 +120,7 @@ impl Batch {
     }
 
     pub(crate) async fn job_queue_by_name(&self, name_or_arn: &str) -> ServiceResult<jq::Model> {
-        find_by_name(&self.db, name_from_arn(name_or_arn))
-            .await?
-            .ok_or_else(|| ServiceError::not_found("job queue", name_or_arn))
+        find_by_name(&self.db, name_from_arn(name_or_arn)).await?.ok_or_else(|| ServiceError::not_found("job queue", name_or_arn))
     }
 
     async fn resolve_environments(&self, names: &[String]) -> ServiceResult<Vec<i32>> {
@@ -146,19 +139,11 @@ impl Batch {
     }
 
     async fn job_queue_detail(&self, queue: jq::Model) -> ServiceResult<JobQueueDetail> {
-        let order = jqce::Entity::find()
-            .filter(jqce::Column::JobQueueId.eq(queue.id))
-            .order_by_asc(jqce::Column::Position)
-            .all(&self.db)
-            .await?;
+        let order =
+            jqce::Entity::find().filter(jqce::Column::JobQueueId.eq(queue.id)).order_by_asc(jqce::Column::Position).all(&self.db).await?;
         let ids: Vec<i32> = order.iter().map(|o| o.compute_environment_id).collect();
-        let names: HashMap<i32, String> = ce::Entity::find()
-            .filter(ce::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|e| (e.id, e.name))
-            .collect();
+        let names: HashMap<i32, String> =
+            ce::Entity::find().filter(ce::Column::Id.is_in(ids)).all(&self.db).await?.into_iter().map(|e| (e.id, e.name)).collect();
         let compute_environment_order = order
             .iter()
             .map(|o| ComputeEnvironmentOrder {

@@ -8,11 +8,11 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod catalog;
 pub mod db;
 pub mod docker;
 pub mod docker_attempts;
 mod group_commit;
-mod catalog;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

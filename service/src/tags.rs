@@ -17,7 +17,12 @@ struct TaggedRow {
 }
 
 fn locate(arn: &str) -> ServiceResult<TaggedRow> {
-    let invalid = || ServiceError::Invalid(FieldError::new("resourceArn", format!("{arn} is not the ARN of a compute environment, job queue, job definition or job")));
+    let invalid = || {
+        ServiceError::Invalid(FieldError::new(
+            "resourceArn",
+            format!("{arn} is not the ARN of a compute environment, job queue, job definition or job"),
+        ))
+    };
     let resource = arn.strip_prefix("arn:").and_then(|rest| rest.splitn(5, ':').nth(4)).ok_or_else(invalid)?;
     let (kind, name) = resource.split_once('/').ok_or_else(invalid)?;
     Ok(match kind {

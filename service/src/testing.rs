@@ -19,8 +19,7 @@ pub enum Backend {
 pub const BACKENDS: [Backend; 2] = [Backend::Postgres, Backend::Sqlite];
 
 pub fn postgres_admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .expect("TEST_DATABASE_URL is not set: run the tests through scripts/test.sh, which starts Postgres")
+    std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL is not set: run the tests through scripts/test.sh, which starts Postgres")
 }
 
 /// Creates an empty Postgres database; returns its URL.
@@ -131,7 +130,6 @@ pub fn definition(name: &str) -> RegisterJobDefinition {
         tags: Default::default(),
     }
 }
-
 
 /// Callers for tests that exercise a use case rather than access rules (those build their own).
 pub fn admin() -> domain::access::Caller {

@@ -1,10 +1,10 @@
 //! Server functions of people and access: who is signed in, users (admin), the caller's own
 //! access keys, and the audit log (admin). The service layer decides who may call what.
 
-use domain::access::{AccessKeyView, AuditRecord, Identity, NewAccessKey, UserView};
-use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use super::{caller, fail};
+use domain::access::{AccessKeyView, AuditRecord, Identity, NewAccessKey, UserView};
+use leptos::prelude::*;
 
 /// Who is signed in (None on the sign-in page). Reachable signed out, so that page can ask.
 #[server(endpoint = "whoami")]

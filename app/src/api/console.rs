@@ -2,11 +2,11 @@
 //! definitions, submitting, and job actions. Each is a thin call into the service layer, which
 //! checks the caller's role.
 
+#[cfg(feature = "ssr")]
+use super::{caller, fail};
 use domain::views::{ComputeEnvironmentDetail, JobDefinitionDetail, JobQueueDetail};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-#[cfg(feature = "ssr")]
-use super::{caller, fail};
 
 #[cfg(feature = "ssr")]
 fn batch() -> service::Batch {
@@ -38,7 +38,10 @@ pub async fn list_environments() -> Result<Vec<EnvironmentRow>, ServerFnError> {
 
 #[server]
 pub async fn create_environment(name: String, max_vcpus: String, executor: String) -> Result<(), ServerFnError> {
-    let max_vcpus = max_vcpus.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("computeResources.maxvCpus: must be a whole number (got {max_vcpus:?})")))?;
+    let max_vcpus = max_vcpus
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| ServerFnError::new(format!("computeResources.maxvCpus: must be a whole number (got {max_vcpus:?})")))?;
     // Through the AWS shape, so the console gets the API's defaults.
     let request = serde_json::json!({
         "computeEnvironmentName": name,
@@ -49,12 +52,13 @@ pub async fn create_environment(name: String, max_vcpus: String, executor: Strin
     batch().create_compute_environment(&caller(), request).await.map_err(fail).map(drop)
 }
 
-
-
 /// Changes an environment's maximum vCPUs.
 #[server]
 pub async fn update_environment(name: String, max_vcpus: String) -> Result<(), ServerFnError> {
-    let max_vcpus = max_vcpus.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("computeResources.maxvCpus: must be a whole number (got {max_vcpus:?})")))?;
+    let max_vcpus = max_vcpus
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| ServerFnError::new(format!("computeResources.maxvCpus: must be a whole number (got {max_vcpus:?})")))?;
     let request = serde_json::json!({ "computeEnvironment": name, "computeResources": { "maxvCpus": max_vcpus } });
     let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
     batch().update_compute_environment(&caller(), request).await.map_err(fail).map(drop)
@@ -63,7 +67,8 @@ pub async fn update_environment(name: String, max_vcpus: String) -> Result<(), S
 /// Changes a queue's priority and its environments (names in order, comma-separated).
 #[server]
 pub async fn update_queue(name: String, priority: String, environments: String) -> Result<(), ServerFnError> {
-    let priority = priority.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("priority: must be a whole number (got {priority:?})")))?;
+    let priority =
+        priority.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("priority: must be a whole number (got {priority:?})")))?;
     let order: Vec<_> = environment_order(&environments);
     let request = serde_json::json!({ "jobQueue": name, "priority": priority, "computeEnvironmentOrder": order });
     let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
@@ -91,7 +96,11 @@ pub async fn change_resource(kind: String, name: String, change: String) -> Resu
         ("environment", "DELETE") => batch().delete_compute_environment(&caller, &name).await,
         ("queue", "DELETE") => batch().delete_job_queue(&caller, &name).await,
         ("environment", state) => {
-            let update = domain::compute_environment::UpdateComputeEnvironment { compute_environment: name, state: Some(state.into()), ..Default::default() };
+            let update = domain::compute_environment::UpdateComputeEnvironment {
+                compute_environment: name,
+                state: Some(state.into()),
+                ..Default::default()
+            };
             batch().update_compute_environment(&caller, update).await.map(drop)
         }
         ("queue", state) => {
@@ -111,14 +120,13 @@ pub async fn list_queues() -> Result<Vec<JobQueueDetail>, ServerFnError> {
 /// `environments`: names in order, separated by commas.
 #[server]
 pub async fn create_queue(name: String, priority: String, environments: String) -> Result<(), ServerFnError> {
-    let priority = priority.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("priority: must be a whole number (got {priority:?})")))?;
+    let priority =
+        priority.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("priority: must be a whole number (got {priority:?})")))?;
     let order = environment_order(&environments);
     let request = serde_json::json!({ "jobQueueName": name, "priority": priority, "computeEnvironmentOrder": order });
     let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
     batch().create_job_queue(&caller(), request).await.map_err(fail).map(drop)
 }
-
-
 
 #[server]
 pub async fn list_definitions() -> Result<Vec<JobDefinitionDetail>, ServerFnError> {
@@ -149,7 +157,10 @@ pub enum SubmitOutcome {
 #[server]
 pub async fn submit_form(form: domain::submit_form::SubmitForm) -> Result<SubmitOutcome, ServerFnError> {
     use domain::submit_form::SubmitForm;
-    let rejected = |error: domain::FieldError| SubmitOutcome::Rejected { field: SubmitForm::form_field(&error.field).into(), message: error.to_string() };
+    let rejected = |error: domain::FieldError| SubmitOutcome::Rejected {
+        field: SubmitForm::form_field(&error.field).into(),
+        message: error.to_string(),
+    };
     let request = match form.to_request() {
         Ok(request) => request,
         Err(error) => return Ok(rejected(error)),
@@ -165,7 +176,11 @@ pub async fn submit_form(form: domain::submit_form::SubmitForm) -> Result<Submit
 #[server]
 pub async fn stop_jobs(ids: String, terminate: bool, reason: String) -> Result<usize, ServerFnError> {
     let caller = caller();
-    let reason = if reason.trim().is_empty() { format!("{} in the console by {}", if terminate { "Terminated" } else { "Cancelled" }, caller.name()) } else { reason };
+    let reason = if reason.trim().is_empty() {
+        format!("{} in the console by {}", if terminate { "Terminated" } else { "Cancelled" }, caller.name())
+    } else {
+        reason
+    };
     let mut stopped = 0;
     for id in ids.split(',').map(str::trim).filter(|id| !id.is_empty()) {
         if terminate {

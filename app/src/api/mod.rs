@@ -81,7 +81,8 @@ pub async fn list_jobs(
     };
     let (created_after, created_before) = (time("created after", after)?, time("created before", before)?);
     let batch = expect_context::<service::Batch>();
-    let queues: Vec<String> = batch.describe_job_queues(&caller(), &[]).await.map_err(fail)?.into_iter().map(|q| q.job_queue_name).collect();
+    let queues: Vec<String> =
+        batch.describe_job_queues(&caller(), &[]).await.map_err(fail)?.into_iter().map(|q| q.job_queue_name).collect();
     let Some(queue) = queue.filter(|q| !q.is_empty()).or_else(|| queues.first().cloned()) else {
         return Ok(JobList { jobs: vec![], next_token: None, queues });
     };
@@ -141,7 +142,12 @@ pub async fn array_children(parent_id: String) -> Result<Vec<domain::views::JobS
     let mut children = Vec::new();
     let mut token = None;
     loop {
-        let request = service::jobs::ListJobs { array_job_id: Some(parent_id.clone()), next_token: token, max_results: Some(1000), ..Default::default() };
+        let request = service::jobs::ListJobs {
+            array_job_id: Some(parent_id.clone()),
+            next_token: token,
+            max_results: Some(1000),
+            ..Default::default()
+        };
         let page = batch.list_jobs(&caller(), &request).await.map_err(fail)?;
         children.extend(page.items);
         token = page.next_token;

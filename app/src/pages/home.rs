@@ -8,12 +8,15 @@ pub fn Home() -> impl IntoView {
     let environments = Resource::new(|| (), |_| crate::api::console::list_environments());
     let failures = Resource::new(|| (), |_| crate::api::recent_failures());
     let chart = Resource::new(|| (), |_| crate::api::state_chart());
-    crate::live::refetch_on_change(|| "/events".into(), move || {
-        overview.refetch();
-        environments.refetch();
-        failures.refetch();
-        chart.refetch();
-    });
+    crate::live::refetch_on_change(
+        || "/events".into(),
+        move || {
+            overview.refetch();
+            environments.refetch();
+            failures.refetch();
+            chart.refetch();
+        },
+    );
     view! {
         <h1>"Dashboard"</h1>
         <p class="lede">

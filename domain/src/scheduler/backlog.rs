@@ -8,8 +8,8 @@
 //! that became RUNNABLE meanwhile, queue time limits, and jobs beyond the read limit are
 //! considered at most that late.
 
-use super::{Plan, Snapshot};
 use super::snapshot::{EnvironmentSnapshot, QueueSnapshot};
+use super::{Plan, Snapshot};
 
 pub const REREAD_AFTER_MS: i64 = 1000;
 

@@ -88,11 +88,7 @@ pub fn plan(snapshot: &Snapshot, now_ms: i64) -> Plan {
 fn time_limit_reason(snapshot: &Snapshot, job: &RunnableJob, now_ms: i64) -> Option<String> {
     let queue = snapshot.queues.iter().find(|q| q.id == job.queue_id)?;
     let waited_ms = now_ms - job.runnable_since;
-    queue
-        .time_limits
-        .iter()
-        .find(|(max_seconds, _)| waited_ms >= max_seconds * 1000)
-        .map(|(_, reason)| reason.clone())
+    queue.time_limits.iter().find(|(max_seconds, _)| waited_ms >= max_seconds * 1000).map(|(_, reason)| reason.clone())
 }
 
 #[cfg(test)]

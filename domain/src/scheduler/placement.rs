@@ -22,8 +22,7 @@ pub struct Placement {
 const NAMED_POSITIONS: usize = 100;
 
 pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (Vec<Placement>, Vec<(String, String)>) {
-    let mut environments: HashMap<i32, EnvironmentSnapshot> =
-        snapshot.environments.iter().map(|e| (e.id, e.clone())).collect();
+    let mut environments: HashMap<i32, EnvironmentSnapshot> = snapshot.environments.iter().map(|e| (e.id, e.clone())).collect();
     let mut queues: Vec<&QueueSnapshot> = snapshot.queues.iter().collect();
     queues.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.name.cmp(&b.name)));
 
@@ -47,12 +46,8 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
             }
             continue;
         }
-        let enabled: Vec<i32> = queue
-            .environments
-            .iter()
-            .copied()
-            .filter(|id| environments.get(id).is_some_and(|e| e.state == State::Enabled))
-            .collect();
+        let enabled: Vec<i32> =
+            queue.environments.iter().copied().filter(|id| environments.get(id).is_some_and(|e| e.state == State::Enabled)).collect();
         if enabled.is_empty() {
             for job in jobs {
                 note(job, format!("No ENABLED compute environment in job queue {}", queue.name));
@@ -90,8 +85,7 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
 /// The job is bigger than any enabled environment's limit or largest host.
 fn never_fits(job: &RunnableJob, enabled: &[i32], environments: &HashMap<i32, EnvironmentSnapshot>) -> Option<String> {
     let fits_somewhere = enabled.iter().filter_map(|id| environments.get(id)).any(|e| {
-        job.milli_vcpus <= e.max_milli_vcpus
-            && e.hosts.iter().any(|h| job.milli_vcpus <= h.milli_vcpus && job.memory_mib <= h.memory_mib)
+        job.milli_vcpus <= e.max_milli_vcpus && e.hosts.iter().any(|h| job.milli_vcpus <= h.milli_vcpus && job.memory_mib <= h.memory_mib)
     });
     if fits_somewhere {
         return None;
@@ -117,9 +111,10 @@ fn place_one(job: &RunnableJob, enabled: &[i32], environments: &mut HashMap<i32,
         if environment.used_milli_vcpus() + job.milli_vcpus > environment.max_milli_vcpus {
             continue;
         }
-        let free_host = environment.hosts.iter().position(|h| {
-            h.used_milli_vcpus + job.milli_vcpus <= h.milli_vcpus && h.used_memory_mib + job.memory_mib <= h.memory_mib
-        });
+        let free_host = environment
+            .hosts
+            .iter()
+            .position(|h| h.used_milli_vcpus + job.milli_vcpus <= h.milli_vcpus && h.used_memory_mib + job.memory_mib <= h.memory_mib);
         if let Some(index) = free_host {
             let host = &mut environment.hosts[index];
             host.used_milli_vcpus += job.milli_vcpus;
@@ -134,14 +129,7 @@ fn capacity_reason(enabled: &[i32], environments: &HashMap<i32, EnvironmentSnaps
     let described: Vec<String> = enabled
         .iter()
         .filter_map(|id| environments.get(id))
-        .map(|e| {
-            format!(
-                "{} ({} of {} vCPU in use)",
-                e.name,
-                e.used_milli_vcpus() as f64 / 1000.0,
-                e.max_milli_vcpus as f64 / 1000.0
-            )
-        })
+        .map(|e| format!("{} ({} of {} vCPU in use)", e.name, e.used_milli_vcpus() as f64 / 1000.0, e.max_milli_vcpus as f64 / 1000.0))
         .collect();
     format!("Waiting for capacity: compute environment {} full", described.join(", "))
 }

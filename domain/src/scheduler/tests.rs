@@ -32,12 +32,8 @@ fn reason_of<'a>(plan: &'a Plan, id: &str) -> &'a str {
 #[test]
 fn dependencies_decide_pending_runnable_or_failed() {
     use JobStatus::*;
-    let table = [
-        (vec![], Runnable),
-        (vec![Succeeded, Succeeded], Runnable),
-        (vec![Succeeded, Running], Pending),
-        (vec![Runnable, Failed], Failed),
-    ];
+    let table =
+        [(vec![], Runnable), (vec![Succeeded, Succeeded], Runnable), (vec![Succeeded, Running], Pending), (vec![Runnable, Failed], Failed)];
     for (states, expected) in table {
         assert_eq!(dependency_outcome(&states), expected, "{states:?}");
     }
@@ -63,7 +59,11 @@ fn a_job_whose_dependencies_are_met_starts_in_the_same_pass_behind_older_runnabl
         queues: vec![queue(1, 1, vec![1])],
         environments: vec![environment(1, 2, vec![host(8, 8192)])],
         runnable: vec![job("old", 1, 1, 64)],
-        waiting: vec![waiting("ready", Submitted, vec![Succeeded]), waiting("too-late", Pending, vec![]), waiting("blocked", Submitted, vec![Running])],
+        waiting: vec![
+            waiting("ready", Submitted, vec![Succeeded]),
+            waiting("too-late", Pending, vec![]),
+            waiting("blocked", Submitted, vec![Running]),
+        ],
     };
     let plan = plan(&snapshot, 0);
     assert_eq!(placed(&plan), ["old", "ready"], "capacity for two: the RUNNABLE job first, then the one ready now");
@@ -135,7 +135,12 @@ fn every_kind_of_unplaceable_job_says_why() {
     let snapshot = Snapshot {
         queues: vec![disabled_queue, queue(2, 1, vec![2]), queue(3, 1, vec![3])],
         environments: vec![environment(1, 4, vec![host(4, 4096)]), disabled_environment, environment(3, 4, vec![host(4, 4096)])],
-        runnable: vec![job("in-disabled-queue", 1, 1, 64), job("no-environment", 2, 1, 64), job("too-big", 3, 8, 64), job("too-much-memory", 3, 1, 9999)],
+        runnable: vec![
+            job("in-disabled-queue", 1, 1, 64),
+            job("no-environment", 2, 1, 64),
+            job("too-big", 3, 8, 64),
+            job("too-much-memory", 3, 1, 9999),
+        ],
         ..Default::default()
     };
     let plan = plan(&snapshot, 0);
@@ -224,7 +229,14 @@ fn random_snapshot(seed: u64) -> Snapshot {
             };
             let queue_id = 1 + rng.next(queues.len() as u64) as i32;
             let status = if rng.next(2) == 0 { JobStatus::Submitted } else { JobStatus::Pending };
-            WaitingJob { id: format!("w{i}"), status, dependency_states, queue_id, milli_vcpus: 1000 * (1 + rng.next(4) as i64), memory_mib: 16 + rng.next(2048) as i64 }
+            WaitingJob {
+                id: format!("w{i}"),
+                status,
+                dependency_states,
+                queue_id,
+                milli_vcpus: 1000 * (1 + rng.next(4) as i64),
+                memory_mib: 16 + rng.next(2048) as i64,
+            }
         })
         .collect();
     Snapshot { queues, environments, runnable, waiting }
@@ -262,7 +274,10 @@ fn property_no_host_or_environment_is_ever_over_committed() {
             let host = &mut environment.hosts[placement.host_index];
             host.used_milli_vcpus += milli_vcpus;
             host.used_memory_mib += memory_mib;
-            assert!(host.used_milli_vcpus <= host.milli_vcpus && host.used_memory_mib <= host.memory_mib, "seed {seed}: host over-committed");
+            assert!(
+                host.used_milli_vcpus <= host.milli_vcpus && host.used_memory_mib <= host.memory_mib,
+                "seed {seed}: host over-committed"
+            );
         }
         for (before, after) in snapshot.environments.iter().zip(&environments) {
             let added = after.used_milli_vcpus() - before.used_milli_vcpus();
@@ -307,12 +322,8 @@ fn property_a_lower_priority_queue_never_takes_capacity_a_higher_one_could_use()
             let job = snapshot.runnable.iter().find(|j| j.id == job_id).unwrap();
             snapshot.queues.iter().find(|q| q.id == job.queue_id).unwrap().priority
         };
-        let highest_waiting = snapshot
-            .runnable
-            .iter()
-            .filter(|j| !plan.placements.iter().any(|p| p.job_id == j.id))
-            .map(|j| priority_of(&j.id))
-            .max();
+        let highest_waiting =
+            snapshot.runnable.iter().filter(|j| !plan.placements.iter().any(|p| p.job_id == j.id)).map(|j| priority_of(&j.id)).max();
         if let Some(waiting) = highest_waiting {
             for p in &plan.placements {
                 assert!(priority_of(&p.job_id) >= waiting, "seed {seed}: a lower-priority job ran while a higher one waited");

@@ -7,7 +7,14 @@ use axum::http::{HeaderMap, Method, Uri};
 use domain::access::Caller;
 use service::Batch;
 
-pub async fn caller_of(batch: &Batch, region: &str, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Caller, ApiError> {
+pub async fn caller_of(
+    batch: &Batch,
+    region: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Caller, ApiError> {
     let header = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -17,17 +24,10 @@ pub async fn caller_of(batch: &Batch, region: &str, method: &Method, uri: &Uri, 
         .access_key_credentials(&authorization.access_key_id)
         .await?
         .ok_or_else(|| ApiError::auth("UnrecognizedClientException", "The security token included in the request is invalid."))?;
-    let header_pairs: Vec<(String, String)> = headers
-        .iter()
-        .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
-        .collect();
-    let received = Received {
-        method: method.as_str(),
-        raw_path: uri.path(),
-        raw_query: uri.query().unwrap_or(""),
-        headers: &header_pairs,
-        body,
-    };
+    let header_pairs: Vec<(String, String)> =
+        headers.iter().map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned())).collect();
+    let received =
+        Received { method: method.as_str(), raw_path: uri.path(), raw_query: uri.query().unwrap_or(""), headers: &header_pairs, body };
     let now = chrono::Utc::now().timestamp();
     sigv4::verify(&received, &authorization, &credentials.secret_access_key, region, now).map_err(signature_error)?;
     Ok(credentials.caller)

@@ -2,12 +2,12 @@
 //! use case as the signing user, answer in the model's response shape.
 
 use super::errors::ApiError;
+use domain::JobStatus;
 use domain::access::Caller;
 use domain::compute_environment::{CreateComputeEnvironment, UpdateComputeEnvironment};
 use domain::job_definition::RegisterJobDefinition;
 use domain::job_queue::{CreateJobQueue, UpdateJobQueue};
 use domain::submit::SubmitJob;
-use domain::JobStatus;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -20,13 +20,35 @@ pub type ApiResult = Result<Value, ApiError>;
 /// Operations of the AWS Batch model this service does not provide: a clear refusal beats
 /// silently wrong behaviour.
 pub const NOT_PROVIDED: &[&str] = &[
-    "canceljobs", "terminatejobs", "createconsumableresource", "deleteconsumableresource", "describeconsumableresource",
-    "listconsumableresources", "listjobsbyconsumableresource", "updateconsumableresource", "createquotashare",
-    "deletequotashare", "describequotashare", "listquotashares", "updatequotashare", "createschedulingpolicy",
-    "deleteschedulingpolicy", "describeschedulingpolicies", "listschedulingpolicies", "updateschedulingpolicy",
-    "createserviceenvironment", "deleteserviceenvironment", "describeserviceenvironments", "updateserviceenvironment",
-    "describeservicejob", "listservicejobs", "submitservicejob", "terminateservicejob", "terminateservicejobs",
-    "updateservicejob", "getjobqueuesnapshot",
+    "canceljobs",
+    "terminatejobs",
+    "createconsumableresource",
+    "deleteconsumableresource",
+    "describeconsumableresource",
+    "listconsumableresources",
+    "listjobsbyconsumableresource",
+    "updateconsumableresource",
+    "createquotashare",
+    "deletequotashare",
+    "describequotashare",
+    "listquotashares",
+    "updatequotashare",
+    "createschedulingpolicy",
+    "deleteschedulingpolicy",
+    "describeschedulingpolicies",
+    "listschedulingpolicies",
+    "updateschedulingpolicy",
+    "createserviceenvironment",
+    "deleteserviceenvironment",
+    "describeserviceenvironments",
+    "updateserviceenvironment",
+    "describeservicejob",
+    "listservicejobs",
+    "submitservicejob",
+    "terminateservicejob",
+    "terminateservicejobs",
+    "updateservicejob",
+    "getjobqueuesnapshot",
 ];
 
 fn parse<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T, ApiError> {
@@ -48,13 +70,20 @@ fn refuse_fields(body: &[u8], fields: &[&str]) -> Result<(), ApiError> {
 
 /// Describe operations page in memory (a team has tens of environments, not millions): the
 /// token is the offset.
-fn page<T: serde::Serialize>(items: Vec<T>, max_results: Option<i64>, next_token: Option<&str>) -> Result<(Vec<T>, Option<String>), ApiError> {
+fn page<T: serde::Serialize>(
+    items: Vec<T>,
+    max_results: Option<i64>,
+    next_token: Option<&str>,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
     let limit = max_results.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::client(format!("maxResults: must be between 1 and 1000 (got {limit})")));
     }
     let offset = match next_token {
-        Some(token) => token.strip_prefix("o").and_then(|n| n.parse::<usize>().ok()).ok_or_else(|| ApiError::client("nextToken: not a token this service issued"))?,
+        Some(token) => token
+            .strip_prefix("o")
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| ApiError::client("nextToken: not a token this service issued"))?,
         None => 0,
     };
     let end = (offset + limit as usize).min(items.len());
@@ -130,11 +159,15 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
         "createcomputeenvironment" => {
             refuse_fields(body, &["eksConfiguration"])?;
             let created = batch.create_compute_environment(caller, parse::<CreateComputeEnvironment>(op, body)?).await?;
-            Ok(json!({ "computeEnvironmentName": created.compute_environment_name, "computeEnvironmentArn": created.compute_environment_arn }))
+            Ok(
+                json!({ "computeEnvironmentName": created.compute_environment_name, "computeEnvironmentArn": created.compute_environment_arn }),
+            )
         }
         "updatecomputeenvironment" => {
             let updated = batch.update_compute_environment(caller, parse::<UpdateComputeEnvironment>(op, body)?).await?;
-            Ok(json!({ "computeEnvironmentName": updated.compute_environment_name, "computeEnvironmentArn": updated.compute_environment_arn }))
+            Ok(
+                json!({ "computeEnvironmentName": updated.compute_environment_name, "computeEnvironmentArn": updated.compute_environment_arn }),
+            )
         }
         "deletecomputeenvironment" => {
             batch.delete_compute_environment(caller, &parse::<DeleteComputeEnvironment>(op, body)?.compute_environment).await?;
@@ -190,7 +223,10 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
             Ok(json!({ "jobDefinitions": items, "nextToken": next }))
         }
         "submitjob" => {
-            refuse_fields(body, &["nodeOverrides", "eksPropertiesOverride", "ecsPropertiesOverride", "consumableResourcePropertiesOverride"])?;
+            refuse_fields(
+                body,
+                &["nodeOverrides", "eksPropertiesOverride", "ecsPropertiesOverride", "consumableResourcePropertiesOverride"],
+            )?;
             let submitted = batch.submit_job(caller, parse::<SubmitJob>(op, body)?).await?;
             Ok(serde_json::to_value(submitted).expect("a submitted job serializes"))
         }
@@ -236,7 +272,8 @@ async fn list_jobs(batch: &Batch, caller: &Caller, request: ListJobsRequest) -> 
         let [value] = filter.values.as_slice() else {
             return Err(ApiError::client(format!("{field}.values: give exactly one value")));
         };
-        let time = || value.parse::<i64>().map_err(|_| ApiError::client(format!("{field}.values: {value} is not a time in epoch milliseconds")));
+        let time =
+            || value.parse::<i64>().map_err(|_| ApiError::client(format!("{field}.values: {value} is not a time in epoch milliseconds")));
         match filter.name.as_str() {
             "JOB_NAME" => list.name = Some(NameFilter::parse(value)),
             "JOB_DEFINITION" => list.job_definition = Some(value.clone()),

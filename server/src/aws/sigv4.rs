@@ -44,9 +44,7 @@ pub struct Received<'a> {
 }
 
 pub fn parse_authorization(header: &str) -> Result<Authorization, SignatureError> {
-    let rest = header
-        .strip_prefix(ALGORITHM)
-        .ok_or_else(|| SignatureError::Missing(format!("Authorization must use {ALGORITHM}")))?;
+    let rest = header.strip_prefix(ALGORITHM).ok_or_else(|| SignatureError::Missing(format!("Authorization must use {ALGORITHM}")))?;
     let mut credential = None;
     let mut signed_headers = None;
     let mut signature = None;
@@ -192,7 +190,10 @@ pub fn verify(
     now_seconds: i64,
 ) -> Result<(), SignatureError> {
     if authorization.service != "batch" {
-        return Err(SignatureError::Invalid(format!("Credential should be scoped to correct service: 'batch' (got '{}')", authorization.service)));
+        return Err(SignatureError::Invalid(format!(
+            "Credential should be scoped to correct service: 'batch' (got '{}')",
+            authorization.service
+        )));
     }
     if authorization.region != expected_region {
         return Err(SignatureError::Invalid(format!(
@@ -214,9 +215,7 @@ pub fn verify(
         return Err(SignatureError::Invalid("the credential date does not match X-Amz-Date".into()));
     }
     if (now_seconds - signed_at).abs() > MAX_SKEW_SECONDS {
-        return Err(SignatureError::Invalid(format!(
-            "Signature expired: {amz_date} is more than 15 minutes away from the server's time"
-        )));
+        return Err(SignatureError::Invalid(format!("Signature expired: {amz_date} is more than 15 minutes away from the server's time")));
     }
     let expected = signature(secret, authorization, amz_date, &canonical_request(received, &authorization.signed_headers));
     if !constant_time_eq(expected.as_bytes(), authorization.signature.as_bytes()) {
@@ -277,7 +276,9 @@ mod tests {
         let ok = Received { method: "POST", raw_path: "/v1/submitjob", raw_query: "", headers: &headers, body: br#"{"jobName":"a"}"# };
         assert_eq!(verify(&ok, &auth, SECRET, "us-east-1", now), Ok(()));
         let tampered = Received { body: br#"{"jobName":"b"}"#, ..ok };
-        assert!(matches!(verify(&tampered, &auth, SECRET, "us-east-1", now), Err(SignatureError::Invalid(m)) if m.contains("does not match")));
+        assert!(
+            matches!(verify(&tampered, &auth, SECRET, "us-east-1", now), Err(SignatureError::Invalid(m)) if m.contains("does not match"))
+        );
         let ok = Received { body: br#"{"jobName":"a"}"#, ..tampered };
         assert!(verify(&ok, &auth, "another secret", "us-east-1", now).is_err());
         assert!(verify(&ok, &auth, SECRET, "eu-west-1", now).unwrap_err() != SignatureError::Missing(String::new()));
@@ -308,7 +309,10 @@ mod tests {
         assert_eq!(parse_amz_date("20150830T123600Z"), Some(1_440_938_160));
         assert_eq!(parse_amz_date("2015-08-30"), None);
         assert!(matches!(parse_authorization("Basic abc"), Err(SignatureError::Missing(_))));
-        let auth = parse_authorization("AWS4-HMAC-SHA256 Credential=K/20260101/us-east-1/batch/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab").unwrap();
+        let auth = parse_authorization(
+            "AWS4-HMAC-SHA256 Credential=K/20260101/us-east-1/batch/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab",
+        )
+        .unwrap();
         assert_eq!((auth.access_key_id.as_str(), auth.service.as_str()), ("K", "batch"));
     }
 }

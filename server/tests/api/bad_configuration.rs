@@ -27,7 +27,8 @@ fn assert_one_clear_line(stderr: &str, expected: &[&str]) {
 
 #[test]
 fn an_unreachable_database_names_database_url_and_hides_the_password() {
-    let (code, stderr) = run_server(&[("DATABASE_URL", "postgres://batch:hunter2@127.0.0.1:1/batch"), ("BATCH_LISTEN", "127.0.0.1:0")], &[]);
+    let (code, stderr) =
+        run_server(&[("DATABASE_URL", "postgres://batch:hunter2@127.0.0.1:1/batch"), ("BATCH_LISTEN", "127.0.0.1:0")], &[]);
     assert_eq!(code, 1);
     assert_one_clear_line(&stderr, &["cannot reach the database", "postgres://batch:***@127.0.0.1:1/batch", "DATABASE_URL"]);
     assert!(!stderr.contains("hunter2"));

@@ -38,10 +38,7 @@ async fn readyz_reports_a_lost_postgres_database_and_recovers_when_it_returns() 
     let name = url.rsplit('/').next().unwrap().to_string();
     let admin = Database::connect(&service::testing::postgres_admin_url()).await.unwrap();
 
-    admin
-        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .await
-        .unwrap();
+    admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.unwrap();
     let (status, body) = readiness(&app).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["checks"]["database"]["ok"], false, "{body}");
@@ -74,9 +71,7 @@ impl DockerRelay {
         let task = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
                 tokio::spawn(async move {
-                    if let Ok(mut outbound) =
-                        tokio::net::UnixStream::connect("/var/run/docker.sock").await
-                    {
+                    if let Ok(mut outbound) = tokio::net::UnixStream::connect("/var/run/docker.sock").await {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                     }
                 });

@@ -1,7 +1,7 @@
+use domain::access::{NewUser, Role};
 use server::settings::Settings;
 use server::startup::Application;
 pub use service::testing::{BACKENDS, Backend, TempDir};
-use domain::access::{NewUser, Role};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio::sync::oneshot;

@@ -1,5 +1,5 @@
-use service::testing::{admin, operator};
 use crate::helpers::{BACKENDS, TestApp};
+use service::testing::{admin, operator};
 
 #[tokio::test]
 async fn the_console_page_is_server_rendered_and_asks_for_the_bundle() {
@@ -63,7 +63,15 @@ async fn the_jobs_list_and_a_job_page_show_states_reasons_and_output() {
     greet.container_properties.as_mut().unwrap().command = vec!["echo".into(), "hello from the console".into()];
     batch.register_job_definition(&admin(), greet).await.unwrap();
     let job = batch
-        .submit_job(&operator(), SubmitJob { job_name: "nightly-greeting".into(), job_queue: "reports".into(), job_definition: "greet".into(), ..Default::default() })
+        .submit_job(
+            &operator(),
+            SubmitJob {
+                job_name: "nightly-greeting".into(),
+                job_queue: "reports".into(),
+                job_definition: "greet".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);

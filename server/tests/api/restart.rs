@@ -1,11 +1,11 @@
 //! `kill -9` of the real server binary with jobs running, then a restart: every job finishes
 //! exactly once, and no container of this installation is left behind.
 
-use service::testing::{admin, operator};
 use crate::helpers::site_root;
 use domain::submit::SubmitJob;
 use service::docker::DockerEngine;
 use service::testing::{TempDir, create_postgres_database, definition, environment_on, queue};
+use service::testing::{admin, operator};
 use service::{Batch, BatchConfig};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -88,10 +88,8 @@ async fn a_server_killed_with_jobs_running_finishes_every_job_exactly_once_after
         };
         ids.push(batch.submit_job(&operator(), request).await.unwrap().job_id);
     }
-    wait_until("every job to run", 60, async || {
-        batch.describe_jobs(&admin(), &ids).await.unwrap().iter().all(|j| j.status == "RUNNING")
-    })
-    .await;
+    wait_until("every job to run", 60, async || batch.describe_jobs(&admin(), &ids).await.unwrap().iter().all(|j| j.status == "RUNNING"))
+        .await;
 
     first.kill();
     let _second = start_server(&url, &data_dir, port);

@@ -61,11 +61,15 @@ async fn signing_in_sets_a_strict_cookie_and_returns_to_the_link() {
         assert_eq!(page.status(), 200);
 
         // Only this console's paths are return targets.
-        let hostile = post_form(&app, "/auth/login", None, &origin, &[("username", ADMIN), ("password", PASSWORD), ("next", "//evil.example/x")]).await;
+        let hostile =
+            post_form(&app, "/auth/login", None, &origin, &[("username", ADMIN), ("password", PASSWORD), ("next", "//evil.example/x")])
+                .await;
         assert_eq!(location(&hostile), "/");
 
         // A wrong password goes back to the form with the reason and the same return target.
-        let wrong = post_form(&app, "/auth/login", None, &origin, &[("username", ADMIN), ("password", "not the password"), ("next", "/jobs")]).await;
+        let wrong =
+            post_form(&app, "/auth/login", None, &origin, &[("username", ADMIN), ("password", "not the password"), ("next", "/jobs")])
+                .await;
         assert_eq!(location(&wrong), "/login?error=wrong%20username%20or%20password&next=/jobs");
         assert!(wrong.headers().get("set-cookie").is_none());
 
@@ -126,12 +130,15 @@ async fn the_set_up_page_exists_only_until_the_first_admin() {
     assert_eq!(location(&app.get_signed_out("/jobs").await), "/setup", "the way in before anyone can sign in");
     assert_eq!(app.get_signed_out("/setup").await.status(), 200);
     let origin = app.address.clone();
-    let mismatch = post_form(&app, "/auth/setup", None, &origin, &[("username", "first"), ("password", PASSWORD), ("confirm", "other")]).await;
+    let mismatch =
+        post_form(&app, "/auth/setup", None, &origin, &[("username", "first"), ("password", PASSWORD), ("confirm", "other")]).await;
     assert!(location(&mismatch).starts_with("/setup?error=confirm"), "{}", location(&mismatch));
-    let created = post_form(&app, "/auth/setup", None, &origin, &[("username", "first"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let created =
+        post_form(&app, "/auth/setup", None, &origin, &[("username", "first"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
     assert_eq!(location(&created), "/");
     assert!(created.headers()["set-cookie"].to_str().unwrap().starts_with("batch_session="));
-    let again = post_form(&app, "/auth/setup", None, &origin, &[("username", "second"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let again =
+        post_form(&app, "/auth/setup", None, &origin, &[("username", "second"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
     assert!(location(&again).contains("already%20exists"), "{}", location(&again));
     assert!(app.batch.sign_in("second", PASSWORD, None).await.is_err());
     assert_eq!(location(&app.get_signed_out("/setup").await), "/login", "the set-up page is gone");

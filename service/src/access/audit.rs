@@ -5,9 +5,7 @@ use crate::batch::{Batch, now_ms};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::audit_log;
 use domain::access::{Action, AuditRecord, Caller};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use std::future::Future;
 
 /// How an attempt ended, as the audit log spells it.
@@ -16,9 +14,7 @@ pub(crate) fn outcome_of<T>(result: &ServiceResult<T>) -> (&'static str, String)
         Ok(_) => ("ok", String::new()),
         Err(ServiceError::Forbidden(message)) => ("forbidden", message.clone()),
         Err(ServiceError::Invalid(error)) => ("invalid", error.to_string()),
-        Err(error @ (ServiceError::NotFound { .. } | ServiceError::Conflict(_))) => {
-            ("refused", error.to_string())
-        }
+        Err(error @ (ServiceError::NotFound { .. } | ServiceError::Conflict(_))) => ("refused", error.to_string()),
         Err(ServiceError::Unauthenticated(message)) => ("failed", message.clone()),
         Err(error @ ServiceError::Store(_)) => ("error", error.to_string()),
     }
@@ -34,33 +30,20 @@ impl Batch {
         target: &str,
         work: impl Future<Output = ServiceResult<T>>,
     ) -> ServiceResult<T> {
-        let result = if caller.may(action) {
-            work.await
-        } else {
-            Err(forbidden(caller, action))
-        };
+        let result = if caller.may(action) { work.await } else { Err(forbidden(caller, action)) };
         if crate::catalog::changes_catalog(action) {
             self.catalog.forget();
         }
         if action != Action::Read {
             let (outcome, detail) = outcome_of(&result);
-            self.audit(caller.name(), action.name(), target, outcome, &detail, None)
-                .await;
+            self.audit(caller.name(), action.name(), target, outcome, &detail, None).await;
         }
         result
     }
 
     /// Writes one audit record. A failure to write it is logged, not returned: the action it
     /// describes has already happened.
-    pub(crate) async fn audit(
-        &self,
-        actor: &str,
-        action: &str,
-        target: &str,
-        outcome: &str,
-        detail: &str,
-        client: Option<&str>,
-    ) {
+    pub(crate) async fn audit(&self, actor: &str, action: &str, target: &str, outcome: &str, detail: &str, client: Option<&str>) {
         let record = audit_log::ActiveModel {
             at: Set(now_ms()),
             actor: Set(truncate(actor, 64)),
@@ -77,19 +60,12 @@ impl Batch {
     }
 
     /// The newest records first, `limit` at a time, before the record id `before` (paging).
-    pub async fn audit_log(
-        &self,
-        caller: &Caller,
-        before: Option<i64>,
-        limit: u64,
-    ) -> ServiceResult<Vec<AuditRecord>> {
+    pub async fn audit_log(&self, caller: &Caller, before: Option<i64>, limit: u64) -> ServiceResult<Vec<AuditRecord>> {
         self.guarded(caller, Action::Read, "", async {
             if !caller.may(Action::ManageUsers) {
                 return Err(forbidden(caller, Action::ManageUsers));
             }
-            let mut query = audit_log::Entity::find()
-                .order_by_desc(audit_log::Column::Id)
-                .limit(limit.min(500));
+            let mut query = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(limit.min(500));
             if let Some(before) = before {
                 query = query.filter(audit_log::Column::Id.lt(before));
             }

@@ -8,9 +8,7 @@ use crate::store::{access_keys, users};
 use base64::Engine;
 use domain::access::{AccessKeyView, Action, Caller, Identity, NewAccessKey, Role};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 /// As in IAM: two active keys per user are enough to rotate without downtime.
 pub const MAX_ACTIVE_KEYS: u64 = 2;
@@ -27,10 +25,7 @@ pub struct KeyCredentials {
 fn new_access_key_id() -> String {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let random = random_bytes::<16>();
-    let tail: String = random
-        .iter()
-        .map(|b| ALPHABET[usize::from(b % 32)] as char)
-        .collect();
+    let tail: String = random.iter().map(|b| ALPHABET[usize::from(b % 32)] as char).collect();
     format!("AKIA{tail}")
 }
 
@@ -103,11 +98,7 @@ impl Batch {
     }
 
     /// Revokes one of the caller's keys (an admin may revoke anyone's). Takes effect at once.
-    pub async fn revoke_access_key(
-        &self,
-        caller: &Caller,
-        access_key_id: &str,
-    ) -> ServiceResult<()> {
+    pub async fn revoke_access_key(&self, caller: &Caller, access_key_id: &str) -> ServiceResult<()> {
         self.guarded(caller, Action::ManageOwnAccessKeys, access_key_id, async {
             let owner = identity(caller)?.user_id;
             let key = access_keys::Entity::find_by_id(access_key_id)
@@ -127,47 +118,32 @@ impl Batch {
 
     /// The secret and owner of an active key, for checking a SigV4 signature; None when the key
     /// does not exist, is revoked, or its user is disabled.
-    pub async fn access_key_credentials(
-        &self,
-        access_key_id: &str,
-    ) -> ServiceResult<Option<KeyCredentials>> {
+    pub async fn access_key_credentials(&self, access_key_id: &str) -> ServiceResult<Option<KeyCredentials>> {
         self.catalog.credentials.get_or_read(access_key_id, self.read_access_key_credentials(access_key_id)).await
     }
 
     async fn read_access_key_credentials(&self, access_key_id: &str) -> ServiceResult<Option<KeyCredentials>> {
         // Key and owner in one query: every signed request starts here.
-        let owner = access_keys::Entity::belongs_to(users::Entity)
-            .from(access_keys::Column::UserId)
-            .to(users::Column::Id)
-            .into();
-        let row: Option<(String, Option<i64>, Option<i64>, i32, String, String, bool)> =
-            access_keys::Entity::find_by_id(access_key_id)
-                .select_only()
-                .columns([
-                    access_keys::Column::SecretEncrypted,
-                    access_keys::Column::LastUsedAt,
-                    access_keys::Column::RevokedAt,
-                ])
-                .column_as(users::Column::Id, "owner_id")
-                .column(users::Column::Username)
-                .column(users::Column::Role)
-                .column(users::Column::Disabled)
-                .join(JoinType::InnerJoin, owner)
-                .into_tuple()
-                .one(&self.db)
-                .await?;
-        let Some((sealed, last_used_at, revoked_at, user_id, username, role, disabled)) = row
-        else {
+        let owner = access_keys::Entity::belongs_to(users::Entity).from(access_keys::Column::UserId).to(users::Column::Id).into();
+        let row: Option<(String, Option<i64>, Option<i64>, i32, String, String, bool)> = access_keys::Entity::find_by_id(access_key_id)
+            .select_only()
+            .columns([access_keys::Column::SecretEncrypted, access_keys::Column::LastUsedAt, access_keys::Column::RevokedAt])
+            .column_as(users::Column::Id, "owner_id")
+            .column(users::Column::Username)
+            .column(users::Column::Role)
+            .column(users::Column::Disabled)
+            .join(JoinType::InnerJoin, owner)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        let Some((sealed, last_used_at, revoked_at, user_id, username, role, disabled)) = row else {
             return Ok(None);
         };
         if revoked_at.is_some() || disabled {
             return Ok(None);
         }
         let Some(secret) = self.config.server_key.open(&sealed) else {
-            tracing::error!(
-                access_key_id,
-                "an access key's secret does not open with this server key (was secret_key changed?)"
-            );
+            tracing::error!(access_key_id, "an access key's secret does not open with this server key (was secret_key changed?)");
             return Ok(None);
         };
         let now = now_ms();
@@ -179,9 +155,6 @@ impl Batch {
                 .await?;
         }
         let role = Role::parse(&role).unwrap_or(Role::Viewer);
-        Ok(Some(KeyCredentials {
-            secret_access_key: secret,
-            caller: Caller::user(user_id.into(), username, role),
-        }))
+        Ok(Some(KeyCredentials { secret_access_key: secret, caller: Caller::user(user_id.into(), username, role) }))
     }
 }

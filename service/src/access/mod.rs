@@ -8,8 +8,8 @@ pub mod secrets;
 pub mod sessions;
 pub mod users;
 
+pub(crate) use audit::insert_audit_records;
 pub use domain::access::{AccessKeyView, AuditRecord, NewAccessKey, NewUser, UserView};
 pub use keys::KeyCredentials;
-pub(crate) use audit::insert_audit_records;
 pub use secrets::ServerKey;
 pub use sessions::NewSession;

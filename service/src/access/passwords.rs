@@ -14,40 +14,28 @@ pub const MAX_PASSWORD_LEN: usize = 256;
 pub(crate) fn check_password_rules(field: &str, password: &str) -> Result<(), FieldError> {
     let length = password.chars().count();
     if length < MIN_PASSWORD_LEN {
-        return Err(FieldError::new(
-            field,
-            format!("must be at least {MIN_PASSWORD_LEN} characters long"),
-        ));
+        return Err(FieldError::new(field, format!("must be at least {MIN_PASSWORD_LEN} characters long")));
     }
     if length > MAX_PASSWORD_LEN {
-        return Err(FieldError::new(
-            field,
-            format!("must be at most {MAX_PASSWORD_LEN} characters long"),
-        ));
+        return Err(FieldError::new(field, format!("must be at most {MAX_PASSWORD_LEN} characters long")));
     }
     Ok(())
 }
 
 pub(crate) fn hash_password(password: &str) -> String {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .expect("argon2 hashes any password within the length rules")
-        .to_string()
+    Argon2::default().hash_password(password.as_bytes()).expect("argon2 hashes any password within the length rules").to_string()
 }
 
 pub(crate) fn verify_password(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(hash) => Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok(),
+        Ok(hash) => Argon2::default().verify_password(password.as_bytes(), &hash).is_ok(),
         Err(_) => false,
     }
 }
 
 /// A hash no password matches, verified when the user does not exist so that an unknown user
 /// and a wrong password cost the same time.
-pub(crate) static DECOY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("decoy password never used"));
+pub(crate) static DECOY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("decoy password never used"));
 
 #[cfg(test)]
 mod tests {
@@ -62,19 +50,12 @@ mod tests {
         assert!(hash.salt.is_some());
         assert!(verify_password("correct horse battery", &phc));
         assert!(!verify_password("correct horse battery!", &phc));
-        assert_ne!(
-            phc,
-            hash_password("correct horse battery"),
-            "a new salt every time"
-        );
+        assert_ne!(phc, hash_password("correct horse battery"), "a new salt every time");
     }
 
     #[test]
     fn length_rules_name_the_field() {
-        assert_eq!(
-            check_password_rules("password", "short").unwrap_err().field,
-            "password"
-        );
+        assert_eq!(check_password_rules("password", "short").unwrap_err().field, "password");
         assert!(check_password_rules("password", "long enough!").is_ok());
     }
 }

@@ -36,9 +36,7 @@ impl ServerKey {
     /// A key from a passphrase of at least 32 characters (the settings' `secret_key`).
     pub fn from_text(text: &str) -> Result<ServerKey, String> {
         if text.trim().len() < SERVER_KEY_MIN_LEN {
-            return Err(format!(
-                "secret_key must be at least {SERVER_KEY_MIN_LEN} characters long"
-            ));
+            return Err(format!("secret_key must be at least {SERVER_KEY_MIN_LEN} characters long"));
         }
         Ok(ServerKey(Sha256::digest(text.trim().as_bytes()).into()))
     }
@@ -57,9 +55,7 @@ impl ServerKey {
         let cipher = ChaCha20Poly1305::new(&self.0.into());
         let nonce_bytes = random_bytes::<12>();
         let nonce = Nonce::from(nonce_bytes);
-        let sealed = cipher
-            .encrypt(&nonce, plaintext.as_bytes())
-            .expect("a short secret always encrypts");
+        let sealed = cipher.encrypt(&nonce, plaintext.as_bytes()).expect("a short secret always encrypts");
         let mut out = nonce_bytes.to_vec();
         out.extend_from_slice(&sealed);
         STANDARD.encode(out)
@@ -93,25 +89,14 @@ mod tests {
         let key = ServerKey::from_text("a passphrase that is long enough to be a key").unwrap();
         let sealed = key.seal("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
         assert!(!sealed.contains("wJalr"));
-        assert_eq!(
-            key.open(&sealed).as_deref(),
-            Some("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-        );
+        assert_eq!(key.open(&sealed).as_deref(), Some("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"));
         assert_eq!(ServerKey::random().open(&sealed), None);
-        assert_ne!(
-            key.seal("same"),
-            key.seal("same"),
-            "every seal uses a new nonce"
-        );
+        assert_ne!(key.seal("same"), key.seal("same"), "every seal uses a new nonce");
     }
 
     #[test]
     fn short_passphrases_are_refused() {
-        assert!(
-            ServerKey::from_text("short")
-                .unwrap_err()
-                .contains("secret_key")
-        );
+        assert!(ServerKey::from_text("short").unwrap_err().contains("secret_key"));
     }
 
     #[test]

@@ -39,64 +39,27 @@ impl Batch {
     /// Checks the password and opens a session. An unknown user and a wrong password get the
     /// same answer after the same work (a decoy hash is verified). While an account or a client
     /// address has too many recent failures, even the right password is refused.
-    pub async fn sign_in(
-        &self,
-        username: &str,
-        password: &str,
-        client: Option<&str>,
-    ) -> ServiceResult<NewSession> {
+    pub async fn sign_in(&self, username: &str, password: &str, client: Option<&str>) -> ServiceResult<NewSession> {
         let username = username.trim();
         if let Some(wait) = self.sign_in_throttled(username, client).await? {
-            let message = format!(
-                "too many failed sign-ins; try again in {} minute(s)",
-                (wait + 59_999) / 60_000
-            );
-            self.audit(username, SIGN_IN, username, "throttled", &message, client)
-                .await;
+            let message = format!("too many failed sign-ins; try again in {} minute(s)", (wait + 59_999) / 60_000);
+            self.audit(username, SIGN_IN, username, "throttled", &message, client).await;
             return Err(ServiceError::Unauthenticated(message));
         }
-        let user = users::Entity::find()
-            .filter(users::Column::Username.eq(username))
-            .one(&self.db)
-            .await?;
-        let hash = user
-            .as_ref()
-            .map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
-        let password = password
-            .chars()
-            .take(MAX_PASSWORD_LEN + 1)
-            .collect::<String>();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .unwrap_or(false);
+        let user = users::Entity::find().filter(users::Column::Username.eq(username)).one(&self.db).await?;
+        let hash = user.as_ref().map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
+        let password = password.chars().take(MAX_PASSWORD_LEN + 1).collect::<String>();
+        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
         let user = match user {
             Some(user) if matches => user,
             _ => {
-                self.audit(
-                    username,
-                    SIGN_IN,
-                    username,
-                    "failed",
-                    WRONG_CREDENTIALS,
-                    client,
-                )
-                .await;
+                self.audit(username, SIGN_IN, username, "failed", WRONG_CREDENTIALS, client).await;
                 return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS.into()));
             }
         };
         if user.disabled {
-            self.audit(
-                username,
-                SIGN_IN,
-                username,
-                "failed",
-                "the account is disabled",
-                client,
-            )
-            .await;
-            return Err(ServiceError::Unauthenticated(
-                "this account is disabled; ask an admin".into(),
-            ));
+            self.audit(username, SIGN_IN, username, "failed", "the account is disabled", client).await;
+            return Err(ServiceError::Unauthenticated("this account is disabled; ask an admin".into()));
         }
         let token = new_token();
         let now = now_ms();
@@ -110,22 +73,13 @@ impl Batch {
         }
         .insert(&self.db)
         .await?;
-        self.audit(username, SIGN_IN, username, "ok", "", client)
-            .await;
+        self.audit(username, SIGN_IN, username, "ok", "", client).await;
         let view = user_view(user);
-        Ok(NewSession {
-            token,
-            caller: Caller::user(view.id, view.username, view.role),
-            expires_at,
-        })
+        Ok(NewSession { token, caller: Caller::user(view.id, view.username, view.role), expires_at })
     }
 
     /// Milliseconds until sign-in is allowed again, or None when it is allowed now.
-    async fn sign_in_throttled(
-        &self,
-        username: &str,
-        client: Option<&str>,
-    ) -> ServiceResult<Option<i64>> {
+    async fn sign_in_throttled(&self, username: &str, client: Option<&str>) -> ServiceResult<Option<i64>> {
         let since = now_ms() - THROTTLE_WINDOW_MS;
         let recent_failures = || {
             audit_log::Entity::find()
@@ -133,17 +87,9 @@ impl Batch {
                 .filter(audit_log::Column::Outcome.eq("failed"))
                 .filter(audit_log::Column::At.gt(since))
         };
-        let per_account = recent_failures()
-            .filter(audit_log::Column::Target.eq(username))
-            .count(&self.db)
-            .await?;
+        let per_account = recent_failures().filter(audit_log::Column::Target.eq(username)).count(&self.db).await?;
         let per_client = match client {
-            Some(client) => {
-                recent_failures()
-                    .filter(audit_log::Column::Client.eq(client))
-                    .count(&self.db)
-                    .await?
-            }
+            Some(client) => recent_failures().filter(audit_log::Column::Client.eq(client)).count(&self.db).await?,
             None => 0,
         };
         if per_account < MAX_FAILURES_PER_ACCOUNT && per_client < MAX_FAILURES_PER_CLIENT {
@@ -158,22 +104,14 @@ impl Batch {
     /// has expired (idle or absolute), or its user is disabled.
     pub async fn session_caller(&self, token: &str) -> ServiceResult<Caller> {
         let now = now_ms();
-        let Some(session) = sessions::Entity::find_by_id(token_hash(token))
-            .one(&self.db)
-            .await?
-        else {
+        let Some(session) = sessions::Entity::find_by_id(token_hash(token)).one(&self.db).await? else {
             return Ok(Caller::Anonymous);
         };
         if session.expires_at <= now || session.last_seen_at + SESSION_IDLE_MS <= now {
-            sessions::Entity::delete_by_id(session.token_hash)
-                .exec(&self.db)
-                .await?;
+            sessions::Entity::delete_by_id(session.token_hash).exec(&self.db).await?;
             return Ok(Caller::Anonymous);
         }
-        let Some(user) = users::Entity::find_by_id(session.user_id)
-            .one(&self.db)
-            .await?
-        else {
+        let Some(user) = users::Entity::find_by_id(session.user_id).one(&self.db).await? else {
             return Ok(Caller::Anonymous);
         };
         if user.disabled {
@@ -190,12 +128,9 @@ impl Batch {
 
     /// Ends the session server-side: every browser holding its cookie is signed out.
     pub async fn sign_out(&self, caller: &Caller, token: &str) -> ServiceResult<()> {
-        let ended = sessions::Entity::delete_by_id(token_hash(token))
-            .exec(&self.db)
-            .await?;
+        let ended = sessions::Entity::delete_by_id(token_hash(token)).exec(&self.db).await?;
         if ended.rows_affected > 0 {
-            self.audit(caller.name(), "SignOut", caller.name(), "ok", "", None)
-                .await;
+            self.audit(caller.name(), "SignOut", caller.name(), "ok", "", None).await;
         }
         Ok(())
     }

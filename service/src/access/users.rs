@@ -9,8 +9,7 @@ use crate::store::{sessions, users};
 use domain::FieldError;
 use domain::access::{Action, Caller, NewUser, Role, UserView};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 pub const MAX_USERNAME_LEN: usize = 64;
@@ -18,16 +17,10 @@ pub const MAX_USERNAME_LEN: usize = 64;
 pub(crate) fn check_username(username: &str) -> Result<(), FieldError> {
     let valid_char = |c: char| c.is_ascii_alphanumeric() || "_.@-".contains(c);
     if username.is_empty() || username.len() > MAX_USERNAME_LEN {
-        return Err(FieldError::new(
-            "username",
-            format!("must be 1 to {MAX_USERNAME_LEN} characters long"),
-        ));
+        return Err(FieldError::new("username", format!("must be 1 to {MAX_USERNAME_LEN} characters long")));
     }
     if !username.chars().all(valid_char) {
-        return Err(FieldError::new(
-            "username",
-            "may contain only letters, digits, '_', '.', '@' and '-'",
-        ));
+        return Err(FieldError::new("username", "may contain only letters, digits, '_', '.', '@' and '-'"));
     }
     Ok(())
 }
@@ -51,46 +44,22 @@ impl Batch {
 
     /// Creates the first administrator, only while no user exists: one statement that inserts
     /// nothing when a user appeared meanwhile, so two racing set-ups cannot both succeed.
-    pub async fn create_first_admin(
-        &self,
-        username: &str,
-        password: &str,
-        client: Option<&str>,
-    ) -> ServiceResult<UserView> {
+    pub async fn create_first_admin(&self, username: &str, password: &str, client: Option<&str>) -> ServiceResult<UserView> {
         check_username(username)?;
         check_password_rules("password", password)?;
         let now = now_ms();
         let backend = self.db.get_database_backend();
         let sql = "INSERT INTO users (username, password_hash, role, disabled, created_at, updated_at) \
                    SELECT $1, $2, 'admin', $3, $4, $4 WHERE NOT EXISTS (SELECT 1 FROM users)";
-        let values = vec![
-            username.into(),
-            hash_password(password).into(),
-            false.into(),
-            now.into(),
-        ];
-        let inserted = self
-            .db
-            .execute_raw(statement(backend, sql, values))
-            .await?
-            .rows_affected();
+        let values = vec![username.into(), hash_password(password).into(), false.into(), now.into()];
+        let inserted = self.db.execute_raw(statement(backend, sql, values)).await?.rows_affected();
         let result = if inserted == 1 {
             self.user_by_name(username).await.map(user_view)
         } else {
-            Err(ServiceError::Conflict(
-                "the first administrator already exists; sign in instead".into(),
-            ))
+            Err(ServiceError::Conflict("the first administrator already exists; sign in instead".into()))
         };
         let (outcome, detail) = super::audit::outcome_of(&result);
-        self.audit(
-            username,
-            "CreateFirstAdmin",
-            username,
-            outcome,
-            &detail,
-            client,
-        )
-        .await;
+        self.audit(username, "CreateFirstAdmin", username, outcome, &detail, client).await;
         result
     }
 
@@ -110,11 +79,7 @@ impl Batch {
             }
             .insert(&self.db)
             .await
-            .map_err(|e| {
-                conflict_on_unique(e, || {
-                    format!("username: a user named {} already exists", input.username)
-                })
-            })?;
+            .map_err(|e| conflict_on_unique(e, || format!("username: a user named {} already exists", input.username)))?;
             Ok(user_view(row))
         })
         .await
@@ -122,66 +87,42 @@ impl Batch {
 
     pub async fn list_users(&self, caller: &Caller) -> ServiceResult<Vec<UserView>> {
         self.guarded(caller, Action::ManageUsers, "", async {
-            Ok(users::Entity::find()
-                .order_by_asc(users::Column::Username)
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(user_view)
-                .collect())
+            Ok(users::Entity::find().order_by_asc(users::Column::Username).all(&self.db).await?.into_iter().map(user_view).collect())
         })
         .await
     }
 
-    pub async fn set_user_role(
-        &self,
-        caller: &Caller,
-        username: &str,
-        role: Role,
-    ) -> ServiceResult<UserView> {
+    pub async fn set_user_role(&self, caller: &Caller, username: &str, role: Role) -> ServiceResult<UserView> {
         self.guarded(caller, Action::ManageUsers, username, async {
             let user = self.user_by_name(username).await?;
             if role != Role::Admin {
                 self.refuse_losing_last_admin(&user).await?;
             }
-            self.update_user(user, |row| row.role = Set(role.as_str().into()), false)
-                .await
+            self.update_user(user, |row| row.role = Set(role.as_str().into()), false).await
         })
         .await
     }
 
     /// A disabled user's sessions end at once; their access keys stop working because every
     /// key check reads the user's `disabled` flag.
-    pub async fn set_user_disabled(
-        &self,
-        caller: &Caller,
-        username: &str,
-        disabled: bool,
-    ) -> ServiceResult<UserView> {
+    pub async fn set_user_disabled(&self, caller: &Caller, username: &str, disabled: bool) -> ServiceResult<UserView> {
         self.guarded(caller, Action::ManageUsers, username, async {
             let user = self.user_by_name(username).await?;
             if disabled {
                 self.refuse_losing_last_admin(&user).await?;
             }
-            self.update_user(user, |row| row.disabled = Set(disabled), disabled)
-                .await
+            self.update_user(user, |row| row.disabled = Set(disabled), disabled).await
         })
         .await
     }
 
     /// Sets a new password and ends the user's sessions.
-    pub async fn reset_password(
-        &self,
-        caller: &Caller,
-        username: &str,
-        new_password: &str,
-    ) -> ServiceResult<UserView> {
+    pub async fn reset_password(&self, caller: &Caller, username: &str, new_password: &str) -> ServiceResult<UserView> {
         self.guarded(caller, Action::ManageUsers, username, async {
             check_password_rules("password", new_password)?;
             let user = self.user_by_name(username).await?;
             let hash = hash_password(new_password);
-            self.update_user(user, |row| row.password_hash = Set(hash), true)
-                .await
+            self.update_user(user, |row| row.password_hash = Set(hash), true).await
         })
         .await
     }
@@ -199,10 +140,7 @@ impl Batch {
         row.updated_at = Set(now_ms());
         let updated = row.update(&txn).await?;
         if end_sessions {
-            sessions::Entity::delete_many()
-                .filter(sessions::Column::UserId.eq(user_id))
-                .exec(&txn)
-                .await?;
+            sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id)).exec(&txn).await?;
         }
         txn.commit().await?;
         Ok(user_view(updated))
@@ -219,10 +157,7 @@ impl Batch {
             .count(&self.db)
             .await?;
         if active_admins <= 1 {
-            return Err(ServiceError::Conflict(format!(
-                "{} is the last active admin; make another admin first",
-                user.username
-            )));
+            return Err(ServiceError::Conflict(format!("{} is the last active admin; make another admin first", user.username)));
         }
         Ok(())
     }

@@ -2,8 +2,8 @@
 //! the parent row once per index from a number series, and one history row records that all of
 //! them were SUBMITTED: two statements and no per-row parameters for 10,000 children.
 
-use domain::JobStatus;
 use crate::db::statement;
+use domain::JobStatus;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Value};
 
 /// Every column of `jobs`, in one order, with what a child takes for each (from its parent
@@ -44,7 +44,6 @@ fn series(backend: DatabaseBackend) -> (&'static str, &'static str) {
     }
 }
 
-
 /// Writes the children of the array parent `parent_id` (already inserted), their SUBMITTED
 /// history, and their SEQUENTIAL / N_TO_N dependency rows.
 pub(crate) async fn insert_children(
@@ -58,11 +57,7 @@ pub(crate) async fn insert_children(
     let (with, from) = series(backend);
     let columns: Vec<&str> = CHILD_COLUMNS.iter().map(|(c, _)| *c).collect();
     let values: Vec<&str> = CHILD_COLUMNS.iter().map(|(_, v)| *v).collect();
-    let insert = format!(
-        "INSERT INTO jobs ({}) SELECT {} FROM jobs p, {from} WHERE p.id = $1",
-        columns.join(", "),
-        values.join(", ")
-    );
+    let insert = format!("INSERT INTO jobs ({}) SELECT {} FROM jobs p, {from} WHERE p.id = $1", columns.join(", "), values.join(", "));
     let mut bound = vec![Value::from(parent_id.to_string())];
     if backend != DatabaseBackend::Postgres {
         bound.push(Value::from(size));

@@ -77,7 +77,9 @@ impl Batch {
             let backend = self.reader().get_database_backend();
             let rows = self.reader().query_all_raw(crate::db::statement(backend, &sql, vec![since.into()])).await?;
             rows.into_iter()
-                .map(|row| Ok(StateChanges { at: row.try_get("", "bucket")?, status: row.try_get("", "status")?, count: row.try_get("", "n")? }))
+                .map(|row| {
+                    Ok(StateChanges { at: row.try_get("", "bucket")?, status: row.try_get("", "status")?, count: row.try_get("", "n")? })
+                })
                 .collect()
         })
         .await

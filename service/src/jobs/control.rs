@@ -3,11 +3,11 @@
 //! Both are compare-and-set writes: a job moves to FAILED only from the statuses named in the
 //! `WHERE`, so a job the scheduler moved on in the meantime is never overwritten.
 
-use domain::access::{Action, Caller};
 use super::{history_row, history_subjects, insert_chunked};
 use crate::batch::{Batch, name_from_arn, now_ms};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::jobs;
+use domain::access::{Action, Caller};
 use domain::{FieldError, JobStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};

@@ -149,10 +149,12 @@ mod tests {
         // Any subset of 0..200 in any order: the runs cover exactly the subset, without overlap.
         let mut state = 12345u64;
         for _ in 0..200 {
-            let mut picked: Vec<i32> = (0..200).filter(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                state >> 62 != 0
-            }).collect();
+            let mut picked: Vec<i32> = (0..200)
+                .filter(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    state >> 62 != 0
+                })
+                .collect();
             picked.reverse();
             let ids: Vec<String> = picked.iter().map(|i| format!("p:{i}")).collect();
             let subjects = history_subjects(ids.iter().zip(&picked).map(|(id, i)| (id.as_str(), Some("p"), Some(*i))));

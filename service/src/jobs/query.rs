@@ -1,23 +1,22 @@
 //! DescribeJobs and ListJobs.
 
-use domain::access::{Action, Caller};
 use crate::batch::{Batch, from_json, name_from_arn};
+use crate::db::statement;
 use crate::error::ServiceResult;
 use crate::store::{job_attempts, job_definitions as jd, job_queues as jq, job_status_history as history, jobs};
+use domain::access::{Action, Caller};
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::job_definition::{DefinitionRef, JobTimeout};
-use crate::db::statement;
 use domain::limits::{COUNT_CAP, MAX_DESCRIBE_JOBS};
-use sea_orm::ConnectionTrait;
 use domain::parameters::{Parameters, merge, substitute};
 use domain::retry::RetryStrategy;
 use domain::views::{
-    ArrayPropertiesDetail, AttemptContainerDetail, AttemptDetail, JobContainerDetail, JobDetail, JobSummary, Page,
-    StatusChange,
+    ArrayPropertiesDetail, AttemptContainerDetail, AttemptDetail, JobContainerDetail, JobDetail, JobSummary, Page, StatusChange,
 };
 use domain::{FieldError, JobStatus};
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::ExprTrait;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
 
@@ -94,7 +93,10 @@ impl Batch {
                     true
                 }
                 (Some(queue), None) => {
-                    let queue = self.job_queue_by_name(queue).await.map_err(|_| FieldError::new("jobQueue", format!("job queue {queue} does not exist")))?;
+                    let queue = self
+                        .job_queue_by_name(queue)
+                        .await
+                        .map_err(|_| FieldError::new("jobQueue", format!("job queue {queue} does not exist")))?;
                     query = query.filter(jobs::Column::JobQueueId.eq(queue.id)).filter(jobs::Column::ArrayParentId.is_null());
                     false
                 }
@@ -182,7 +184,9 @@ impl Batch {
                 array_properties: job
                     .array_index
                     .map(|index| ArrayPropertiesDetail { status_summary: None, size: None, index: Some(index.into()) })
-                    .or_else(|| job.array_size.map(|size| ArrayPropertiesDetail { status_summary: None, size: Some(size.into()), index: None })),
+                    .or_else(|| {
+                        job.array_size.map(|size| ArrayPropertiesDetail { status_summary: None, size: Some(size.into()), index: None })
+                    }),
                 job_id: job.id,
                 job_name: job.name,
                 created_at: job.created_at,
@@ -231,14 +235,23 @@ impl Batch {
             .map(|h| StatusChange { status: h.status, reason: h.reason, at: h.at })
             .collect();
         let array_properties = if job.array_index.is_some() {
-            Some(ArrayPropertiesDetail { status_summary: None, size: job.array_size.map(Into::into), index: job.array_index.map(Into::into) })
+            Some(ArrayPropertiesDetail {
+                status_summary: None,
+                size: job.array_size.map(Into::into),
+                index: job.array_index.map(Into::into),
+            })
         } else if let Some(size) = job.array_size {
-            Some(ArrayPropertiesDetail { status_summary: Some(self.children_by_status(&job.id).await?), size: Some(size.into()), index: None })
+            Some(ArrayPropertiesDetail {
+                status_summary: Some(self.children_by_status(&job.id).await?),
+                size: Some(size.into()),
+                index: None,
+            })
         } else {
             None
         };
         let last_attempt = attempts.last();
-        let status: JobStatus = job.status.parse().map_err(|e: domain::job_status::UnknownJobStatus| sea_orm::DbErr::Custom(e.to_string()))?;
+        let status: JobStatus =
+            job.status.parse().map_err(|e: domain::job_status::UnknownJobStatus| sea_orm::DbErr::Custom(e.to_string()))?;
         Ok(JobDetail {
             job_arn: self.arn("job", &job.id),
             job_queue: self.arn("job-queue", queue.as_ref().map_or("", |q| &q.name)),
@@ -332,11 +345,8 @@ impl Cursor {
         if token.len() % 2 != 0 || token.len() > 512 {
             return Err(bad());
         }
-        let bytes: Vec<u8> = (0..token.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&token[i..i + 2], 16))
-            .collect::<Result<_, _>>()
-            .map_err(|_| bad())?;
+        let bytes: Vec<u8> =
+            (0..token.len()).step_by(2).map(|i| u8::from_str_radix(&token[i..i + 2], 16)).collect::<Result<_, _>>().map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
         let (created_at, id) = text.split_once('.').ok_or_else(bad)?;
         Ok(Cursor { created_at: created_at.parse().map_err(|_| bad())?, id: id.to_string() })
@@ -386,7 +396,14 @@ pub struct LogLine {
 
 impl Batch {
     /// Output lines of `job_id` (one attempt, or all), after line `after_id`, oldest first.
-    pub async fn job_log(&self, caller: &Caller, job_id: &str, attempt: Option<i32>, after_id: i64, limit: u64) -> ServiceResult<Vec<LogLine>> {
+    pub async fn job_log(
+        &self,
+        caller: &Caller,
+        job_id: &str,
+        attempt: Option<i32>,
+        after_id: i64,
+        limit: u64,
+    ) -> ServiceResult<Vec<LogLine>> {
         self.guarded(caller, Action::Read, "", async move {
             use crate::store::attempt_logs;
             let mut query = attempt_logs::Entity::find()

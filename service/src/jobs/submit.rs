@@ -1,18 +1,21 @@
 //! SubmitJob: one job, or an array parent with every child, written in one transaction.
 
-use domain::access::{Action, Caller};
 use super::{Subject, history_row, insert_chunked};
-use crate::store::job_status_history as history;
 use crate::batch::{Batch, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult};
+use crate::store::job_status_history as history;
 use crate::store::{job_dependencies as deps, jobs};
+use domain::access::{Action, Caller};
 use domain::container::ContainerOverrides;
 use domain::limits::MAX_SUBMIT_PAYLOAD_BYTES;
 use domain::retry::RetryStrategy;
 use domain::submit::{DependencyKind, SubmitJob, ValidDependency};
 use domain::{FieldError, JobStatus};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, QueryTrait, Set, Statement, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, QueryTrait, Set, Statement,
+    TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -41,28 +44,24 @@ impl Batch {
             let queue = self.queue_for_submit(&input.job_queue).await.map_err(|e| field_for_missing(e, "jobQueue"))?;
             if queue.state != domain::compute_environment::State::Enabled.as_str() {
                 // AWS rule: a DISABLED queue keeps running what it has but takes no new jobs.
-                return Err(FieldError::new("jobQueue", format!("job queue {} is {} and cannot accept new jobs", queue.name, queue.state)).into());
+                return Err(
+                    FieldError::new("jobQueue", format!("job queue {} is {} and cannot accept new jobs", queue.name, queue.state)).into()
+                );
             }
-            let definition = self
-                .active_definition_for_submit(&input.job_definition)
-                .await
-                .map_err(|e| field_for_missing(e, "jobDefinition"))?;
+            let definition =
+                self.active_definition_for_submit(&input.job_definition).await.map_err(|e| field_for_missing(e, "jobDefinition"))?;
             let targets = self.check_dependencies(&valid.dependencies, valid.array_size).await?;
 
             // A submission's retry strategy and timeout replace the definition's.
-            let definition_retry: Option<RetryStrategy> = definition
-                .retry_strategy
-                .as_deref()
-                .map(|text| crate::batch::from_json("retry_strategy", text))
-                .transpose()?;
+            let definition_retry: Option<RetryStrategy> =
+                definition.retry_strategy.as_deref().map(|text| crate::batch::from_json("retry_strategy", text)).transpose()?;
             let retry = input.retry_strategy.clone().or(definition_retry).unwrap_or_default();
             let timeout_seconds = valid.timeout_seconds.or(definition.timeout_seconds.map(i64::from));
             let overrides = input.container_overrides.clone().unwrap_or_default();
             let properties: domain::container::ContainerProperties =
                 crate::batch::from_json("container_properties", &definition.container_properties)?;
-            let resources = overrides.apply_resources(
-                properties.validate("containerProperties").map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?,
-            );
+            let resources =
+                overrides.apply_resources(properties.validate("containerProperties").map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?);
 
             let job_id = uuid::Uuid::new_v4().to_string();
             let now = now_ms();
@@ -144,13 +143,7 @@ impl Batch {
         let found: HashMap<String, jobs::Model> = if ids.is_empty() {
             HashMap::new()
         } else {
-            jobs::Entity::find()
-                .filter(jobs::Column::Id.is_in(ids))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|j| (j.id.clone(), j))
-                .collect()
+            jobs::Entity::find().filter(jobs::Column::Id.is_in(ids)).all(&self.db).await?.into_iter().map(|j| (j.id.clone(), j)).collect()
         };
         let mut targets = Vec::with_capacity(dependencies.len());
         for (i, dependency) in dependencies.iter().enumerate() {
@@ -158,9 +151,7 @@ impl Batch {
                 targets.push(None);
                 continue;
             };
-            let target = found
-                .get(id)
-                .ok_or_else(|| FieldError::new(format!("dependsOn[{i}].jobId"), format!("no job with id {id}")))?;
+            let target = found.get(id).ok_or_else(|| FieldError::new(format!("dependsOn[{i}].jobId"), format!("no job with id {id}")))?;
             if dependency.kind == DependencyKind::NToN {
                 let same_size = target.array_parent_id.is_none() && target.array_size.map(i64::from) == array_size;
                 if !same_size {
@@ -178,11 +169,7 @@ impl Batch {
 }
 
 fn dependency_row(job_id: &str, depends_on: &str, kind: Option<&str>) -> deps::ActiveModel {
-    deps::ActiveModel {
-        job_id: Set(job_id.to_string()),
-        depends_on_job_id: Set(depends_on.to_string()),
-        kind: Set(kind.map(String::from)),
-    }
+    deps::ActiveModel { job_id: Set(job_id.to_string()), depends_on_job_id: Set(depends_on.to_string()), kind: Set(kind.map(String::from)) }
 }
 
 /// A queue or definition that does not exist is a bad field of the submission.

@@ -81,8 +81,14 @@ impl Scheduler {
         for job in &context.jobs {
             let timeout = job.timeout_seconds.map(|s| Duration::from_secs(s as u64));
             match context.container_spec(job, &self.inner.instance, self.installation()) {
-                Err(message) => failed.push((job.id.clone(), job.attempt_count, AttemptEnd { reason: Some(message.clone()), status_reason: message, ..Default::default() })),
-                Ok(spec) if context.environment_of(job).is_some_and(|e| e.executor == ExecutorKind::Simulated.as_str()) => simulated.push(spec),
+                Err(message) => failed.push((
+                    job.id.clone(),
+                    job.attempt_count,
+                    AttemptEnd { reason: Some(message.clone()), status_reason: message, ..Default::default() },
+                )),
+                Ok(spec) if context.environment_of(job).is_some_and(|e| e.executor == ExecutorKind::Simulated.as_str()) => {
+                    simulated.push(spec)
+                }
                 Ok(spec) => self.launch_container(spec, context.endpoint_of(job).unwrap_or_default(), timeout),
             }
         }
@@ -172,7 +178,12 @@ impl Scheduler {
                     .into_iter()
                     .map(|(job_id, attempt, stop)| {
                         let code = if *stop.borrow() { 143 } else { exit_code };
-                        let end = AttemptEnd { exit_code: Some(code), reason: None, status_reason: "Essential container in task exited".into(), timed_out: false };
+                        let end = AttemptEnd {
+                            exit_code: Some(code),
+                            reason: None,
+                            status_reason: "Essential container in task exited".into(),
+                            timed_out: false,
+                        };
                         (job_id, attempt, end)
                     })
                     .collect();
@@ -210,7 +221,13 @@ impl LaunchContext {
         definition_ids.dedup();
         Ok(LaunchContext {
             environments,
-            definitions: jd::Entity::find().filter(jd::Column::Id.is_in(definition_ids)).all(batch.reader()).await?.into_iter().map(|d| (d.id, d)).collect(),
+            definitions: jd::Entity::find()
+                .filter(jd::Column::Id.is_in(definition_ids))
+                .all(batch.reader())
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d))
+                .collect(),
             queues: jq::Entity::find().all(batch.reader()).await?.into_iter().map(|q| (q.id, q)).collect(),
             jobs: loaded,
         })
@@ -304,7 +321,15 @@ pub(super) async fn run_container(
         engine.remove(&container).await;
         return failed(&error);
     }
-    let running = Transition { from: &[JobStatus::Starting], via: &[], to: JobStatus::Running, reason: None, now: now_ms(), also: vec![(jobs::Column::StartedAt, Expr::value(now_ms()))], only_if: None };
+    let running = Transition {
+        from: &[JobStatus::Starting],
+        via: &[],
+        to: JobStatus::Running,
+        reason: None,
+        now: now_ms(),
+        also: vec![(jobs::Column::StartedAt, Expr::value(now_ms()))],
+        only_if: None,
+    };
     if let Err(error) = transition(batch.db(), std::slice::from_ref(&spec.job_id), &running).await {
         tracing::error!(job_id = %spec.job_id, %error, "could not record RUNNING");
     }
@@ -352,7 +377,9 @@ pub(super) async fn follow_container(
         tracing::warn!(job_id = %spec.job_id, "the output stream did not end within 60 s of the exit");
     }
     match engine.inspect_exit(container).await {
-        Ok(exit) if timed_out => AttemptEnd { exit_code: exit.exit_code, reason: None, status_reason: TIMEOUT_REASON.into(), timed_out: true },
+        Ok(exit) if timed_out => {
+            AttemptEnd { exit_code: exit.exit_code, reason: None, status_reason: TIMEOUT_REASON.into(), timed_out: true }
+        }
         Ok(exit) if exit.oom_killed => AttemptEnd {
             exit_code: exit.exit_code,
             reason: Some("OutOfMemoryError: Container killed due to memory usage".into()),

@@ -63,17 +63,21 @@ impl Batch {
             let Some((retry_attempts, rules, terminate_reason)) = rows.get(job_id) else { continue };
             let rules: Vec<EvaluateOnExit> = from_json("evaluate_on_exit", rules)?;
             let strategy = RetryStrategy { attempts: Some((*retry_attempts).into()), evaluate_on_exit: rules };
-            let outcome = AttemptOutcome {
-                exit: end.exit(),
-                timed_out: end.timed_out,
-                terminate_reason: terminate_reason.as_deref(),
-            };
+            let outcome = AttemptOutcome { exit: end.exit(), timed_out: end.timed_out, terminate_reason: terminate_reason.as_deref() };
             let (to, reason) = next_status(&strategy, (*attempt).into(), &outcome);
             tracing::debug!(%job_id, attempt, status = %to, %reason, "attempt ended");
             moves.entry((to, reason)).or_default().push(job_id.clone());
         }
         for ((to, reason), ids) in moves {
-            let t = Transition { from: &[JobStatus::Starting, JobStatus::Running], via: &[], to, reason: Some(&reason), now, also: release_placement(), only_if: None };
+            let t = Transition {
+                from: &[JobStatus::Starting, JobStatus::Running],
+                via: &[],
+                to,
+                reason: Some(&reason),
+                now,
+                also: release_placement(),
+                only_if: None,
+            };
             transition(self.db(), &ids, &t).await?;
         }
         Ok(())

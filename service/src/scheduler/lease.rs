@@ -31,11 +31,8 @@ impl Batch {
 
     /// Lets another replica lead at once (clean shutdown).
     pub async fn release_lease(&self, instance: &str) {
-        let _ = lease::Entity::delete_many()
-            .filter(lease::Column::Id.eq(1))
-            .filter(lease::Column::Holder.eq(instance))
-            .exec(self.db())
-            .await;
+        let _ =
+            lease::Entity::delete_many().filter(lease::Column::Id.eq(1)).filter(lease::Column::Holder.eq(instance)).exec(self.db()).await;
     }
 }
 

@@ -25,8 +25,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
 use timings::Timings;
+use tokio::sync::watch;
 use transition::{Transition, by_reason, set_waiting_reasons, transition};
 
 /// How often the scheduler looks even when nothing woke it (time limits, lost wake-ups).
@@ -188,7 +188,8 @@ impl Scheduler {
     async fn apply_moves(&self, plan: &Plan, now: i64) -> ServiceResult<usize> {
         let db = self.inner.batch.db();
         let mut moved = 0;
-        let pending = Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![], only_if: None };
+        let pending =
+            Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![], only_if: None };
         moved += transition(db, &plan.to_pending, &pending).await?.len();
         // A job that becomes RUNNABLE and cannot start yet gets its waiting reason in the same
         // write (one update of its row, not two).
@@ -263,7 +264,8 @@ impl Batch {
     /// Array parents never run: SUBMITTED parents become PENDING while their children run.
     async fn start_array_parents(&self, now: i64) -> ServiceResult<usize> {
         let ids = self.array_parents_in(JobStatus::Submitted).await?;
-        let t = Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![], only_if: None };
+        let t =
+            Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![], only_if: None };
         Ok(transition(self.db(), &ids, &t).await?.len())
     }
 

@@ -136,9 +136,8 @@ impl Batch {
         targets.sort();
         targets.dedup();
         let states = self.statuses_of(&targets).await?;
-        let states_of = |id: &str| -> Vec<JobStatus> {
-            edges.get(id).into_iter().flatten().filter_map(|target| states.get(target).copied()).collect()
-        };
+        let states_of =
+            |id: &str| -> Vec<JobStatus> { edges.get(id).into_iter().flatten().filter_map(|target| states.get(target).copied()).collect() };
         Ok(rows
             .into_iter()
             .map(|(id, status, parent, queue_id, vcpus, memory, _)| {

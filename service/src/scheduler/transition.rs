@@ -10,10 +10,12 @@ use crate::jobs::{history_row, history_subjects, insert_chunked};
 use crate::store::jobs;
 use domain::JobStatus;
 use futures_util::{StreamExt, stream};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QueryTrait, Value,
+};
 use std::collections::HashMap;
 use std::hash::Hash;
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QueryTrait, Value};
 
 const IN_CHUNK: usize = 1000;
 const CHUNKS_AT_ONCE: usize = 2;
@@ -48,7 +50,11 @@ pub(crate) async fn transition(db: &impl ConnectionTrait, ids: &[String], t: &Tr
 
 /// Applies `transition` to `ids`; returns the rows that moved, as they are after the move (what
 /// launching an attempt needs, without reading the rows again).
-pub(crate) async fn transition_returning_rows(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<jobs::Model>, DbErr> {
+pub(crate) async fn transition_returning_rows(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+    t: &Transition<'_>,
+) -> Result<Vec<jobs::Model>, DbErr> {
     moved_rows(db, ids, t).await
 }
 
@@ -70,7 +76,11 @@ struct MovedJob {
 impl Moved for MovedJob {
     const RETURNING_ALL: bool = false;
     fn parse(row: &QueryResult) -> Result<Self, DbErr> {
-        Ok(MovedJob { id: row.try_get("", "id")?, array_parent_id: row.try_get("", "array_parent_id")?, array_index: row.try_get("", "array_index")? })
+        Ok(MovedJob {
+            id: row.try_get("", "id")?,
+            array_parent_id: row.try_get("", "array_parent_id")?,
+            array_index: row.try_get("", "array_index")?,
+        })
     }
     fn key(&self) -> (&str, Option<&str>, Option<i32>) {
         (&self.id, self.array_parent_id.as_deref(), self.array_index)
@@ -130,9 +140,8 @@ fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'
     for (column, value) in &t.also {
         update = update.col_expr(*column, value.clone());
     }
-    update = update
-        .filter(jobs::Column::Id.is_in(chunk.iter().cloned()))
-        .filter(status_unindexed().is_in(t.from.iter().map(|s| s.as_str())));
+    update =
+        update.filter(jobs::Column::Id.is_in(chunk.iter().cloned())).filter(status_unindexed().is_in(t.from.iter().map(|s| s.as_str())));
     if let Some(condition) = &t.only_if {
         update = update.filter(condition.clone());
     }
@@ -140,7 +149,11 @@ fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'
     if returning_all {
         statement.returning_all();
     } else {
-        statement.returning(sea_orm::sea_query::Query::returning().columns([jobs::Column::Id, jobs::Column::ArrayParentId, jobs::Column::ArrayIndex]));
+        statement.returning(sea_orm::sea_query::Query::returning().columns([
+            jobs::Column::Id,
+            jobs::Column::ArrayParentId,
+            jobs::Column::ArrayIndex,
+        ]));
     }
     backend.build(&statement)
 }

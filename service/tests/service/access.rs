@@ -60,7 +60,8 @@ async fn prepare(team: &Team, action: Action, tag: &str) -> String {
         Action::DeleteComputeEnvironment => {
             let name = format!("gone-{tag}");
             batch.create_compute_environment(admin, environment(&name, 1)).await.unwrap();
-            let disable = UpdateComputeEnvironment { compute_environment: name.clone(), state: Some("DISABLED".into()), ..Default::default() };
+            let disable =
+                UpdateComputeEnvironment { compute_environment: name.clone(), state: Some("DISABLED".into()), ..Default::default() };
             batch.update_compute_environment(admin, disable).await.unwrap();
             name
         }
@@ -71,7 +72,9 @@ async fn prepare(team: &Team, action: Action, tag: &str) -> String {
             batch.create_job_queue(admin, create).await.unwrap();
             name
         }
-        Action::DeregisterJobDefinition => batch.register_job_definition(admin, definition(&format!("old-{tag}"))).await.unwrap().job_definition_arn,
+        Action::DeregisterJobDefinition => {
+            batch.register_job_definition(admin, definition(&format!("old-{tag}"))).await.unwrap().job_definition_arn
+        }
         Action::CancelJob | Action::TerminateJob => batch.submit_job(admin, submission(&format!("victim-{tag}"))).await.unwrap().job_id,
         _ => tag.to_string(),
     }
@@ -81,7 +84,9 @@ async fn prepare(team: &Team, action: Action, tag: &str) -> String {
 async fn attempt(team: &Team, action: Action, caller: &Caller, target: &str) -> Result<(), ServiceError> {
     let batch = &team.batch;
     match action {
-        Action::CreateComputeEnvironment => batch.create_compute_environment(caller, environment(&format!("ce-{target}"), 2)).await.map(drop),
+        Action::CreateComputeEnvironment => {
+            batch.create_compute_environment(caller, environment(&format!("ce-{target}"), 2)).await.map(drop)
+        }
         Action::UpdateComputeEnvironment => {
             let update = UpdateComputeEnvironment { compute_environment: "ce".into(), state: Some("ENABLED".into()), ..Default::default() };
             batch.update_compute_environment(caller, update).await.map(drop)
@@ -270,7 +275,14 @@ async fn access_keys_are_sealed_at_rest_and_stop_working_when_revoked_or_disable
         assert!(key.access_key_id.starts_with("AKIA") && key.access_key_id.len() == 20);
         assert_eq!(key.secret_access_key.len(), 40);
         let stored = fingerprint(batch).await
-            + &format!("{:?}", batch.db().query_all_raw(Statement::from_string(batch.db().get_database_backend(), "SELECT * FROM access_keys")).await.unwrap());
+            + &format!(
+                "{:?}",
+                batch
+                    .db()
+                    .query_all_raw(Statement::from_string(batch.db().get_database_backend(), "SELECT * FROM access_keys"))
+                    .await
+                    .unwrap()
+            );
         assert!(!stored.contains(&key.secret_access_key), "the secret is stored in the clear");
 
         let credentials = batch.access_key_credentials(&key.access_key_id).await.unwrap().unwrap();

@@ -1,8 +1,8 @@
-use service::testing::{admin};
 use crate::fixtures::{batch_on, disabled, environment, queue};
 use domain::compute_environment::UpdateComputeEnvironment;
 use service::ServiceError;
 use service::testing::BACKENDS;
+use service::testing::admin;
 
 #[tokio::test]
 async fn an_environment_is_created_described_updated_and_deleted() {
@@ -15,12 +15,15 @@ async fn an_environment_is_created_described_updated_and_deleted() {
         assert_eq!(created.docker_hosts.len(), 1, "{backend:?}: the local engine by default");
 
         let updated = batch
-            .update_compute_environment(&admin(), UpdateComputeEnvironment {
-                compute_environment: created.compute_environment_arn.clone(),
-                state: disabled(),
-                unmanaged_vcpus: Some(8),
-                ..Default::default()
-            })
+            .update_compute_environment(
+                &admin(),
+                UpdateComputeEnvironment {
+                    compute_environment: created.compute_environment_arn.clone(),
+                    state: disabled(),
+                    unmanaged_vcpus: Some(8),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         assert_eq!((updated.state.as_str(), updated.compute_resources.max_vcpus), ("DISABLED", 8));

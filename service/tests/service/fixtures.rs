@@ -1,8 +1,8 @@
-use service::testing::{admin};
 use domain::compute_environment::State;
 use domain::submit::SubmitJob;
-pub use service::testing::{definition, environment, environment_on, queue};
+use service::testing::admin;
 use service::testing::{Backend, TempDir, fresh_database};
+pub use service::testing::{definition, environment, environment_on, queue};
 use service::{Batch, BatchConfig};
 
 pub struct TestBatch {

@@ -1,8 +1,8 @@
-use service::testing::{admin};
 use crate::fixtures::{batch_on, definition};
 use service::ServiceError;
 use service::job_definitions::DefinitionFilter;
 use service::testing::BACKENDS;
+use service::testing::admin;
 
 #[tokio::test]
 async fn revisions_increment_per_name_and_the_latest_is_described_by_default() {
@@ -14,12 +14,21 @@ async fn revisions_increment_per_name_and_the_latest_is_described_by_default() {
         assert_eq!((first.revision, second.revision, other.revision), (1, 2, 1), "{backend:?}");
         assert!(second.job_definition_arn.ends_with("job-definition/echo:2"));
 
-        let latest = batch.describe_job_definitions(&admin(), &DefinitionFilter { job_definitions: vec!["echo".into()], ..Default::default() }).await.unwrap();
+        let latest = batch
+            .describe_job_definitions(&admin(), &DefinitionFilter { job_definitions: vec!["echo".into()], ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(latest.len(), 1);
         assert_eq!(latest[0].revision, 2);
-        let exact = batch.describe_job_definitions(&admin(), &DefinitionFilter { job_definitions: vec!["echo:1".into()], ..Default::default() }).await.unwrap();
+        let exact = batch
+            .describe_job_definitions(&admin(), &DefinitionFilter { job_definitions: vec!["echo:1".into()], ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(exact[0].revision, 1);
-        let all = batch.describe_job_definitions(&admin(), &DefinitionFilter { job_definition_name: Some("echo".into()), ..Default::default() }).await.unwrap();
+        let all = batch
+            .describe_job_definitions(&admin(), &DefinitionFilter { job_definition_name: Some("echo".into()), ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(all.len(), 2);
     }
 }
@@ -32,11 +41,17 @@ async fn a_deregistered_revision_is_inactive() {
         batch.register_job_definition(&admin(), definition("echo")).await.unwrap();
         batch.deregister_job_definition(&admin(), "echo:2").await.unwrap();
         let active = batch
-            .describe_job_definitions(&admin(), &DefinitionFilter { job_definitions: vec!["echo".into()], status: Some("ACTIVE".into()), ..Default::default() })
+            .describe_job_definitions(
+                &admin(),
+                &DefinitionFilter { job_definitions: vec!["echo".into()], status: Some("ACTIVE".into()), ..Default::default() },
+            )
             .await
             .unwrap();
         assert_eq!(active[0].revision, 1, "{backend:?}: the latest ACTIVE revision");
-        let inactive = batch.describe_job_definitions(&admin(), &DefinitionFilter { status: Some("INACTIVE".into()), ..Default::default() }).await.unwrap();
+        let inactive = batch
+            .describe_job_definitions(&admin(), &DefinitionFilter { status: Some("INACTIVE".into()), ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(inactive.len(), 1);
         assert_eq!(inactive[0].revision, 2);
     }
@@ -52,7 +67,9 @@ async fn bad_definitions_name_the_field_and_write_nothing() {
         assert!(matches!(&error, ServiceError::Invalid(e) if e.field == "containerProperties.resourceRequirements[1].value"), "{error}");
         let mut bad = definition("echo");
         bad.timeout = Some(domain::job_definition::JobTimeout { attempt_duration_seconds: Some(30) });
-        assert!(matches!(batch.register_job_definition(&admin(), bad).await.unwrap_err(), ServiceError::Invalid(e) if e.field == "timeout.attemptDurationSeconds"));
+        assert!(
+            matches!(batch.register_job_definition(&admin(), bad).await.unwrap_err(), ServiceError::Invalid(e) if e.field == "timeout.attemptDurationSeconds")
+        );
         assert!(batch.describe_job_definitions(&admin(), &DefinitionFilter::default()).await.unwrap().is_empty(), "{backend:?}");
     }
 }

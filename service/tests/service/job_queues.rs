@@ -1,8 +1,8 @@
-use service::testing::{admin};
 use crate::fixtures::{batch_on, disabled, environment, queue};
 use domain::job_queue::UpdateJobQueue;
 use service::ServiceError;
 use service::testing::BACKENDS;
+use service::testing::admin;
 
 #[tokio::test]
 async fn a_queue_keeps_its_environments_in_order_and_can_be_reordered() {
@@ -12,15 +12,14 @@ async fn a_queue_keeps_its_environments_in_order_and_can_be_reordered() {
             batch.create_compute_environment(&admin(), environment(name, 2)).await.unwrap();
         }
         let created = batch.create_job_queue(&admin(), queue("q", &["b", "a"])).await.unwrap();
-        let order: Vec<_> = created.compute_environment_order.iter().map(|o| o.compute_environment.rsplit('/').next().unwrap().to_string()).collect();
+        let order: Vec<_> =
+            created.compute_environment_order.iter().map(|o| o.compute_environment.rsplit('/').next().unwrap().to_string()).collect();
         assert_eq!(order, ["b", "a"], "{backend:?}");
 
         let update = UpdateJobQueue {
             job_queue: created.job_queue_arn.clone(),
             priority: Some(50),
-            compute_environment_order: Some(vec![
-                domain::job_queue::ComputeEnvironmentOrder { order: 1, compute_environment: "c".into() },
-            ]),
+            compute_environment_order: Some(vec![domain::job_queue::ComputeEnvironmentOrder { order: 1, compute_environment: "c".into() }]),
             ..Default::default()
         };
         let updated = batch.update_job_queue(&admin(), update).await.unwrap();
@@ -52,7 +51,8 @@ async fn a_queue_naming_an_unknown_environment_is_refused_and_not_written() {
         let error = batch.create_job_queue(&admin(), queue("q", &["ce", "ghost"])).await.unwrap_err();
         assert!(matches!(&error, ServiceError::Invalid(e) if e.field == "computeEnvironmentOrder[1].computeEnvironment"), "{error}");
         let mut four = queue("q", &["ce"]);
-        four.compute_environment_order = (0..4).map(|i| domain::job_queue::ComputeEnvironmentOrder { order: i, compute_environment: format!("ce{i}") }).collect();
+        four.compute_environment_order =
+            (0..4).map(|i| domain::job_queue::ComputeEnvironmentOrder { order: i, compute_environment: format!("ce{i}") }).collect();
         assert!(matches!(batch.create_job_queue(&admin(), four).await.unwrap_err(), ServiceError::Invalid(_)));
         assert!(batch.describe_job_queues(&admin(), &[]).await.unwrap().is_empty(), "{backend:?}");
     }
@@ -66,7 +66,10 @@ async fn a_disabled_queue_takes_no_new_jobs_until_enabled_again() {
         batch.submit_job(&service::testing::operator(), crate::fixtures::submission("early")).await.unwrap();
         batch.update_job_queue(&admin(), update(disabled())).await.unwrap();
         let error = batch.submit_job(&service::testing::operator(), crate::fixtures::submission("late")).await.unwrap_err();
-        assert!(matches!(&error, ServiceError::Invalid(e) if e.field == "jobQueue" && e.message.contains("DISABLED")), "{backend:?}: {error}");
+        assert!(
+            matches!(&error, ServiceError::Invalid(e) if e.field == "jobQueue" && e.message.contains("DISABLED")),
+            "{backend:?}: {error}"
+        );
 
         batch.update_job_queue(&admin(), update(Some("ENABLED".into()))).await.unwrap();
         batch.submit_job(&service::testing::operator(), crate::fixtures::submission("on-time")).await.unwrap();

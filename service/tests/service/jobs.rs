@@ -1,4 +1,3 @@
-use service::testing::{admin, operator};
 use crate::fixtures::{submission, with_queue_and_definition};
 use domain::JobStatus;
 use domain::container::{ContainerOverrides, KeyValuePair};
@@ -6,6 +5,7 @@ use domain::submit::{ArrayProperties, JobDependency};
 use service::ServiceError;
 use service::jobs::{ListJobs, NameFilter};
 use service::testing::BACKENDS;
+use service::testing::{admin, operator};
 
 fn by_queue(status: Option<JobStatus>) -> ListJobs {
     ListJobs { job_queue: Some("q".into()), status, ..Default::default() }
@@ -54,7 +54,15 @@ async fn an_array_job_creates_every_child_in_the_same_call() {
         assert_eq!(children.items.len(), 10);
         assert_eq!(children.items[0].job_id, format!("{}:0", parent.job_id));
         let rest = batch
-            .list_jobs(&admin(), &ListJobs { array_job_id: Some(parent.job_id.clone()), max_results: Some(100), next_token: children.next_token, ..Default::default() })
+            .list_jobs(
+                &admin(),
+                &ListJobs {
+                    array_job_id: Some(parent.job_id.clone()),
+                    max_results: Some(100),
+                    next_token: children.next_token,
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(rest.items.len(), 15);
@@ -75,7 +83,9 @@ async fn a_failed_array_submission_leaves_no_children_behind() {
         assert!(matches!(&error, ServiceError::Invalid(e) if e.field == "dependsOn[0].jobId"), "{error}");
         let mut too_big = submission("fan-out");
         too_big.array_properties = Some(ArrayProperties { size: 10_001 });
-        assert!(matches!(batch.submit_job(&operator(), too_big).await.unwrap_err(), ServiceError::Invalid(e) if e.field == "arrayProperties.size"));
+        assert!(
+            matches!(batch.submit_job(&operator(), too_big).await.unwrap_err(), ServiceError::Invalid(e) if e.field == "arrayProperties.size")
+        );
         assert!(batch.list_jobs(&admin(), &by_queue(None)).await.unwrap().items.is_empty(), "{backend:?}");
     }
 }
@@ -87,10 +97,19 @@ async fn submission_rules_name_the_field() {
         let cases: Vec<(domain::submit::SubmitJob, &str)> = vec![
             (domain::submit::SubmitJob { job_queue: "ghost".into(), ..submission("x") }, "jobQueue"),
             (domain::submit::SubmitJob { job_definition: "ghost".into(), ..submission("x") }, "jobDefinition"),
-            (domain::submit::SubmitJob { depends_on: vec![JobDependency { job_id: None, kind: Some("SEQUENTIAL".into()) }], ..submission("x") }, "dependsOn[0].type"),
             (
                 domain::submit::SubmitJob {
-                    container_overrides: Some(ContainerOverrides { environment: vec![KeyValuePair { name: "AWS_BATCH_JOB_ID".into(), value: "x".into() }], ..Default::default() }),
+                    depends_on: vec![JobDependency { job_id: None, kind: Some("SEQUENTIAL".into()) }],
+                    ..submission("x")
+                },
+                "dependsOn[0].type",
+            ),
+            (
+                domain::submit::SubmitJob {
+                    container_overrides: Some(ContainerOverrides {
+                        environment: vec![KeyValuePair { name: "AWS_BATCH_JOB_ID".into(), value: "x".into() }],
+                        ..Default::default()
+                    }),
                     ..submission("x")
                 },
                 "containerOverrides.environment[0].name",
@@ -145,7 +164,8 @@ async fn lists_filter_by_status_name_and_time_and_page_newest_first() {
         let mut seen = first.items.len();
         let mut token = first.next_token;
         while let Some(next) = token {
-            let page = batch.list_jobs(&admin(), &ListJobs { max_results: Some(3), next_token: Some(next), ..by_queue(None) }).await.unwrap();
+            let page =
+                batch.list_jobs(&admin(), &ListJobs { max_results: Some(3), next_token: Some(next), ..by_queue(None) }).await.unwrap();
             seen += page.items.len();
             token = page.next_token;
         }

@@ -8,5 +8,5 @@ mod fixtures;
 mod job_definitions;
 mod job_queues;
 mod jobs;
-mod schema_history;
 mod scheduler;
+mod schema_history;

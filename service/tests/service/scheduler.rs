@@ -1,18 +1,18 @@
 //! The scheduler and the Docker executor, end to end against the real engine and the local
 //! example image.
 
-use service::testing::{admin, operator};
 use crate::fixtures::{TestBatch, batch_on, definition, environment_on, queue, submission};
 use domain::container::ResourceRequirement;
 use domain::job_definition::RegisterJobDefinition;
 use domain::retry::{EvaluateOnExit, RetryStrategy};
 use domain::submit::{ArrayProperties, JobDependency, SubmitJob};
 use domain::views::JobDetail;
+use sea_orm::ConnectionTrait;
 use service::docker::DockerEngine;
 use service::scheduler::Scheduler;
 use service::testing::{BACKENDS, Backend};
+use service::testing::{admin, operator};
 use std::time::{Duration, Instant};
-use sea_orm::ConnectionTrait;
 use tokio::sync::oneshot;
 
 pub struct Harness {
@@ -81,7 +81,13 @@ async fn output(batch: &TestBatch, job_id: &str) -> Vec<String> {
 async fn a_job_runs_to_success_with_its_output_and_batch_variables() {
     for backend in BACKENDS {
         let h = harness(backend, 4).await;
-        h.batch.register_job_definition(&admin(), shell_definition("hello", "echo hello $AWS_BATCH_JQ_NAME $AWS_BATCH_CE_NAME attempt=$AWS_BATCH_JOB_ATTEMPT; echo oops >&2")).await.unwrap();
+        h.batch
+            .register_job_definition(
+                &admin(),
+                shell_definition("hello", "echo hello $AWS_BATCH_JQ_NAME $AWS_BATCH_CE_NAME attempt=$AWS_BATCH_JOB_ATTEMPT; echo oops >&2"),
+            )
+            .await
+            .unwrap();
         let job = h.batch.submit_job(&operator(), submit_to("hello", "hello")).await.unwrap();
         let done = finished(&h.batch, &job.job_id).await;
         assert_eq!(done.status, "SUCCEEDED", "{backend:?}: {:?}", done.status_reason);
@@ -110,7 +116,10 @@ async fn a_non_zero_exit_fails_the_job_with_its_exit_code() {
 #[tokio::test]
 async fn a_job_that_fails_once_succeeds_on_its_second_attempt() {
     let h = harness(Backend::Sqlite, 4).await;
-    h.batch.register_job_definition(&admin(), shell_definition("flaky", "test $AWS_BATCH_JOB_ATTEMPT -ge 2 || exit 1; echo made it")).await.unwrap();
+    h.batch
+        .register_job_definition(&admin(), shell_definition("flaky", "test $AWS_BATCH_JOB_ATTEMPT -ge 2 || exit 1; echo made it"))
+        .await
+        .unwrap();
     let mut request = submit_to("flaky", "flaky");
     request.retry_strategy = Some(RetryStrategy { attempts: Some(3), evaluate_on_exit: vec![] });
     let job = h.batch.submit_job(&operator(), request).await.unwrap();
@@ -127,7 +136,12 @@ async fn an_exit_rule_stops_the_retries() {
     let mut request = submit_to("fatal", "fatal");
     request.retry_strategy = Some(RetryStrategy {
         attempts: Some(5),
-        evaluate_on_exit: vec![EvaluateOnExit { on_exit_code: Some("4*".into()), on_reason: None, on_status_reason: None, action: "EXIT".into() }],
+        evaluate_on_exit: vec![EvaluateOnExit {
+            on_exit_code: Some("4*".into()),
+            on_reason: None,
+            on_status_reason: None,
+            action: "EXIT".into(),
+        }],
     });
     let job = h.batch.submit_job(&operator(), request).await.unwrap();
     let done = finished(&h.batch, &job.job_id).await;
@@ -196,7 +210,10 @@ async fn cancel_fails_a_runnable_job_and_a_disabled_queue_says_why_it_waits() {
     let job = h.batch.submit_job(&operator(), submit_to("noop", "waiting")).await.unwrap();
     wait_for(&h.batch, &job.job_id, |j| j.status == "RUNNABLE", 30).await;
     h.batch
-        .update_job_queue(&admin(), domain::job_queue::UpdateJobQueue { job_queue: "q".into(), state: Some("DISABLED".into()), ..Default::default() })
+        .update_job_queue(
+            &admin(),
+            domain::job_queue::UpdateJobQueue { job_queue: "q".into(), state: Some("DISABLED".into()), ..Default::default() },
+        )
         .await
         .unwrap();
     let waiting = wait_for(&h.batch, &job.job_id, |j| j.status_reason.as_deref() == Some("Job queue q is DISABLED"), 30).await;
@@ -239,7 +256,12 @@ async fn a_sequential_array_runs_its_children_one_after_another() {
     let ids: Vec<String> = (0..3).map(|i| format!("{}:{i}", parent.job_id)).collect();
     let children = h.batch.describe_jobs(&admin(), &ids).await.unwrap();
     for pair in children.windows(2) {
-        assert!(pair[0].stopped_at.unwrap() <= pair[1].started_at.unwrap(), "child {} started before {} stopped", pair[1].job_id, pair[0].job_id);
+        assert!(
+            pair[0].stopped_at.unwrap() <= pair[1].started_at.unwrap(),
+            "child {} started before {} stopped",
+            pair[1].job_id,
+            pair[0].job_id
+        );
     }
 }
 
@@ -325,7 +347,8 @@ fn after_a_crash_every_job_finishes_exactly_once_and_no_orphan_is_left() {
     let setup = tokio::runtime::Runtime::new().unwrap();
     let dir = service::testing::TempDir::new();
     let url = setup.block_on(service::testing::fresh_database_url(Backend::Postgres, &dir.0));
-    let connect = |url: String| async move { service::Batch::new(connect_and_migrate(&url).await.unwrap(), service::BatchConfig::default()) };
+    let connect =
+        |url: String| async move { service::Batch::new(connect_and_migrate(&url).await.unwrap(), service::BatchConfig::default()) };
 
     let crashed = tokio::runtime::Runtime::new().unwrap();
     let ids: Vec<String> = crashed.block_on(async {
@@ -447,7 +470,15 @@ async fn a_simulated_environment_runs_jobs_through_the_same_lifecycle_without_do
         let changes = batch.state_changes_last_hour(&admin()).await.unwrap();
         let entered = |status: &str| -> i64 { changes.iter().filter(|c| c.status == status).map(|c| c.count).sum() };
         assert_eq!((entered("SUBMITTED"), entered("RUNNING"), entered("SUCCEEDED")), (202, 202, 201), "{backend:?}: {changes:?}");
-        let rows = batch.db().query_one_raw(sea_orm::Statement::from_string(batch.db().get_database_backend(), "SELECT count(*) AS n FROM job_status_history")).await.unwrap().unwrap();
+        let rows = batch
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                batch.db().get_database_backend(),
+                "SELECT count(*) AS n FROM job_status_history",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
         let rows: i64 = rows.try_get("", "n").unwrap();
         assert!(rows < 200, "{backend:?}: {rows} history rows for 202 jobs and 1,000 child states");
         let _ = stop.send(());

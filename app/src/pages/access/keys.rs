@@ -1,8 +1,8 @@
 //! The caller's own access keys for the AWS-compatible API: create (the secret is shown once),
 //! list, revoke.
 
-use crate::pages::error_line;
 use crate::api::access::{CreateAccessKey, RevokeAccessKey, list_access_keys};
+use crate::pages::error_line;
 use crate::pages::time::{utc, utc_opt};
 use leptos::prelude::*;
 

@@ -9,4 +9,3 @@ pub use audit::AuditPage;
 pub use keys::AccessKeysPage;
 pub use sign_in::{SetupPage, SignInPage};
 pub use users::UsersPage;
-

@@ -1,7 +1,7 @@
 //! Users (admin only): create, change role, disable or enable, reset password.
 
-use crate::pages::error_line;
 use crate::api::access::{ChangeUserDisabled, ChangeUserRole, CreateUser, ResetUserPassword, list_users};
+use crate::pages::error_line;
 use crate::pages::time::utc;
 use domain::access::{Role, UserView};
 use leptos::prelude::*;

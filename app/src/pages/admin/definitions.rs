@@ -104,7 +104,9 @@ fn Revisions(name: String, mut revisions: Vec<JobDefinitionDetail>) -> impl Into
             parts.extend(c.memory.map(|m| format!("memory={m}")));
             parts.join(", ")
         }),
-        ("Environment", |d| d.container_properties.environment.iter().map(|e| format!("{}={}", e.name, e.value)).collect::<Vec<_>>().join(", ")),
+        ("Environment", |d| {
+            d.container_properties.environment.iter().map(|e| format!("{}={}", e.name, e.value)).collect::<Vec<_>>().join(", ")
+        }),
         ("Parameters", |d| d.parameters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")),
         ("Retry attempts", |d| d.retry_strategy.as_ref().and_then(|r| r.attempts).unwrap_or(1).to_string()),
         ("Timeout", |d| d.timeout.as_ref().and_then(|t| t.attempt_duration_seconds).map(|s| format!("{s} s")).unwrap_or_default()),

@@ -56,7 +56,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                         <td class="count">{format!("{} MiB", row.used_memory_mib)}</td>
                                         <td class="count">{row.running_jobs}</td>
                                         <td>
-                                            {admin.get().then(|| view! { 
+                                            {admin.get().then(|| view! {
                                                 <ActionForm action=update attr:class="inline-form">
                                                     <input type="hidden" name="name" value=edit_name/>
                                                     <input name="max_vcpus" type="number" min="1" value=max.to_string() aria-label=edit_label/>

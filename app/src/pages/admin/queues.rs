@@ -50,7 +50,7 @@ pub fn QueuesPage() -> impl IntoView {
                                         <td class="count">{queue.priority}</td>
                                         <td>{environments.clone()}</td>
                                         <td>
-                                            {admin.get().then(|| view! { 
+                                            {admin.get().then(|| view! {
                                                 <ActionForm action=update attr:class="inline-form">
                                                     <input type="hidden" name="name" value=edit_name/>
                                                     <input name="priority" type="number" min="0" value=queue.priority.to_string() aria-label=edit_label/>

@@ -1,11 +1,11 @@
 use super::StatusBadge;
-use crate::api::job_view;
-use crate::pages::time::{utc, utc_opt};
-use leptos::prelude::*;
 use crate::api::console::StopJobs;
+use crate::api::job_view;
 use crate::layout::may;
+use crate::pages::time::{utc, utc_opt};
 use domain::JobStatus;
 use domain::access::Action;
+use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 #[component]
@@ -18,11 +18,14 @@ pub fn JobPage() -> impl IntoView {
     let following = RwSignal::new(true);
     // Which attempt's output to show (None: all of them).
     let only_attempt = RwSignal::new(None::<i64>);
-    crate::live::refetch_on_change(move || format!("/events?job={}", id()), move || {
-        if following.get_untracked() {
-            view_of.refetch();
-        }
-    });
+    crate::live::refetch_on_change(
+        move || format!("/events?job={}", id()),
+        move || {
+            if following.get_untracked() {
+                view_of.refetch();
+            }
+        },
+    );
     let operator = may(Action::CancelJob);
     view! {
         {move || crate::pages::error_line(stop.value().get())}
@@ -164,10 +167,11 @@ fn retry_text(strategy: &domain::retry::RetryStrategy) -> String {
         .evaluate_on_exit
         .iter()
         .map(|rule| {
-            let on: Vec<String> = [("exit code", &rule.on_exit_code), ("reason", &rule.on_reason), ("status reason", &rule.on_status_reason)]
-                .into_iter()
-                .filter_map(|(what, pattern)| pattern.as_ref().map(|p| format!("{what} {p}")))
-                .collect();
+            let on: Vec<String> =
+                [("exit code", &rule.on_exit_code), ("reason", &rule.on_reason), ("status reason", &rule.on_status_reason)]
+                    .into_iter()
+                    .filter_map(|(what, pattern)| pattern.as_ref().map(|p| format!("{what} {p}")))
+                    .collect();
             format!("{} on {}", rule.action.to_uppercase(), on.join(" and "))
         })
         .collect();

@@ -1,9 +1,9 @@
 use super::StatusBadge;
+use crate::api::console::StopJobs;
 use crate::api::list_jobs;
+use crate::layout::may;
 use crate::pages::time::{utc, utc_opt};
 use domain::JobStatus;
-use crate::api::console::StopJobs;
-use crate::layout::may;
 use domain::access::Action;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;

@@ -13,12 +13,15 @@ pub fn SubmitPage() -> impl IntoView {
     let submit = ServerAction::<SubmitFormAction>::new();
     let queues = Resource::new(|| (), |_| list_queues());
     let definitions = Resource::new(|| (), |_| list_definitions());
-    let from = Resource::new(move || query.with(|q| q.get("from")), |from| async move {
-        match from {
-            Some(id) => job_view(id).await.ok().flatten(),
-            None => None,
-        }
-    });
+    let from = Resource::new(
+        move || query.with(|q| q.get("from")),
+        |from| async move {
+            match from {
+                Some(id) => job_view(id).await.ok().flatten(),
+                None => None,
+            }
+        },
+    );
     // Submitted: go to the job's page.
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -28,13 +31,17 @@ pub fn SubmitPage() -> impl IntoView {
     });
     let error_for = move |field: &'static str| {
         move || match submit.value().get() {
-            Some(Ok(SubmitOutcome::Rejected { field: f, message })) if f == field => Some(view! { <span class="field-error" role="alert">{message}</span> }),
+            Some(Ok(SubmitOutcome::Rejected { field: f, message })) if f == field => {
+                Some(view! { <span class="field-error" role="alert">{message}</span> })
+            }
             _ => None,
         }
     };
     let form_error = move || match submit.value().get() {
         Some(Err(error)) => Some(view! { <p class="error" role="alert">{crate::pages::clean(&error)}</p> }),
-        Some(Ok(SubmitOutcome::Rejected { field, message })) if field == "form" => Some(view! { <p class="error" role="alert">{message}</p> }),
+        Some(Ok(SubmitOutcome::Rejected { field, message })) if field == "form" => {
+            Some(view! { <p class="error" role="alert">{message}</p> })
+        }
         _ => None,
     };
     view! {
