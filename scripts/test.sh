@@ -8,8 +8,15 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
 started=$(date +%s)
 
-scripts/setup.sh test
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# Format and lints first: they fail in seconds, before anything is installed or started.
+say "cargo fmt --check, cargo clippy --all-targets -D warnings"
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+
+scripts/setup.sh test
 
 work=$(mktemp -d /tmp/batch-test.XXXXXX)
 chmod 755 "$work"

@@ -2,6 +2,7 @@
 //!   1. submit → RUNNING latency (p50, p95) on an idle system, one job at a time;
 //!   2. the wall time of N short jobs through the service next to raw `docker run` of the same
 //!      containers at the same parallelism, in one run, as a ratio.
+//!
 //! Runs on SQLite (the embedded default) unless BENCH_BACKEND=postgres (then TEST_DATABASE_URL).
 //!
 //!   cargo bench -p service --bench docker            BENCH_SHORT_JOBS=200 for the larger run

@@ -1,6 +1,7 @@
 //! Store benchmarks (issue 3), printed as figures, not asserted:
 //!   1. SubmitJob of one 10,000-child array job;
 //!   2. ListJobs by queue and status, first page and a deep page, with 1,000,000 jobs stored.
+//!
 //! Both run on SQLite and on Postgres (TEST_DATABASE_URL, as scripts/test.sh provides).
 //!
 //!   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres cargo bench -p service --bench store

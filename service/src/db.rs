@@ -87,6 +87,16 @@ pub fn redact_password(url: &str) -> String {
     }
 }
 
+/// A raw statement written with Postgres placeholders (`$1`, `$2`, ...), which SQLite reads as
+/// `?1`, `?2`, ...: for the few statements sea-query cannot express on both backends.
+pub(crate) fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let sql = match backend {
+        DatabaseBackend::Postgres => sql.to_string(),
+        _ => (1..=values.len()).rev().fold(sql.to_string(), |sql, n| sql.replace(&format!("${n}"), &format!("?{n}"))),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact_password;
@@ -97,14 +107,4 @@ mod tests {
         assert_eq!(redact_password("postgres://batch@db/batch"), "postgres://batch@db/batch");
         assert_eq!(redact_password("sqlite://x.db"), "sqlite://x.db");
     }
-}
-
-/// A raw statement written with Postgres placeholders (`$1`, `$2`, ...), which SQLite reads as
-/// `?1`, `?2`, ...: for the few statements sea-query cannot express on both backends.
-pub(crate) fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = match backend {
-        DatabaseBackend::Postgres => sql.to_string(),
-        _ => (1..=values.len()).rev().fold(sql.to_string(), |sql, n| sql.replace(&format!("${n}"), &format!("?{n}"))),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
 }

@@ -83,10 +83,11 @@ impl Batch {
 
     pub async fn describe_job_definitions(&self, caller: &Caller, filter: &DefinitionFilter) -> ServiceResult<Vec<JobDefinitionDetail>> {
         self.guarded(caller, Action::Read, "", async move {
-            if let Some(status) = &filter.status {
-                if status != ACTIVE && status != INACTIVE {
-                    return Err(FieldError::new("status", format!("must be ACTIVE or INACTIVE (got {status:?})")).into());
-                }
+            if let Some(status) = &filter.status
+                && status != ACTIVE
+                && status != INACTIVE
+            {
+                return Err(FieldError::new("status", format!("must be ACTIVE or INACTIVE (got {status:?})")).into());
             }
             let mut models = Vec::new();
             for reference in &filter.job_definitions {

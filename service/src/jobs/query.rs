@@ -342,7 +342,7 @@ impl Cursor {
 
     fn decode(token: &str) -> Result<Cursor, FieldError> {
         let bad = || FieldError::new("nextToken", "is not a token this service issued");
-        if token.len() % 2 != 0 || token.len() > 512 {
+        if !token.len().is_multiple_of(2) || token.len() > 512 {
             return Err(bad());
         }
         let bytes: Vec<u8> =

@@ -236,11 +236,11 @@ impl Scheduler {
         let running = self.inner.running.lock().expect("running map");
         let mut stopped = 0;
         for id in ids {
-            if let Some(stop) = running.get(&id) {
-                if !*stop.borrow() {
-                    let _ = stop.send(true);
-                    stopped += 1;
-                }
+            if let Some(stop) = running.get(&id)
+                && !*stop.borrow()
+            {
+                let _ = stop.send(true);
+                stopped += 1;
             }
         }
         Ok(stopped)

@@ -24,7 +24,7 @@ async fn a_submitted_job_is_described_with_its_parameters_substituted() {
         let submitted = batch.submit_job(&operator(), request).await.unwrap();
         assert!(submitted.job_arn.ends_with(&format!("job/{}", submitted.job_id)));
 
-        let jobs = batch.describe_jobs(&admin(), &[submitted.job_id.clone()]).await.unwrap();
+        let jobs = batch.describe_jobs(&admin(), std::slice::from_ref(&submitted.job_id)).await.unwrap();
         let job = &jobs[0];
         assert_eq!(job.status, "SUBMITTED", "{backend:?}");
         assert_eq!(job.container.command, ["echo", "bonjour"]);
@@ -43,7 +43,7 @@ async fn an_array_job_creates_every_child_in_the_same_call() {
         let mut request = submission("fan-out");
         request.array_properties = Some(ArrayProperties { size: 25 });
         let parent = batch.submit_job(&operator(), request).await.unwrap();
-        let described = batch.describe_jobs(&admin(), &[parent.job_id.clone()]).await.unwrap();
+        let described = batch.describe_jobs(&admin(), std::slice::from_ref(&parent.job_id)).await.unwrap();
         let summary = described[0].array_properties.as_ref().unwrap().status_summary.clone().unwrap();
         assert_eq!(summary["SUBMITTED"], 25, "{backend:?}");
 
@@ -193,7 +193,7 @@ async fn cancel_fails_unstarted_jobs_and_their_children() {
         request.array_properties = Some(ArrayProperties { size: 5 });
         let parent = batch.submit_job(&operator(), request).await.unwrap();
         batch.cancel_job(&operator(), &parent.job_id, "no longer needed").await.unwrap();
-        let job = &batch.describe_jobs(&admin(), &[parent.job_id.clone()]).await.unwrap()[0];
+        let job = &batch.describe_jobs(&admin(), std::slice::from_ref(&parent.job_id)).await.unwrap()[0];
         assert_eq!(job.status, "FAILED", "{backend:?}");
         assert_eq!(job.status_reason.as_deref(), Some("no longer needed"));
         assert!(job.stopped_at.is_some());
@@ -211,7 +211,7 @@ async fn terminate_fails_an_unstarted_job_at_once() {
         let batch = with_queue_and_definition(backend).await;
         let job = batch.submit_job(&operator(), submission("t")).await.unwrap();
         batch.terminate_job(&operator(), &job.job_arn, "stop").await.unwrap();
-        let described = &batch.describe_jobs(&admin(), &[job.job_id.clone()]).await.unwrap()[0];
+        let described = &batch.describe_jobs(&admin(), std::slice::from_ref(&job.job_id)).await.unwrap()[0];
         assert_eq!((described.status.as_str(), described.status_reason.as_deref()), ("FAILED", Some("stop")), "{backend:?}");
         let missing = batch.terminate_job(&operator(), "nope", "stop").await.unwrap_err();
         assert!(matches!(missing, ServiceError::Invalid(e) if e.field == "jobId"));
