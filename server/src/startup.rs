@@ -49,12 +49,15 @@ pub enum StartupError {
     Docker(#[from] DockerError),
     #[error("{0}")]
     SecretKey(String),
+    #[error("{0}")]
+    Instance(String),
 }
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
     batch: Batch,
+    instance: Instance,
 }
 
 impl Application {
@@ -62,6 +65,7 @@ impl Application {
         // Bind first: a port clash is the cheapest failure to report.
         let listener = TcpListener::bind(settings.listen).await.map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
         let (db, server_key) = open_store(&settings).await?;
+        let instance = Instance::claim(&settings.data_dir)?;
         let docker = DockerEngine::connect(settings.docker_host.as_deref()).await?;
         docker.ping().await?;
 
@@ -82,7 +86,7 @@ impl Application {
         );
         let state = AppState { leptos_options, db, docker, batch };
         let batch = state.batch.clone();
-        Ok(Application { listener, router: router(state), batch })
+        Ok(Application { listener, router: router(state), batch, instance })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -100,7 +104,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr(), "console listening");
         let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
-        let scheduler = Scheduler::new(self.batch.clone(), instance_id());
+        let scheduler = Scheduler::new(self.batch.clone(), self.instance.id.clone());
         let scheduler = tokio::spawn(scheduler.run(async {
             let _ = scheduler_stopped.await;
         }));
@@ -159,10 +163,42 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
-/// This process among the replicas: host name and process id, readable in container labels.
-fn instance_id() -> String {
-    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
-    format!("{host}-{}", std::process::id())
+/// This replica among the others: an id kept in its data directory (`instance-id`), so a
+/// restarted server is the same instance and takes its scheduler lease back at once, and a lock
+/// on that directory, so no two running servers are the same instance.
+struct Instance {
+    id: String,
+    /// Held (locked) while the server runs; the lock goes with the process, even on `kill -9`.
+    _lock: std::fs::File,
+}
+
+impl Instance {
+    fn claim(data_dir: &std::path::Path) -> Result<Self, StartupError> {
+        let fail = |what: &str, error: &dyn std::fmt::Display| StartupError::Instance(format!("{what} in {}: {error}", data_dir.display()));
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(data_dir.join("server.lock"))
+            .map_err(|e| fail("cannot open server.lock", &e))?;
+        lock.try_lock().map_err(|_| {
+            StartupError::Instance(format!(
+                "another server runs on the data directory {}: give each replica its own BATCH_DATA_DIR",
+                data_dir.display()
+            ))
+        })?;
+        let path = data_dir.join("instance-id");
+        let id = match std::fs::read_to_string(&path) {
+            Ok(text) if !text.trim().is_empty() => text.trim().to_string(),
+            Ok(_) | Err(_) => {
+                let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
+                let id = format!("{host}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+                std::fs::write(&path, &id).map_err(|e| fail("cannot write instance-id", &e))?;
+                id
+            }
+        };
+        Ok(Instance { id, _lock: lock })
+    }
 }
 
 fn router(state: AppState) -> Router {

@@ -29,6 +29,8 @@ pub enum DockerError {
     Logs { container: String, source: bollard::errors::Error },
     #[error("CannotPullContainerError: cannot pull image {image}: {message}")]
     Pull { image: String, message: String },
+    #[error("container {container} no longer exists")]
+    NotFound { container: String },
     #[error("cannot remove container {container}: {source}")]
     Remove { container: String, source: bollard::errors::Error },
 }

@@ -2,7 +2,7 @@
 //! wait, inspect, stop, remove, and find the containers this service left behind.
 
 use crate::docker::{DockerEngine, DockerError, MANAGED_LABEL};
-use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::models::{ContainerCreateBody, ContainerStateStatusEnum, ContainerSummaryStateEnum, HostConfig};
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptions, RemoveContainerOptions, StopContainerOptions,
 };
@@ -33,12 +33,15 @@ pub struct ContainerSpec {
     pub binds: Vec<String>,
 }
 
-/// How a container ended, as Docker reports it.
+/// Where a container is, as Docker reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerExit {
+pub struct ContainerState {
     pub exit_code: Option<i64>,
     pub oom_killed: bool,
     pub running: bool,
+    /// Created and never started: Docker reports exit code 0 for such a container, which is no
+    /// exit at all (a crash between create and start leaves one behind).
+    pub never_started: bool,
 }
 
 /// A container found by its labels.
@@ -47,13 +50,14 @@ pub struct ManagedContainer {
     pub id: String,
     pub job_id: Option<String>,
     pub attempt: Option<i32>,
-    pub running: bool,
+    pub never_started: bool,
 }
 
-/// A chunk of output, split by stream.
+/// A chunk of output, split by stream, with the engine's timestamp of it (nanoseconds since the
+/// epoch), which lets a reader that lost its connection re-attach where it left off.
 pub enum OutputChunk {
-    Stdout(Vec<u8>),
-    Stderr(Vec<u8>),
+    Stdout(i64, Vec<u8>),
+    Stderr(i64, Vec<u8>),
 }
 
 impl DockerEngine {
@@ -123,49 +127,78 @@ impl DockerEngine {
             .map_err(|source| DockerError::Start { container: container.to_string(), source })
     }
 
-    /// stdout and stderr from the start, following until the container stops.
-    pub fn follow_output(&self, container: &str) -> impl Stream<Item = OutputChunk> + use<> {
-        let options = LogsOptions { follow: true, stdout: true, stderr: true, ..Default::default() };
-        self.client().logs(container, Some(options)).filter_map(|chunk| async move {
-            match chunk.ok()? {
-                bollard::container::LogOutput::StdErr { message } => Some(OutputChunk::Stderr(message.to_vec())),
-                other => Some(OutputChunk::Stdout(other.into_bytes().to_vec())),
-            }
+    /// stdout and stderr from `since_seconds` (the start when 0), following until the container
+    /// stops. An `Err` item means the connection broke (the engine went away), not the container.
+    pub fn follow_output(&self, container: &str, since_seconds: i64) -> impl Stream<Item = Result<OutputChunk, DockerError>> + use<> {
+        let options = LogsOptions {
+            follow: true,
+            stdout: true,
+            stderr: true,
+            timestamps: true,
+            since: i32::try_from(since_seconds).unwrap_or(0),
+            ..Default::default()
+        };
+        let container = container.to_string();
+        self.client().logs(&container, Some(options)).map(move |chunk| {
+            let chunk = chunk.map_err(|source| DockerError::Logs { container: container.clone(), source })?;
+            Ok(match chunk {
+                bollard::container::LogOutput::StdErr { message } => {
+                    let (at, bytes) = split_timestamp(&message);
+                    OutputChunk::Stderr(at, bytes.to_vec())
+                }
+                other => {
+                    let message = other.into_bytes();
+                    let (at, bytes) = split_timestamp(&message);
+                    OutputChunk::Stdout(at, bytes.to_vec())
+                }
+            })
         })
     }
 
-    /// Waits for the container to stop (a lost connection ends the wait; inspect tells).
+    /// Waits for the container to stop (a lost connection ends the wait too; inspect tells).
     pub async fn wait(&self, container: &str) {
         let mut waits = self.client().wait_container(container, None::<bollard::query_parameters::WaitContainerOptions>);
         let _ = waits.next().await;
     }
 
-    pub async fn inspect_exit(&self, container: &str) -> Result<ContainerExit, DockerError> {
-        let inspected = self
-            .client()
-            .inspect_container(container, None)
-            .await
-            .map_err(|source| DockerError::Wait { container: container.to_string(), source })?;
+    pub async fn inspect_state(&self, container: &str) -> Result<ContainerState, DockerError> {
+        let inspected = self.client().inspect_container(container, None).await.map_err(|source| match source {
+            bollard::errors::Error::DockerResponseServerError { status_code: 404, .. } => {
+                DockerError::NotFound { container: container.to_string() }
+            }
+            source => DockerError::Wait { container: container.to_string(), source },
+        })?;
         let state = inspected.state.unwrap_or_default();
-        Ok(ContainerExit {
+        Ok(ContainerState {
             exit_code: state.exit_code,
             oom_killed: state.oom_killed.unwrap_or(false),
             running: state.running.unwrap_or(false),
+            never_started: state.status == Some(ContainerStateStatusEnum::CREATED),
         })
     }
 
-    /// SIGTERM, then SIGKILL after `grace_seconds` (Docker's stop).
-    pub async fn stop(&self, container: &str, grace_seconds: i32) {
+    /// SIGTERM, then SIGKILL after `grace_seconds` (Docker's stop). False when the engine could
+    /// not be asked (it is unreachable); a container that already stopped counts as stopped.
+    pub async fn stop(&self, container: &str, grace_seconds: i32) -> bool {
         let options = StopContainerOptions { t: Some(grace_seconds), signal: None };
-        if let Err(error) = self.client().stop_container(container, Some(options)).await {
-            tracing::debug!(%container, %error, "stop failed (already stopped?)");
+        match self.client().stop_container(container, Some(options)).await {
+            Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { .. }) => true,
+            Err(error) => {
+                tracing::debug!(%container, %error, "cannot reach the engine to stop a container");
+                false
+            }
         }
     }
 
-    pub async fn remove(&self, container: &str) {
+    /// Removes a container, running or not. True when it is gone (or was already).
+    pub async fn remove(&self, container: &str) -> bool {
         let options = RemoveContainerOptions { force: true, ..Default::default() };
-        if let Err(error) = self.client().remove_container(container, Some(options)).await {
-            tracing::warn!(%container, %error, "could not remove container");
+        match self.client().remove_container(container, Some(options)).await {
+            Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => true,
+            Err(error) => {
+                tracing::warn!(%container, %error, "could not remove container");
+                false
+            }
         }
     }
 
@@ -187,9 +220,39 @@ impl DockerEngine {
                     id: c.id.unwrap_or_default(),
                     job_id: labels.get(JOB_LABEL).cloned(),
                     attempt: labels.get(ATTEMPT_LABEL).and_then(|a| a.parse().ok()),
-                    running: c.state.map(|s| format!("{s:?}").to_lowercase().contains("running")).unwrap_or(false),
+                    never_started: c.state == Some(ContainerSummaryStateEnum::CREATED),
                 }
             })
             .collect())
+    }
+}
+
+/// Splits Docker's `<RFC 3339 timestamp> <payload>` (logs read with `timestamps`) into the
+/// timestamp in nanoseconds since the epoch and the payload. A frame without one keeps its bytes
+/// and gets 0 (never skipped on re-attach).
+fn split_timestamp(frame: &[u8]) -> (i64, &[u8]) {
+    let Some(space) = frame.iter().position(|b| *b == b' ') else { return (0, frame) };
+    let parsed = std::str::from_utf8(&frame[..space]).ok().and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok());
+    match parsed.and_then(|at| at.timestamp_nanos_opt()) {
+        Some(nanos) => (nanos, &frame[space + 1..]),
+        None => (0, frame),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_timestamp;
+
+    #[test]
+    fn a_frame_splits_into_its_timestamp_and_payload() {
+        let (at, payload) = split_timestamp(b"2026-12-02T18:24:15.123456789Z hello world\n");
+        assert_eq!(at, 1_796_235_855_123_456_789);
+        assert_eq!(payload, b"hello world\n");
+    }
+
+    #[test]
+    fn a_frame_without_a_timestamp_keeps_its_bytes() {
+        assert_eq!(split_timestamp(b"no-timestamp here"), (0, &b"no-timestamp here"[..]));
+        assert_eq!(split_timestamp(b"plain"), (0, &b"plain"[..]));
     }
 }

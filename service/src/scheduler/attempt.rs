@@ -2,21 +2,21 @@
 //! (→ RUNNING), stream its output into the store, wait for it under the job's timeout, record
 //! how it ended, and decide: SUCCEEDED, RUNNABLE again (retry), or FAILED.
 
+use super::Scheduler;
+use super::follow::{Backoff, EXITED_REASON, Followed, follow_container};
 use super::transition::{Transition, transition, transition_returning_rows};
-use super::{STOP_GRACE_SECONDS, Scheduler};
 use crate::batch::{Batch, from_json, now_ms};
 use crate::docker::DockerEngine;
-use crate::docker_attempts::{ContainerSpec, OutputChunk};
+use crate::docker_attempts::ContainerSpec;
 use crate::error::ServiceResult;
 use crate::jobs::insert_chunked;
-use crate::store::{attempt_logs, compute_environments as ce, job_attempts, job_definitions as jd, job_queues as jq, jobs};
+use crate::store::{compute_environments as ce, job_attempts, job_definitions as jd, job_queues as jq, jobs};
 use domain::JobStatus;
 use domain::compute_environment::{DockerHost, ExecutorKind};
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::parameters::{merge, substitute};
 use domain::retry::AttemptExit;
 use domain::scheduler::Plan;
-use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -41,10 +41,6 @@ impl AttemptEnd {
         AttemptExit { exit_code: self.exit_code, reason: self.reason.as_deref(), status_reason: Some(self.status_reason.as_str()) }
     }
 }
-
-const TIMEOUT_REASON: &str = "Job attempt duration exceeded timeout";
-const LOG_FLUSH: Duration = Duration::from_millis(200);
-const LOG_BATCH: usize = 500;
 
 impl Scheduler {
     /// Claims placed jobs with compare-and-set writes (one statement per host) and launches
@@ -145,12 +141,18 @@ impl Scheduler {
         let scheduler = self.clone();
         tokio::spawn(async move {
             let (job_id, attempt) = (spec.job_id.clone(), spec.attempt);
-            let end = match scheduler.engine(&endpoint).await {
-                Ok(engine) => run_container(scheduler.batch(), &engine, spec, timeout, stop_rx).await,
-                Err(error) => AttemptEnd { reason: Some(error.to_string()), status_reason: error.to_string(), ..Default::default() },
-            };
-            if let Err(error) = scheduler.batch().finish_attempt(&job_id, attempt, &end).await {
-                tracing::error!(%job_id, %error, "could not record the end of an attempt");
+            match scheduler.engine(&endpoint).await {
+                Ok(engine) => {
+                    let (end, container) = run_container(scheduler.batch(), &engine, spec, timeout, stop_rx).await;
+                    scheduler.batch().finish_attempt_until_stored(&job_id, attempt, &end).await;
+                    if let Some(container) = container {
+                        engine.remove(&container).await;
+                    }
+                }
+                Err(error) => {
+                    let end = AttemptEnd { reason: Some(error.to_string()), status_reason: error.to_string(), ..Default::default() };
+                    scheduler.batch().finish_attempt_until_stored(&job_id, attempt, &end).await;
+                }
             }
             scheduler.inner.running.lock().expect("running map").remove(&job_id);
             scheduler.wake();
@@ -178,21 +180,17 @@ impl Scheduler {
                     .into_iter()
                     .map(|(job_id, attempt, stop)| {
                         let code = if *stop.borrow() { 143 } else { exit_code };
-                        let end = AttemptEnd {
-                            exit_code: Some(code),
-                            reason: None,
-                            status_reason: "Essential container in task exited".into(),
-                            timed_out: false,
-                        };
+                        let end = AttemptEnd { exit_code: Some(code), reason: None, status_reason: EXITED_REASON.into(), timed_out: false };
                         (job_id, attempt, end)
                     })
                     .collect();
                 let clock = std::time::Instant::now();
-                let finished = scheduler.batch().finish_attempts(&ends).await;
-                scheduler.inner.timings.add(clock, |t| &mut t.finish);
-                if let Err(error) = finished {
-                    tracing::error!(%error, "could not record the end of simulated attempts");
+                let mut backoff = Backoff::new();
+                while let Err(error) = scheduler.batch().finish_attempts(&ends).await {
+                    tracing::warn!(%error, "could not store the end of simulated attempts yet; retrying");
+                    backoff.pause().await;
                 }
+                scheduler.inner.timings.add(clock, |t| &mut t.finish);
                 let mut running = scheduler.inner.running.lock().expect("running map");
                 for (job_id, _, _) in &ends {
                     running.remove(job_id);
@@ -300,13 +298,15 @@ impl LaunchContext {
 }
 
 /// Creates, starts and follows one container; never fails: every failure is an `AttemptEnd`.
+/// Returns the container too (when one was made): it is removed only once the end is stored, so
+/// a crash in between leaves recovery the container to read the end from.
 pub(super) async fn run_container(
     batch: &Batch,
     engine: &DockerEngine,
     spec: ContainerSpec,
     timeout: Option<Duration>,
     mut stop: watch::Receiver<bool>,
-) -> AttemptEnd {
+) -> (AttemptEnd, Option<String>) {
     let failed = |error: &dyn std::fmt::Display| AttemptEnd {
         reason: Some(error.to_string()),
         status_reason: error.to_string(),
@@ -314,147 +314,43 @@ pub(super) async fn run_container(
     };
     let container = match engine.create_attempt(&spec).await {
         Ok(id) => id,
-        Err(error) => return failed(&error),
+        Err(error) => return (failed(&error), None),
     };
-    record_container(batch, &spec, &container).await;
+    record_container(batch, &spec.job_id, spec.attempt, &container).await;
     if let Err(error) = engine.start(&container).await {
-        engine.remove(&container).await;
-        return failed(&error);
+        return (failed(&error), Some(container));
     }
+    mark_running(batch, &spec.job_id, spec.attempt).await;
+    let followed = Followed { batch, engine, job_id: &spec.job_id, attempt: spec.attempt, container: &container };
+    (follow_container(followed, timeout, &mut stop).await, Some(container))
+}
+
+/// STARTING → RUNNING once the container started (only for this attempt).
+pub(super) async fn mark_running(batch: &Batch, job_id: &str, attempt: i32) {
+    let now = now_ms();
     let running = Transition {
         from: &[JobStatus::Starting],
         via: &[],
         to: JobStatus::Running,
         reason: None,
-        now: now_ms(),
-        also: vec![(jobs::Column::StartedAt, Expr::value(now_ms()))],
-        only_if: None,
+        now,
+        also: vec![(jobs::Column::StartedAt, Expr::value(now))],
+        only_if: Some(Expr::col(jobs::Column::AttemptCount).eq(attempt)),
     };
-    if let Err(error) = transition(batch.db(), std::slice::from_ref(&spec.job_id), &running).await {
-        tracing::error!(job_id = %spec.job_id, %error, "could not record RUNNING");
-    }
-    let end = follow_container(batch, engine, &spec, &container, timeout, &mut stop).await;
-    engine.remove(&container).await;
-    end
-}
-
-/// Streams output and waits for the exit (or the timeout, or a stop request).
-pub(super) async fn follow_container(
-    batch: &Batch,
-    engine: &DockerEngine,
-    spec: &ContainerSpec,
-    container: &str,
-    timeout: Option<Duration>,
-    stop: &mut watch::Receiver<bool>,
-) -> AttemptEnd {
-    let logs = tokio::spawn(pump_output(batch.clone(), engine.clone(), spec.job_id.clone(), spec.attempt, container.to_string()));
-    let deadline = async {
-        match timeout {
-            Some(limit) => tokio::time::sleep(limit).await,
-            None => std::future::pending().await,
-        }
-    };
-    let stop_requested = async {
-        // Map the guard away at once: it must not live across an await.
-        let _ = stop.wait_for(|stop| *stop).await.map(|_| ());
-    };
-    let mut timed_out = false;
-    tokio::select! {
-        () = engine.wait(container) => {}
-        () = deadline => {
-            timed_out = true;
-            engine.stop(container, STOP_GRACE_SECONDS).await;
-            engine.wait(container).await;
-        }
-        () = stop_requested => {
-            engine.stop(container, STOP_GRACE_SECONDS).await;
-            engine.wait(container).await;
-        }
-    }
-    // The output stream ends with the container; wait for it so the log is whole before the
-    // job is seen to end (bounded, in case the engine never closes the stream).
-    if tokio::time::timeout(Duration::from_secs(60), logs).await.is_err() {
-        tracing::warn!(job_id = %spec.job_id, "the output stream did not end within 60 s of the exit");
-    }
-    match engine.inspect_exit(container).await {
-        Ok(exit) if timed_out => {
-            AttemptEnd { exit_code: exit.exit_code, reason: None, status_reason: TIMEOUT_REASON.into(), timed_out: true }
-        }
-        Ok(exit) if exit.oom_killed => AttemptEnd {
-            exit_code: exit.exit_code,
-            reason: Some("OutOfMemoryError: Container killed due to memory usage".into()),
-            status_reason: "OutOfMemoryError: Container killed due to memory usage".into(),
-            timed_out: false,
-        },
-        Ok(exit) => AttemptEnd {
-            exit_code: exit.exit_code,
-            reason: None,
-            status_reason: "Essential container in task exited".into(),
-            timed_out: false,
-        },
-        Err(error) => AttemptEnd { reason: Some(error.to_string()), status_reason: error.to_string(), ..Default::default() },
+    if let Err(error) = transition(batch.db(), &[job_id.to_string()], &running).await {
+        tracing::error!(%job_id, %error, "could not record RUNNING");
     }
 }
 
-async fn record_container(batch: &Batch, spec: &ContainerSpec, container: &str) {
+pub(super) async fn record_container(batch: &Batch, job_id: &str, attempt: i32, container: &str) {
     let result = job_attempts::Entity::update_many()
         .col_expr(job_attempts::Column::ContainerId, Expr::value(container))
         .col_expr(job_attempts::Column::StartedAt, Expr::value(now_ms()))
-        .filter(job_attempts::Column::JobId.eq(&spec.job_id))
-        .filter(job_attempts::Column::AttemptNumber.eq(spec.attempt))
+        .filter(job_attempts::Column::JobId.eq(job_id))
+        .filter(job_attempts::Column::AttemptNumber.eq(attempt))
         .exec(batch.db())
         .await;
     if let Err(error) = result {
-        tracing::error!(job_id = %spec.job_id, %error, "could not record the container id");
-    }
-}
-
-/// Copies a container's output into `attempt_logs`, a line per row, in small batches.
-pub(super) async fn pump_output(batch: Batch, engine: DockerEngine, job_id: String, attempt: i32, container: String) {
-    let mut output = Box::pin(engine.follow_output(&container));
-    let mut partial: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
-    let mut lines: Vec<attempt_logs::ActiveModel> = Vec::new();
-    let mut last_flush = tokio::time::Instant::now();
-    loop {
-        let chunk = tokio::time::timeout(LOG_FLUSH, output.next()).await;
-        let ended = matches!(chunk, Ok(None));
-        if let Ok(Some(chunk)) = chunk {
-            let (slot, bytes, stream) = match chunk {
-                OutputChunk::Stdout(b) => (0, b, "stdout"),
-                OutputChunk::Stderr(b) => (1, b, "stderr"),
-            };
-            partial[slot].extend_from_slice(&bytes);
-            while let Some(newline) = partial[slot].iter().position(|b| *b == b'\n') {
-                let line: Vec<u8> = partial[slot].drain(..=newline).collect();
-                lines.push(log_row(&job_id, attempt, stream, &line[..line.len() - 1]));
-            }
-        }
-        if ended {
-            for (slot, stream) in [(0, "stdout"), (1, "stderr")] {
-                if !partial[slot].is_empty() {
-                    lines.push(log_row(&job_id, attempt, stream, &partial[slot]));
-                }
-            }
-        }
-        if !lines.is_empty() && (ended || lines.len() >= LOG_BATCH || last_flush.elapsed() >= LOG_FLUSH) {
-            if let Err(error) = insert_chunked(batch.db(), std::mem::take(&mut lines)).await {
-                tracing::warn!(%job_id, %error, "could not store log lines");
-            }
-            last_flush = tokio::time::Instant::now();
-        }
-        if ended {
-            break;
-        }
-    }
-}
-
-fn log_row(job_id: &str, attempt: i32, stream: &str, line: &[u8]) -> attempt_logs::ActiveModel {
-    attempt_logs::ActiveModel {
-        job_id: Set(job_id.to_string()),
-        attempt_number: Set(attempt),
-        stream: Set(stream.to_string()),
-        at: Set(now_ms()),
-        line: Set(String::from_utf8_lossy(line).into_owned()),
-        ..Default::default()
+        tracing::error!(%job_id, %error, "could not record the container id");
     }
 }

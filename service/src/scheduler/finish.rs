@@ -2,6 +2,7 @@
 //! of alike endings, so a thousand finished attempts cost a handful of round trips.
 
 use super::attempt::AttemptEnd;
+use super::follow::Backoff;
 use super::release_placement;
 use super::transition::{Transition, by_reason, transition};
 use crate::batch::{Batch, from_json, now_ms};
@@ -18,11 +19,21 @@ const IN_CHUNK: usize = 1000;
 impl Batch {
     /// Records how attempt `attempt` of `job_id` ended and moves the job on (see
     /// `domain::retry::next_status`).
-    pub async fn finish_attempt(&self, job_id: &str, attempt: i32, end: &AttemptEnd) -> ServiceResult<()> {
+    pub(crate) async fn finish_attempt(&self, job_id: &str, attempt: i32, end: &AttemptEnd) -> ServiceResult<()> {
         self.finish_attempts(&[(job_id.to_string(), attempt, end.clone())]).await
     }
 
-    pub async fn finish_attempts(&self, ends: &[(String, i32, AttemptEnd)]) -> ServiceResult<()> {
+    /// `finish_attempt`, tried again with backoff until the store takes it: an attempt's end is
+    /// never dropped because the store hiccuped (its container is removed only after this).
+    pub(crate) async fn finish_attempt_until_stored(&self, job_id: &str, attempt: i32, end: &AttemptEnd) {
+        let mut backoff = Backoff::new();
+        while let Err(error) = self.finish_attempt(job_id, attempt, end).await {
+            tracing::warn!(%job_id, attempt, %error, "could not store the end of an attempt yet; retrying");
+            backoff.pause().await;
+        }
+    }
+
+    pub(crate) async fn finish_attempts(&self, ends: &[(String, i32, AttemptEnd)]) -> ServiceResult<()> {
         let now = now_ms();
         let mut alike: HashMap<(i32, &AttemptEnd), Vec<String>> = HashMap::new();
         for (job_id, attempt, end) in ends {
@@ -37,6 +48,8 @@ impl Batch {
                     .col_expr(job_attempts::Column::StatusReason, Expr::value(end.status_reason.clone()))
                     .filter(job_attempts::Column::JobId.is_in(chunk.iter().cloned()))
                     .filter(job_attempts::Column::AttemptNumber.eq(*attempt))
+                    // The first end recorded stands (recovery may learn an end twice).
+                    .filter(job_attempts::Column::StoppedAt.is_null())
                     .exec(self.db())
                     .await?;
             }
@@ -58,7 +71,7 @@ impl Batch {
                 .await?;
             rows.extend(found.into_iter().map(|(id, attempts, rules, terminate)| (id, (attempts, rules, terminate))));
         }
-        let mut moves: HashMap<(JobStatus, String), Vec<String>> = HashMap::new();
+        let mut moves: HashMap<(JobStatus, String, i32), Vec<String>> = HashMap::new();
         for (job_id, attempt, end) in ends {
             let Some((retry_attempts, rules, terminate_reason)) = rows.get(job_id) else { continue };
             let rules: Vec<EvaluateOnExit> = from_json("evaluate_on_exit", rules)?;
@@ -66,9 +79,9 @@ impl Batch {
             let outcome = AttemptOutcome { exit: end.exit(), timed_out: end.timed_out, terminate_reason: terminate_reason.as_deref() };
             let (to, reason) = next_status(&strategy, (*attempt).into(), &outcome);
             tracing::debug!(%job_id, attempt, status = %to, %reason, "attempt ended");
-            moves.entry((to, reason)).or_default().push(job_id.clone());
+            moves.entry((to, reason, *attempt)).or_default().push(job_id.clone());
         }
-        for ((to, reason), ids) in moves {
+        for ((to, reason, attempt), ids) in moves {
             let t = Transition {
                 from: &[JobStatus::Starting, JobStatus::Running],
                 via: &[],
@@ -76,7 +89,7 @@ impl Batch {
                 reason: Some(&reason),
                 now,
                 also: release_placement(),
-                only_if: None,
+                only_if: Some(of_attempt(attempt)),
             };
             transition(self.db(), &ids, &t).await?;
         }
@@ -88,8 +101,9 @@ impl Batch {
     /// rest, and any the condition held back, are decided from their rows.
     async fn succeed_clean_exits(&self, ends: &[(String, i32, AttemptEnd)], now: i64) -> ServiceResult<HashSet<String>> {
         let mut succeeded = HashSet::new();
-        let clean = ends.iter().filter(|(_, _, end)| end.exit().is_clean()).map(|(id, _, end)| (id, end.status_reason.as_str()));
-        for (reason, ids) in by_reason(clean) {
+        let clean =
+            ends.iter().filter(|(_, _, end)| end.exit().is_clean()).map(|(id, attempt, end)| (id, (end.status_reason.as_str(), *attempt)));
+        for ((reason, attempt), ids) in by_reason(clean) {
             let t = Transition {
                 from: &[JobStatus::Starting, JobStatus::Running],
                 via: &[],
@@ -97,10 +111,16 @@ impl Batch {
                 reason: Some(reason),
                 now,
                 also: release_placement(),
-                only_if: Some(Expr::col(jobs::Column::TerminateReason).is_null()),
+                only_if: Some(Expr::col(jobs::Column::TerminateReason).is_null().and(of_attempt(attempt))),
             };
             succeeded.extend(transition(self.db(), &ids, &t).await?);
         }
         Ok(succeeded)
     }
+}
+
+/// Only the attempt that ended moves its job: a late or repeated end of attempt N never moves
+/// the job on once attempt N+1 has been claimed.
+fn of_attempt(attempt: i32) -> sea_orm::sea_query::SimpleExpr {
+    Expr::col(jobs::Column::AttemptCount).eq(attempt)
 }

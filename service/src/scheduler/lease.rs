@@ -1,53 +1,58 @@
-//! One scheduler at a time: a lease row that the leader renews on every pass and that another
-//! replica may take once it has expired. It works the same on Postgres and SQLite.
+//! One scheduler at a time: a lease row that the leader renews every `RENEW_EVERY` and that
+//! another replica may take once it has expired. Expiry is judged by the store's clock, never a
+//! replica's, so skewed clocks cannot make two leaders. A replica keeps its instance id across
+//! restarts (it lives in its data directory), so a restarted leader takes its lease back at once
+//! instead of waiting for it to expire; a survivor takes a dead leader's within `LEASE_MS` plus
+//! one renewal interval.
 
 use crate::batch::Batch;
 use crate::store::scheduler_lease as lease;
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter};
+use std::time::Duration;
 
-const LEASE_MS: i64 = 10_000;
+/// How long a lease lasts without renewal.
+pub const LEASE_MS: i64 = 4_000;
+/// How often the holder renews, and how often the others try to take it.
+pub const RENEW_EVERY: Duration = Duration::from_millis(1_000);
 
 impl Batch {
     /// Takes or renews the lease; true while this instance holds it.
-    pub async fn hold_lease(&self, instance: &str, now: i64) -> Result<bool, sea_orm::DbErr> {
+    pub(crate) async fn hold_lease(&self, instance: &str) -> Result<bool, sea_orm::DbErr> {
+        let backend = self.db().get_database_backend();
         let renewed = lease::Entity::update_many()
             .col_expr(lease::Column::Holder, Expr::value(instance))
-            .col_expr(lease::Column::ExpiresAt, Expr::value(now + LEASE_MS))
+            .col_expr(lease::Column::ExpiresAt, store_now_ms(backend).add(LEASE_MS))
             .filter(lease::Column::Id.eq(1))
-            .filter(Condition::any().add(lease::Column::Holder.eq(instance)).add(lease::Column::ExpiresAt.lt(now)))
+            .filter(
+                Condition::any().add(lease::Column::Holder.eq(instance)).add(Expr::col(lease::Column::ExpiresAt).lt(store_now_ms(backend))),
+            )
             .exec(self.db())
             .await?;
         if renewed.rows_affected == 1 {
             return Ok(true);
         }
-        let row = lease::ActiveModel { id: Set(1), holder: Set(instance.to_string()), expires_at: Set(now + LEASE_MS) };
-        let inserted = lease::Entity::insert(row)
+        let insert = Query::insert()
+            .into_table(lease::Entity)
+            .columns([lease::Column::Id, lease::Column::Holder, lease::Column::ExpiresAt])
+            .values_panic([Expr::value(1), Expr::value(instance), store_now_ms(backend).add(LEASE_MS)])
             .on_conflict(OnConflict::column(lease::Column::Id).do_nothing().to_owned())
-            .exec_without_returning(self.db())
-            .await?;
-        Ok(inserted == 1)
+            .to_owned();
+        let inserted = self.db().execute_raw(backend.build(&insert)).await?;
+        Ok(inserted.rows_affected() == 1)
     }
 
     /// Lets another replica lead at once (clean shutdown).
-    pub async fn release_lease(&self, instance: &str) {
+    pub(crate) async fn release_lease(&self, instance: &str) {
         let _ =
             lease::Entity::delete_many().filter(lease::Column::Id.eq(1)).filter(lease::Column::Holder.eq(instance)).exec(self.db()).await;
     }
 }
 
-impl Batch {
-    /// The id of this installation (its store), made on first use.
-    pub async fn installation_id(&self) -> Result<String, sea_orm::DbErr> {
-        use crate::store::installation;
-        if let Some(row) = installation::Entity::find().one(self.db()).await? {
-            return Ok(row.id);
-        }
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        installation::Entity::insert(installation::ActiveModel { id: Set(id) })
-            .on_conflict(OnConflict::column(installation::Column::Id).do_nothing().to_owned())
-            .exec_without_returning(self.db())
-            .await?;
-        Ok(installation::Entity::find().one(self.db()).await?.map(|row| row.id).unwrap_or_default())
+/// The store's clock in epoch milliseconds, as an SQL expression.
+fn store_now_ms(backend: DatabaseBackend) -> SimpleExpr {
+    match backend {
+        DatabaseBackend::Postgres => Expr::cust("(extract(epoch from clock_timestamp()) * 1000)::bigint"),
+        _ => Expr::cust("CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"),
     }
 }

@@ -5,6 +5,7 @@
 
 mod attempt;
 mod finish;
+mod follow;
 mod lease;
 mod recovery;
 mod snapshot;
@@ -20,6 +21,7 @@ use crate::error::ServiceResult;
 use crate::store::jobs;
 use domain::JobStatus;
 use domain::scheduler::{BlockedBacklog, Plan, plan};
+use recovery::RECONCILE_EVERY;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{HashMap, HashSet};
@@ -51,6 +53,8 @@ struct Inner {
     timings: Timings,
     /// Set when the last read of the RUNNABLE jobs could start none of them.
     blocked: Mutex<Option<BlockedBacklog>>,
+    /// Docker endpoints that did not answer the last reconciliation, since when.
+    unreachable: Mutex<HashMap<String, Instant>>,
 }
 
 /// What one pass did, for tests and logs.
@@ -70,6 +74,7 @@ impl Scheduler {
                 installation: std::sync::OnceLock::new(),
                 running: Mutex::new(HashMap::new()),
                 blocked: Mutex::new(None),
+                unreachable: Mutex::new(HashMap::new()),
                 engines: Mutex::new(HashMap::new()),
                 timings: Timings::default(),
             }),
@@ -90,42 +95,51 @@ impl Scheduler {
         self.inner.batch.notify_work();
     }
 
-    /// Runs passes until `shutdown` completes. Holds the lease while it runs; re-adopts what a
-    /// previous run left behind each time it becomes the leader.
+    /// Runs passes until `shutdown` completes, while this replica holds the lease (renewed by a
+    /// task of its own, so a long pass never lets it lapse). Reconciles with the engines when it
+    /// takes the lead and every `RECONCILE_EVERY` after.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let (holding_tx, mut holding) = watch::channel(false);
+        // Aborted when `run` ends or is dropped: a scheduler that stopped must not keep the lease.
+        let renewer = AbortOnDrop(tokio::spawn(renew_lease(self.inner.batch.clone(), self.inner.instance.clone(), holding_tx)));
         let mut leading = false;
+        let mut reconciled_at = Instant::now();
         loop {
-            match self.inner.batch.hold_lease(&self.inner.instance, now_ms()).await {
-                Ok(true) => {
-                    if !leading {
-                        tracing::info!(instance = %self.inner.instance, "leading the scheduler");
-                        leading = self.take_over().await;
-                    }
-                    if leading {
-                        match self.run_once().await {
-                            // More may be ready at once: go again, unless asked to stop.
-                            Ok(report) if report.moved + report.started > 0 => {
-                                tokio::select! {
-                                    biased;
-                                    () = &mut shutdown => break,
-                                    () = std::future::ready(()) => continue,
-                                }
-                            }
-                            Ok(_) => {}
-                            Err(error) => tracing::error!(%error, "scheduler pass failed"),
+            if !*holding.borrow_and_update() {
+                leading = false;
+            } else if !leading {
+                tracing::info!(instance = %self.inner.instance, "leading the scheduler");
+                leading = self.take_over().await;
+                reconciled_at = Instant::now();
+            } else if reconciled_at.elapsed() >= RECONCILE_EVERY {
+                if let Err(error) = self.reconcile().await {
+                    tracing::warn!(%error, "reconciling with the engines failed; retrying at the next interval");
+                }
+                reconciled_at = Instant::now();
+            }
+            if leading {
+                match self.run_once().await {
+                    // More may be ready at once: go again, unless asked to stop.
+                    Ok(report) if report.moved + report.started > 0 => {
+                        tokio::select! {
+                            biased;
+                            () = &mut shutdown => break,
+                            () = std::future::ready(()) => continue,
                         }
                     }
+                    Ok(_) => {}
+                    Err(error) => tracing::error!(%error, "scheduler pass failed"),
                 }
-                Ok(false) => leading = false,
-                Err(error) => tracing::error!(%error, "cannot read the scheduler lease"),
             }
             tokio::select! {
                 () = &mut shutdown => break,
                 () = self.inner.batch.work_arrived() => {}
+                _ = holding.changed() => {}
                 () = tokio::time::sleep(TICK) => {}
             }
         }
+        drop(renewer);
         self.inner.batch.release_lease(&self.inner.instance).await;
     }
 
@@ -141,7 +155,7 @@ impl Scheduler {
                 return false;
             }
         }
-        match self.recover().await {
+        match self.reconcile().await {
             Ok(()) => true,
             Err(error) => {
                 tracing::error!(%error, "recovery after taking the lead failed; retrying");
@@ -163,7 +177,7 @@ impl Scheduler {
         let mut snapshot = batch.load_snapshot_but_runnable().await?;
         let blocked = self.inner.blocked.lock().expect("blocked backlog").as_ref().is_some_and(|b| b.still_holds(&snapshot, now));
         if !blocked {
-            snapshot.runnable = batch.runnable_jobs().await?;
+            snapshot.runnable = batch.runnable_jobs(&snapshot.queues).await?;
         }
         timings.add(clock, |t| &mut t.snapshot);
         clock = Instant::now();
@@ -325,6 +339,55 @@ impl Batch {
             moved += transition(self.db(), &ids, &t).await?.len();
         }
         Ok(moved)
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Takes or renews the lease every `RENEW_EVERY`; publishes whether this instance holds it. A
+/// store that does not answer counts as not holding it (another replica may have taken over).
+async fn renew_lease(batch: Batch, instance: String, holding: watch::Sender<bool>) {
+    let mut warned = false;
+    loop {
+        let held = match batch.hold_lease(&instance).await {
+            Ok(held) => {
+                warned = false;
+                held
+            }
+            Err(error) => {
+                if !warned {
+                    tracing::warn!(%error, "cannot renew the scheduler lease; not scheduling until the store answers");
+                    warned = true;
+                }
+                false
+            }
+        };
+        holding.send_if_modified(|current| std::mem::replace(current, held) != held);
+        tokio::time::sleep(lease::RENEW_EVERY).await;
+    }
+}
+
+impl Batch {
+    /// The id of this installation (its store), made on first use.
+    pub async fn installation_id(&self) -> Result<String, sea_orm::DbErr> {
+        use crate::store::installation;
+        use sea_orm::Set;
+        use sea_orm::sea_query::OnConflict;
+        if let Some(row) = installation::Entity::find().one(self.db()).await? {
+            return Ok(row.id);
+        }
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        installation::Entity::insert(installation::ActiveModel { id: Set(id) })
+            .on_conflict(OnConflict::column(installation::Column::Id).do_nothing().to_owned())
+            .exec_without_returning(self.db())
+            .await?;
+        Ok(installation::Entity::find().one(self.db()).await?.map(|row| row.id).unwrap_or_default())
     }
 }
 

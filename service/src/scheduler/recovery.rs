@@ -1,76 +1,199 @@
-//! Restart safety. When a replica becomes the leader it reconciles the store with the Docker
-//! engines: containers of attempts still running are re-adopted (their output re-read from the
-//! start, so the stored log is whole), attempts whose containers exited meanwhile are finished,
-//! attempts whose containers vanished fail (and retry per the job's strategy), and containers
-//! of no active attempt are removed. A job never has two live attempts: an attempt is only
-//! launched after its compare-and-set claim, and older attempts' containers are orphans.
+//! Reconciling the store with the Docker engines. The leader runs it when it takes the lead and
+//! then every `RECONCILE_EVERY`, so nothing waits for a leadership change. It looks at the
+//! STARTING and RUNNING jobs that no task of this process follows, and at every container of
+//! this installation:
+//!
+//! | the job's current attempt                  | what happens                                     |
+//! |--------------------------------------------|--------------------------------------------------|
+//! | container created, never started           | started now and followed (the claim stands)      |
+//! | container running or exited                | followed; an exited one ends with its real code  |
+//! | no container, none was ever recorded       | the claim is released: RUNNABLE again, same try  |
+//! | no container, one was recorded             | the end is unknown: said so, retry strategy runs |
+//! | host unreachable                           | left alone for `ENGINE_GRACE`, then as above     |
+//!
+//! Containers of no such attempt (older attempts, finished jobs, other runs) are removed. An
+//! attempt's end is stored before its container is removed, so a container that is gone means
+//! its end is either stored or truly lost, never silently succeeded.
 
 use super::Scheduler;
-use super::attempt::{AttemptEnd, follow_container};
+use super::attempt::{AttemptEnd, mark_running, record_container};
+use super::follow::{ENGINE_GRACE, Followed, follow_container};
+use super::release_placement;
+use super::transition::{Transition, transition};
 use crate::batch::{from_json, now_ms};
 use crate::docker::DockerEngine;
-use crate::docker_attempts::{ContainerSpec, ManagedContainer};
+use crate::docker_attempts::ManagedContainer;
 use crate::error::ServiceResult;
-use crate::store::{attempt_logs, compute_environments as ce, jobs};
+use crate::store::{attempt_logs, compute_environments as ce, job_attempts, jobs};
 use domain::JobStatus;
 use domain::compute_environment::DockerHost;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use std::collections::{BTreeSet, HashMap};
-use std::time::Duration;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-const VANISHED: &str = "Container vanished while the scheduler was not running";
+/// How often the leader reconciles while it leads.
+pub(super) const RECONCILE_EVERY: Duration = Duration::from_secs(5);
+
+const VANISHED: &str = "Container vanished before its exit was recorded; the outcome is unknown";
+
+/// The engine's containers of this installation, by (job, attempt), and the endpoints that
+/// could not be listed.
+struct Listing {
+    attempts: HashMap<(String, i32), (DockerEngine, ManagedContainer)>,
+    others: Vec<(DockerEngine, ManagedContainer)>,
+    unreachable: HashSet<String>,
+}
 
 impl Scheduler {
-    pub(super) async fn recover(&self) -> ServiceResult<()> {
+    pub(super) async fn reconcile(&self) -> ServiceResult<()> {
         let batch = self.batch().clone();
-        let active = jobs::Entity::find()
+        // Jobs followed before the read are skipped; a job not followed then cannot become so
+        // before this ends (claims and adoptions happen on the scheduler's own task, which is
+        // running this).
+        let followed_before: HashSet<String> = self.inner.running.lock().expect("running map").keys().cloned().collect();
+        let active: Vec<jobs::Model> = jobs::Entity::find()
             .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
             .all(batch.db())
-            .await?;
-        let mut found: HashMap<(String, i32), (DockerEngine, ManagedContainer)> = HashMap::new();
-        let mut orphans: Vec<(DockerEngine, ManagedContainer)> = Vec::new();
-        for endpoint in self.known_endpoints().await? {
-            let engine = match self.engine(&endpoint).await {
-                Ok(engine) => engine,
-                Err(error) => {
-                    tracing::warn!(%endpoint, %error, "cannot reach a host during recovery");
-                    continue;
-                }
-            };
-            for container in engine.managed_containers(self.installation()).await.unwrap_or_default() {
-                match (&container.job_id, container.attempt) {
-                    (Some(job), Some(attempt)) => {
-                        found.insert((job.clone(), attempt), (engine.clone(), container));
-                    }
-                    _ => orphans.push((engine.clone(), container)),
-                }
-            }
-        }
+            .await?
+            .into_iter()
+            .filter(|job| !followed_before.contains(&job.id))
+            .collect();
+        let attempts = self.current_attempts(&active).await?;
+        let mut listing = self.list_containers().await?;
         for job in active {
-            if self.inner.running.lock().expect("running map").contains_key(&job.id) {
-                found.remove(&(job.id.clone(), job.attempt_count));
-                continue;
-            }
-            match found.remove(&(job.id.clone(), job.attempt_count)) {
+            let attempt = attempts.get(&job.id);
+            let endpoint = attempt.and_then(|a| a.host.clone()).unwrap_or_default();
+            match listing.attempts.remove(&(job.id.clone(), job.attempt_count)) {
+                Some((engine, container)) if container.never_started => self.start_and_adopt(job, engine, container.id).await,
                 Some((engine, container)) => self.adopt(job, engine, container.id),
+                None if listing.unreachable.contains(&endpoint) => {
+                    let since = self.unreachable_since(&endpoint);
+                    if since.elapsed() >= ENGINE_GRACE {
+                        let reason = format!("Host unreachable for {} s", since.elapsed().as_secs());
+                        tracing::warn!(job_id = %job.id, %endpoint, "{reason}: ending the attempt");
+                        let end = AttemptEnd { reason: Some(reason.clone()), status_reason: reason, ..Default::default() };
+                        batch.finish_attempt(&job.id, job.attempt_count, &end).await?;
+                    }
+                }
+                None if job.status == JobStatus::Starting.as_str() && attempt.is_none_or(|a| a.container_id.is_none()) => {
+                    tracing::info!(job_id = %job.id, attempt = job.attempt_count, "releasing a claim whose container was never created");
+                    self.release_claim(&job).await?;
+                }
                 None => {
+                    tracing::warn!(job_id = %job.id, attempt = job.attempt_count, "{VANISHED}");
                     let end = AttemptEnd { reason: Some(VANISHED.into()), status_reason: VANISHED.into(), ..Default::default() };
                     batch.finish_attempt(&job.id, job.attempt_count, &end).await?;
                 }
             }
         }
-        orphans.extend(found.into_values());
+        // Whatever is left belongs to no attempt in flight, unless this process follows it.
+        let followed_now: HashSet<String> = self.inner.running.lock().expect("running map").keys().cloned().collect();
+        let orphans = listing.attempts.into_values().chain(listing.others).filter(|(_, container)| {
+            container.job_id.as_ref().is_none_or(|job| !followed_before.contains(job) && !followed_now.contains(job))
+        });
         for (engine, container) in orphans {
-            tracing::info!(container = %container.id, job = ?container.job_id, "removing an orphaned container");
+            tracing::info!(container = %container.id, job_id = ?container.job_id, attempt = ?container.attempt, "removing an orphaned container");
             engine.remove(&container.id).await;
         }
         Ok(())
     }
 
-    /// Watches a container this process did not start, to its end.
+    /// The current attempt's row of each job (its host and container, if recorded).
+    async fn current_attempts(&self, active: &[jobs::Model]) -> ServiceResult<HashMap<String, job_attempts::Model>> {
+        let mut found = HashMap::new();
+        for chunk in active.chunks(1000) {
+            let rows = job_attempts::Entity::find()
+                .filter(job_attempts::Column::JobId.is_in(chunk.iter().map(|job| job.id.clone())))
+                .all(self.batch().db())
+                .await?;
+            let current: HashMap<&str, i32> = chunk.iter().map(|job| (job.id.as_str(), job.attempt_count)).collect();
+            found.extend(
+                rows.into_iter()
+                    .filter(|row| current.get(row.job_id.as_str()) == Some(&row.attempt_number))
+                    .map(|row| (row.job_id.clone(), row)),
+            );
+        }
+        Ok(found)
+    }
+
+    async fn list_containers(&self) -> ServiceResult<Listing> {
+        let mut listing = Listing { attempts: HashMap::new(), others: Vec::new(), unreachable: HashSet::new() };
+        for endpoint in self.known_endpoints().await? {
+            let listed = match self.engine(&endpoint).await {
+                Ok(engine) => engine.managed_containers(self.installation()).await.map(|containers| (engine, containers)),
+                Err(error) => Err(error),
+            };
+            match listed {
+                Ok((engine, containers)) => {
+                    self.inner.unreachable.lock().expect("unreachable hosts").remove(&endpoint);
+                    for container in containers {
+                        match (&container.job_id, container.attempt) {
+                            (Some(job), Some(attempt)) => {
+                                listing.attempts.insert((job.clone(), attempt), (engine.clone(), container));
+                            }
+                            _ => listing.others.push((engine.clone(), container)),
+                        }
+                    }
+                }
+                Err(error) => {
+                    self.unreachable_since(&endpoint);
+                    tracing::warn!(%endpoint, %error, "cannot list the containers of a host; its jobs wait for it");
+                    listing.unreachable.insert(endpoint);
+                }
+            }
+        }
+        Ok(listing)
+    }
+
+    /// Since when `endpoint` has not answered (now, if it just stopped answering).
+    fn unreachable_since(&self, endpoint: &str) -> Instant {
+        *self.inner.unreachable.lock().expect("unreachable hosts").entry(endpoint.to_string()).or_insert_with(Instant::now)
+    }
+
+    /// A claim whose container was never created: the job goes back to RUNNABLE with its
+    /// attempt count as before the claim, as if it had never been placed.
+    async fn release_claim(&self, job: &jobs::Model) -> ServiceResult<()> {
+        let db = self.batch().db();
+        job_attempts::Entity::delete_many()
+            .filter(job_attempts::Column::JobId.eq(&job.id))
+            .filter(job_attempts::Column::AttemptNumber.eq(job.attempt_count))
+            .exec(db)
+            .await?;
+        let mut also = release_placement();
+        also.push((jobs::Column::AttemptCount, Expr::col(jobs::Column::AttemptCount).sub(1)));
+        let release = Transition {
+            from: &[JobStatus::Starting],
+            via: &[],
+            to: JobStatus::Runnable,
+            reason: None,
+            now: now_ms(),
+            also,
+            only_if: Some(Expr::col(jobs::Column::AttemptCount).eq(job.attempt_count)),
+        };
+        transition(db, std::slice::from_ref(&job.id), &release).await?;
+        Ok(())
+    }
+
+    /// A container created for the current attempt but never started (the process died in
+    /// between): start it now, as the claim intended, and follow it.
+    async fn start_and_adopt(&self, job: jobs::Model, engine: DockerEngine, container: String) {
+        tracing::info!(job_id = %job.id, %container, "starting a container that was created but never started");
+        record_container(self.batch(), &job.id, job.attempt_count, &container).await;
+        if let Err(error) = engine.start(&container).await {
+            let end = AttemptEnd { reason: Some(error.to_string()), status_reason: error.to_string(), ..Default::default() };
+            self.batch().finish_attempt_until_stored(&job.id, job.attempt_count, &end).await;
+            engine.remove(&container).await;
+            return;
+        }
+        mark_running(self.batch(), &job.id, job.attempt_count).await;
+        self.adopt(job, engine, container);
+    }
+
+    /// Follows a container this process did not start, to its end.
     fn adopt(&self, job: jobs::Model, engine: DockerEngine, container: String) {
-        tracing::info!(job_id = %job.id, %container, "re-adopting a running container");
+        tracing::info!(job_id = %job.id, %container, "adopting a container");
         let (stop_tx, mut stop_rx) = watch::channel(false);
         self.inner.running.lock().expect("running map").insert(job.id.clone(), stop_tx);
         let scheduler = self.clone();
@@ -84,28 +207,13 @@ impl Scheduler {
                 .await;
             let remaining = job.timeout_seconds.map(|limit| {
                 let elapsed_ms = now_ms() - job.started_at.unwrap_or_else(now_ms);
-                Duration::from_millis((i64::from(limit) * 1000 - elapsed_ms).max(0) as u64)
+                Duration::from_millis(Ord::max(i64::from(limit) * 1000 - elapsed_ms, 0) as u64)
             });
-            let spec = ContainerSpec {
-                job_id: job.id.clone(),
-                attempt: job.attempt_count,
-                instance: String::new(),
-                installation: String::new(),
-                image: String::new(),
-                command: vec![],
-                environment: vec![],
-                milli_vcpus: 0,
-                memory_mib: 0,
-                user: None,
-                privileged: false,
-                read_only_root: false,
-                binds: vec![],
-            };
-            let end = follow_container(&batch, &engine, &spec, &container, remaining, &mut stop_rx).await;
+            let followed = Followed { batch: &batch, engine: &engine, job_id: &job.id, attempt: job.attempt_count, container: &container };
+            let end = follow_container(followed, remaining, &mut stop_rx).await;
+            tracing::info!(job_id = %job.id, exit_code = ?end.exit_code, reason = %end.status_reason, "an adopted attempt ended");
+            batch.finish_attempt_until_stored(&job.id, job.attempt_count, &end).await;
             engine.remove(&container).await;
-            if let Err(error) = batch.finish_attempt(&job.id, job.attempt_count, &end).await {
-                tracing::error!(job_id = %job.id, %error, "could not record the end of an adopted attempt");
-            }
             scheduler.inner.running.lock().expect("running map").remove(&job.id);
             scheduler.wake();
         });

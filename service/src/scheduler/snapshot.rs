@@ -13,6 +13,8 @@ use std::collections::HashMap;
 /// Jobs considered per pass and status; the rest wait for the next pass (it comes at once
 /// when this one moved anything).
 pub const PASS_LIMIT: u64 = 10_000;
+/// The least of each queue's RUNNABLE jobs a pass reads, however many queues there are.
+const MIN_QUEUE_WINDOW: u64 = 1_000;
 const IN_CHUNK: usize = 1000;
 
 /// Jobs that run: single jobs and array children, never array parents.
@@ -189,26 +191,34 @@ impl Batch {
         Ok(states)
     }
 
-    pub(crate) async fn runnable_jobs(&self) -> Result<Vec<RunnableJob>, DbErr> {
-        let rows: Vec<(String, i32, i32, i32, i64, Option<String>)> = jobs::Entity::find()
-            .select_only()
-            .columns([
-                jobs::Column::Id,
-                jobs::Column::JobQueueId,
-                jobs::Column::MilliVcpus,
-                jobs::Column::MemoryMib,
-                jobs::Column::StatusChangedAt,
-                jobs::Column::StatusReason,
-            ])
-            .filter(jobs::Column::Status.eq(JobStatus::Runnable.as_str()))
-            .filter(runs_as_container())
-            .order_by_asc(jobs::Column::CreatedAt)
-            .order_by_asc(jobs::Column::ArrayIndex)
-            .order_by_asc(jobs::Column::Id)
-            .limit(PASS_LIMIT)
-            .into_tuple()
-            .all(self.reader())
-            .await?;
+    /// The RUNNABLE jobs a pass considers: each queue's oldest, read per queue, so a backlog in
+    /// one queue (parked behind a full or disabled environment) never hides another's jobs.
+    pub(crate) async fn runnable_jobs(&self, queues: &[QueueSnapshot]) -> Result<Vec<RunnableJob>, DbErr> {
+        let window = (PASS_LIMIT / queues.len().max(1) as u64).max(MIN_QUEUE_WINDOW);
+        let mut rows: Vec<(String, i32, i32, i32, i64, Option<String>)> = Vec::new();
+        for queue in queues {
+            let front: Vec<(String, i32, i32, i32, i64, Option<String>)> = jobs::Entity::find()
+                .select_only()
+                .columns([
+                    jobs::Column::Id,
+                    jobs::Column::JobQueueId,
+                    jobs::Column::MilliVcpus,
+                    jobs::Column::MemoryMib,
+                    jobs::Column::StatusChangedAt,
+                    jobs::Column::StatusReason,
+                ])
+                .filter(jobs::Column::JobQueueId.eq(queue.id))
+                .filter(jobs::Column::Status.eq(JobStatus::Runnable.as_str()))
+                .filter(runs_as_container())
+                .order_by_asc(jobs::Column::CreatedAt)
+                .order_by_asc(jobs::Column::ArrayIndex)
+                .order_by_asc(jobs::Column::Id)
+                .limit(window)
+                .into_tuple()
+                .all(self.reader())
+                .await?;
+            rows.extend(front);
+        }
         Ok(rows
             .into_iter()
             .map(|(id, queue_id, vcpus, memory, since, reason)| RunnableJob {

@@ -1,0 +1,262 @@
+//! Following a started container to its end: its output into the store, its exit, its time
+//! limit and stop requests, through losses of the engine connection.
+//!
+//! An engine that goes away (a restart of dockerd, a network blip to a remote host) is not the
+//! job's failure: the follower keeps asking, with backoff, for `ENGINE_GRACE`. If the container
+//! is still there when the engine answers, the wait resumes and the output is re-attached from
+//! the engine's timestamp of the last chunk read. Only a container that is really gone, or an
+//! engine that stays away past the grace period, ends the attempt without an exit code.
+
+use super::STOP_GRACE_SECONDS;
+use super::attempt::AttemptEnd;
+use crate::batch::{Batch, now_ms};
+use crate::docker::{DockerEngine, DockerError};
+use crate::docker_attempts::{ContainerState, OutputChunk};
+use crate::jobs::insert_chunked;
+use crate::store::attempt_logs;
+use futures_util::StreamExt;
+use sea_orm::Set;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// How long an attempt waits for its engine to answer again before it fails.
+pub const ENGINE_GRACE: Duration = Duration::from_secs(60);
+/// Longest pause between two tries to reach an engine or the store.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+const TIMEOUT_REASON: &str = "Job attempt duration exceeded timeout";
+pub(super) const EXITED_REASON: &str = "Essential container in task exited";
+const OOM_REASON: &str = "OutOfMemoryError: Container killed due to memory usage";
+const LOG_FLUSH: Duration = Duration::from_millis(200);
+const LOG_BATCH: usize = 500;
+
+/// Doubling pauses from 100 ms up to `MAX_BACKOFF`.
+pub(crate) struct Backoff(Duration);
+
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Backoff(Duration::from_millis(100))
+    }
+
+    pub(crate) async fn pause(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// The container and attempt being followed.
+pub(super) struct Followed<'a> {
+    pub batch: &'a Batch,
+    pub engine: &'a DockerEngine,
+    pub job_id: &'a str,
+    pub attempt: i32,
+    pub container: &'a str,
+}
+
+/// Streams output and waits for the exit (or the timeout, or a stop request); never fails:
+/// every way it can end is an `AttemptEnd`.
+pub(super) async fn follow_container(f: Followed<'_>, timeout: Option<Duration>, stop: &mut watch::Receiver<bool>) -> AttemptEnd {
+    let logs = tokio::spawn(pump_output(f.batch.clone(), f.engine.clone(), f.job_id.to_string(), f.attempt, f.container.to_string()));
+    let deadline = timeout.map(|limit| Instant::now() + limit);
+    let mut timed_out = false;
+    let mut stop_sent = false;
+    let mut unreachable_since: Option<Instant> = None;
+    let mut backoff = Backoff::new();
+    let exit = loop {
+        let wants_stop = *stop.borrow() || timed_out;
+        if wants_stop && !stop_sent {
+            stop_sent = f.engine.stop(f.container, STOP_GRACE_SECONDS).await;
+        }
+        if stop_sent {
+            f.engine.wait(f.container).await;
+        } else {
+            let time_limit = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let stop_requested = async {
+                // Map the guard away at once: it must not live across an await.
+                let _ = stop.wait_for(|stop| *stop).await.map(|_| ());
+            };
+            tokio::select! {
+                () = f.engine.wait(f.container) => {}
+                () = time_limit => { timed_out = true; continue; }
+                () = stop_requested => continue,
+            }
+        }
+        match f.engine.inspect_state(f.container).await {
+            // The wait ended but the container runs: the connection dropped. Wait again.
+            Ok(state) if state.running => {
+                unreachable_since = None;
+                backoff = Backoff::new();
+            }
+            Ok(state) => break Ok(state),
+            Err(DockerError::NotFound { .. }) => break Err("Container was removed outside the scheduler before it exited".to_string()),
+            Err(error) => {
+                let since = *unreachable_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= ENGINE_GRACE {
+                    break Err(format!("Host unreachable for {} s: {error}", since.elapsed().as_secs()));
+                }
+                tracing::warn!(job_id = %f.job_id, %error, "the engine does not answer; the attempt keeps waiting");
+                backoff.pause().await;
+            }
+        }
+    };
+    // The output stream ends with the container; wait for it so the log is whole before the
+    // job is seen to end (bounded: lines the store cannot take yet keep being retried after).
+    if tokio::time::timeout(Duration::from_secs(60), logs).await.is_err() {
+        tracing::warn!(job_id = %f.job_id, "the output was not all stored within 60 s of the exit");
+    }
+    match exit {
+        Ok(state) => end_of(&state, timed_out),
+        Err(reason) => AttemptEnd { reason: Some(reason.clone()), status_reason: reason, timed_out, ..Default::default() },
+    }
+}
+
+/// The attempt's end from the container's final state.
+pub(super) fn end_of(state: &ContainerState, timed_out: bool) -> AttemptEnd {
+    if timed_out {
+        return AttemptEnd { exit_code: state.exit_code, reason: None, status_reason: TIMEOUT_REASON.into(), timed_out: true };
+    }
+    if state.oom_killed {
+        return AttemptEnd {
+            exit_code: state.exit_code,
+            reason: Some(OOM_REASON.into()),
+            status_reason: OOM_REASON.into(),
+            timed_out: false,
+        };
+    }
+    AttemptEnd { exit_code: state.exit_code, reason: None, status_reason: EXITED_REASON.into(), timed_out: false }
+}
+
+/// Copies a container's output into `attempt_logs`, a line per row, in small batches. Lines the
+/// store refuses stay buffered and are retried; a broken connection to the engine is re-attached
+/// from the last chunk's timestamp, for as long as the engine is within its grace period.
+async fn pump_output(batch: Batch, engine: DockerEngine, job_id: String, attempt: i32, container: String) {
+    let mut lines = LineBuffer::new(&job_id, attempt);
+    let mut last_seen: i64 = 0;
+    let mut unreachable_since: Option<Instant> = None;
+    let mut backoff = Backoff::new();
+    loop {
+        let mut output = Box::pin(engine.follow_output(&container, last_seen / 1_000_000_000));
+        let mut broke = false;
+        let mut last_flush = Instant::now();
+        loop {
+            let chunk = tokio::time::timeout(LOG_FLUSH, output.next()).await;
+            match chunk {
+                Ok(Some(Ok(chunk))) => {
+                    let (at, slot, bytes) = match chunk {
+                        OutputChunk::Stdout(at, b) => (at, 0, b),
+                        OutputChunk::Stderr(at, b) => (at, 1, b),
+                    };
+                    // Re-attached from a whole second: skip what was read before.
+                    if at == 0 || at > last_seen {
+                        last_seen = last_seen.max(at);
+                        lines.take(slot, &bytes);
+                        unreachable_since = None;
+                    }
+                }
+                Ok(Some(Err(error))) => {
+                    tracing::warn!(%job_id, %error, "the output stream broke; re-attaching");
+                    broke = true;
+                    break;
+                }
+                Ok(None) => break,
+                Err(_) => {}
+            }
+            if lines.pending() >= LOG_BATCH || last_flush.elapsed() >= LOG_FLUSH {
+                lines.flush(&batch).await;
+                last_flush = Instant::now();
+            }
+        }
+        // A clean end of the stream is the container's end, unless it still runs (an engine
+        // that closed the stream while going away).
+        let finished = !broke
+            && match engine.inspect_state(&container).await {
+                Ok(state) => !state.running,
+                Err(DockerError::NotFound { .. }) => true,
+                Err(_) => false,
+            };
+        if finished {
+            break;
+        }
+        let since = *unreachable_since.get_or_insert_with(Instant::now);
+        if since.elapsed() >= ENGINE_GRACE {
+            tracing::warn!(%job_id, "stopped reading output: the engine stayed away for {} s", ENGINE_GRACE.as_secs());
+            break;
+        }
+        backoff.pause().await;
+    }
+    lines.finish();
+    let mut backoff = Backoff::new();
+    while !lines.flush(&batch).await {
+        backoff.pause().await;
+    }
+}
+
+/// Output bytes cut into lines per stream, and the lines not yet stored.
+struct LineBuffer<'a> {
+    job_id: &'a str,
+    attempt: i32,
+    partial: [Vec<u8>; 2],
+    rows: Vec<attempt_logs::ActiveModel>,
+}
+
+const STREAMS: [&str; 2] = ["stdout", "stderr"];
+
+impl<'a> LineBuffer<'a> {
+    fn new(job_id: &'a str, attempt: i32) -> Self {
+        LineBuffer { job_id, attempt, partial: [Vec::new(), Vec::new()], rows: Vec::new() }
+    }
+
+    fn take(&mut self, slot: usize, bytes: &[u8]) {
+        self.partial[slot].extend_from_slice(bytes);
+        while let Some(newline) = self.partial[slot].iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.partial[slot].drain(..=newline).collect();
+            self.rows.push(self.row(STREAMS[slot], &line[..line.len() - 1]));
+        }
+    }
+
+    /// The output ended: an unterminated last line is a line too.
+    fn finish(&mut self) {
+        for (slot, stream) in STREAMS.iter().enumerate() {
+            if !self.partial[slot].is_empty() {
+                let line = std::mem::take(&mut self.partial[slot]);
+                self.rows.push(self.row(stream, &line));
+            }
+        }
+    }
+
+    fn pending(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Stores the pending lines, one statement per `LOG_BATCH` (so a failure never leaves part
+    /// of a statement stored); on failure keeps the rest for the next try. True when none are left.
+    async fn flush(&mut self, batch: &Batch) -> bool {
+        while !self.rows.is_empty() {
+            let chunk: Vec<_> = self.rows.iter().take(LOG_BATCH).cloned().collect();
+            let stored = chunk.len();
+            if let Err(error) = insert_chunked(batch.db(), chunk).await {
+                tracing::warn!(job_id = %self.job_id, %error, lines = self.rows.len(), "could not store output lines yet; keeping them");
+                return false;
+            }
+            self.rows.drain(..stored);
+        }
+        true
+    }
+
+    fn row(&self, stream: &str, line: &[u8]) -> attempt_logs::ActiveModel {
+        attempt_logs::ActiveModel {
+            job_id: Set(self.job_id.to_string()),
+            attempt_number: Set(self.attempt),
+            stream: Set(stream.to_string()),
+            at: Set(now_ms()),
+            line: Set(String::from_utf8_lossy(line).into_owned()),
+            ..Default::default()
+        }
+    }
+}
