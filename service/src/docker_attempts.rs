@@ -51,6 +51,8 @@ pub struct ManagedContainer {
     pub job_id: Option<String>,
     pub attempt: Option<i32>,
     pub never_started: bool,
+    /// When the engine created it, in epoch seconds.
+    pub created_s: i64,
 }
 
 /// A chunk of output, split by stream, with the engine's timestamp of it (nanoseconds since the
@@ -94,6 +96,18 @@ impl DockerEngine {
             Ok(created) => Ok(created.id),
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
                 self.pull(&spec.image).await?;
+                self.client()
+                    .create_container(options(), body)
+                    .await
+                    .map(|c| c.id)
+                    .map_err(|source| DockerError::Create { image: spec.image.clone(), source })
+            }
+            // The name is taken: a process that died while creating this attempt's container left
+            // it, never started (had it been started, recovery would have followed it instead of
+            // placing the job again). It is ours to replace.
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 409, .. }) => {
+                tracing::info!(container = %name, "replacing a never-started container left by a crash");
+                self.remove(&name).await;
                 self.client()
                     .create_container(options(), body)
                     .await
@@ -221,6 +235,7 @@ impl DockerEngine {
                     job_id: labels.get(JOB_LABEL).cloned(),
                     attempt: labels.get(ATTEMPT_LABEL).and_then(|a| a.parse().ok()),
                     never_started: c.state == Some(ContainerSummaryStateEnum::CREATED),
+                    created_s: c.created.unwrap_or(0),
                 }
             })
             .collect())

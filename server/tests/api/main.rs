@@ -5,6 +5,7 @@
 mod bad_configuration;
 mod health;
 mod helpers;
+mod kill;
 mod pages;
 mod restart;
 mod sign_in;

@@ -7,15 +7,15 @@ use service::docker::DockerEngine;
 use service::testing::{TempDir, create_postgres_database, definition, environment_on, queue};
 use service::testing::{admin, operator};
 use service::{Batch, BatchConfig};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 /// The server process, killed when dropped so a failing test leaves none behind.
-struct ServerProcess(Child);
+pub struct ServerProcess(Child);
 
 impl ServerProcess {
     /// SIGKILL, as `kill -9` does.
-    fn kill(&mut self) {
+    pub fn kill(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -27,24 +27,35 @@ impl Drop for ServerProcess {
     }
 }
 
-fn start_server(database_url: &str, data_dir: &TempDir, port: u16) -> ServerProcess {
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("DATABASE_URL", database_url)
+/// The server binary on `database_url` (None: the embedded SQLite in `data_dir`).
+pub fn start_server(database_url: Option<&str>, data_dir: &TempDir, port: u16) -> ServerProcess {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+    match database_url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    let child = command
         .env("BATCH_LISTEN", format!("127.0.0.1:{port}"))
         .env("BATCH_DATA_DIR", &data_dir.0)
         .env("BATCH_SITE_ROOT", site_root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .env("RUST_LOG", "info")
+        .stdout(server_log(data_dir))
+        .stderr(server_log(data_dir))
         .spawn()
         .expect("the server binary starts");
     ServerProcess(child)
 }
 
-fn free_port() -> u16 {
+/// Every run of the server in `data_dir` appends its log to `server.log` there.
+fn server_log(data_dir: &TempDir) -> std::fs::File {
+    std::fs::OpenOptions::new().create(true).append(true).open(data_dir.0.join("server.log")).expect("open server.log")
+}
+
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-async fn wait_until(what: &str, seconds: u64, mut check: impl AsyncFnMut() -> bool) {
+pub async fn wait_until(what: &str, seconds: u64, mut check: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     while !check().await {
         assert!(Instant::now() < deadline, "{what} did not happen within {seconds} s");
@@ -57,7 +68,7 @@ async fn a_server_killed_with_jobs_running_finishes_every_job_exactly_once_after
     let url = create_postgres_database().await;
     let data_dir = TempDir::new();
     let port = free_port();
-    let mut first = start_server(&url, &data_dir, port);
+    let mut first = start_server(Some(&url), &data_dir, port);
     let client = reqwest::Client::new();
     let ready = format!("http://127.0.0.1:{port}/readyz");
     wait_until("the first server to be ready", 60, async || client.get(&ready).send().await.is_ok_and(|r| r.status() == 200)).await;
@@ -92,7 +103,7 @@ async fn a_server_killed_with_jobs_running_finishes_every_job_exactly_once_after
         .await;
 
     first.kill();
-    let _second = start_server(&url, &data_dir, port);
+    let _second = start_server(Some(&url), &data_dir, port);
     wait_until("every job to finish", 120, async || {
         batch.describe_jobs(&admin(), &ids).await.unwrap().iter().all(|j| j.status == "SUCCEEDED" || j.status == "FAILED")
     })

@@ -5,9 +5,9 @@
 //!
 //! | the job's current attempt                  | what happens                                     |
 //! |--------------------------------------------|--------------------------------------------------|
-//! | container created, never started           | started now and followed (the claim stands)      |
+//! | container created, never started (15 s)    | started now and followed (the claim stands)      |
 //! | container running or exited                | followed; an exited one ends with its real code  |
-//! | no container, none was ever recorded       | the claim is released: RUNNABLE again, same try  |
+//! | no container, none recorded (claim 15 s)   | the claim is released: RUNNABLE again, same try  |
 //! | no container, one was recorded             | the end is unknown: said so, retry strategy runs |
 //! | host unreachable                           | left alone for `ENGINE_GRACE`, then as above     |
 //!
@@ -36,11 +36,18 @@ use tokio::sync::watch;
 /// How often the leader reconciles while it leads.
 pub(super) const RECONCILE_EVERY: Duration = Duration::from_secs(5);
 
+/// How long a claim or a never-started container is left alone before recovery acts on it. A
+/// process killed during a create or start request leaves the engine finishing that request;
+/// acting before it lands could start a container twice (a start of an exited container runs
+/// it again) or place a job whose container is about to appear.
+const SETTLE_MS: i64 = 15_000;
+
 const VANISHED: &str = "Container vanished before its exit was recorded; the outcome is unknown";
 
 /// The engine's containers of this installation, by (job, attempt), and the endpoints that
 /// could not be listed.
 struct Listing {
+    listed_at_ms: i64,
     attempts: HashMap<(String, i32), (DockerEngine, ManagedContainer)>,
     others: Vec<(DockerEngine, ManagedContainer)>,
     unreachable: HashSet<String>,
@@ -66,6 +73,8 @@ impl Scheduler {
             let attempt = attempts.get(&job.id);
             let endpoint = attempt.and_then(|a| a.host.clone()).unwrap_or_default();
             match listing.attempts.remove(&(job.id.clone(), job.attempt_count)) {
+                // Maybe a dead process's start request is still in flight: wait for it to settle.
+                Some((_, container)) if container.never_started && container.created_s * 1000 > listing.listed_at_ms - SETTLE_MS => {}
                 Some((engine, container)) if container.never_started => self.start_and_adopt(job, engine, container.id).await,
                 Some((engine, container)) => self.adopt(job, engine, container.id),
                 None if listing.unreachable.contains(&endpoint) => {
@@ -77,6 +86,8 @@ impl Scheduler {
                         batch.finish_attempt(&job.id, job.attempt_count, &end).await?;
                     }
                 }
+                // A create request of a dead process may still be in flight: let it land first.
+                None if job_settling(&job, listing.listed_at_ms) => {}
                 None if job.status == JobStatus::Starting.as_str() && attempt.is_none_or(|a| a.container_id.is_none()) => {
                     tracing::info!(job_id = %job.id, attempt = job.attempt_count, "releasing a claim whose container was never created");
                     self.release_claim(&job).await?;
@@ -119,7 +130,7 @@ impl Scheduler {
     }
 
     async fn list_containers(&self) -> ServiceResult<Listing> {
-        let mut listing = Listing { attempts: HashMap::new(), others: Vec::new(), unreachable: HashSet::new() };
+        let mut listing = Listing { listed_at_ms: now_ms(), attempts: HashMap::new(), others: Vec::new(), unreachable: HashSet::new() };
         for endpoint in self.known_endpoints().await? {
             let listed = match self.engine(&endpoint).await {
                 Ok(engine) => engine.managed_containers(self.installation()).await.map(|containers| (engine, containers)),
@@ -179,6 +190,10 @@ impl Scheduler {
     /// A container created for the current attempt but never started (the process died in
     /// between): start it now, as the claim intended, and follow it.
     async fn start_and_adopt(&self, job: jobs::Model, engine: DockerEngine, container: String) {
+        // Checked again just before the start: only a container that never ran is started.
+        if !engine.inspect_state(&container).await.is_ok_and(|state| state.never_started) {
+            return self.adopt(job, engine, container);
+        }
         tracing::info!(job_id = %job.id, %container, "starting a container that was created but never started");
         record_container(self.batch(), &job.id, job.attempt_count, &container).await;
         if let Err(error) = engine.start(&container).await {
@@ -228,4 +243,9 @@ impl Scheduler {
         }
         Ok(endpoints)
     }
+}
+
+/// Whether the job was claimed (entered STARTING) too recently for recovery to judge it.
+fn job_settling(job: &jobs::Model, now_ms: i64) -> bool {
+    job.status == JobStatus::Starting.as_str() && job.status_changed_at > now_ms - SETTLE_MS
 }

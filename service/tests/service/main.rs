@@ -4,6 +4,7 @@
 mod access;
 mod compute_environments;
 mod docker;
+mod faults;
 mod fixtures;
 mod job_definitions;
 mod job_queues;
