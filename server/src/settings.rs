@@ -10,6 +10,8 @@
 //! | ARN region    | `region`       | `BATCH_REGION`     | `us-east-1`        |
 //! | ARN account   | `account_id`   | `BATCH_ACCOUNT_ID` | `000000000000`     |
 //! | server key    | `secret_key`   | `BATCH_SECRET_KEY` | made in data dir   |
+//! | job retention | `job_retention_days` | `BATCH_JOB_RETENTION_DAYS` | 30     |
+//! | audit retention | `audit_retention_days` | `BATCH_AUDIT_RETENTION_DAYS` | 365 |
 //!
 //! The file is the one named by `--config PATH` or `BATCH_CONFIG`; without either, `batch.toml`
 //! in the working directory is read when it exists.
@@ -36,6 +38,8 @@ pub struct Settings {
     /// Seals access-key secrets at rest (>= 32 characters). Replicas must share it; without it
     /// one is made in `data_dir/secret.key` on first start.
     pub secret_key: Option<String>,
+    /// How long finished jobs (with their output) and audit records are kept.
+    pub retention: service::retention::Retention,
 }
 
 /// The database URL may hold a password: never print it whole.
@@ -50,6 +54,7 @@ impl fmt::Debug for Settings {
             .field("region", &self.region)
             .field("account_id", &self.account_id)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
+            .field("retention", &self.retention)
             .finish()
     }
 }
@@ -62,6 +67,8 @@ pub enum SettingsError {
     Invalid { path: PathBuf, message: String },
     #[error("{name}={value:?} is not a listen address such as 127.0.0.1:3000")]
     BadListen { name: &'static str, value: String },
+    #[error("{name}={value:?} is not a whole number of days of at least 1")]
+    BadDays { name: &'static str, value: String },
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -75,6 +82,8 @@ struct FileSettings {
     region: Option<String>,
     account_id: Option<String>,
     secret_key: Option<String>,
+    job_retention_days: Option<u32>,
+    audit_retention_days: Option<u32>,
 }
 
 impl Settings {
@@ -102,7 +111,24 @@ impl Settings {
             Some(value) => value.parse().map_err(|_| SettingsError::BadListen { name: listen_source, value })?,
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         };
+        let days = |name: &'static str, from_file: Option<u32>, default_ms: i64| -> Result<i64, SettingsError> {
+            let days = match env(name) {
+                Some(value) => value.parse::<u32>().ok().filter(|d| *d >= 1).ok_or(SettingsError::BadDays { name, value })?,
+                None => match from_file {
+                    Some(0) => return Err(SettingsError::BadDays { name, value: "0".into() }),
+                    Some(d) => d,
+                    None => return Ok(default_ms),
+                },
+            };
+            Ok(i64::from(days) * 24 * 3_600_000)
+        };
+        let defaults = service::retention::Retention::default();
+        let retention = service::retention::Retention {
+            jobs_ms: days("BATCH_JOB_RETENTION_DAYS", file.job_retention_days, defaults.jobs_ms)?,
+            audit_ms: days("BATCH_AUDIT_RETENTION_DAYS", file.audit_retention_days, defaults.audit_ms)?,
+        };
         Ok(Settings {
+            retention,
             listen,
             database_url: env("DATABASE_URL").or(file.database_url),
             docker_host: env("DOCKER_HOST").or(file.docker_host),
@@ -166,6 +192,21 @@ mod tests {
     fn a_bad_listen_address_names_the_variable() {
         let error = Settings::load_with(None, env_of(&[("BATCH_LISTEN", "nonsense")])).unwrap_err();
         assert!(error.to_string().contains("BATCH_LISTEN"), "{error}");
+    }
+
+    #[test]
+    fn retention_is_set_in_days_and_refuses_zero_naming_the_setting() {
+        let settings = Settings::load_with(None, env_of(&[("BATCH_JOB_RETENTION_DAYS", "7")])).unwrap();
+        assert_eq!(settings.retention.jobs_ms, 7 * 24 * 3_600_000);
+        assert_eq!(settings.retention.audit_ms, 365 * 24 * 3_600_000, "the default");
+        for bad in ["0", "-1", "a week"] {
+            let error = Settings::load_with(None, env_of(&[("BATCH_AUDIT_RETENTION_DAYS", bad)])).unwrap_err();
+            assert!(error.to_string().contains("BATCH_AUDIT_RETENTION_DAYS"), "{error}");
+        }
+        let path = temp_file("job_retention_days = 0\n");
+        let error = Settings::load_with(Some(path.clone()), env_of(&[])).unwrap_err();
+        std::fs::remove_file(path).unwrap();
+        assert!(error.to_string().contains("BATCH_JOB_RETENTION_DAYS"), "{error}");
     }
 
     #[test]

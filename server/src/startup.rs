@@ -82,7 +82,13 @@ impl Application {
         let default_host = docker.capacity().await?;
         let batch = Batch::new(
             db.clone(),
-            BatchConfig { region: settings.region.clone(), account_id: settings.account_id.clone(), default_host, server_key },
+            BatchConfig {
+                region: settings.region.clone(),
+                account_id: settings.account_id.clone(),
+                default_host,
+                server_key,
+                retention: settings.retention,
+            },
         );
         let state = AppState { leptos_options, db, docker, batch };
         let batch = state.batch.clone();

@@ -17,6 +17,8 @@ pub struct BatchConfig {
     pub default_host: DockerHost,
     /// Seals access-key secrets at rest.
     pub server_key: crate::access::ServerKey,
+    /// How long finished jobs and audit records are kept (see `retention`).
+    pub retention: crate::retention::Retention,
 }
 
 impl Default for BatchConfig {
@@ -26,6 +28,7 @@ impl Default for BatchConfig {
             account_id: "000000000000".into(),
             default_host: DockerHost { endpoint: "unix:///var/run/docker.sock".into(), vcpus: 2, memory_mib: 4096 },
             server_key: crate::access::ServerKey::random(),
+            retention: Default::default(),
         }
     }
 }

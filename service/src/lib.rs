@@ -24,6 +24,7 @@ pub mod error;
 pub mod job_definitions;
 pub mod job_queues;
 pub mod jobs;
+pub mod retention;
 pub mod scheduler;
 pub mod tags;
 

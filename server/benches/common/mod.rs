@@ -47,6 +47,7 @@ pub async fn start(backend: Backend) -> Running {
         region: "us-east-1".into(),
         account_id: "000000000000".into(),
         secret_key: None,
+        retention: Default::default(),
     };
     let app = Application::build(settings).await.unwrap();
     let endpoint = format!("http://{}", app.local_addr());

@@ -65,6 +65,7 @@ impl TestApp {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             secret_key: None,
+            retention: Default::default(),
         };
         adjust(&mut settings);
         let app = Application::build(settings).await.expect("the application starts");

@@ -7,6 +7,7 @@ mod attempt;
 mod finish;
 mod follow;
 mod lease;
+mod maintenance;
 mod recovery;
 mod snapshot;
 mod timings;
@@ -21,7 +22,7 @@ use crate::error::ServiceResult;
 use crate::store::jobs;
 use domain::JobStatus;
 use domain::scheduler::{BlockedBacklog, Plan, plan};
-use recovery::RECONCILE_EVERY;
+use maintenance::Maintenance;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{HashMap, HashSet};
@@ -97,26 +98,23 @@ impl Scheduler {
 
     /// Runs passes until `shutdown` completes, while this replica holds the lease (renewed by a
     /// task of its own, so a long pass never lets it lapse). Reconciles with the engines when it
-    /// takes the lead and every `RECONCILE_EVERY` after.
+    /// takes the lead, then runs the periodic `maintenance` between passes.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let (holding_tx, mut holding) = watch::channel(false);
         // Aborted when `run` ends or is dropped: a scheduler that stopped must not keep the lease.
         let renewer = AbortOnDrop(tokio::spawn(renew_lease(self.inner.batch.clone(), self.inner.instance.clone(), holding_tx)));
         let mut leading = false;
-        let mut reconciled_at = Instant::now();
+        let mut maintenance = Maintenance::after_take_over();
         loop {
             if !*holding.borrow_and_update() {
                 leading = false;
             } else if !leading {
                 tracing::info!(instance = %self.inner.instance, "leading the scheduler");
                 leading = self.take_over().await;
-                reconciled_at = Instant::now();
-            } else if reconciled_at.elapsed() >= RECONCILE_EVERY {
-                if let Err(error) = self.reconcile().await {
-                    tracing::warn!(%error, "reconciling with the engines failed; retrying at the next interval");
-                }
-                reconciled_at = Instant::now();
+                maintenance = Maintenance::after_take_over();
+            } else {
+                self.maintain(&mut maintenance).await;
             }
             if leading {
                 match self.run_once().await {

@@ -4,10 +4,12 @@
 mod access;
 mod compute_environments;
 mod docker;
+mod engine_restart;
 mod faults;
 mod fixtures;
 mod job_definitions;
 mod job_queues;
 mod jobs;
+mod retention;
 mod scheduler;
 mod schema_history;
