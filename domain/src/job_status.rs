@@ -1,4 +1,4 @@
-//! The job lifecycle as one closed enum (see DESIGN.md §2).
+//! The job lifecycle as one closed enum (see ARCHITECTURE.md §2).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

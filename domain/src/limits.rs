@@ -1,4 +1,4 @@
-//! The AWS Batch limits this service enforces (DESIGN.md §7).
+//! The AWS Batch limits this service enforces (ARCHITECTURE.md §7).
 
 pub const MIN_MEMORY_MIB: i64 = 4;
 pub const MIN_ARRAY_SIZE: i64 = 2;

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub async fn healthz() -> &'static str {
@@ -50,8 +51,14 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
     let (database, docker) = tokio::join!(database, state.docker.ping());
     let checks = Checks { database: Check::from_result(database), docker: Check::from_result(docker) };
     let ready = checks.database.ok && checks.docker.ok;
-    if !ready {
-        tracing::warn!(?checks, "not ready");
+    // One line when readiness changes, not one per probe: a load balancer probing every second
+    // during an outage must not bury the log.
+    static WAS_READY: AtomicBool = AtomicBool::new(true);
+    match (WAS_READY.swap(ready, Ordering::Relaxed), ready) {
+        (true, false) => tracing::warn!(?checks, "not ready"),
+        (false, true) => tracing::info!("ready again"),
+        (false, false) => tracing::debug!(?checks, "still not ready"),
+        (true, true) => {}
     }
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(Readiness { status: if ready { "ok" } else { "unavailable" }, checks }))

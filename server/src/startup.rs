@@ -215,18 +215,20 @@ fn router(state: AppState) -> Router {
     let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let bundle = ServeDir::new(pkg_dir).precompressed_gzip();
     Router::new()
-        .route("/healthz", get(health::healthz))
         .route("/v1/{*operation}", any(aws::handle))
         .route("/events", get(live::events))
         .route("/jobs/{id}/log", get(job_log::download))
         .route("/auth/login", post(auth::login))
         .route("/auth/setup", post(auth::setup))
         .route("/auth/logout", post(auth::logout))
-        .route("/readyz", get(health::readyz))
         .nest_service("/pkg", bundle)
         .leptos_routes_with_context(&state, routes, move || provide_context(batch.clone()), move || shell(options.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::sessions))
         .layer(TraceLayer::new_for_http())
+        // Probes come after the layers: outside the request trace (whose failure log is an ERROR
+        // per 503) and the session lookup. `readyz` logs changes of readiness itself.
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .with_state(state)
 }

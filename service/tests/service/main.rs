@@ -13,3 +13,4 @@ mod jobs;
 mod retention;
 mod scheduler;
 mod schema_history;
+mod store_outage;
