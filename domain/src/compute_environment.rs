@@ -1,5 +1,6 @@
 //! Compute environments: pools of Docker engines with a vCPU budget (`maxvCpus`).
 
+use crate::host_access::HostAccess;
 use crate::tags::{Tags, validate_tags};
 use crate::validation::{FieldError, Validated, ensure, name};
 use serde::{Deserialize, Serialize};
@@ -70,8 +71,8 @@ pub struct ComputeResourceInput {
     pub kind: Option<String>,
 }
 
-/// CreateComputeEnvironment, with this service's additions (`dockerHosts`, `executor`,
-/// `allowPrivileged`) beside the AWS fields.
+/// CreateComputeEnvironment, with this service's additions (`dockerHosts`, `executor`, and what
+/// jobs may touch on the host: `allowPrivileged`, `allowedHostPaths`, ...) beside the AWS fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateComputeEnvironment {
@@ -91,8 +92,8 @@ pub struct CreateComputeEnvironment {
     pub docker_hosts: Option<Vec<DockerHost>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub executor: Option<ExecutorKind>,
-    #[serde(default)]
-    pub allow_privileged: bool,
+    #[serde(flatten)]
+    pub host_access: HostAccess,
 }
 
 fn default_type() -> String {
@@ -109,7 +110,7 @@ pub struct ValidComputeEnvironment {
     pub max_vcpus: Option<i64>,
     pub hosts: Option<Vec<DockerHost>>,
     pub executor: ExecutorKind,
-    pub allow_privileged: bool,
+    pub host_access: HostAccess,
     pub tags: Tags,
 }
 
@@ -156,6 +157,7 @@ impl CreateComputeEnvironment {
             validate_hosts("dockerHosts", hosts)?;
         }
         validate_tags("tags", &self.tags)?;
+        self.host_access.validate()?;
         Ok(ValidComputeEnvironment {
             name,
             kind: self.kind.clone(),
@@ -163,13 +165,13 @@ impl CreateComputeEnvironment {
             max_vcpus,
             hosts: self.docker_hosts.clone(),
             executor: self.executor.unwrap_or(ExecutorKind::Docker),
-            allow_privileged: self.allow_privileged,
+            host_access: self.host_access.clone(),
             tags: self.tags.clone(),
         })
     }
 }
 
-/// UpdateComputeEnvironment: state, maxvCpus and hosts.
+/// UpdateComputeEnvironment: state, maxvCpus, hosts and host access (each only when given).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateComputeEnvironment {
@@ -182,6 +184,43 @@ pub struct UpdateComputeEnvironment {
     pub unmanaged_vcpus: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker_hosts: Option<Vec<DockerHost>>,
+    #[serde(flatten)]
+    pub host_access: HostAccessUpdate,
+}
+
+/// The host-access fields an update may change; the others stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostAccessUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_privileged: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_host_paths: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_devices: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_capabilities: Option<Vec<String>>,
+    /// An empty string goes back to the default (`bridge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_mode: Option<String>,
+}
+
+impl HostAccessUpdate {
+    pub fn apply(&self, current: &HostAccess) -> Validated<HostAccess> {
+        let next = HostAccess {
+            allow_privileged: self.allow_privileged.unwrap_or(current.allow_privileged),
+            allowed_host_paths: self.allowed_host_paths.clone().unwrap_or_else(|| current.allowed_host_paths.clone()),
+            allow_devices: self.allow_devices.unwrap_or(current.allow_devices),
+            allowed_capabilities: self.allowed_capabilities.clone().unwrap_or_else(|| current.allowed_capabilities.clone()),
+            network_mode: match &self.network_mode {
+                Some(mode) if mode.is_empty() => None,
+                Some(mode) => Some(mode.clone()),
+                None => current.network_mode.clone(),
+            },
+        };
+        next.validate()?;
+        Ok(next)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,7 +259,7 @@ mod tests {
             tags: Tags::new(),
             docker_hosts: None,
             executor: None,
-            allow_privileged: false,
+            host_access: HostAccess::default(),
         }
     }
 

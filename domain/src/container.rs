@@ -1,7 +1,9 @@
 //! What a job runs: the image, command, environment and resources of a job definition, and the
 //! overrides a submission may apply (AWS `containerProperties` / `containerOverrides`).
 
+use crate::host_access::{HostPath, check_host_path};
 use crate::limits::{MIN_MEMORY_MIB, RESERVED_ENV_PREFIX};
+use crate::linux::{LinuxParameters, Ulimit, validate_ulimits};
 use crate::validation::{FieldError, Validated, ensure};
 use serde::{Deserialize, Serialize};
 
@@ -69,6 +71,10 @@ pub struct ContainerProperties {
     pub volumes: Vec<Volume>,
     #[serde(default)]
     pub mount_points: Vec<MountPoint>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ulimits: Vec<Ulimit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linux_parameters: Option<LinuxParameters>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +174,15 @@ fn validate_environment(field: &str, environment: &[KeyValuePair]) -> Validated<
 }
 
 impl ContainerProperties {
+    /// Whether anything here needs an environment's permission: privileged, host paths, host
+    /// devices, added capabilities.
+    pub fn asks_for_host_access(&self) -> bool {
+        let linux = self.linux_parameters.as_ref();
+        self.privileged
+            || self.volumes.iter().any(|v| v.host.as_ref().is_some_and(|h| h.source_path.is_some()))
+            || linux.is_some_and(|l| !l.devices.is_empty() || l.capabilities.as_ref().is_some_and(|c| !c.add.is_empty()))
+    }
+
     /// The AWS rules for a job definition's container.
     pub fn validate(&self, field: &str) -> Validated<Resources> {
         ensure(!self.image.trim().is_empty(), format!("{field}.image"), "is required")?;
@@ -179,6 +194,16 @@ impl ContainerProperties {
                 format!("names no volume of this definition ({:?})", mount.source_volume),
             )?;
             ensure(mount.container_path.starts_with('/'), format!("{field}.mountPoints[{i}].containerPath"), "must be an absolute path")?;
+        }
+        for (i, volume) in self.volumes.iter().enumerate() {
+            if let Some(asked) = volume.host.as_ref().and_then(|h| h.source_path.as_deref()) {
+                // What no environment may allow is refused already here; the rest at submit.
+                check_host_path(&format!("{field}.volumes[{i}].host.sourcePath"), &HostPath { asked, resolved: None }, &[])?;
+            }
+        }
+        validate_ulimits(&format!("{field}.ulimits"), &self.ulimits)?;
+        if let Some(linux) = &self.linux_parameters {
+            linux.validate(&format!("{field}.linuxParameters"))?;
         }
         let layer = read_layer(field, self.vcpus, self.memory, &self.resource_requirements)?;
         Ok(Resources {

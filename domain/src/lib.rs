@@ -9,10 +9,12 @@
 pub mod access;
 pub mod compute_environment;
 pub mod container;
+pub mod host_access;
 pub mod job_definition;
 pub mod job_queue;
 pub mod job_status;
 pub mod limits;
+pub mod linux;
 pub mod names;
 pub mod parameters;
 pub mod retry;

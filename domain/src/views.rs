@@ -25,7 +25,9 @@ pub struct ComputeEnvironmentDetail {
     pub compute_resources: ComputeResourceDetail,
     pub docker_hosts: Vec<DockerHost>,
     pub executor: String,
-    pub allow_privileged: bool,
+    /// This service's addition: what the environment's jobs may touch on the host.
+    #[serde(flatten)]
+    pub host_access: crate::host_access::HostAccess,
     pub tags: Tags,
 }
 

@@ -14,6 +14,7 @@ mod m20261126_000004_cheaper_state_changes;
 mod m20261126_000005_fewer_index_entries;
 mod m20261126_000006_attempts_end_in_place;
 mod m20261126_000007_history_of_child_ranges;
+mod m20261202_000008_host_access_and_secrets;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_fewer_index_entries::Migration),
             Box::new(m20261126_000006_attempts_end_in_place::Migration),
             Box::new(m20261126_000007_history_of_child_ranges::Migration),
+            Box::new(m20261202_000008_host_access_and_secrets::Migration),
         ]
     }
 }

@@ -88,6 +88,7 @@ impl Application {
                 default_host,
                 server_key,
                 retention: settings.retention,
+                data_dir: Some(settings.data_dir.clone()),
             },
         );
         let state = AppState { leptos_options, db, docker, batch };

@@ -19,6 +19,8 @@ pub struct BatchConfig {
     pub server_key: crate::access::ServerKey,
     /// How long finished jobs and audit records are kept (see `retention`).
     pub retention: crate::retention::Retention,
+    /// The server's data directory: no job may mount it (see `host_paths`).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for BatchConfig {
@@ -29,6 +31,7 @@ impl Default for BatchConfig {
             default_host: DockerHost { endpoint: "unix:///var/run/docker.sock".into(), vcpus: 2, memory_mib: 4096 },
             server_key: crate::access::ServerKey::random(),
             retention: Default::default(),
+            data_dir: None,
         }
     }
 }

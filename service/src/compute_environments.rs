@@ -5,6 +5,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::store::{compute_environments as ce, job_queue_compute_environments as jqce};
 use domain::access::{Action, Caller};
 use domain::compute_environment::{CreateComputeEnvironment, DockerHost, ExecutorKind, State, UpdateComputeEnvironment};
+use domain::host_access::HostAccess;
 use domain::views::{ComputeEnvironmentDetail, ComputeResourceDetail};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 
@@ -43,7 +44,8 @@ impl Batch {
                 kind: Set(valid.kind),
                 max_vcpus: Set(clamp_i32(max_vcpus)),
                 executor: Set(valid.executor.as_str().into()),
-                allow_privileged: Set(valid.allow_privileged),
+                allow_privileged: Set(valid.host_access.allow_privileged),
+                host_access: Set(to_json(&valid.host_access)),
                 hosts: Set(to_json(&hosts)),
                 tags: Set(to_json(&valid.tags)),
                 created_at: Set(now),
@@ -67,7 +69,7 @@ impl Batch {
         self.guarded(caller, Action::UpdateComputeEnvironment, &target, async move {
             let valid = input.validate()?;
             let existing = self.compute_environment_by_name(&input.compute_environment).await?;
-            let mut model: ce::ActiveModel = existing.into();
+            let mut model: ce::ActiveModel = existing.clone().into();
             if let Some(state) = valid.state {
                 model.state = Set(state.as_str().into());
             }
@@ -77,6 +79,9 @@ impl Batch {
             if let Some(hosts) = valid.hosts {
                 model.hosts = Set(to_json(&hosts));
             }
+            let access = input.host_access.apply(&host_access_of(&existing)?)?;
+            model.allow_privileged = Set(access.allow_privileged);
+            model.host_access = Set(to_json(&access));
             model.updated_at = Set(now_ms());
             let updated = model.update(&self.db).await?;
             self.compute_environment_detail(updated)
@@ -126,6 +131,7 @@ impl Batch {
 
     fn compute_environment_detail(&self, model: ce::Model) -> ServiceResult<ComputeEnvironmentDetail> {
         let hosts: Vec<DockerHost> = from_json("hosts", &model.hosts)?;
+        let host_access = host_access_of(&model)?;
         Ok(ComputeEnvironmentDetail {
             compute_environment_arn: self.arn("compute-environment", &model.name),
             compute_environment_name: model.name,
@@ -136,10 +142,17 @@ impl Batch {
             compute_resources: ComputeResourceDetail { kind: "DOCKER".into(), max_vcpus: model.max_vcpus.into(), min_vcpus: 0 },
             docker_hosts: hosts,
             executor: model.executor,
-            allow_privileged: model.allow_privileged,
+            host_access,
             tags: from_json("tags", &model.tags)?,
         })
     }
+}
+
+/// What the environment's jobs may touch on the host.
+pub(crate) fn host_access_of(model: &ce::Model) -> Result<HostAccess, sea_orm::DbErr> {
+    let mut access: HostAccess = from_json("host_access", &model.host_access)?;
+    access.allow_privileged = model.allow_privileged;
+    Ok(access)
 }
 
 async fn find_by_name(batch: &Batch, name: &str) -> Result<Option<ce::Model>, sea_orm::DbErr> {

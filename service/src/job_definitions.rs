@@ -31,6 +31,7 @@ impl Batch {
         let target = input.job_definition_name.clone();
         self.guarded(caller, Action::RegisterJobDefinition, &target, async move {
             let valid = input.validate()?;
+            self.check_never_allowed("containerProperties", &valid.container)?;
             let name = valid.name.to_string();
             let txn = self.db.begin().await?;
             let latest: Option<i32> = jd::Entity::find()

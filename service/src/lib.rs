@@ -21,6 +21,8 @@ pub mod access;
 pub mod batch;
 pub mod compute_environments;
 pub mod error;
+mod host_access;
+pub mod host_paths;
 pub mod job_definitions;
 pub mod job_queues;
 pub mod jobs;

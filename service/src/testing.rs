@@ -74,7 +74,8 @@ pub async fn fresh_database(backend: Backend) -> (DatabaseConnection, TempDir) {
 
 // Request builders shared by the crates' tests and benches.
 
-/// A MANAGED environment on the default host with `max_vcpus`.
+/// A MANAGED environment on the default host with `max_vcpus`, whose jobs may mount folders in
+/// the temporary directory (where tests make the folders their jobs write to).
 pub fn environment(name: &str, max_vcpus: i64) -> CreateComputeEnvironment {
     CreateComputeEnvironment {
         compute_environment_name: name.into(),
@@ -85,7 +86,10 @@ pub fn environment(name: &str, max_vcpus: i64) -> CreateComputeEnvironment {
         tags: Default::default(),
         docker_hosts: None,
         executor: None,
-        allow_privileged: false,
+        host_access: domain::host_access::HostAccess {
+            allowed_host_paths: vec![std::env::temp_dir().display().to_string()],
+            ..Default::default()
+        },
     }
 }
 

@@ -62,6 +62,7 @@ impl Batch {
                 crate::batch::from_json("container_properties", &definition.container_properties)?;
             let resources =
                 overrides.apply_resources(properties.validate("containerProperties").map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?);
+            self.check_host_access_on_queue("containerProperties", &properties, queue.id).await?;
 
             let job_id = uuid::Uuid::new_v4().to_string();
             let now = now_ms();

@@ -7,7 +7,7 @@ use super::follow::{Backoff, EXITED_REASON, Followed, follow_container};
 use super::transition::{Transition, transition, transition_returning_rows};
 use crate::batch::{Batch, from_json, now_ms};
 use crate::docker::DockerEngine;
-use crate::docker_attempts::ContainerSpec;
+use crate::docker_attempts::{ContainerSpec, VolumeMount};
 use crate::error::ServiceResult;
 use crate::jobs::insert_chunked;
 use crate::store::{compute_environments as ce, job_attempts, job_definitions as jd, job_queues as jq, jobs};
@@ -76,7 +76,7 @@ impl Scheduler {
         let mut simulated = Vec::new();
         for job in &context.jobs {
             let timeout = job.timeout_seconds.map(|s| Duration::from_secs(s as u64));
-            match context.container_spec(job, &self.inner.instance, self.installation()) {
+            match context.container_spec(batch, job, &self.inner.instance, self.installation()) {
                 Err(message) => failed.push((
                     job.id.clone(),
                     job.attempt_count,
@@ -243,7 +243,7 @@ impl LaunchContext {
 
     /// Everything the container needs: image, command with parameters, environment with the
     /// `AWS_BATCH_*` variables, limits, user, volumes. An error is the attempt's failure reason.
-    fn container_spec(&self, job: &jobs::Model, instance: &str, installation: &str) -> Result<ContainerSpec, String> {
+    fn container_spec(&self, batch: &Batch, job: &jobs::Model, instance: &str, installation: &str) -> Result<ContainerSpec, String> {
         let store_error = |e: sea_orm::DbErr| e.to_string();
         let environment = self.environment_of(job).ok_or("compute environment missing")?;
         let definition = self.definitions.get(&job.job_definition_id).ok_or("job definition missing")?;
@@ -254,9 +254,11 @@ impl LaunchContext {
             &from_json("parameters", &definition.parameters).map_err(store_error)?,
             &from_json("parameters", &job.parameters).map_err(store_error)?,
         );
-        if properties.privileged && !environment.allow_privileged {
-            return Err(format!("Privileged containers are not allowed in compute environment {}", environment.name));
+        // Never trust the row checked at submit: the environment may allow less now.
+        if properties.asks_for_host_access() {
+            batch.check_host_access("containerProperties", &properties, environment).map_err(|e| format!("HostAccessDenied: {e}"))?;
         }
+        let network_mode = crate::compute_environments::host_access_of(environment).map_err(store_error)?.network().to_string();
         let mut variables: Vec<(String, String)> =
             overrides.apply_environment(&properties.environment).into_iter().map(|v| (v.name, v.value)).collect();
         // An array child's id is `<parent id>:<index>`, as in AWS.
@@ -270,13 +272,16 @@ impl LaunchContext {
         if let Some(size) = job.array_size {
             variables.push(("AWS_BATCH_JOB_ARRAY_SIZE".into(), size.to_string()));
         }
-        let binds = properties
+        let mounts = properties
             .mount_points
             .iter()
             .filter_map(|mount| {
                 let volume = properties.volumes.iter().find(|v| v.name == mount.source_volume)?;
-                let source = volume.host.as_ref()?.source_path.clone()?;
-                Some(format!("{source}:{}{}", mount.container_path, if mount.read_only { ":ro" } else { "" }))
+                Some(VolumeMount {
+                    host_path: volume.host.as_ref().and_then(|h| h.source_path.clone()),
+                    container_path: mount.container_path.clone(),
+                    read_only: mount.read_only,
+                })
             })
             .collect();
         Ok(ContainerSpec {
@@ -292,7 +297,10 @@ impl LaunchContext {
             user: properties.user.clone(),
             privileged: properties.privileged,
             read_only_root: properties.readonly_root_filesystem,
-            binds,
+            mounts,
+            linux: properties.linux_parameters.clone().unwrap_or_default(),
+            ulimits: properties.ulimits.clone(),
+            network_mode,
         })
     }
 }

@@ -13,6 +13,8 @@ pub struct Model {
     pub max_vcpus: i32,
     pub executor: String,
     pub allow_privileged: bool,
+    /// JSON of `HostAccess` (its `allowPrivileged` is the column above).
+    pub host_access: String,
     /// JSON list of `DockerHost`.
     pub hosts: String,
     pub tags: String,

@@ -13,7 +13,7 @@ use domain::submit::{ArrayProperties, SubmitJob};
 use domain::views::JobDetail;
 use sea_orm::{ConnectionTrait, Statement};
 use service::docker::DockerEngine;
-use service::docker_attempts::ContainerSpec;
+use service::docker_attempts::{ContainerSpec, VolumeMount};
 use service::scheduler::Scheduler;
 use service::testing::{BACKENDS, Backend, TempDir, admin, operator};
 use std::time::{Duration, Instant};
@@ -109,10 +109,8 @@ async fn create_container(batch: &TestBatch, out: &TempDir, job_id: &str, script
         environment: vec![("AWS_BATCH_JOB_ID".into(), job_id.into()), ("AWS_BATCH_JOB_ATTEMPT".into(), "1".into())],
         milli_vcpus: 250,
         memory_mib: 64,
-        user: None,
-        privileged: false,
-        read_only_root: false,
-        binds: vec![format!("{}:/out", out.0.display())],
+        mounts: vec![VolumeMount { host_path: Some(out.0.display().to_string()), container_path: "/out".into(), read_only: false }],
+        ..Default::default()
     };
     DockerEngine::connect(None).await.unwrap().create_attempt(&spec).await.unwrap()
 }

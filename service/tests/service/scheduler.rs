@@ -380,10 +380,7 @@ fn after_a_crash_every_job_finishes_exactly_once_and_no_orphan_is_left() {
                 environment: vec![],
                 milli_vcpus: 100,
                 memory_mib: 16,
-                user: None,
-                privileged: false,
-                read_only_root: false,
-                binds: vec![],
+                ..Default::default()
             })
             .await
             .unwrap();
