@@ -71,8 +71,23 @@ pub struct Ulimit {
     pub hard_limit: i64,
 }
 
-const ULIMIT_NAMES: [&str; 15] =
-    ["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"];
+const ULIMIT_NAMES: [&str; 15] = [
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+];
 
 /// AWS's list of tmpfs flags; `mode`, `uid`, `gid`, `nr_inodes`, `nr_blocks` and `mpol` take a value.
 const TMPFS_FLAGS: [&str; 33] = [
@@ -123,11 +138,7 @@ pub fn capability_name(raw: &str) -> Option<String> {
 /// An absolute path with no `.` or `..` part: what every host and container path must be.
 pub fn check_absolute(field: &str, path: &str) -> Validated<()> {
     ensure(path.starts_with('/'), field, format!("must be an absolute path (got {path:?})"))?;
-    ensure(
-        !path.split('/').any(|part| part == ".." || part == "."),
-        field,
-        format!("must not contain '.' or '..' parts (got {path:?})"),
-    )?;
+    ensure(!path.split('/').any(|part| part == ".." || part == "."), field, format!("must not contain '.' or '..' parts (got {path:?})"))?;
     ensure(!path.contains('\0') && !path.contains(','), field, format!("must not contain a comma or NUL (got {path:?})"))
 }
 
@@ -194,7 +205,11 @@ impl LinuxParameters {
             ensure(swap >= 0, format!("{field}.maxSwap"), format!("must be 0 or more MiB (got {swap})"))?;
         }
         if let Some(swappiness) = self.swappiness {
-            ensure((0..=100).contains(&swappiness), format!("{field}.swappiness"), format!("must be between 0 and 100 (got {swappiness})"))?;
+            ensure(
+                (0..=100).contains(&swappiness),
+                format!("{field}.swappiness"),
+                format!("must be between 0 and 100 (got {swappiness})"),
+            )?;
         }
         if let Some(capabilities) = &self.capabilities {
             for (list, names) in [("add", &capabilities.add), ("drop", &capabilities.drop)] {

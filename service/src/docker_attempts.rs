@@ -3,13 +3,12 @@
 
 use crate::docker::{DockerEngine, DockerError, MANAGED_LABEL};
 use bollard::models::{
-    ContainerCreateBody, ContainerStateStatusEnum, ContainerSummaryStateEnum, DeviceMapping, HostConfig, Mount, MountType,
-    ResourcesUlimits,
+    ContainerCreateBody, ContainerStateStatusEnum, ContainerSummaryStateEnum, DeviceMapping, HostConfig, Mount, MountType, ResourcesUlimits,
 };
-use domain::linux::{DEFAULT_PIDS_LIMIT, LinuxParameters, Ulimit, capability_name};
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptions, RemoveContainerOptions, StopContainerOptions,
 };
+use domain::linux::{DEFAULT_PIDS_LIMIT, LinuxParameters, Ulimit, capability_name};
 use futures_util::{Stream, StreamExt};
 use std::collections::HashMap;
 

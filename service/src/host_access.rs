@@ -47,12 +47,22 @@ impl Batch {
     }
 
     /// SubmitJob: the job may land on any environment of its queue, so each must allow it.
-    pub(crate) async fn check_host_access_on_queue(&self, field: &str, properties: &ContainerProperties, queue_id: i32) -> ServiceResult<()> {
+    pub(crate) async fn check_host_access_on_queue(
+        &self,
+        field: &str,
+        properties: &ContainerProperties,
+        queue_id: i32,
+    ) -> ServiceResult<()> {
         if !properties.asks_for_host_access() {
             return Ok(());
         }
-        let ids: Vec<i32> =
-            jqce::Entity::find().filter(jqce::Column::JobQueueId.eq(queue_id)).all(self.reader()).await?.iter().map(|o| o.compute_environment_id).collect();
+        let ids: Vec<i32> = jqce::Entity::find()
+            .filter(jqce::Column::JobQueueId.eq(queue_id))
+            .all(self.reader())
+            .await?
+            .iter()
+            .map(|o| o.compute_environment_id)
+            .collect();
         for environment in ce::Entity::find().filter(ce::Column::Id.is_in(ids)).all(self.reader()).await? {
             self.check_host_access(field, properties, &environment)?;
         }

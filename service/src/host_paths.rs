@@ -28,7 +28,10 @@ pub fn resolve(path: &str) -> Option<String> {
 
 /// The data directory and every Docker socket the server knows of, as given and as resolved.
 pub fn protected_paths(data_dir: Option<&Path>, hosts: &[DockerHost]) -> Vec<ProtectedPath> {
-    let sockets = DOCKER_SOCKETS.iter().map(|s| s.to_string()).chain(hosts.iter().filter_map(|h| h.endpoint.strip_prefix("unix://").map(String::from)));
+    let sockets = DOCKER_SOCKETS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(hosts.iter().filter_map(|h| h.endpoint.strip_prefix("unix://").map(String::from)));
     let mut protected: Vec<ProtectedPath> = sockets.map(|path| ProtectedPath { path, what: "the Docker socket".into() }).collect();
     if let Some(dir) = data_dir {
         let absolute = std::path::absolute(dir).unwrap_or_else(|_| PathBuf::from(dir));

@@ -7,6 +7,7 @@ mod docker;
 mod engine_restart;
 mod faults;
 mod fixtures;
+mod host_access;
 mod job_definitions;
 mod job_queues;
 mod jobs;

@@ -38,6 +38,11 @@ pub async fn harness(backend: Backend, max_vcpus: i64) -> Harness {
     let batch = batch_on(backend).await;
     local_environment(&batch, "docker", max_vcpus).await;
     batch.create_job_queue(&admin(), queue("q", &["docker"])).await.unwrap();
+    run_scheduler(batch)
+}
+
+/// Starts a scheduler on `batch`; it stops when the harness is dropped.
+pub fn run_scheduler(batch: TestBatch) -> Harness {
     let (stop, stopped) = oneshot::channel::<()>();
     let scheduler = Scheduler::new(batch.batch.clone(), format!("test-{}", uuid::Uuid::new_v4().simple()));
     tokio::spawn(scheduler.run(async {
