@@ -16,6 +16,7 @@ pub mod job_status;
 pub mod limits;
 pub mod linux;
 pub mod names;
+pub mod output;
 pub mod parameters;
 pub mod retry;
 pub mod scheduler;

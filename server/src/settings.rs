@@ -12,6 +12,8 @@
 //! | server key    | `secret_key`   | `BATCH_SECRET_KEY` | made in data dir   |
 //! | job retention | `job_retention_days` | `BATCH_JOB_RETENTION_DAYS` | 30     |
 //! | audit retention | `audit_retention_days` | `BATCH_AUDIT_RETENTION_DAYS` | 365 |
+//! | output kept per attempt | `output_max_bytes` | `BATCH_OUTPUT_MAX_BYTES` | 67108864 (64 MiB) |
+//! | output lines per attempt | `output_max_lines` | `BATCH_OUTPUT_MAX_LINES` | 1000000 |
 //!
 //! The file is the one named by `--config PATH` or `BATCH_CONFIG`; without either, `batch.toml`
 //! in the working directory is read when it exists.
@@ -40,6 +42,8 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// How long finished jobs (with their output) and audit records are kept.
     pub retention: service::retention::Retention,
+    /// How much of each attempt's output is stored (the rest is counted and dropped).
+    pub output_limits: domain::output::OutputLimits,
 }
 
 /// The database URL may hold a password: never print it whole.
@@ -55,6 +59,7 @@ impl fmt::Debug for Settings {
             .field("account_id", &self.account_id)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .field("retention", &self.retention)
+            .field("output_limits", &self.output_limits)
             .finish()
     }
 }
@@ -69,6 +74,8 @@ pub enum SettingsError {
     BadListen { name: &'static str, value: String },
     #[error("{name}={value:?} is not a whole number of days of at least 1")]
     BadDays { name: &'static str, value: String },
+    #[error("{name}={value:?} is not a whole number of at least 1")]
+    BadCount { name: &'static str, value: String },
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,6 +91,8 @@ struct FileSettings {
     secret_key: Option<String>,
     job_retention_days: Option<u32>,
     audit_retention_days: Option<u32>,
+    output_max_bytes: Option<u64>,
+    output_max_lines: Option<u64>,
 }
 
 impl Settings {
@@ -127,8 +136,25 @@ impl Settings {
             jobs_ms: days("BATCH_JOB_RETENTION_DAYS", file.job_retention_days, defaults.jobs_ms)?,
             audit_ms: days("BATCH_AUDIT_RETENTION_DAYS", file.audit_retention_days, defaults.audit_ms)?,
         };
+        let count = |name: &'static str, from_file: Option<u64>, default: u64| -> Result<u64, SettingsError> {
+            let value = match env(name) {
+                Some(value) => value.parse::<u64>().map_err(|_| SettingsError::BadCount { name, value })?,
+                None => from_file.unwrap_or(default),
+            };
+            if value == 0 {
+                return Err(SettingsError::BadCount { name, value: "0".into() });
+            }
+            Ok(value)
+        };
+        let output_defaults = domain::output::OutputLimits::default();
+        let output_limits = domain::output::OutputLimits {
+            max_bytes: count("BATCH_OUTPUT_MAX_BYTES", file.output_max_bytes, output_defaults.max_bytes)?,
+            max_lines: count("BATCH_OUTPUT_MAX_LINES", file.output_max_lines, output_defaults.max_lines)?,
+            ..output_defaults
+        };
         Ok(Settings {
             retention,
+            output_limits,
             listen,
             database_url: env("DATABASE_URL").or(file.database_url),
             docker_host: env("DOCKER_HOST").or(file.docker_host),

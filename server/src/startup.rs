@@ -88,6 +88,7 @@ impl Application {
                 default_host,
                 server_key,
                 retention: settings.retention,
+                output_limits: settings.output_limits,
                 data_dir: Some(settings.data_dir.clone()),
             },
         );

@@ -21,6 +21,8 @@ pub struct BatchConfig {
     pub retention: crate::retention::Retention,
     /// The server's data directory: no job may mount it (see `host_paths`).
     pub data_dir: Option<std::path::PathBuf>,
+    /// The bounds on each attempt's stored output.
+    pub output_limits: domain::output::OutputLimits,
 }
 
 impl Default for BatchConfig {
@@ -32,6 +34,7 @@ impl Default for BatchConfig {
             server_key: crate::access::ServerKey::random(),
             retention: Default::default(),
             data_dir: None,
+            output_limits: Default::default(),
         }
     }
 }

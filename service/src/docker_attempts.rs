@@ -210,10 +210,16 @@ impl DockerEngine {
     }
 
     /// stdout and stderr from `since_seconds` (the start when 0), following until the container
-    /// stops. An `Err` item means the connection broke (the engine went away), not the container.
-    pub fn follow_output(&self, container: &str, since_seconds: i64) -> impl Stream<Item = Result<OutputChunk, DockerError>> + use<> {
+    /// stops when `follow`, else what is logged so far. An `Err` item means the connection broke
+    /// (the engine went away), not the container.
+    pub fn output(
+        &self,
+        container: &str,
+        since_seconds: i64,
+        follow: bool,
+    ) -> impl Stream<Item = Result<OutputChunk, DockerError>> + use<> {
         let options = LogsOptions {
-            follow: true,
+            follow,
             stdout: true,
             stderr: true,
             timestamps: true,

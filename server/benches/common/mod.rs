@@ -48,6 +48,7 @@ pub async fn start(backend: Backend) -> Running {
         account_id: "000000000000".into(),
         secret_key: None,
         retention: Default::default(),
+        output_limits: Default::default(),
     };
     let app = Application::build(settings).await.unwrap();
     let endpoint = format!("http://{}", app.local_addr());

@@ -66,6 +66,7 @@ impl TestApp {
             account_id: "000000000000".into(),
             secret_key: None,
             retention: Default::default(),
+            output_limits: Default::default(),
         };
         adjust(&mut settings);
         let app = Application::build(settings).await.expect("the application starts");

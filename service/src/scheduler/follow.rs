@@ -14,6 +14,7 @@ use crate::docker::{DockerEngine, DockerError};
 use crate::docker_attempts::{ContainerState, OutputChunk};
 use crate::jobs::insert_chunked;
 use crate::store::attempt_logs;
+use domain::output::{Line, OutputLimits, OutputLines, ReadPosition, Stream};
 use futures_util::StreamExt;
 use sea_orm::Set;
 use std::time::Duration;
@@ -136,26 +137,19 @@ pub(super) fn end_of(state: &ContainerState, timed_out: bool) -> AttemptEnd {
 /// store refuses stay buffered and are retried; a broken connection to the engine is re-attached
 /// from the last chunk's timestamp, for as long as the engine is within its grace period.
 async fn pump_output(batch: Batch, engine: DockerEngine, job_id: String, attempt: i32, container: String) {
-    let mut lines = LineBuffer::new(&job_id, attempt);
-    let mut last_seen: i64 = 0;
+    let mut lines = LineBuffer::new(&job_id, attempt, batch.config.output_limits);
+    let mut position = ReadPosition::default();
     let mut unreachable_since: Option<Instant> = None;
     let mut backoff = Backoff::new();
     loop {
-        let mut output = Box::pin(engine.follow_output(&container, last_seen / 1_000_000_000));
+        let mut output = Box::pin(engine.output(&container, position.since_seconds(), true));
         let mut broke = false;
         let mut last_flush = Instant::now();
         loop {
             let chunk = tokio::time::timeout(LOG_FLUSH, output.next()).await;
             match chunk {
                 Ok(Some(Ok(chunk))) => {
-                    let (at, slot, bytes) = match chunk {
-                        OutputChunk::Stdout(at, b) => (at, 0, b),
-                        OutputChunk::Stderr(at, b) => (at, 1, b),
-                    };
-                    // Re-attached from a whole second: skip what was read before.
-                    if at == 0 || at > last_seen {
-                        last_seen = last_seen.max(at);
-                        lines.take(slot, &bytes);
+                    if lines.take_new(&mut position, chunk) {
                         unreachable_since = None;
                     }
                 }
@@ -181,6 +175,13 @@ async fn pump_output(batch: Batch, engine: DockerEngine, job_id: String, attempt
                 Err(_) => false,
             };
         if finished {
+            // A followed stream may close as the container stops, before its last chunk (the
+            // rest of an unterminated line): read what the engine logged once more.
+            position.reattach();
+            let mut rest = Box::pin(engine.output(&container, position.since_seconds(), false));
+            while let Some(Ok(chunk)) = rest.next().await {
+                lines.take_new(&mut position, chunk);
+            }
             break;
         }
         let since = *unreachable_since.get_or_insert_with(Instant::now);
@@ -189,6 +190,7 @@ async fn pump_output(batch: Batch, engine: DockerEngine, job_id: String, attempt
             break;
         }
         backoff.pause().await;
+        position.reattach();
     }
     lines.finish();
     let mut backoff = Backoff::new();
@@ -197,36 +199,51 @@ async fn pump_output(batch: Batch, engine: DockerEngine, job_id: String, attempt
     }
 }
 
-/// Output bytes cut into lines per stream, and the lines not yet stored.
+/// Output bytes cut into bounded lines (`domain::output`), and the lines not yet stored.
 struct LineBuffer<'a> {
     job_id: &'a str,
     attempt: i32,
-    partial: [Vec<u8>; 2],
+    lines: OutputLines,
     rows: Vec<attempt_logs::ActiveModel>,
+    cut: Vec<Line>,
 }
 
-const STREAMS: [&str; 2] = ["stdout", "stderr"];
-
 impl<'a> LineBuffer<'a> {
-    fn new(job_id: &'a str, attempt: i32) -> Self {
-        LineBuffer { job_id, attempt, partial: [Vec::new(), Vec::new()], rows: Vec::new() }
+    fn new(job_id: &'a str, attempt: i32, limits: OutputLimits) -> Self {
+        LineBuffer { job_id, attempt, lines: OutputLines::new(limits), rows: Vec::new(), cut: Vec::new() }
     }
 
-    fn take(&mut self, slot: usize, bytes: &[u8]) {
-        self.partial[slot].extend_from_slice(bytes);
-        while let Some(newline) = self.partial[slot].iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.partial[slot].drain(..=newline).collect();
-            self.rows.push(self.row(STREAMS[slot], &line[..line.len() - 1]));
+    /// Takes `chunk` unless it was read before this attach; true when taken.
+    fn take_new(&mut self, position: &mut ReadPosition, chunk: OutputChunk) -> bool {
+        let (at, stream, bytes) = match chunk {
+            OutputChunk::Stdout(at, bytes) => (at, Stream::Stdout, bytes),
+            OutputChunk::Stderr(at, bytes) => (at, Stream::Stderr, bytes),
+        };
+        if !position.is_new(at) {
+            return false;
         }
+        self.lines.take(stream, &bytes, &mut self.cut);
+        self.keep_cut();
+        true
     }
 
-    /// The output ended: an unterminated last line is a line too.
+    /// The output ended: an unterminated last line is a line too, then the truncation line.
     fn finish(&mut self) {
-        for (slot, stream) in STREAMS.iter().enumerate() {
-            if !self.partial[slot].is_empty() {
-                let line = std::mem::take(&mut self.partial[slot]);
-                self.rows.push(self.row(stream, &line));
-            }
+        self.lines.finish(&mut self.cut);
+        self.keep_cut();
+    }
+
+    fn keep_cut(&mut self) {
+        let at = now_ms();
+        for line in self.cut.drain(..) {
+            self.rows.push(attempt_logs::ActiveModel {
+                job_id: Set(self.job_id.to_string()),
+                attempt_number: Set(self.attempt),
+                stream: Set(line.stream.as_str().to_string()),
+                at: Set(at),
+                line: Set(String::from_utf8_lossy(&line.bytes).into_owned()),
+                ..Default::default()
+            });
         }
     }
 
@@ -247,16 +264,5 @@ impl<'a> LineBuffer<'a> {
             self.rows.drain(..stored);
         }
         true
-    }
-
-    fn row(&self, stream: &str, line: &[u8]) -> attempt_logs::ActiveModel {
-        attempt_logs::ActiveModel {
-            job_id: Set(self.job_id.to_string()),
-            attempt_number: Set(self.attempt),
-            stream: Set(stream.to_string()),
-            at: Set(now_ms()),
-            line: Set(String::from_utf8_lossy(line).into_owned()),
-            ..Default::default()
-        }
     }
 }

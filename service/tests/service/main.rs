@@ -11,6 +11,7 @@ mod host_access;
 mod job_definitions;
 mod job_queues;
 mod jobs;
+mod output_bomb;
 mod retention;
 mod scheduler;
 mod schema_history;
