@@ -31,6 +31,9 @@ pub(super) const EXITED_REASON: &str = "Essential container in task exited";
 const OOM_REASON: &str = "OutOfMemoryError: Container killed due to memory usage";
 const LOG_FLUSH: Duration = Duration::from_millis(200);
 const LOG_BATCH: usize = 500;
+/// Bytes of output per statement, at most (beyond one line): long lines make small batches, so
+/// the copies a statement makes of its values stay small.
+const LOG_BATCH_BYTES: usize = 1024 * 1024;
 
 /// Doubling pauses from 100 ms up to `MAX_BACKOFF`.
 pub(crate) struct Backoff(Duration);
@@ -161,7 +164,7 @@ async fn pump_output(batch: Batch, engine: DockerEngine, job_id: String, attempt
                 Ok(None) => break,
                 Err(_) => {}
             }
-            if lines.pending() >= LOG_BATCH || last_flush.elapsed() >= LOG_FLUSH {
+            if lines.pending_rows() >= LOG_BATCH || lines.pending_bytes >= LOG_BATCH_BYTES || last_flush.elapsed() >= LOG_FLUSH {
                 lines.flush(&batch).await;
                 last_flush = Instant::now();
             }
@@ -204,13 +207,14 @@ struct LineBuffer<'a> {
     job_id: &'a str,
     attempt: i32,
     lines: OutputLines,
-    rows: Vec<attempt_logs::ActiveModel>,
+    rows: std::collections::VecDeque<(usize, attempt_logs::ActiveModel)>,
+    pending_bytes: usize,
     cut: Vec<Line>,
 }
 
 impl<'a> LineBuffer<'a> {
     fn new(job_id: &'a str, attempt: i32, limits: OutputLimits) -> Self {
-        LineBuffer { job_id, attempt, lines: OutputLines::new(limits), rows: Vec::new(), cut: Vec::new() }
+        LineBuffer { job_id, attempt, lines: OutputLines::new(limits), rows: Default::default(), pending_bytes: 0, cut: Vec::new() }
     }
 
     /// Takes `chunk` unless it was read before this attach; true when taken.
@@ -236,32 +240,46 @@ impl<'a> LineBuffer<'a> {
     fn keep_cut(&mut self) {
         let at = now_ms();
         for line in self.cut.drain(..) {
-            self.rows.push(attempt_logs::ActiveModel {
-                job_id: Set(self.job_id.to_string()),
-                attempt_number: Set(self.attempt),
-                stream: Set(line.stream.as_str().to_string()),
-                at: Set(at),
-                line: Set(String::from_utf8_lossy(&line.bytes).into_owned()),
-                ..Default::default()
-            });
+            self.pending_bytes += line.bytes.len();
+            let size = line.bytes.len();
+            self.rows.push_back((
+                size,
+                attempt_logs::ActiveModel {
+                    job_id: Set(self.job_id.to_string()),
+                    attempt_number: Set(self.attempt),
+                    stream: Set(line.stream.as_str().to_string()),
+                    at: Set(at),
+                    line: Set(String::from_utf8_lossy(&line.bytes).into_owned()),
+                    ..Default::default()
+                },
+            ));
         }
     }
 
-    fn pending(&self) -> usize {
+    fn pending_rows(&self) -> usize {
         self.rows.len()
     }
 
-    /// Stores the pending lines, one statement per `LOG_BATCH` (so a failure never leaves part
-    /// of a statement stored); on failure keeps the rest for the next try. True when none are left.
+    /// Stores the pending lines, one statement per `LOG_BATCH` rows or `LOG_BATCH_BYTES` (so a
+    /// failure never leaves part of a statement stored); on failure keeps the rest for the next
+    /// try. True when none are left.
     async fn flush(&mut self, batch: &Batch) -> bool {
         while !self.rows.is_empty() {
-            let chunk: Vec<_> = self.rows.iter().take(LOG_BATCH).cloned().collect();
-            let stored = chunk.len();
+            let (mut count, mut bytes) = (0, 0);
+            for (size, _) in &self.rows {
+                if count == LOG_BATCH || (count > 0 && bytes + size > LOG_BATCH_BYTES) {
+                    break;
+                }
+                count += 1;
+                bytes += size;
+            }
+            let chunk: Vec<_> = self.rows.iter().take(count).map(|(_, row)| row.clone()).collect();
             if let Err(error) = insert_chunked(batch.db(), chunk).await {
                 tracing::warn!(job_id = %self.job_id, %error, lines = self.rows.len(), "could not store output lines yet; keeping them");
                 return false;
             }
-            self.rows.drain(..stored);
+            self.rows.drain(..count);
+            self.pending_bytes -= bytes;
         }
         true
     }
