@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod aws;
 pub mod cli;
+pub mod edge;
 pub mod health;
 pub mod job_log;
 pub mod live;

@@ -1,13 +1,13 @@
 //! Builds the application from settings (port 0 allowed, for tests) and runs it.
 
 use crate::settings::Settings;
-use crate::{auth, aws, health, job_log, live};
+use crate::{auth, aws, edge, health, job_log, live};
 use app::{App, BUNDLE_NAME, shell};
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::{any, get, post};
 use leptos::prelude::{LeptosOptions, provide_context};
-use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use sea_orm::DatabaseConnection;
 use service::access::ServerKey;
 use service::db::{DbError, connect_and_migrate, sqlite_url_in};
@@ -16,8 +16,10 @@ use service::scheduler::Scheduler;
 use service::{Batch, BatchConfig};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::PathBuf;
 use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
@@ -135,11 +137,19 @@ impl Application {
 
 /// The database (migrated) and the server key: what the server and its command line share.
 pub async fn open_store(settings: &Settings) -> Result<(DatabaseConnection, ServerKey), StartupError> {
-    std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::DataDir { path: settings.data_dir.clone(), source })?;
+    let data_dir_error = |source| StartupError::DataDir { path: settings.data_dir.clone(), source };
+    // Made readable by this user only: it holds the server key and, by default, the store.
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&settings.data_dir).map_err(data_dir_error)?;
     let server_key = server_key(settings)?;
     let database_url = match &settings.database_url {
         Some(url) => url.clone(),
-        None => sqlite_url_in(&settings.data_dir),
+        None => {
+            // SQLite makes its file (and its -wal and -shm files, which copy its mode) with the
+            // process's umask: make it first, 0600.
+            let file = settings.data_dir.join("batch.db");
+            std::fs::OpenOptions::new().append(true).create(true).mode(0o600).open(&file).map_err(data_dir_error)?;
+            sqlite_url_in(&settings.data_dir)
+        }
     };
     Ok((connect_and_migrate(&database_url).await?, server_key))
 }
@@ -166,7 +176,6 @@ fn server_key(settings: &Settings) -> Result<ServerKey, StartupError> {
 
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     file.write_all(text.as_bytes())
 }
@@ -213,6 +222,10 @@ fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let batch = state.batch.clone();
+    let console_context = move || {
+        provide_context(batch.clone());
+        edge::nonce_context();
+    };
     // The bundle is served gzip-compressed when the release build left a `.gz` beside it.
     let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let bundle = ServeDir::new(pkg_dir).precompressed_gzip();
@@ -224,13 +237,16 @@ fn router(state: AppState) -> Router {
         .route("/auth/setup", post(auth::setup))
         .route("/auth/logout", post(auth::logout))
         .nest_service("/pkg", bundle)
-        .leptos_routes_with_context(&state, routes, move || provide_context(batch.clone()), move || shell(options.clone()))
-        .fallback(file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, console_context.clone(), move || shell(options.clone()))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(console_context, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::sessions))
         .layer(TraceLayer::new_for_http())
         // Probes come after the layers: outside the request trace (whose failure log is an ERROR
         // per 503) and the session lookup. `readyz` logs changes of readiness itself.
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .layer(RequestBodyLimitLayer::new(edge::MAX_REQUEST_BODY))
+        .layer(axum::middleware::from_fn(edge::explain_too_large))
+        .layer(axum::middleware::from_fn(edge::security_headers))
         .with_state(state)
 }

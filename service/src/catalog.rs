@@ -23,6 +23,8 @@ pub(crate) struct Catalog {
     definitions: Fresh<jd::Model>,
     /// Active keys only: an unknown or revoked key is read again every time.
     pub(crate) credentials: Fresh<KeyCredentials>,
+    /// When this process last stamped each key's `last_used_at` (at most once a minute a key).
+    pub(crate) keys_touched: Mutex<HashMap<String, i64>>,
 }
 
 impl Catalog {

@@ -30,6 +30,7 @@ pub async fn caller_of(
         Received { method: method.as_str(), raw_path: uri.path(), raw_query: uri.query().unwrap_or(""), headers: &header_pairs, body };
     let now = chrono::Utc::now().timestamp();
     sigv4::verify(&received, &authorization, &credentials.secret_access_key, region, now).map_err(signature_error)?;
+    batch.access_key_used(&authorization.access_key_id).await?;
     Ok(credentials.caller)
 }
 

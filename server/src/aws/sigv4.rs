@@ -111,20 +111,27 @@ fn uri_encode(text: &str, keep_slash: bool) -> String {
     out
 }
 
+/// Decodes `%XX` escapes byte by byte (a `%` before anything but two hex digits stays as it is,
+/// whatever follows it, multi-byte characters included); invalid UTF-8 becomes U+FFFD.
 pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16)
-        {
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
+        let escaped = match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => Some(high << 4 | low),
+            _ => None,
+        };
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
         }
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -235,6 +242,18 @@ mod tests {
     use super::*;
 
     const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    #[test]
+    fn percent_decoding_works_on_bytes_and_never_panics() {
+        assert_eq!(percent_decode("a%2Fb%3a"), "a/b:");
+        assert_eq!(percent_decode("%C3%A9"), "é");
+        // A `%` before a multi-byte character, at the end, or before non-hex stays as it is.
+        assert_eq!(percent_decode("%é"), "%é");
+        assert_eq!(percent_decode("%aé"), "%aé");
+        assert_eq!(percent_decode("50%"), "50%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%FF"), "\u{FFFD}");
+    }
 
     fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()

@@ -42,7 +42,7 @@ async fn readyz_reports_a_lost_postgres_database_and_recovers_when_it_returns() 
     let (status, body) = readiness(&app).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["checks"]["database"]["ok"], false, "{body}");
-    assert!(body["checks"]["database"]["error"].as_str().unwrap().contains("database"));
+    assert!(body["checks"]["database"].get("error").is_none(), "an anonymous probe learns which check failed, not why: {body}");
     assert_eq!(body["checks"]["docker"]["ok"], true, "{body}");
 
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
@@ -101,7 +101,7 @@ async fn readyz_reports_a_lost_docker_engine_and_recovers_when_it_returns() {
     let (status, body) = readiness(&app).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["checks"]["docker"]["ok"], false, "{body}");
-    assert!(body["checks"]["docker"]["error"].as_str().unwrap().contains("Docker engine"), "{body}");
+    assert!(body["checks"]["docker"].get("error").is_none(), "{body}");
     assert_eq!(body["checks"]["database"]["ok"], true, "{body}");
 
     let _relay = DockerRelay::start(socket);

@@ -3,6 +3,7 @@
 //! the real Docker engine.
 
 mod bad_configuration;
+mod edge;
 mod health;
 mod helpers;
 mod kill;

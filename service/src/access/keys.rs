@@ -122,6 +122,27 @@ impl Batch {
         self.catalog.credentials.get_or_read(access_key_id, self.read_access_key_credentials(access_key_id)).await
     }
 
+    /// A request signed with `access_key_id` verified: stamps the key's last use (once a minute
+    /// at most, so a busy key costs no write per request). Never before the signature verifies:
+    /// a forger who knows only the key id must not be able to move it.
+    pub async fn access_key_used(&self, access_key_id: &str) -> ServiceResult<()> {
+        let now = now_ms();
+        {
+            let mut touched = self.catalog.keys_touched.lock().expect("keys touched");
+            let last = touched.entry(access_key_id.to_string()).or_insert(0);
+            if now - *last <= TOUCH_EVERY_MS {
+                return Ok(());
+            }
+            *last = now;
+        }
+        access_keys::Entity::update_many()
+            .col_expr(access_keys::Column::LastUsedAt, Expr::value(now))
+            .filter(access_keys::Column::AccessKeyId.eq(access_key_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     async fn read_access_key_credentials(&self, access_key_id: &str) -> ServiceResult<Option<KeyCredentials>> {
         // Key and owner in one query: every signed request starts here.
         let owner = access_keys::Entity::belongs_to(users::Entity).from(access_keys::Column::UserId).to(users::Column::Id).into();
@@ -146,13 +167,8 @@ impl Batch {
             tracing::error!(access_key_id, "an access key's secret does not open with this server key (was secret_key changed?)");
             return Ok(None);
         };
-        let now = now_ms();
-        if last_used_at.is_none_or(|used| now - used > TOUCH_EVERY_MS) {
-            access_keys::Entity::update_many()
-                .col_expr(access_keys::Column::LastUsedAt, Expr::value(now))
-                .filter(access_keys::Column::AccessKeyId.eq(access_key_id))
-                .exec(&self.db)
-                .await?;
+        if let Some(used) = last_used_at {
+            self.catalog.keys_touched.lock().expect("keys touched").entry(access_key_id.to_string()).or_insert(used);
         }
         let role = Role::parse(&role).unwrap_or(Role::Viewer);
         Ok(Some(KeyCredentials { secret_access_key: secret, caller: Caller::user(user_id.into(), username, role) }))

@@ -107,7 +107,7 @@ impl Batch {
             }
             match &request.name {
                 Some(NameFilter::Exact(name)) => query = query.filter(jobs::Column::Name.eq(name)),
-                Some(NameFilter::Prefix(prefix)) => query = query.filter(jobs::Column::Name.starts_with(prefix)),
+                Some(NameFilter::Prefix(prefix)) => query = query.filter(jobs::Column::Name.like(prefix_pattern(prefix))),
                 None => {}
             }
             if let Some(reference) = &request.job_definition {
@@ -392,6 +392,20 @@ pub struct LogLine {
     pub stream: String,
     pub at: i64,
     pub line: String,
+}
+
+/// `LIKE 'prefix%'` with the prefix's own `%` and `_` (and the escape) taken literally: `_` is
+/// a valid job-name character.
+fn prefix_pattern(prefix: &str) -> sea_orm::sea_query::LikeExpr {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')
 }
 
 impl Batch {

@@ -186,6 +186,31 @@ async fn lists_filter_by_status_name_and_time_and_page_newest_first() {
 }
 
 #[tokio::test]
+async fn a_name_prefix_takes_underscore_and_percent_literally() {
+    for backend in BACKENDS {
+        let batch = with_queue_and_definition(backend).await;
+        for name in ["run_1", "runX1", "run-1"] {
+            batch.submit_job(&operator(), submission(name)).await.unwrap();
+        }
+        let names = |prefix: &str| {
+            let request = ListJobs { name: Some(NameFilter::parse(prefix)), job_queue: Some("q".into()), ..Default::default() };
+            let batch = &batch;
+            async move {
+                let mut names: Vec<String> = Vec::new();
+                for status in JobStatus::ALL {
+                    let request = ListJobs { status: Some(status), ..request.clone() };
+                    names.extend(batch.list_jobs(&admin(), &request).await.unwrap().items.into_iter().map(|j| j.job_name));
+                }
+                names
+            }
+        };
+        assert_eq!(names("run_*").await, ["run_1"], "{backend:?}");
+        assert!(names("%*").await.is_empty(), "{backend:?}");
+        assert_eq!(names("run*").await.len(), 3, "{backend:?}");
+    }
+}
+
+#[tokio::test]
 async fn cancel_fails_unstarted_jobs_and_their_children() {
     for backend in BACKENDS {
         let batch = with_queue_and_definition(backend).await;
