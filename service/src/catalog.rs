@@ -25,6 +25,8 @@ pub(crate) struct Catalog {
     pub(crate) credentials: Fresh<KeyCredentials>,
     /// When this process last stamped each key's `last_used_at` (at most once a minute a key).
     pub(crate) keys_touched: Mutex<HashMap<String, i64>>,
+    /// Sign-in attempts being verified (see `access::sign_in_gate`).
+    pub(crate) sign_ins: crate::access::sign_in_gate::SignInGate,
 }
 
 impl Catalog {

@@ -6,6 +6,7 @@ pub mod keys;
 pub mod passwords;
 pub mod secrets;
 pub mod sessions;
+pub(crate) mod sign_in_gate;
 pub mod users;
 
 pub(crate) use audit::insert_audit_records;

@@ -6,6 +6,29 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use domain::FieldError;
 use std::sync::LazyLock;
+use tokio::sync::Semaphore;
+
+/// Hashing is deliberately expensive: at most one per core at a time, on the blocking pool, so a
+/// flood of sign-ins queues here instead of stalling the console, the API and the scheduler.
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)));
+
+async fn off_the_async_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let _permit = HASHING.acquire().await.expect("the hashing semaphore is never closed");
+    tokio::task::spawn_blocking(work).await.expect("password hashing does not panic")
+}
+
+/// `hash_password` without holding an async worker.
+pub(crate) async fn hash_in_pool(password: &str) -> String {
+    let password = password.to_string();
+    off_the_async_workers(move || hash_password(&password)).await
+}
+
+/// `verify_password` without holding an async worker.
+pub(crate) async fn verify_in_pool(password: &str, phc: String) -> bool {
+    let password = password.to_string();
+    off_the_async_workers(move || verify_password(&password, &phc)).await
+}
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 /// Bounds the work an anonymous caller can make the server do.

@@ -1,14 +1,16 @@
 //! Sign-in, sessions and sign-out. Sessions live in the database so that any replica serves
 //! them and signing out (or disabling the user) ends them everywhere at once.
 
-use super::passwords::{DECOY_HASH, MAX_PASSWORD_LEN, verify_password};
+use super::passwords::{DECOY_HASH, MAX_PASSWORD_LEN, verify_in_pool};
 use super::secrets::{new_token, token_hash};
+use super::sign_in_gate::Attempt;
 use super::users::user_view;
 use crate::batch::{Batch, now_ms};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::{audit_log, sessions, users};
 use domain::access::{Caller, Role};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use domain::sign_in_throttle::{PER_ACCOUNT, PER_CLIENT, Throttle, WINDOW_MS};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 /// A session ends after this long without a request...
 pub const SESSION_IDLE_MS: i64 = 12 * 3_600_000;
@@ -16,13 +18,6 @@ pub const SESSION_IDLE_MS: i64 = 12 * 3_600_000;
 pub const SESSION_ABSOLUTE_MS: i64 = 7 * 24 * 3_600_000;
 /// `last_seen_at` is written at most this often, so reading pages does not mean a write each.
 const TOUCH_EVERY_MS: i64 = 60_000;
-
-/// Sign-in throttling: failures counted over this window...
-pub const THROTTLE_WINDOW_MS: i64 = 15 * 60_000;
-/// ...per account name (existing or not, so throttling reveals nothing)...
-pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
-/// ...and per client address (one address guessing many accounts).
-pub const MAX_FAILURES_PER_CLIENT: u64 = 20;
 
 const SIGN_IN: &str = "SignIn";
 const WRONG_CREDENTIALS: &str = "wrong username or password";
@@ -41,22 +36,31 @@ impl Batch {
     /// address has too many recent failures, even the right password is refused.
     pub async fn sign_in(&self, username: &str, password: &str, client: Option<&str>) -> ServiceResult<NewSession> {
         let username = username.trim();
-        if let Some(wait) = self.sign_in_throttled(username, client).await? {
-            let message = format!("too many failed sign-ins; try again in {} minute(s)", (wait + 59_999) / 60_000);
-            self.audit(username, SIGN_IN, username, "throttled", &message, client).await;
-            return Err(ServiceError::Unauthenticated(message));
-        }
+        // Decided under the gate, with the attempts still being checked counted as failures:
+        // fifty parallel guesses cannot all pass the check before the first failure is stored.
+        let attempt = {
+            let _turn = self.catalog.sign_ins.turn().await;
+            if let Some(wait) = self.sign_in_wait(username, client).await? {
+                let message = format!("too many failed sign-ins; try again in {} second(s)", (wait + 999) / 1000);
+                self.audit(username, SIGN_IN, username, "throttled", &message, client).await;
+                return Err(ServiceError::Unauthenticated(message));
+            }
+            Attempt::begin(&self.catalog.sign_ins, username, client)
+        };
         let user = users::Entity::find().filter(users::Column::Username.eq(username)).one(&self.db).await?;
         let hash = user.as_ref().map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
         let password = password.chars().take(MAX_PASSWORD_LEN + 1).collect::<String>();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+        let matches = verify_in_pool(&password, hash).await;
         let user = match user {
             Some(user) if matches => user,
             _ => {
+                // Stored before the attempt stops counting as in flight.
                 self.audit(username, SIGN_IN, username, "failed", WRONG_CREDENTIALS, client).await;
+                drop(attempt);
                 return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS.into()));
             }
         };
+        drop(attempt);
         if user.disabled {
             self.audit(username, SIGN_IN, username, "failed", "the account is disabled", client).await;
             return Err(ServiceError::Unauthenticated("this account is disabled; ask an admin".into()));
@@ -78,26 +82,33 @@ impl Batch {
         Ok(NewSession { token, caller: Caller::user(view.id, view.username, view.role), expires_at })
     }
 
-    /// Milliseconds until sign-in is allowed again, or None when it is allowed now.
-    async fn sign_in_throttled(&self, username: &str, client: Option<&str>) -> ServiceResult<Option<i64>> {
-        let since = now_ms() - THROTTLE_WINDOW_MS;
-        let recent_failures = || {
+    /// Milliseconds until sign-in is allowed again, or None when it is allowed now: the
+    /// failures in the window (stored, and in flight in this process) per account and per client.
+    async fn sign_in_wait(&self, username: &str, client: Option<&str>) -> ServiceResult<Option<i64>> {
+        let now = now_ms();
+        let recent_failures = |column: audit_log::Column, value: &str| {
             audit_log::Entity::find()
+                .select_only()
+                .column(audit_log::Column::At)
                 .filter(audit_log::Column::Action.eq(SIGN_IN))
                 .filter(audit_log::Column::Outcome.eq("failed"))
-                .filter(audit_log::Column::At.gt(since))
+                .filter(audit_log::Column::At.gt(now - WINDOW_MS))
+                .filter(column.eq(value))
+                .order_by_desc(audit_log::Column::At)
+                .into_tuple::<i64>()
         };
-        let per_account = recent_failures().filter(audit_log::Column::Target.eq(username)).count(&self.db).await?;
-        let per_client = match client {
-            Some(client) => recent_failures().filter(audit_log::Column::Client.eq(client)).count(&self.db).await?,
-            None => 0,
+        let wait = |throttle: Throttle, times: Vec<i64>, in_flight: u64| {
+            let since_last = if in_flight > 0 { 0 } else { times.first().map_or(i64::MAX, |at| now - at) };
+            throttle.wait_ms(times.len() as u64 + in_flight, since_last)
         };
-        if per_account < MAX_FAILURES_PER_ACCOUNT && per_client < MAX_FAILURES_PER_CLIENT {
-            return Ok(None);
+        let (account_flight, client_flight) = self.catalog.sign_ins.in_flight(username, client);
+        let per_account = recent_failures(audit_log::Column::Target, username).all(&self.db).await?;
+        let mut longest = wait(PER_ACCOUNT, per_account, account_flight);
+        if let Some(client) = client {
+            let per_client = recent_failures(audit_log::Column::Client, client).all(&self.db).await?;
+            longest = longest.max(wait(PER_CLIENT, per_client, client_flight));
         }
-        // Conservative: wait a whole window from now rather than computing when the oldest
-        // counted failure ages out.
-        Ok(Some(THROTTLE_WINDOW_MS))
+        Ok(longest)
     }
 
     /// The signed-in caller for a session token, or Anonymous when the session does not exist,

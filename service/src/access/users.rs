@@ -1,7 +1,7 @@
 //! Users: the first administrator, and the admin's use cases (create, list, change role,
 //! disable, reset password).
 
-use super::passwords::{check_password_rules, hash_password};
+use super::passwords::{check_password_rules, hash_in_pool};
 use crate::batch::{Batch, now_ms};
 use crate::db::statement;
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
@@ -47,11 +47,19 @@ impl Batch {
     pub async fn create_first_admin(&self, username: &str, password: &str, client: Option<&str>) -> ServiceResult<UserView> {
         check_username(username)?;
         check_password_rules("password", password)?;
+        // Refused before any hashing once a user exists: the endpoint is public.
+        if self.has_users().await? {
+            let result = Err(ServiceError::Conflict("the first administrator already exists; sign in instead".into()));
+            let (outcome, detail) = super::audit::outcome_of(&result);
+            self.audit(username, "CreateFirstAdmin", username, outcome, &detail, client).await;
+            return result;
+        }
+        let hash = hash_in_pool(password).await;
         let now = now_ms();
         let backend = self.db.get_database_backend();
         let sql = "INSERT INTO users (username, password_hash, role, disabled, created_at, updated_at) \
                    SELECT $1, $2, 'admin', $3, $4, $4 WHERE NOT EXISTS (SELECT 1 FROM users)";
-        let values = vec![username.into(), hash_password(password).into(), false.into(), now.into()];
+        let values = vec![username.into(), hash.into(), false.into(), now.into()];
         let inserted = self.db.execute_raw(statement(backend, sql, values)).await?.rows_affected();
         let result = if inserted == 1 {
             self.user_by_name(username).await.map(user_view)
@@ -70,7 +78,7 @@ impl Batch {
             let now = now_ms();
             let row = users::ActiveModel {
                 username: Set(input.username.clone()),
-                password_hash: Set(hash_password(&input.password)),
+                password_hash: Set(hash_in_pool(&input.password).await),
                 role: Set(input.role.as_str().into()),
                 disabled: Set(false),
                 created_at: Set(now),
@@ -121,7 +129,7 @@ impl Batch {
         self.guarded(caller, Action::ManageUsers, username, async {
             check_password_rules("password", new_password)?;
             let user = self.user_by_name(username).await?;
-            let hash = hash_password(new_password);
+            let hash = hash_in_pool(new_password).await;
             self.update_user(user, |row| row.password_hash = Set(hash), true).await
         })
         .await

@@ -178,6 +178,29 @@ async fn reads_need_a_signed_in_caller_and_the_audit_log_needs_an_admin() {
     }
 }
 
+/// Fifty wrong guesses at once: the throttle is decided before any is verified, so no more
+/// than the free tries reach the password check; the rest are told to wait.
+#[tokio::test]
+async fn fifty_parallel_wrong_passwords_get_at_most_the_free_tries_verified() {
+    for backend in BACKENDS {
+        let team = team(backend).await;
+        let guesses = (0..50).map(|n| {
+            let batch = team.batch.batch.clone();
+            tokio::spawn(async move { batch.sign_in("olga", &format!("wrong password {n}"), Some("10.1.1.1")).await })
+        });
+        let answers: Vec<String> =
+            futures_util::future::join_all(guesses).await.into_iter().map(|r| r.unwrap().unwrap_err().to_string()).collect();
+        let wrong = answers.iter().filter(|a| a.as_str() == "wrong username or password").count();
+        let waited = answers.iter().filter(|a| a.starts_with("too many failed sign-ins; try again in ")).count();
+        assert_eq!((wrong, waited), (5, 45), "{backend:?}: {answers:?}");
+        let log = team.batch.audit_log(&team.admin, None, 500).await.unwrap();
+        assert_eq!(log.iter().filter(|r| r.action == "SignIn" && r.outcome == "failed").count(), 5, "{backend:?}");
+        // A delay, not a lock: after the wait (4 s after the fifth failure) olga signs in.
+        tokio::time::sleep(std::time::Duration::from_millis(4_100)).await;
+        team.batch.sign_in("olga", PASSWORD, Some("10.2.2.2")).await.unwrap_or_else(|e| panic!("{backend:?}: {e}"));
+    }
+}
+
 #[tokio::test]
 async fn sign_in_gives_one_answer_for_unknown_users_and_wrong_passwords_and_throttles() {
     for backend in BACKENDS {
