@@ -64,6 +64,8 @@ pub enum Action {
     ManageUsers,
     /// Create, list or revoke one's own access keys.
     ManageOwnAccessKeys,
+    /// Create or delete named secrets (their values are never read back).
+    ManageSecrets,
 }
 
 impl Action {
@@ -82,7 +84,8 @@ impl Action {
             | CreateJobQueue
             | UpdateJobQueue
             | DeleteJobQueue
-            | ManageUsers => Role::Admin,
+            | ManageUsers
+            | ManageSecrets => Role::Admin,
         }
     }
 
@@ -106,6 +109,7 @@ impl Action {
             UntagResource => "UntagResource",
             ManageUsers => "ManageUsers",
             ManageOwnAccessKeys => "ManageOwnAccessKeys",
+            ManageSecrets => "ManageSecrets",
         }
     }
 }

@@ -75,6 +75,9 @@ pub struct ContainerProperties {
     pub ulimits: Vec<Ulimit>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linux_parameters: Option<LinuxParameters>,
+    /// Environment variables whose values come from named secrets, set at start.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<crate::secret::SecretReference>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,6 +190,7 @@ impl ContainerProperties {
     pub fn validate(&self, field: &str) -> Validated<Resources> {
         ensure(!self.image.trim().is_empty(), format!("{field}.image"), "is required")?;
         validate_environment(field, &self.environment)?;
+        crate::secret::validate_references(field, &self.secrets, &self.environment)?;
         for (i, mount) in self.mount_points.iter().enumerate() {
             ensure(
                 self.volumes.iter().any(|v| v.name == mount.source_volume),

@@ -20,6 +20,7 @@ pub mod output;
 pub mod parameters;
 pub mod retry;
 pub mod scheduler;
+pub mod secret;
 pub mod sign_in_throttle;
 pub mod submit;
 pub mod submit_form;

@@ -35,6 +35,16 @@ test('an admin sets up an environment, a queue and a definition from the console
   const parked = page.locator('tr', { hasText: 'wf-parked' });
   await parked.locator('button', { hasText: 'Disable' }).click();
   await parked.locator('.state.disabled').waitFor();
+  // Host access is the administrator's decision: "/" is refused with the field named, a folder
+  // is listed and shown.
+  const docker = page.locator('tr', { hasText: 'wf-docker' });
+  await docker.locator('summary[aria-label="Host access of wf-docker"]').click();
+  await docker.locator('textarea[name=allowed_host_paths]').fill('/');
+  await docker.locator('button', { hasText: 'Save host access' }).click();
+  await page.locator('.error', { hasText: 'allowedHostPaths[0]' }).waitFor();
+  await docker.locator('textarea[name=allowed_host_paths]').fill('/srv/batch-data');
+  await docker.locator('button', { hasText: 'Save host access' }).click();
+  await docker.locator('td.host-access', { hasText: 'paths /srv/batch-data' }).waitFor();
   await page.screenshot({ path: SCREENSHOTS + 'environments.png', fullPage: true });
 
   await createIn(page, '/queues', { name: 'wf-queue', priority: '5', environments: 'wf-docker' }, 'wf-queue');

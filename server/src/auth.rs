@@ -186,16 +186,21 @@ pub struct SetupForm {
     username: String,
     password: String,
     confirm: String,
+    #[serde(default)]
+    token: String,
 }
 
-/// `POST /auth/setup`: creates the first administrator (only while no user exists) and signs
-/// them in.
+/// `POST /auth/setup`: creates the first administrator (only while no user exists, and only
+/// for whoever holds the set-up token from the server's log) and signs them in.
 pub async fn setup(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> Response {
+    if !service::access::same_token(form.token.trim(), &state.setup_token) {
+        return with_error("/setup", "token: not this server's set-up token (it is printed in the server's log at start)", "/");
+    }
     if form.password != form.confirm {
         return with_error("/setup", "confirm: the two passwords differ", "/");
     }

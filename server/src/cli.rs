@@ -6,10 +6,15 @@
 //! - `server access-keys create --username NAME`: an access key for that user, printed as
 //!   `ACCESS_KEY_ID SECRET` (for scripts; the console shows the same once).
 //! - `server access-keys revoke --access-key-id ID`.
+//! - `server secrets create --name NAME [--description TEXT]`: a named secret for job
+//!   definitions' `containerProperties.secrets`; the value is read like a password
+//!   (`BATCH_SECRET_VALUE`, else the first line of standard input).
+//! - `server secrets delete --name NAME`, `server secrets list` (names, never values).
 
 use crate::settings::Settings;
 use crate::startup::open_store;
 use domain::access::{Caller, Role};
+use domain::secret::CreateSecret;
 use service::access::NewUser;
 use service::{Batch, BatchConfig};
 use std::io::BufRead;
@@ -73,14 +78,7 @@ pub async fn users(args: &[String], settings: Settings) -> Result<String, String
     let username = options.get("--username").ok_or("--username is required")?.clone();
     let role = options.get("--role").ok_or("--role is required")?;
     let role = Role::parse(role).ok_or_else(|| format!("--role must be admin, operator or viewer (got {role:?})"))?;
-    let password = match std::env::var("BATCH_PASSWORD") {
-        Ok(password) => password,
-        Err(_) => {
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-            line.trim_end_matches(['\r', '\n']).to_string()
-        }
-    };
+    let password = from_env_or_stdin("BATCH_PASSWORD", "the password")?;
     let batch = open_batch(&settings).await?;
     let created = if !batch.has_users().await.map_err(|e| e.to_string())? && role == Role::Admin {
         batch.create_first_admin(&username, &password, Some(COMMAND_LINE)).await
@@ -90,4 +88,43 @@ pub async fn users(args: &[String], settings: Settings) -> Result<String, String
     };
     let user = created.map_err(|e| e.to_string())?;
     Ok(format!("created {} with the {} role", user.username, user.role))
+}
+
+/// A value that must not appear in the process list or shell history: from `variable`, else the
+/// first line of standard input.
+fn from_env_or_stdin(variable: &str, what: &str) -> Result<String, String> {
+    if let Ok(value) = std::env::var(variable) {
+        return Ok(value);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read {what} from standard input: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+pub async fn secrets(args: &[String], settings: Settings) -> Result<String, String> {
+    let usage = "usage: server secrets create --name NAME [--description TEXT] | server secrets delete --name NAME | server secrets list";
+    let [action, rest @ ..] = args else { return Err(usage.into()) };
+    let caller = Caller::user(0, COMMAND_LINE, Role::Admin);
+    match action.as_str() {
+        "create" => {
+            let options = options(rest, &["--name", "--description"])?;
+            let name = options.get("--name").ok_or("--name is required")?.clone();
+            let description = options.get("--description").cloned().unwrap_or_default();
+            let value = from_env_or_stdin("BATCH_SECRET_VALUE", "the secret's value")?;
+            let batch = open_batch(&settings).await?;
+            let created = batch.create_secret(&caller, CreateSecret { name, value, description }).await.map_err(|e| e.to_string())?;
+            Ok(format!("created {}", created.arn))
+        }
+        "delete" => {
+            let options = options(rest, &["--name"])?;
+            let name = options.get("--name").ok_or("--name is required")?;
+            open_batch(&settings).await?.delete_secret(&caller, name).await.map_err(|e| e.to_string())?;
+            Ok(format!("deleted {name}"))
+        }
+        "list" => {
+            let secrets = open_batch(&settings).await?.list_secrets(&caller).await.map_err(|e| e.to_string())?;
+            Ok(secrets.iter().map(|s| format!("{}\t{}", s.name, s.description)).collect::<Vec<_>>().join("\n"))
+        }
+        _ => Err(usage.into()),
+    }
 }

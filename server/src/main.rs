@@ -22,7 +22,11 @@ fn main() -> ExitCode {
 
 /// The server logs its work; a command-line subcommand only prints its answer.
 fn default_log_filter() -> &'static str {
-    if std::env::args().nth(1).is_some_and(|a| a == "users" || a == "access-keys") { "warn" } else { "info,sqlx=warn,tower_http=info" }
+    if std::env::args().nth(1).is_some_and(|a| a == "users" || a == "access-keys" || a == "secrets") {
+        "warn"
+    } else {
+        "info,sqlx=warn,tower_http=info"
+    }
 }
 
 fn fail(message: String) -> ExitCode {
@@ -32,10 +36,11 @@ fn fail(message: String) -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(command @ ("users" | "access-keys")) = args.first().map(String::as_str) {
+    if let Some(command @ ("users" | "access-keys" | "secrets")) = args.first().map(String::as_str) {
         let settings = Settings::load(None).map_err(|e| e.to_string())?;
         let answer = match command {
             "users" => server::cli::users(&args[1..], settings).await?,
+            "secrets" => server::cli::secrets(&args[1..], settings).await?,
             _ => server::cli::access_keys(&args[1..], settings).await?,
         };
         println!("{answer}");
@@ -58,7 +63,7 @@ fn parse_args() -> Result<Option<PathBuf>, String> {
             "--config" => config = Some(PathBuf::from(args.next().ok_or("--config needs a file path")?)),
             "--help" | "-h" => {
                 println!(
-                    "usage: server [--config PATH]\n       server users create --username NAME --role admin|operator|viewer\n       server access-keys create --username NAME\n       server access-keys revoke --access-key-id ID\nSee README.md for the settings."
+                    "usage: server [--config PATH]\n       server users create --username NAME --role admin|operator|viewer\n       server access-keys create --username NAME\n       server access-keys revoke --access-key-id ID\n       server secrets create --name NAME [--description TEXT] | delete --name NAME | list\nSee README.md for the settings."
                 );
                 std::process::exit(0);
             }

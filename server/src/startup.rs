@@ -30,6 +30,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub docker: DockerEngine,
     pub batch: Batch,
+    /// What `/auth/setup` asks for (see `auth::setup`): made at start, printed to the log
+    /// while no user exists.
+    pub setup_token: std::sync::Arc<str>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -60,6 +63,7 @@ pub struct Application {
     router: Router,
     batch: Batch,
     instance: Instance,
+    setup_token: std::sync::Arc<str>,
 }
 
 impl Application {
@@ -94,13 +98,19 @@ impl Application {
                 data_dir: Some(settings.data_dir.clone()),
             },
         );
-        let state = AppState { leptos_options, db, docker, batch };
+        let setup_token: std::sync::Arc<str> = service::access::new_setup_token().into();
+        let state = AppState { leptos_options, db, docker, batch, setup_token: setup_token.clone() };
         let batch = state.batch.clone();
-        Ok(Application { listener, router: router(state), batch, instance })
+        Ok(Application { listener, router: router(state), batch, instance, setup_token })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The token the set-up page asks for (tests read it here; people read the log).
+    pub fn setup_token(&self) -> &str {
+        &self.setup_token
     }
 
     /// The service layer this application serves (tests drive it directly).
@@ -113,6 +123,15 @@ impl Application {
     /// leader re-adopts them.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr(), "console listening");
+        if matches!(self.batch.has_users().await, Ok(false)) {
+            // The way Jenkins prints its initial admin password: only someone who can read this
+            // server's log can create the first administrator through the browser.
+            tracing::warn!(
+                "no user exists yet: open http://{}/setup and enter this set-up token: {}   (or run: server users create --username NAME --role admin)",
+                self.local_addr(),
+                self.setup_token
+            );
+        }
         let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
         let scheduler = Scheduler::new(self.batch.clone(), self.instance.id.clone());
         let scheduler = tokio::spawn(scheduler.run(async {

@@ -37,6 +37,8 @@ pub struct ContainerSpec {
     pub ulimits: Vec<Ulimit>,
     /// `bridge`, `none` or a Docker network's name: the compute environment's.
     pub network_mode: String,
+    /// Variables from named secrets, set beside `environment` (their values print as `***`).
+    pub secrets: Vec<(String, domain::secret::SecretValue)>,
 }
 
 /// A volume in the container: a host folder (checked against the environment before it gets
@@ -147,7 +149,13 @@ impl DockerEngine {
         let body = ContainerCreateBody {
             image: Some(spec.image.clone()),
             cmd: (!spec.command.is_empty()).then(|| spec.command.clone()),
-            env: Some(spec.environment.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            env: Some(
+                spec.environment
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .chain(spec.secrets.iter().map(|(k, v)| format!("{k}={}", v.0)))
+                    .collect(),
+            ),
             user: spec.user.clone(),
             labels: Some(HashMap::from([
                 (MANAGED_LABEL.to_string(), "true".to_string()),

@@ -64,6 +64,30 @@ pub async fn update_environment(name: String, max_vcpus: String) -> Result<(), S
     batch().update_compute_environment(&caller(), request).await.map_err(fail).map(drop)
 }
 
+/// Changes what an environment's jobs may touch on the host. Lists are comma- or
+/// newline-separated; an unchecked box arrives as nothing.
+#[server]
+pub async fn update_host_access(
+    name: String,
+    allowed_host_paths: String,
+    allowed_capabilities: String,
+    network_mode: String,
+    allow_privileged: Option<String>,
+    allow_devices: Option<String>,
+) -> Result<(), ServerFnError> {
+    let list = |text: &str| text.split([',', '\n']).map(str::trim).filter(|item| !item.is_empty()).map(String::from).collect::<Vec<_>>();
+    let request = serde_json::json!({
+        "computeEnvironment": name,
+        "allowedHostPaths": list(&allowed_host_paths),
+        "allowedCapabilities": list(&allowed_capabilities),
+        "networkMode": network_mode.trim(),
+        "allowPrivileged": allow_privileged.is_some(),
+        "allowDevices": allow_devices.is_some(),
+    });
+    let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
+    batch().update_compute_environment(&caller(), request).await.map_err(fail).map(drop)
+}
+
 /// Changes a queue's priority and its environments (names in order, comma-separated).
 #[server]
 pub async fn update_queue(name: String, priority: String, environments: String) -> Result<(), ServerFnError> {

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub batch: service::Batch,
     /// The session cookie `get` and `post_form` send: the first admin's, signed in at spawn.
     pub session: Option<String>,
+    /// What the set-up page asks for (the server prints it in its log).
+    pub setup_token: String,
     stop: Option<oneshot::Sender<()>>,
     _data_dir: TempDir,
 }
@@ -72,6 +74,7 @@ impl TestApp {
         let app = Application::build(settings).await.expect("the application starts");
         let address = format!("http://{}", app.local_addr());
         let batch = app.batch().clone();
+        let setup_token = app.setup_token().to_string();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until(async {
             let _ = stopped.await;
@@ -84,7 +87,7 @@ impl TestApp {
         } else {
             None
         };
-        TestApp { address, postgres_url, client, batch, session, stop: Some(stop), _data_dir: data_dir }
+        TestApp { address, postgres_url, client, batch, session, setup_token, stop: Some(stop), _data_dir: data_dir }
     }
 
     /// A user with `role`, signed in; returns the session token.

@@ -130,15 +130,40 @@ async fn the_set_up_page_exists_only_until_the_first_admin() {
     assert_eq!(location(&app.get_signed_out("/jobs").await), "/setup", "the way in before anyone can sign in");
     assert_eq!(app.get_signed_out("/setup").await.status(), 200);
     let origin = app.address.clone();
-    let mismatch =
-        post_form(&app, "/auth/setup", None, &origin, &[("username", "first"), ("password", PASSWORD), ("confirm", "other")]).await;
-    assert!(location(&mismatch).starts_with("/setup?error=confirm"), "{}", location(&mismatch));
-    let created =
+    let token = app.setup_token.clone();
+    let no_token =
         post_form(&app, "/auth/setup", None, &origin, &[("username", "first"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    assert!(location(&no_token).starts_with("/setup?error=token"), "{}", location(&no_token));
+    let wrong = [("username", "first"), ("password", PASSWORD), ("confirm", PASSWORD), ("token", "guess")];
+    assert!(location(&post_form(&app, "/auth/setup", None, &origin, &wrong).await).starts_with("/setup?error=token"));
+    assert!(!app.batch.has_users().await.unwrap(), "nothing created without the token");
+    let mismatch = post_form(
+        &app,
+        "/auth/setup",
+        None,
+        &origin,
+        &[("username", "first"), ("password", PASSWORD), ("confirm", "other"), ("token", &token)],
+    )
+    .await;
+    assert!(location(&mismatch).starts_with("/setup?error=confirm"), "{}", location(&mismatch));
+    let created = post_form(
+        &app,
+        "/auth/setup",
+        None,
+        &origin,
+        &[("username", "first"), ("password", PASSWORD), ("confirm", PASSWORD), ("token", &token)],
+    )
+    .await;
     assert_eq!(location(&created), "/");
     assert!(created.headers()["set-cookie"].to_str().unwrap().starts_with("batch_session="));
-    let again =
-        post_form(&app, "/auth/setup", None, &origin, &[("username", "second"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let again = post_form(
+        &app,
+        "/auth/setup",
+        None,
+        &origin,
+        &[("username", "second"), ("password", PASSWORD), ("confirm", PASSWORD), ("token", &token)],
+    )
+    .await;
     assert!(location(&again).contains("already%20exists"), "{}", location(&again));
     assert!(app.batch.sign_in("second", PASSWORD, None).await.is_err());
     assert_eq!(location(&app.get_signed_out("/setup").await), "/login", "the set-up page is gone");

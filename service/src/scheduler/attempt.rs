@@ -210,6 +210,8 @@ struct LaunchContext {
     environments: HashMap<i32, ce::Model>,
     definitions: HashMap<i32, jd::Model>,
     queues: HashMap<i32, jq::Model>,
+    /// Every named secret, read only when a definition of the pass uses one.
+    secrets: Vec<crate::store::secrets::Model>,
 }
 
 impl LaunchContext {
@@ -217,15 +219,19 @@ impl LaunchContext {
         let mut definition_ids: Vec<i32> = loaded.iter().map(|j| j.job_definition_id).collect();
         definition_ids.sort_unstable();
         definition_ids.dedup();
+        let definitions: HashMap<i32, jd::Model> = jd::Entity::find()
+            .filter(jd::Column::Id.is_in(definition_ids))
+            .all(batch.reader())
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d))
+            .collect();
+        let uses_secrets = definitions.values().any(|d| d.container_properties.contains("\"secrets\""));
+        let secrets = if uses_secrets { crate::store::secrets::Entity::find().all(batch.reader()).await? } else { Vec::new() };
         Ok(LaunchContext {
             environments,
-            definitions: jd::Entity::find()
-                .filter(jd::Column::Id.is_in(definition_ids))
-                .all(batch.reader())
-                .await?
-                .into_iter()
-                .map(|d| (d.id, d))
-                .collect(),
+            definitions,
+            secrets,
             queues: jq::Entity::find().all(batch.reader()).await?.into_iter().map(|q| (q.id, q)).collect(),
             jobs: loaded,
         })
@@ -259,6 +265,9 @@ impl LaunchContext {
             batch.check_host_access("containerProperties", &properties, environment).map_err(|e| format!("HostAccessDenied: {e}"))?;
         }
         let network_mode = crate::compute_environments::host_access_of(environment).map_err(store_error)?.network().to_string();
+        let secrets = batch
+            .open_from("containerProperties", &properties.secrets, &self.secrets)
+            .map_err(|e| format!("ResourceInitializationError: unable to pull secrets: {e}"))?;
         let mut variables: Vec<(String, String)> =
             overrides.apply_environment(&properties.environment).into_iter().map(|v| (v.name, v.value)).collect();
         // An array child's id is `<parent id>:<index>`, as in AWS.
@@ -301,6 +310,7 @@ impl LaunchContext {
             linux: properties.linux_parameters.clone().unwrap_or_default(),
             ulimits: properties.ulimits.clone(),
             network_mode,
+            secrets,
         })
     }
 }

@@ -13,5 +13,6 @@ pub mod job_queues;
 pub mod job_status_history;
 pub mod jobs;
 pub mod scheduler_lease;
+pub mod secrets;
 pub mod sessions;
 pub mod users;

@@ -108,11 +108,15 @@ async fn attempt(team: &Team, action: Action, caller: &Caller, target: &str) -> 
             .await
             .map(drop),
         Action::ManageOwnAccessKeys => batch.create_access_key(caller).await.map(drop),
+        Action::ManageSecrets => {
+            let secret = domain::secret::CreateSecret { name: format!("s-{target}"), value: "value".into(), description: String::new() };
+            batch.create_secret(caller, secret).await.map(drop)
+        }
         Action::Read | Action::TagResource | Action::UntagResource => unreachable!("not a mutation of this matrix"),
     }
 }
 
-const MUTATIONS: [Action; 13] = [
+const MUTATIONS: [Action; 14] = [
     Action::CreateComputeEnvironment,
     Action::UpdateComputeEnvironment,
     Action::DeleteComputeEnvironment,
@@ -126,6 +130,7 @@ const MUTATIONS: [Action; 13] = [
     Action::TerminateJob,
     Action::ManageUsers,
     Action::ManageOwnAccessKeys,
+    Action::ManageSecrets,
 ];
 
 #[tokio::test]

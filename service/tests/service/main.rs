@@ -15,4 +15,5 @@ mod output_bomb;
 mod retention;
 mod scheduler;
 mod schema_history;
+mod secrets;
 mod store_outage;

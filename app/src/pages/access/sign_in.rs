@@ -34,7 +34,10 @@ pub fn SetupPage() -> impl IntoView {
             <p>"Nobody can sign in yet. Create the first administrator; this page closes once a user exists."</p>
             {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <form method="post" action="/auth/setup" class="stack">
-                <label>"Username" <input name="username" autocomplete="username" required autofocus/></label>
+                <label>"Set-up token (printed in the server's log at start)"
+                    <input name="token" autocomplete="off" spellcheck="false" required autofocus/>
+                </label>
+                <label>"Username" <input name="username" autocomplete="username" required/></label>
                 <label>"Password (10 characters or more)"
                     <input name="password" type="password" autocomplete="new-password" minlength="10" required/>
                 </label>

@@ -1,0 +1,91 @@
+//! Named secrets: created and deleted by administrators, listed by anyone signed in (names and
+//! descriptions only), opened only to start a container. A value is sealed with the server key
+//! before it reaches the store and is never returned by any call.
+
+use crate::batch::{Batch, now_ms};
+use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
+use crate::store::secrets;
+use domain::access::{Action, Caller};
+use domain::secret::{CreateSecret, SecretReference, SecretValue, SecretView, secret_name};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+impl Batch {
+    pub async fn create_secret(&self, caller: &Caller, input: CreateSecret) -> ServiceResult<SecretView> {
+        self.guarded(caller, Action::ManageSecrets, &input.name, async {
+            input.validate()?;
+            let now = now_ms();
+            let row = secrets::ActiveModel {
+                name: Set(input.name.clone()),
+                sealed_value: Set(self.config.server_key.seal(&input.value)),
+                description: Set(input.description.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&self.db)
+            .await
+            .map_err(|e| conflict_on_unique(e, || format!("a secret named {} already exists; delete it first", input.name)))?;
+            Ok(self.secret_view(row))
+        })
+        .await
+    }
+
+    pub async fn delete_secret(&self, caller: &Caller, name: &str) -> ServiceResult<()> {
+        self.guarded(caller, Action::ManageSecrets, name, async {
+            let deleted = secrets::Entity::delete_many().filter(secrets::Column::Name.eq(name)).exec(&self.db).await?;
+            if deleted.rows_affected == 0 {
+                return Err(ServiceError::not_found("secret", name));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn list_secrets(&self, caller: &Caller) -> ServiceResult<Vec<SecretView>> {
+        self.guarded(caller, Action::Read, "", async {
+            let rows = secrets::Entity::find().order_by_asc(secrets::Column::Name).all(self.reader()).await?;
+            Ok(rows.into_iter().map(|row| self.secret_view(row)).collect())
+        })
+        .await
+    }
+
+    /// The values `references` name, as environment variables; an error names the first that
+    /// does not exist (or does not open with this server's key) in `field`'s terms.
+    pub(crate) async fn open_secrets(&self, field: &str, references: &[SecretReference]) -> ServiceResult<Vec<(String, SecretValue)>> {
+        if references.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names: Vec<&str> = references.iter().map(|r| secret_name(&r.value_from)).collect();
+        let rows = secrets::Entity::find().filter(secrets::Column::Name.is_in(names)).all(&self.db).await?;
+        Ok(self.open_from(field, references, &rows)?)
+    }
+
+    /// `open_secrets` over rows already read (the scheduler reads them once per launch pass).
+    pub(crate) fn open_from(
+        &self,
+        field: &str,
+        references: &[SecretReference],
+        rows: &[secrets::Model],
+    ) -> Result<Vec<(String, SecretValue)>, domain::FieldError> {
+        let mut opened = Vec::with_capacity(references.len());
+        for (i, reference) in references.iter().enumerate() {
+            let at = format!("{field}.secrets[{i}].valueFrom");
+            let name = secret_name(&reference.value_from);
+            let row = rows
+                .iter()
+                .find(|row| row.name == name)
+                .ok_or_else(|| domain::FieldError::new(&at, format!("no secret named {name} exists")))?;
+            let value = self.config.server_key.open(&row.sealed_value).ok_or_else(|| {
+                tracing::error!(secret = %name, "a secret does not open with this server key (was secret_key changed?)");
+                domain::FieldError::new(&at, format!("the secret {name} cannot be opened by this server"))
+            })?;
+            opened.push((reference.name.clone(), SecretValue(value)));
+        }
+        Ok(opened)
+    }
+
+    fn secret_view(&self, row: secrets::Model) -> SecretView {
+        let arn = format!("arn:aws:secretsmanager:{}:{}:secret:{}", self.config.region, self.config.account_id, row.name);
+        SecretView { arn, name: row.name, description: row.description, created_at: row.created_at, updated_at: row.updated_at }
+    }
+}
