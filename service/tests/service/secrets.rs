@@ -55,7 +55,7 @@ async fn a_job_sees_its_secret_and_nothing_else_ever_shows_the_value() {
         assert_eq!(done.status, "SUCCEEDED", "{backend:?}: {:?}", done.status_reason);
         assert_eq!(std::fs::read_to_string(out.0.join("seen")).unwrap(), VALUE, "{backend:?}: the job saw its secret");
 
-        let described = serde_json::to_string(&h.batch.describe_jobs(&admin(), &[job.job_id.clone()]).await.unwrap()).unwrap();
+        let described = serde_json::to_string(&h.batch.describe_jobs(&admin(), std::slice::from_ref(&job.job_id)).await.unwrap()).unwrap();
         assert!(described.contains("DB_PASSWORD") && !described.contains(VALUE), "{backend:?}: {described}");
         let output = h.batch.job_log(&admin(), &job.job_id, None, 0, 1000).await.unwrap();
         assert!(output.iter().all(|l| !l.line.contains(VALUE)), "{backend:?}");
