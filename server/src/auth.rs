@@ -2,6 +2,7 @@
 //! out, cross-site request forgery checks, and the sign-in / set-up / sign-out form handlers.
 //! Who may do what once signed in is the service layer's business, not this module's.
 
+use crate::public_edge::PublicEdge;
 use crate::startup::AppState;
 use axum::Form;
 use axum::extract::{ConnectInfo, Request, State};
@@ -12,8 +13,6 @@ use domain::access::Caller;
 use serde::Deserialize;
 use service::access::sessions::SESSION_ABSOLUTE_MS;
 use std::net::SocketAddr;
-
-pub const SESSION_COOKIE: &str = "batch_session";
 
 /// The session token of the request, when it carried one (for signing out).
 #[derive(Clone)]
@@ -30,14 +29,14 @@ fn needs_no_session(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/favicon.ico") || path.starts_with("/pkg/") || path.starts_with("/v1/")
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
+fn session_token(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == cookie_name)
         .map(|(_, token)| token.to_string())
         .filter(|token| !token.is_empty())
 }
@@ -52,11 +51,15 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
     if needs_no_session(&path) {
         return next.run(request).await;
     }
+    if !state.edge.accepts_host(request.headers()) {
+        let message = "this console answers only as its public_url (BATCH_PUBLIC_URL), or, without one, as an address or localhost";
+        return (StatusCode::MISDIRECTED_REQUEST, message).into_response();
+    }
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes_state && !path.starts_with("/v1/") && !same_origin(request.headers()) {
+    if changes_state && !path.starts_with("/v1/") && !same_origin(&state.edge, request.headers()) {
         return (StatusCode::FORBIDDEN, "forbidden: cross-site request refused").into_response();
     }
-    let token = session_token(request.headers());
+    let token = session_token(request.headers(), state.edge.cookie_name());
     let caller = match &token {
         Some(token) => match state.batch.session_caller(token).await {
             Ok(caller) => caller,
@@ -94,16 +97,13 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
 /// A browser names the page a request comes from: `Sec-Fetch-Site` (all current browsers) or
 /// `Origin` compared with `Host`. A request with neither is not from a browser page and is
 /// refused too, since a cookie-authenticated state change only ever comes from one.
-fn same_origin(headers: &HeaderMap) -> bool {
+fn same_origin(edge: &PublicEdge, headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return site == "same-origin" || site == "none";
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    match (origin, host) {
-        (Some(origin), Some(host)) => origin.split_once("://").is_some_and(|(_, authority)| authority == host),
-        _ => false,
-    }
+    origin.is_some_and(|origin| edge.is_own_origin(origin, host))
 }
 
 fn path_and_query(uri: &Uri) -> String {
@@ -139,11 +139,13 @@ fn encode(text: &str) -> String {
     out
 }
 
-fn session_cookie(headers: &HeaderMap, value: &str, max_age_seconds: i64) -> HeaderValue {
-    // Behind a TLS-terminating proxy the request says so; the cookie then only travels over https.
-    let secure = headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
+fn session_cookie(edge: &PublicEdge, headers: &HeaderMap, value: &str, max_age_seconds: i64) -> HeaderValue {
+    // Over https (the public URL says so, or a TLS-terminating proxy does) the cookie only
+    // travels over https.
+    let secure = edge.https() || headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
     let cookie = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{}",
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{}",
+        edge.cookie_name(),
         if secure { "; Secure" } else { "" }
     );
     HeaderValue::from_str(&cookie).expect("a token is a valid header value")
@@ -160,9 +162,9 @@ fn with_error(page: &str, message: &str, next: &str) -> Response {
     Redirect::to(&format!("{page}?error={}&next={}", encode(message), encode(next))).into_response()
 }
 
-fn signed_in(headers: &HeaderMap, token: &str, next: &str) -> Response {
+fn signed_in(edge: &PublicEdge, headers: &HeaderMap, token: &str, next: &str) -> Response {
     let mut response = Redirect::to(next).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, session_cookie(headers, token, SESSION_ABSOLUTE_MS / 1000));
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(edge, headers, token, SESSION_ABSOLUTE_MS / 1000));
     response
 }
 
@@ -174,9 +176,9 @@ pub async fn login(
     Form(form): Form<SignInForm>,
 ) -> Response {
     let next = safe_return_target(form.next.as_deref());
-    let client = peer.ip().to_string();
+    let client = state.edge.client_address(peer.ip(), &headers).to_string();
     match state.batch.sign_in(&form.username, &form.password, Some(&client)).await {
-        Ok(session) => signed_in(&headers, &session.token, &next),
+        Ok(session) => signed_in(&state.edge, &headers, &session.token, &next),
         Err(error) => with_error("/login", &error.to_string(), &next),
     }
 }
@@ -204,12 +206,12 @@ pub async fn setup(
     if form.password != form.confirm {
         return with_error("/setup", "confirm: the two passwords differ", "/");
     }
-    let client = peer.ip().to_string();
+    let client = state.edge.client_address(peer.ip(), &headers).to_string();
     if let Err(error) = state.batch.create_first_admin(&form.username, &form.password, Some(&client)).await {
         return with_error("/setup", &error.to_string(), "/");
     }
     match state.batch.sign_in(&form.username, &form.password, Some(&client)).await {
-        Ok(session) => signed_in(&headers, &session.token, "/"),
+        Ok(session) => signed_in(&state.edge, &headers, &session.token, "/"),
         Err(error) => with_error("/login", &error.to_string(), "/"),
     }
 }
@@ -217,13 +219,13 @@ pub async fn setup(
 /// `POST /auth/logout`: ends the session server-side and clears the cookie.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, request: Request) -> Response {
     let caller = request.extensions().get::<Caller>().cloned().unwrap_or(Caller::Anonymous);
-    if let Some(token) = session_token(&headers)
+    if let Some(token) = session_token(&headers, state.edge.cookie_name())
         && let Err(error) = state.batch.sign_out(&caller, &token).await
     {
         tracing::error!(%error, "sign-out failed");
     }
     let mut response = Redirect::to("/login").into_response();
-    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&headers, "", 0));
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state.edge, &headers, "", 0));
     response
 }
 
@@ -249,17 +251,17 @@ mod tests {
             }
             map
         };
-        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(!same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(same_origin(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
-        assert!(!same_origin(&headers(&[("origin", "http://evil.example"), ("host", "127.0.0.1:3000")])));
-        assert!(!same_origin(&headers(&[("host", "127.0.0.1:3000")])));
+        assert!(same_origin(&PublicEdge::default(), &headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!same_origin(&PublicEdge::default(), &headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(same_origin(&PublicEdge::default(), &headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
+        assert!(!same_origin(&PublicEdge::default(), &headers(&[("origin", "http://evil.example"), ("host", "127.0.0.1:3000")])));
+        assert!(!same_origin(&PublicEdge::default(), &headers(&[("host", "127.0.0.1:3000")])));
     }
 
     #[test]
     fn the_session_cookie_is_found_among_others() {
         let mut headers = HeaderMap::new();
         headers.insert(header::COOKIE, HeaderValue::from_static("a=1; batch_session=tok; b=2"));
-        assert_eq!(session_token(&headers).as_deref(), Some("tok"));
+        assert_eq!(session_token(&headers, "batch_session").as_deref(), Some("tok"));
     }
 }

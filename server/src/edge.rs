@@ -1,9 +1,11 @@
 //! What every response carries and every request is held to at the HTTP edge: security headers
-//! (a Content-Security-Policy whose per-response nonce the console's inline scripts carry), and
+//! (a Content-Security-Policy whose per-response nonce the console's inline scripts carry; HSTS
+//! when the public URL is https), and
 //! one request body limit for every route, server functions included, answered with a clear 413.
 
+use crate::startup::AppState;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +17,7 @@ pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
 /// Puts a fresh nonce where the console's renderer finds it (`nonce_context`) and sets the
 /// security headers on the response.
-pub async fn security_headers(mut request: Request, next: Next) -> Response {
+pub async fn security_headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let nonce = Nonce::new();
     request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
@@ -29,6 +31,9 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if state.edge.https() {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     response
 }
 

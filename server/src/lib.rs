@@ -7,5 +7,6 @@ pub mod edge;
 pub mod health;
 pub mod job_log;
 pub mod live;
+pub mod public_edge;
 pub mod settings;
 pub mod startup;

@@ -14,6 +14,8 @@
 //! | audit retention | `audit_retention_days` | `BATCH_AUDIT_RETENTION_DAYS` | 365 |
 //! | output kept per attempt | `output_max_bytes` | `BATCH_OUTPUT_MAX_BYTES` | 67108864 (64 MiB) |
 //! | output lines per attempt | `output_max_lines` | `BATCH_OUTPUT_MAX_LINES` | 1000000 |
+//! | public URL    | `public_url`   | `BATCH_PUBLIC_URL` | none (address literals and localhost) |
+//! | trusted proxies | `trusted_proxies` (list) | `BATCH_TRUSTED_PROXIES` (comma-separated) | none |
 //!
 //! The file is the one named by `--config PATH` or `BATCH_CONFIG`; without either, `batch.toml`
 //! in the working directory is read when it exists.
@@ -44,6 +46,8 @@ pub struct Settings {
     pub retention: service::retention::Retention,
     /// How much of each attempt's output is stored (the rest is counted and dropped).
     pub output_limits: domain::output::OutputLimits,
+    /// Who the console answers as, and whose `X-Forwarded-For` it believes.
+    pub edge: crate::public_edge::PublicEdge,
 }
 
 /// The database URL may hold a password: never print it whole.
@@ -60,6 +64,7 @@ impl fmt::Debug for Settings {
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .field("retention", &self.retention)
             .field("output_limits", &self.output_limits)
+            .field("edge", &self.edge)
             .finish()
     }
 }
@@ -76,6 +81,8 @@ pub enum SettingsError {
     BadDays { name: &'static str, value: String },
     #[error("{name}={value:?} is not a whole number of at least 1")]
     BadCount { name: &'static str, value: String },
+    #[error("{name}: {message}")]
+    BadEdge { name: &'static str, message: String },
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,6 +100,8 @@ struct FileSettings {
     audit_retention_days: Option<u32>,
     output_max_bytes: Option<u64>,
     output_max_lines: Option<u64>,
+    public_url: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 impl Settings {
@@ -152,9 +161,26 @@ impl Settings {
             max_lines: count("BATCH_OUTPUT_MAX_LINES", file.output_max_lines, output_defaults.max_lines)?,
             ..output_defaults
         };
+        let public_url = match env("BATCH_PUBLIC_URL").map(|v| ("BATCH_PUBLIC_URL", v)).or(file.public_url.map(|v| ("public_url", v))) {
+            Some((name, text)) => {
+                Some(crate::public_edge::PublicUrl::parse(&text).map_err(|message| SettingsError::BadEdge { name, message })?)
+            }
+            None => None,
+        };
+        let (proxies_name, proxies) = match env("BATCH_TRUSTED_PROXIES") {
+            Some(text) => ("BATCH_TRUSTED_PROXIES", text.split(',').map(str::to_string).collect()),
+            None => ("trusted_proxies", file.trusted_proxies.unwrap_or_default()),
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| crate::public_edge::parse_proxy(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|message| SettingsError::BadEdge { name: proxies_name, message })?;
         Ok(Settings {
             retention,
             output_limits,
+            edge: crate::public_edge::PublicEdge { public_url, trusted_proxies },
             listen,
             database_url: env("DATABASE_URL").or(file.database_url),
             docker_host: env("DOCKER_HOST").or(file.docker_host),

@@ -33,6 +33,7 @@ pub struct AppState {
     /// What `/auth/setup` asks for (see `auth::setup`): made at start, printed to the log
     /// while no user exists.
     pub setup_token: std::sync::Arc<str>,
+    pub edge: std::sync::Arc<crate::public_edge::PublicEdge>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -99,7 +100,8 @@ impl Application {
             },
         );
         let setup_token: std::sync::Arc<str> = service::access::new_setup_token().into();
-        let state = AppState { leptos_options, db, docker, batch, setup_token: setup_token.clone() };
+        let edge = std::sync::Arc::new(settings.edge.clone());
+        let state = AppState { leptos_options, db, docker, batch, setup_token: setup_token.clone(), edge };
         let batch = state.batch.clone();
         Ok(Application { listener, router: router(state), batch, instance, setup_token })
     }
@@ -266,6 +268,6 @@ fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .layer(RequestBodyLimitLayer::new(edge::MAX_REQUEST_BODY))
         .layer(axum::middleware::from_fn(edge::explain_too_large))
-        .layer(axum::middleware::from_fn(edge::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::security_headers))
         .with_state(state)
 }

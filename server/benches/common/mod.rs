@@ -49,6 +49,7 @@ pub async fn start(backend: Backend) -> Running {
         secret_key: None,
         retention: Default::default(),
         output_limits: Default::default(),
+        edge: Default::default(),
     };
     let app = Application::build(settings).await.unwrap();
     let endpoint = format!("http://{}", app.local_addr());

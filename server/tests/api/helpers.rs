@@ -69,6 +69,7 @@ impl TestApp {
             secret_key: None,
             retention: Default::default(),
             output_limits: Default::default(),
+            edge: Default::default(),
         };
         adjust(&mut settings);
         let app = Application::build(settings).await.expect("the application starts");
