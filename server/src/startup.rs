@@ -34,6 +34,8 @@ pub struct AppState {
     /// while no user exists.
     pub setup_token: std::sync::Arc<str>,
     pub edge: std::sync::Arc<crate::public_edge::PublicEdge>,
+    /// The one poller behind every live page.
+    pub live: std::sync::Arc<live::LiveHub>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -101,7 +103,8 @@ impl Application {
         );
         let setup_token: std::sync::Arc<str> = service::access::new_setup_token().into();
         let edge = std::sync::Arc::new(settings.edge.clone());
-        let state = AppState { leptos_options, db, docker, batch, setup_token: setup_token.clone(), edge };
+        let live = std::sync::Arc::new(live::LiveHub::start(batch.clone()));
+        let state = AppState { leptos_options, db, docker, batch, setup_token: setup_token.clone(), edge, live };
         let batch = state.batch.clone();
         Ok(Application { listener, router: router(state), batch, instance, setup_token })
     }

@@ -104,3 +104,67 @@ async fn the_live_stream_says_where_things_stand_at_once_and_refuses_the_signed_
     assert!(text.contains("event: change"), "{text}");
     assert_eq!(app.get_signed_out("/events").await.status(), 303);
 }
+
+/// A session holds a bounded number of live streams, a change reaches an open stream from the
+/// process's one poller, and signing out ends the session's streams.
+#[tokio::test]
+async fn live_streams_are_capped_per_session_woken_by_changes_and_end_with_the_session() {
+    use server::live::MAX_STREAMS_PER_SESSION;
+    use std::time::Duration;
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let mut open = Vec::new();
+    for _ in 0..MAX_STREAMS_PER_SESSION {
+        let mut stream = app.get("/events").await;
+        assert_eq!(stream.status(), 200);
+        tokio::time::timeout(Duration::from_secs(10), stream.chunk()).await.unwrap().unwrap().unwrap();
+        open.push(stream);
+    }
+    let refused = app.get("/events").await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.text().await.unwrap().contains("too many live pages"));
+    drop(open.pop());
+    // A closed stream frees its place (the server notices the closed connection on its next write
+    // or wake-up; poll until it has).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut reopened = loop {
+        let stream = app.get("/events").await;
+        if stream.status() == 200 {
+            break stream;
+        }
+        assert!(std::time::Instant::now() < deadline, "the closed stream's place was never freed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    reopened.chunk().await.unwrap().unwrap();
+
+    // A change wakes the stream: a new environment + queue + submitted job writes a status change.
+    let admin = app.batch.session_caller(app.session.as_deref().unwrap()).await.unwrap();
+    app.batch.create_compute_environment(&admin, service::testing::environment("ce", 1)).await.unwrap();
+    app.batch.create_job_queue(&admin, service::testing::queue("q", &["ce"])).await.unwrap();
+    app.batch.register_job_definition(&admin, service::testing::definition("echo")).await.unwrap();
+    let job =
+        domain::submit::SubmitJob { job_name: "j".into(), job_queue: "q".into(), job_definition: "echo".into(), ..Default::default() };
+    app.batch.submit_job(&admin, job).await.unwrap();
+    let woken = tokio::time::timeout(Duration::from_secs(20), reopened.chunk()).await.expect("a change event").unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&woken).contains("event: change"));
+
+    // Signing out ends the session's streams.
+    let signed_out = app
+        .client
+        .post(app.url("/auth/logout"))
+        .header("origin", &app.address)
+        .header("cookie", format!("batch_session={}", app.session.as_deref().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 303);
+    let ended = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match reopened.chunk().await {
+                Ok(Some(_)) => continue,
+                _ => return,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived its session");
+}

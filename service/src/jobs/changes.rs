@@ -17,6 +17,26 @@ pub struct ChangeCursor {
 }
 
 impl Batch {
+    /// The newest status change and output line of any job: what one poller per process
+    /// watches to wake the live pages (it reveals two numbers, so it needs no caller).
+    pub async fn activity_cursor(&self) -> ServiceResult<ChangeCursor> {
+        let last_status_change: Option<i64> = history::Entity::find()
+            .select_only()
+            .expr(Expr::from(Func::max(Expr::col(history::Column::Id))))
+            .into_tuple()
+            .one(self.reader())
+            .await?
+            .flatten();
+        let last_log_line: Option<i64> = attempt_logs::Entity::find()
+            .select_only()
+            .expr(Expr::from(Func::max(Expr::col(attempt_logs::Column::Id))))
+            .into_tuple()
+            .one(self.reader())
+            .await?
+            .flatten();
+        Ok(ChangeCursor { last_status_change: last_status_change.unwrap_or(0), last_log_line: last_log_line.unwrap_or(0) })
+    }
+
     /// For one job (its status changes and output), or for all jobs (status changes only:
     /// the dashboard and jobs list). Both are index lookups, whatever the number of jobs.
     pub async fn change_cursor(&self, caller: &Caller, job_id: Option<&str>) -> ServiceResult<ChangeCursor> {
