@@ -6,13 +6,30 @@ use crate::validation::{FieldError, Validated, ensure, name};
 use serde::{Deserialize, Serialize};
 
 /// One Docker engine of an environment and the share of it the environment may use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DockerHost {
-    /// `unix:///var/run/docker.sock` or `tcp://host:2375`.
+    /// `unix:///var/run/docker.sock` or `tcp://host:2376`.
     pub endpoint: String,
     pub vcpus: i64,
     pub memory_mib: i64,
+    /// For `tcp://`: the CA that signed the engine's certificate and this server's client
+    /// certificate and key (files on the server), as `dockerd --tlsverify` expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<DockerTls>,
+    /// Plain `tcp://` without TLS, said explicitly: anyone on the network path can run containers
+    /// on the engine and read every job's commands and secrets.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
+}
+
+/// PEM files on the server's machine.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DockerTls {
+    pub ca_cert: String,
+    pub client_cert: String,
+    pub client_key: String,
 }
 
 /// `ENABLED` / `DISABLED`, for compute environments and job queues alike.
@@ -122,6 +139,20 @@ pub fn validate_hosts(field: &str, hosts: &[DockerHost]) -> Validated<()> {
             format!("{field}[{i}].endpoint"),
             format!("must start with unix:// or tcp:// (got {:?})", host.endpoint),
         )?;
+        if host.endpoint.starts_with("tcp://") {
+            ensure(
+                host.tls.is_some() || host.insecure,
+                format!("{field}[{i}].tls"),
+                "is required for tcp:// (caCert, clientCert, clientKey); plain tcp:// lets anyone on the network run containers on the engine, so it needs insecure: true said explicitly",
+            )?;
+        } else {
+            ensure(host.tls.is_none(), format!("{field}[{i}].tls"), "applies to tcp:// endpoints only")?;
+        }
+        if let Some(tls) = &host.tls {
+            for (name, path) in [("caCert", &tls.ca_cert), ("clientCert", &tls.client_cert), ("clientKey", &tls.client_key)] {
+                crate::linux::check_absolute(&format!("{field}[{i}].tls.{name}"), path)?;
+            }
+        }
         ensure(host.vcpus > 0, format!("{field}[{i}].vcpus"), "must be greater than 0")?;
         ensure(host.memory_mib >= crate::limits::MIN_MEMORY_MIB, format!("{field}[{i}].memoryMib"), "must be at least 4 MiB")?;
     }
@@ -284,7 +315,16 @@ mod tests {
         bad.kind = "FARGATE".into();
         assert_eq!(bad.validate().unwrap_err().field, "type");
         let mut bad = managed(1);
-        bad.docker_hosts = Some(vec![DockerHost { endpoint: "ssh://x".into(), vcpus: 1, memory_mib: 64 }]);
+        bad.docker_hosts = Some(vec![DockerHost { endpoint: "ssh://x".into(), vcpus: 1, memory_mib: 64, ..Default::default() }]);
         assert_eq!(bad.validate().unwrap_err().field, "dockerHosts[0].endpoint");
+        let plain = DockerHost { endpoint: "tcp://10.0.0.5:2375".into(), vcpus: 1, memory_mib: 64, ..Default::default() };
+        bad.docker_hosts = Some(vec![plain.clone()]);
+        assert_eq!(bad.validate().unwrap_err().field, "dockerHosts[0].tls", "plain tcp:// is refused");
+        bad.docker_hosts = Some(vec![DockerHost { insecure: true, ..plain.clone() }]);
+        assert!(bad.validate().is_ok(), "unless said explicitly");
+        let tls =
+            DockerTls { ca_cert: "/etc/batch/ca.pem".into(), client_cert: "/etc/batch/cert.pem".into(), client_key: "key.pem".into() };
+        bad.docker_hosts = Some(vec![DockerHost { tls: Some(tls), ..plain }]);
+        assert_eq!(bad.validate().unwrap_err().field, "dockerHosts[0].tls.clientKey");
     }
 }

@@ -30,7 +30,7 @@ impl Default for BatchConfig {
         BatchConfig {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
-            default_host: DockerHost { endpoint: "unix:///var/run/docker.sock".into(), vcpus: 2, memory_mib: 4096 },
+            default_host: DockerHost { endpoint: "unix:///var/run/docker.sock".into(), vcpus: 2, memory_mib: 4096, ..Default::default() },
             server_key: crate::access::ServerKey::random(),
             retention: Default::default(),
             data_dir: None,

@@ -32,6 +32,7 @@ impl Batch {
                     endpoint: "simulated://".into(),
                     vcpus: valid.max_vcpus.unwrap_or(self.config.default_host.vcpus),
                     memory_mib: i64::from(i32::MAX),
+                    ..Default::default()
                 }],
                 (None, ExecutorKind::Docker) => vec![self.config.default_host.clone()],
             };
@@ -149,6 +150,23 @@ impl Batch {
 }
 
 /// What the environment's jobs may touch on the host.
+impl Batch {
+    /// How to reach `endpoint`: with certificates when any environment names some for it (one
+    /// connection serves every environment on that engine, so TLS wins over a plain entry).
+    pub(crate) async fn docker_host(&self, endpoint: &str) -> ServiceResult<Option<DockerHost>> {
+        let mut found: Option<DockerHost> = None;
+        for environment in ce::Entity::find().all(self.reader()).await? {
+            let hosts: Vec<DockerHost> = from_json("hosts", &environment.hosts)?;
+            for host in hosts.into_iter().filter(|h| h.endpoint == endpoint) {
+                if found.as_ref().is_none_or(|f| f.tls.is_none()) {
+                    found = Some(host);
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
 pub(crate) fn host_access_of(model: &ce::Model) -> Result<HostAccess, sea_orm::DbErr> {
     let mut access: HostAccess = from_json("host_access", &model.host_access)?;
     access.allow_privileged = model.allow_privileged;

@@ -40,6 +40,8 @@ pub enum DockerError {
 pub struct DockerEngine {
     client: Docker,
     endpoint: String,
+    /// The certificates this engine was reached with, if over TLS.
+    tls: Option<domain::compute_environment::DockerTls>,
 }
 
 /// What a container printed and how it ended.
@@ -68,7 +70,28 @@ impl DockerEngine {
             .await
             .unwrap_or_else(|_| Err(bollard::errors::Error::RequestTimeoutError))
             .map_err(|source| DockerError::Unreachable { endpoint: endpoint.clone(), source })?;
-        Ok(DockerEngine { client, endpoint })
+        Ok(DockerEngine { client, endpoint, tls: None })
+    }
+
+    /// An environment's host: over TLS with its certificates when it names them.
+    pub async fn connect_host(host: &domain::compute_environment::DockerHost) -> Result<Self, DockerError> {
+        let Some(tls) = &host.tls else { return Self::connect(Some(&host.endpoint)).await };
+        let endpoint = host.endpoint.clone();
+        let unreachable = |source| DockerError::Unreachable { endpoint: endpoint.clone(), source };
+        let client = Docker::connect_with_ssl(
+            &endpoint,
+            std::path::Path::new(&tls.client_key),
+            std::path::Path::new(&tls.client_cert),
+            std::path::Path::new(&tls.ca_cert),
+            REQUEST_TIMEOUT_SECS,
+            bollard::API_DEFAULT_VERSION,
+        )
+        .map_err(unreachable)?;
+        let client = tokio::time::timeout(Duration::from_secs(5), client.negotiate_version())
+            .await
+            .unwrap_or_else(|_| Err(bollard::errors::Error::RequestTimeoutError))
+            .map_err(unreachable)?;
+        Ok(DockerEngine { client, endpoint, tls: Some(tls.clone()) })
     }
 
     pub fn endpoint(&self) -> &str {
@@ -148,6 +171,10 @@ impl DockerEngine {
             endpoint: self.endpoint.clone(),
             vcpus: info.ncpu.unwrap_or(1).max(1),
             memory_mib: (info.mem_total.unwrap_or(0) / (1024 * 1024)).max(domain::limits::MIN_MEMORY_MIB),
+            tls: self.tls.clone(),
+            // The server's own engine (DOCKER_HOST) is the operator's setting; a plain tcp://
+            // there is recorded as what it is.
+            insecure: self.endpoint.starts_with("tcp://") && self.tls.is_none(),
         })
     }
 }

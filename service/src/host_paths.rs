@@ -61,7 +61,7 @@ mod tests {
     #[test]
     fn the_data_directory_and_sockets_are_protected() {
         let dir = tempfile::tempdir().unwrap();
-        let hosts = [DockerHost { endpoint: "unix:///srv/engine.sock".into(), vcpus: 1, memory_mib: 64 }];
+        let hosts = [DockerHost { endpoint: "unix:///srv/engine.sock".into(), vcpus: 1, memory_mib: 64, ..Default::default() }];
         let protected = protected_paths(Some(dir.path()), &hosts);
         let paths: Vec<&str> = protected.iter().map(|p| p.path.as_str()).collect();
         assert!(paths.contains(&"/var/run/docker.sock") && paths.contains(&"/srv/engine.sock"), "{paths:?}");

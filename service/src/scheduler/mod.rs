@@ -266,7 +266,12 @@ impl Scheduler {
         if let Some(engine) = self.inner.engines.lock().expect("engines").get(endpoint) {
             return Ok(engine.clone());
         }
-        let engine = DockerEngine::connect(Some(endpoint)).await?;
+        // Over TLS when an environment names certificates for this endpoint.
+        let host = self.batch().docker_host(endpoint).await.ok().flatten();
+        let engine = match host {
+            Some(host) => DockerEngine::connect_host(&host).await?,
+            None => DockerEngine::connect(Some(endpoint)).await?,
+        };
         self.inner.engines.lock().expect("engines").insert(endpoint.to_string(), engine.clone());
         Ok(engine)
     }

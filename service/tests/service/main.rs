@@ -4,6 +4,7 @@
 mod access;
 mod compute_environments;
 mod docker;
+mod docker_tls;
 mod engine_restart;
 mod faults;
 mod fixtures;
@@ -15,5 +16,6 @@ mod output_bomb;
 mod retention;
 mod scheduler;
 mod schema_history;
+mod second_engine;
 mod secrets;
 mod store_outage;
