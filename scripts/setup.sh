@@ -23,6 +23,7 @@ if [ "$purpose" = test ]; then
   need_apt chromium-driver
   [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt postgresql-15
   need_apt python3-venv
+  need_apt openssl
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   say "installing ${apt_packages[*]} from apt"
