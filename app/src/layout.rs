@@ -41,6 +41,7 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
                         let admin = Caller::User(who).may(Action::ManageUsers);
                         view! {
                             <a href="/access-keys">"Access keys"</a>
+                            <a href="/secrets">"Secrets"</a>
                             {admin.then(|| view! { <a href="/users">"Users"</a> <a href="/audit">"Audit log"</a> })}
                         }
                     })}

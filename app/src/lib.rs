@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/setup") view=pages::access::SetupPage/>
                     <Route path=path!("/users") view=pages::access::UsersPage/>
                     <Route path=path!("/access-keys") view=pages::access::AccessKeysPage/>
+                    <Route path=path!("/secrets") view=pages::access::SecretsPage/>
                     <Route path=path!("/audit") view=pages::access::AuditPage/>
                 </Routes>
             </layout::ConsoleLayout>

@@ -88,3 +88,21 @@ test('a user creates an access key and sees its secret once', async () => {
   assert.equal(await page.content().then((html) => html.includes(secret)), false);
   await context.close();
 });
+
+test('an admin creates a secret from the console; its value is never shown again', async () => {
+  const context = await signedInContext(browser);
+  const page = await context.newPage();
+  await gotoAndWaitForWasm(page, '/secrets');
+  const value = 'e2e-secret-value-never-shown';
+  await page.fill('input[name=name]', 'e2e-db-password');
+  await page.fill('input[name=value]', value);
+  await page.fill('input[name=description]', 'the test database');
+  await page.locator('button', { hasText: 'Create secret' }).click();
+  await page.locator('table.secrets td', { hasText: 'e2e-db-password' }).first().waitFor();
+  await page.screenshot({ path: SCREENSHOTS + 'secrets.png', fullPage: true });
+  await page.reload();
+  await page.locator('table.secrets td', { hasText: 'e2e-db-password' }).first().waitFor();
+  assert.ok(!(await page.content()).includes(value), 'the value is not on the page');
+  assert.match(await page.locator('table.secrets').textContent(), /arn:aws:secretsmanager:.*:secret:e2e-db-password/);
+  await context.close();
+});

@@ -66,3 +66,20 @@ pub async fn revoke_access_key(access_key_id: String) -> Result<(), ServerFnErro
 pub async fn audit_log(before: Option<i64>) -> Result<Vec<AuditRecord>, ServerFnError> {
     expect_context::<service::Batch>().audit_log(&caller(), before, 100).await.map_err(fail)
 }
+
+/// Named secrets: names and descriptions only; values go in and never come back.
+#[server]
+pub async fn list_secrets() -> Result<Vec<domain::secret::SecretView>, ServerFnError> {
+    expect_context::<service::Batch>().list_secrets(&caller()).await.map_err(fail)
+}
+
+#[server]
+pub async fn create_secret(name: String, value: String, description: String) -> Result<domain::secret::SecretView, ServerFnError> {
+    let secret = domain::secret::CreateSecret { name, value, description };
+    expect_context::<service::Batch>().create_secret(&caller(), secret).await.map_err(fail)
+}
+
+#[server]
+pub async fn delete_secret(name: String) -> Result<(), ServerFnError> {
+    expect_context::<service::Batch>().delete_secret(&caller(), &name).await.map_err(fail)
+}
