@@ -29,7 +29,7 @@ fn needs_no_session(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/favicon.ico") || path.starts_with("/pkg/") || path.starts_with("/v1/")
 }
 
-fn session_token(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
+pub(crate) fn session_token(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
