@@ -66,11 +66,7 @@ impl DockerEngine {
             return Err(DockerError::BadEndpoint(endpoint));
         }
         .map_err(|source| DockerError::Unreachable { endpoint: endpoint.clone(), source })?;
-        let client = tokio::time::timeout(Duration::from_secs(5), client.negotiate_version())
-            .await
-            .unwrap_or_else(|_| Err(bollard::errors::Error::RequestTimeoutError))
-            .map_err(|source| DockerError::Unreachable { endpoint: endpoint.clone(), source })?;
-        Ok(DockerEngine { client, endpoint, tls: None })
+        Self::negotiated(client, endpoint, None).await
     }
 
     /// An environment's host: over TLS with its certificates when it names them.
@@ -87,11 +83,21 @@ impl DockerEngine {
             bollard::API_DEFAULT_VERSION,
         )
         .map_err(unreachable)?;
+        Self::negotiated(client, endpoint, Some(tls.clone())).await
+    }
+
+    /// The engine's API version agreed (within 5 s): the first request, so an engine that does
+    /// not answer is reported here.
+    async fn negotiated(
+        client: Docker,
+        endpoint: String,
+        tls: Option<domain::compute_environment::DockerTls>,
+    ) -> Result<Self, DockerError> {
         let client = tokio::time::timeout(Duration::from_secs(5), client.negotiate_version())
             .await
             .unwrap_or_else(|_| Err(bollard::errors::Error::RequestTimeoutError))
-            .map_err(unreachable)?;
-        Ok(DockerEngine { client, endpoint, tls: Some(tls.clone()) })
+            .map_err(|source| DockerError::Unreachable { endpoint: endpoint.clone(), source })?;
+        Ok(DockerEngine { client, endpoint, tls })
     }
 
     pub fn endpoint(&self) -> &str {

@@ -7,7 +7,7 @@ use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
 use crate::store::secrets;
 use domain::access::{Action, Caller};
 use domain::secret::{CreateSecret, SecretReference, SecretValue, SecretView, secret_name};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 impl Batch {
     pub async fn create_secret(&self, caller: &Caller, input: CreateSecret) -> ServiceResult<SecretView> {
@@ -49,18 +49,40 @@ impl Batch {
         .await
     }
 
-    /// The values `references` name, as environment variables; an error names the first that
-    /// does not exist (or does not open with this server's key) in `field`'s terms.
-    pub(crate) async fn open_secrets(&self, field: &str, references: &[SecretReference]) -> ServiceResult<Vec<(String, SecretValue)>> {
+    /// SubmitJob: every secret `references` names exists (values stay sealed: they are opened
+    /// only to start the container).
+    pub(crate) async fn check_secrets_exist(&self, field: &str, references: &[SecretReference]) -> ServiceResult<()> {
+        if references.is_empty() {
+            return Ok(());
+        }
+        let existing: Vec<String> = secrets::Entity::find()
+            .select_only()
+            .column(secrets::Column::Name)
+            .filter(secrets::Column::Name.is_in(referenced_names(references)))
+            .into_tuple()
+            .all(self.reader())
+            .await?;
+        for (i, reference) in references.iter().enumerate() {
+            let name = secret_name(&reference.value_from);
+            if !existing.iter().any(|e| e == name) {
+                return Err(
+                    domain::FieldError::new(format!("{field}.secrets[{i}].valueFrom"), format!("no secret named {name} exists")).into()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows of the secrets `references` name (the scheduler reads them once per launch pass).
+    pub(crate) async fn secrets_named(&self, references: &[SecretReference]) -> Result<Vec<secrets::Model>, sea_orm::DbErr> {
         if references.is_empty() {
             return Ok(Vec::new());
         }
-        let names: Vec<&str> = references.iter().map(|r| secret_name(&r.value_from)).collect();
-        let rows = secrets::Entity::find().filter(secrets::Column::Name.is_in(names)).all(&self.db).await?;
-        Ok(self.open_from(field, references, &rows)?)
+        secrets::Entity::find().filter(secrets::Column::Name.is_in(referenced_names(references))).all(self.reader()).await
     }
 
-    /// `open_secrets` over rows already read (the scheduler reads them once per launch pass).
+    /// The values `references` name, as environment variables, from rows already read; an
+    /// error names the first that does not exist (or does not open with this server's key).
     pub(crate) fn open_from(
         &self,
         field: &str,
@@ -88,4 +110,8 @@ impl Batch {
         let arn = format!("arn:aws:secretsmanager:{}:{}:secret:{}", self.config.region, self.config.account_id, row.name);
         SecretView { arn, name: row.name, description: row.description, created_at: row.created_at, updated_at: row.updated_at }
     }
+}
+
+fn referenced_names(references: &[SecretReference]) -> Vec<String> {
+    references.iter().map(|r| secret_name(&r.value_from).to_string()).collect()
 }

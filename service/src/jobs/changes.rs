@@ -16,32 +16,31 @@ pub struct ChangeCursor {
     pub last_log_line: i64,
 }
 
+/// `MAX(id)` of the rows `query` selects: 0 when there are none. An index lookup.
+async fn newest_id<E: EntityTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    query: sea_orm::Select<E>,
+    id: impl sea_orm::ColumnTrait,
+) -> ServiceResult<i64> {
+    let newest: Option<i64> = query.select_only().expr(Expr::from(Func::max(Expr::col(id)))).into_tuple().one(db).await?.flatten();
+    Ok(newest.unwrap_or(0))
+}
+
 impl Batch {
     /// The newest status change and output line of any job: what one poller per process
     /// watches to wake the live pages (it reveals two numbers, so it needs no caller).
     pub async fn activity_cursor(&self) -> ServiceResult<ChangeCursor> {
-        let last_status_change: Option<i64> = history::Entity::find()
-            .select_only()
-            .expr(Expr::from(Func::max(Expr::col(history::Column::Id))))
-            .into_tuple()
-            .one(self.reader())
-            .await?
-            .flatten();
-        let last_log_line: Option<i64> = attempt_logs::Entity::find()
-            .select_only()
-            .expr(Expr::from(Func::max(Expr::col(attempt_logs::Column::Id))))
-            .into_tuple()
-            .one(self.reader())
-            .await?
-            .flatten();
-        Ok(ChangeCursor { last_status_change: last_status_change.unwrap_or(0), last_log_line: last_log_line.unwrap_or(0) })
+        Ok(ChangeCursor {
+            last_status_change: newest_id(self.reader(), history::Entity::find(), history::Column::Id).await?,
+            last_log_line: newest_id(self.reader(), attempt_logs::Entity::find(), attempt_logs::Column::Id).await?,
+        })
     }
 
     /// For one job (its status changes and output), or for all jobs (status changes only:
     /// the dashboard and jobs list). Both are index lookups, whatever the number of jobs.
     pub async fn change_cursor(&self, caller: &Caller, job_id: Option<&str>) -> ServiceResult<ChangeCursor> {
         self.guarded(caller, Action::Read, "", async move {
-            let mut statuses = history::Entity::find().select_only().expr(Expr::from(Func::max(Expr::col(history::Column::Id))));
+            let mut statuses = history::Entity::find();
             if let Some(job_id) = job_id {
                 let child: Option<(Option<String>, Option<i32>)> = jobs::Entity::find_by_id(job_id)
                     .select_only()
@@ -52,19 +51,14 @@ impl Batch {
                 let child = child.and_then(|(parent, index)| parent.zip(index));
                 statuses = statuses.filter(crate::jobs::history_of(job_id, child.as_ref().map(|(p, i)| (p.as_str(), *i))));
             }
-            let last_status_change: Option<i64> = statuses.into_tuple().one(self.reader()).await?.flatten();
             let last_log_line = match job_id {
-                Some(job_id) => attempt_logs::Entity::find()
-                    .select_only()
-                    .expr(Expr::from(Func::max(Expr::col(attempt_logs::Column::Id))))
-                    .filter(attempt_logs::Column::JobId.eq(job_id))
-                    .into_tuple::<Option<i64>>()
-                    .one(self.reader())
-                    .await?
-                    .flatten(),
-                None => None,
+                Some(job_id) => {
+                    let lines = attempt_logs::Entity::find().filter(attempt_logs::Column::JobId.eq(job_id));
+                    newest_id(self.reader(), lines, attempt_logs::Column::Id).await?
+                }
+                None => 0,
             };
-            Ok(ChangeCursor { last_status_change: last_status_change.unwrap_or(0), last_log_line: last_log_line.unwrap_or(0) })
+            Ok(ChangeCursor { last_status_change: newest_id(self.reader(), statuses, history::Column::Id).await?, last_log_line })
         })
         .await
     }

@@ -64,7 +64,7 @@ impl Batch {
                 overrides.apply_resources(properties.validate("containerProperties").map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?);
             self.check_host_access_on_queue("containerProperties", &properties, queue.id).await?;
             // A secret deleted since registration is named now, not when the job starts.
-            self.open_secrets("containerProperties", &properties.secrets).await?;
+            self.check_secrets_exist("containerProperties", &properties.secrets).await?;
 
             let job_id = uuid::Uuid::new_v4().to_string();
             let now = now_ms();

@@ -17,6 +17,7 @@ use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::parameters::{merge, substitute};
 use domain::retry::AttemptExit;
 use domain::scheduler::Plan;
+use domain::secret::SecretReference;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -210,7 +211,7 @@ struct LaunchContext {
     environments: HashMap<i32, ce::Model>,
     definitions: HashMap<i32, jd::Model>,
     queues: HashMap<i32, jq::Model>,
-    /// Every named secret, read only when a definition of the pass uses one.
+    /// The named secrets the pass's definitions reference.
     secrets: Vec<crate::store::secrets::Model>,
 }
 
@@ -226,8 +227,13 @@ impl LaunchContext {
             .into_iter()
             .map(|d| (d.id, d))
             .collect();
-        let uses_secrets = definitions.values().any(|d| d.container_properties.contains("\"secrets\""));
-        let secrets = if uses_secrets { crate::store::secrets::Entity::find().all(batch.reader()).await? } else { Vec::new() };
+        // The secrets the pass's definitions name, in one query (none when they name none).
+        let references: Vec<SecretReference> = definitions
+            .values()
+            .filter_map(|d| from_json::<ContainerProperties>("container_properties", &d.container_properties).ok())
+            .flat_map(|properties| properties.secrets)
+            .collect();
+        let secrets = batch.secrets_named(&references).await?;
         Ok(LaunchContext {
             environments,
             definitions,
