@@ -43,12 +43,20 @@ impl LiveHub {
     pub fn start(batch: Batch) -> LiveHub {
         let (tx, activity) = watch::channel(ChangeCursor::default());
         tokio::spawn(async move {
+            // One line when the store goes away and one when it is back, not two a second.
+            let mut failing = false;
             while !tx.is_closed() {
                 match batch.activity_cursor().await {
                     Ok(now) => {
+                        if std::mem::replace(&mut failing, false) {
+                            tracing::info!("the live poller reads the store again");
+                        }
                         tx.send_if_modified(|last| std::mem::replace(last, now) != now);
                     }
-                    Err(error) => tracing::warn!(%error, "the live poller cannot read the store; retrying"),
+                    Err(error) if !std::mem::replace(&mut failing, true) => {
+                        tracing::warn!(%error, "the live poller cannot read the store; retrying every 500 ms")
+                    }
+                    Err(_) => {}
                 }
                 tokio::time::sleep(POLL_EVERY).await;
             }
