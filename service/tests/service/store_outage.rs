@@ -1,8 +1,11 @@
-//! The store goes away for a few seconds under load (issue 15): every connection to Postgres is
-//! cut and new ones refused, as a Postgres restart or a network partition does, while jobs are
-//! submitted 20 times a second and containers print output. No acknowledged job is lost, no
-//! output line is lost or doubled, and scheduling resumes by itself. The outage is made by a TCP
-//! relay in front of the test's Postgres, so the other tests' connections are untouched.
+//! The store goes away for a few seconds under load (issue 15) while jobs are submitted 20 times
+//! a second and containers print output. No acknowledged job is lost, no output line is lost or
+//! doubled, and scheduling resumes by itself. Two outages, each on a store of the test's own so
+//! the other tests' connections are untouched:
+//! - a network partition: a TCP relay in front of Postgres drops every connection and refuses
+//!   new ones;
+//! - a real restart: a private Postgres cluster stopped (`pg_ctl stop -m fast`, which ends every
+//!   session and checkpoints) and started again.
 
 use crate::fixtures::{TestBatch, environment, queue};
 use crate::scheduler::{local_environment, shell_definition, submit_to, wait_for};
@@ -11,6 +14,8 @@ use domain::submit::SubmitJob;
 use service::scheduler::Scheduler;
 use service::testing::{admin, create_postgres_database, operator};
 use service::{Batch, BatchConfig};
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
@@ -66,14 +71,121 @@ impl StoreRelay {
     }
 }
 
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+/// A Postgres cluster of this test's own (initdb in a temporary folder, owned by the `postgres`
+/// user as Postgres requires), so it can be restarted without touching the shared one.
+struct PrivatePostgres {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl PrivatePostgres {
+    fn start() -> PrivatePostgres {
+        let dir = tempfile::Builder::new().prefix("batch-pg-").tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        run(Command::new("chown").args(["-R", "postgres"]).arg(dir.path()));
+        run(as_postgres("initdb").args(["-A", "trust", "-U", "postgres", "-D"]).arg(&data));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let cluster = PrivatePostgres { dir, port };
+        run(&mut cluster.pg_ctl_start());
+        cluster
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn pg_ctl_start(&self) -> Command {
+        let options = format!("-p {} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off", self.port);
+        let log = self.dir.path().join("log");
+        let mut command = as_postgres("pg_ctl");
+        command.args(["-w", "-D"]).arg(self.data()).arg("-l").arg(log).args(["-o", &options, "start"]);
+        command
+    }
+
+    fn pg_ctl_stop(&self, mode: &str) -> Command {
+        let mut command = as_postgres("pg_ctl");
+        command.args(["-w", "-D"]).arg(self.data()).args(["-m", mode, "stop"]);
+        command
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let _ = self.pg_ctl_stop("immediate").output();
+    }
+}
+
+/// A Postgres program run as the `postgres` user (the test command runs as root).
+fn as_postgres(program: &str) -> Command {
+    let mut command = Command::new("runuser");
+    command.args(["-u", "postgres", "--"]).arg(format!("{PG_BIN}/{program}"));
+    command
+}
+
+fn run(command: &mut Command) {
+    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(output.status.success(), "{command:?}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// `run` on the blocking pool, so the scheduler and the submitter keep going meanwhile.
+async fn run_aside(mut command: Command) {
+    tokio::task::spawn_blocking(move || run(&mut command)).await.unwrap();
+}
+
+/// How the store goes away and comes back.
+enum Outage {
+    Partition(StoreRelay),
+    Restart(PrivatePostgres),
+}
+
+impl Outage {
+    async fn begin(&self) {
+        match self {
+            Outage::Partition(relay) => relay.cut(),
+            Outage::Restart(cluster) => run_aside(cluster.pg_ctl_stop("fast")).await,
+        }
+    }
+
+    async fn end(&self) {
+        match self {
+            Outage::Partition(relay) => relay.restore().await,
+            Outage::Restart(cluster) => run_aside(cluster.pg_ctl_start()).await,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Outage::Partition(_) => "network partition",
+            Outage::Restart(_) => "Postgres restart",
+        }
+    }
+}
+
 #[tokio::test]
-async fn a_store_outage_under_submissions_loses_no_acknowledged_job_and_no_output_line() {
+async fn a_store_partition_under_submissions_loses_no_acknowledged_job_and_no_output_line() {
     let url = create_postgres_database().await;
     let (prefix, rest) = url.split_once('@').unwrap();
     let (host_port, database) = rest.split_once('/').unwrap();
     let relay = StoreRelay::start(host_port.to_string()).await;
     let relayed = format!("{prefix}@127.0.0.1:{}/{database}", relay.port);
-    let batch = TestBatch::wrap(Batch::new(service::db::connect_and_migrate(&relayed).await.unwrap(), BatchConfig::default()));
+    through_an_outage(&relayed, Outage::Partition(relay)).await;
+}
+
+#[tokio::test]
+async fn a_postgres_restart_under_submissions_loses_no_acknowledged_job_and_no_output_line() {
+    let cluster = tokio::task::spawn_blocking(PrivatePostgres::start).await.unwrap();
+    through_an_outage(&cluster.url(), Outage::Restart(cluster)).await;
+}
+
+async fn through_an_outage(url: &str, outage: Outage) {
+    let batch = TestBatch::wrap(Batch::new(service::db::connect_and_migrate(url).await.unwrap(), BatchConfig::default()));
 
     local_environment(&batch, "docker", 8).await;
     let mut simulated = environment("sim", 1000);
@@ -118,10 +230,10 @@ async fn a_store_outage_under_submissions_loses_no_acknowledged_job_and_no_outpu
     };
     tokio::time::sleep(Duration::from_secs(2)).await;
     let cut_at = Instant::now();
-    relay.cut();
+    outage.begin().await;
     tokio::time::sleep(Duration::from_secs(3)).await;
+    outage.end().await;
     let restored_at = Instant::now();
-    relay.restore().await;
     let submissions = submitter.await.unwrap();
     let acknowledged: Vec<String> = submissions.iter().filter_map(|(_, _, id)| id.clone()).collect();
     let refused = submissions.len() - acknowledged.len();
@@ -133,7 +245,8 @@ async fn a_store_outage_under_submissions_loses_no_acknowledged_job_and_no_outpu
         submissions.iter().filter(|(_, done, id)| id.is_some() && *done >= restored_at).map(|(_, done, _)| *done - restored_at).min();
     let back = back.expect("submissions were acknowledged after the store returned");
     println!(
-        "store outage (3 s): {} submissions acknowledged, {refused} refused after waiting 2 s; the first acknowledged {} ms after the store returned",
+        "store outage ({}, 3 s): {} submissions acknowledged, {refused} refused after waiting 2 s; the first acknowledged {} ms after the store returned",
+        outage.name(),
         acknowledged.len(),
         back.as_millis()
     );
