@@ -7,10 +7,12 @@
 mod backlog;
 mod placement;
 mod snapshot;
+mod window;
 
 pub use backlog::{BlockedBacklog, REREAD_AFTER_MS};
 pub use placement::{Placement, place_runnable_jobs};
 pub use snapshot::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, RunnableJob, Snapshot, WaitingJob};
+pub use window::{MIN_QUEUE_WINDOW, PASS_LIMIT, queue_window};
 
 use crate::JobStatus;
 

@@ -1,5 +1,6 @@
 use super::*;
 use crate::compute_environment::State;
+use proptest::prelude::*;
 
 fn host(vcpus: i64, memory: i64) -> HostSnapshot {
     HostSnapshot { milli_vcpus: vcpus * 1000, memory_mib: memory, used_milli_vcpus: 0, used_memory_mib: 0 }
@@ -175,71 +176,68 @@ fn a_queue_time_limit_cancels_jobs_runnable_too_long() {
     assert!(reason_of(&plan, "young").contains("No ENABLED"));
 }
 
-/// A small deterministic generator, so the property tests need no extra crate and every
-/// failure reproduces from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below.max(1)
-    }
-}
-
-fn random_snapshot(seed: u64) -> Snapshot {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let environments: Vec<EnvironmentSnapshot> = (1..=1 + rng.next(3) as i32)
-        .map(|id| {
-            let hosts = (0..1 + rng.next(3))
-                .map(|_| {
-                    let mut h = host(1 + rng.next(8) as i64, 256 + rng.next(4096) as i64);
-                    h.used_milli_vcpus = rng.next(h.milli_vcpus as u64 / 2) as i64;
-                    h
+/// Any snapshot: 1-3 environments of 1-3 partly used hosts (some DISABLED), 1-3 queues over
+/// them (some DISABLED), up to 40 RUNNABLE jobs and 20 waiting ones.
+fn snapshots() -> impl Strategy<Value = Snapshot> {
+    let hosts = (1..=8i64, 256..4352i64, 0..=50i64).prop_map(|(vcpus, memory, used_percent)| {
+        let mut h = host(vcpus, memory);
+        h.used_milli_vcpus = h.milli_vcpus * used_percent / 100;
+        h
+    });
+    let environments = (prop::collection::vec(hosts, 1..=3), 1..=16i64, prop::bool::weighted(0.2));
+    let queues = (0..5i64, prop::collection::vec(0..3usize, 1..=3), prop::bool::weighted(0.15));
+    let runnable_jobs = (0..3usize, 1..=4i64, 16..2064i64);
+    let dependency_states = prop_oneof![Just(vec![]), Just(vec![JobStatus::Succeeded]), Just(vec![JobStatus::Running])];
+    let waiting_jobs = (0..3usize, dependency_states, any::<bool>(), 1..=4i64, 16..2064i64);
+    (
+        prop::collection::vec(environments, 1..=3),
+        prop::collection::vec(queues, 1..=3),
+        prop::collection::vec(runnable_jobs, 0..40),
+        prop::collection::vec(waiting_jobs, 0..20),
+    )
+        .prop_map(|(environments, queues, runnable, waiting)| {
+            let environments: Vec<EnvironmentSnapshot> = environments
+                .into_iter()
+                .zip(1..)
+                .map(|((hosts, max_vcpus, disabled), id)| {
+                    let mut e = environment(id, max_vcpus, hosts);
+                    if disabled {
+                        e.state = State::Disabled;
+                    }
+                    e
                 })
                 .collect();
-            let mut e = environment(id, 1 + rng.next(16) as i64, hosts);
-            if rng.next(5) == 0 {
-                e.state = State::Disabled;
-            }
-            e
+            let queue_count = queues.len();
+            let queues = queues
+                .into_iter()
+                .zip(1..)
+                .map(|((priority, order, disabled), id)| {
+                    let mut order: Vec<i32> = order.into_iter().map(|i| environments[i % environments.len()].id).collect();
+                    order.dedup();
+                    let mut q = queue(id, priority, order);
+                    if disabled {
+                        q.state = State::Disabled;
+                    }
+                    q
+                })
+                .collect();
+            let queue_id = |i: usize| (i % queue_count) as i32 + 1;
+            let runnable =
+                runnable.into_iter().enumerate().map(|(n, (q, vcpus, memory))| job(&format!("j{n}"), queue_id(q), vcpus, memory)).collect();
+            let waiting = waiting
+                .into_iter()
+                .enumerate()
+                .map(|(n, (q, dependency_states, submitted, vcpus, memory))| WaitingJob {
+                    id: format!("w{n}"),
+                    status: if submitted { JobStatus::Submitted } else { JobStatus::Pending },
+                    dependency_states,
+                    queue_id: queue_id(q),
+                    milli_vcpus: 1000 * vcpus,
+                    memory_mib: memory,
+                })
+                .collect();
+            Snapshot { queues, environments, runnable, waiting }
         })
-        .collect();
-    let queues: Vec<QueueSnapshot> = (1..=1 + rng.next(3) as i32)
-        .map(|id| {
-            let order = (0..1 + rng.next(3)).map(|_| 1 + rng.next(environments.len() as u64) as i32).collect();
-            let mut q = queue(id, rng.next(5) as i64, order);
-            q.environments.dedup();
-            if rng.next(6) == 0 {
-                q.state = State::Disabled;
-            }
-            q
-        })
-        .collect();
-    let runnable = (0..rng.next(40))
-        .map(|i| job(&format!("j{i}"), 1 + rng.next(queues.len() as u64) as i32, 1 + rng.next(4) as i64, 16 + rng.next(2048) as i64))
-        .collect();
-    let waiting = (0..rng.next(20))
-        .map(|i| {
-            let dependency_states = match rng.next(3) {
-                0 => vec![],
-                1 => vec![JobStatus::Succeeded],
-                _ => vec![JobStatus::Running],
-            };
-            let queue_id = 1 + rng.next(queues.len() as u64) as i32;
-            let status = if rng.next(2) == 0 { JobStatus::Submitted } else { JobStatus::Pending };
-            WaitingJob {
-                id: format!("w{i}"),
-                status,
-                dependency_states,
-                queue_id,
-                milli_vcpus: 1000 * (1 + rng.next(4) as i64),
-                memory_mib: 16 + rng.next(2048) as i64,
-            }
-        })
-        .collect();
-    Snapshot { queues, environments, runnable, waiting }
 }
 
 /// What a placed job asks for, whether it was RUNNABLE or became so in this pass.
@@ -248,63 +246,55 @@ fn asks(snapshot: &Snapshot, id: &str) -> (i64, i64) {
     runnable.or_else(|| snapshot.waiting.iter().find(|j| j.id == id).map(|j| (j.milli_vcpus, j.memory_mib))).unwrap()
 }
 
-#[test]
-fn property_a_ready_job_is_either_placed_at_once_or_left_runnable() {
-    for seed in 0..2000 {
-        let snapshot = random_snapshot(seed);
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn property_a_ready_job_is_either_placed_at_once_or_left_runnable(snapshot in snapshots()) {
         let plan = plan(&snapshot, 0);
         for job in snapshot.waiting.iter().filter(|j| dependency_outcome(&j.dependency_states) == JobStatus::Runnable) {
             let placed_now = plan.ready_and_placed.contains(&job.id);
-            assert!(placed_now ^ plan.to_runnable.contains(&job.id), "seed {seed}: {}", job.id);
-            assert_eq!(placed_now, plan.placements.iter().any(|p| p.job_id == job.id), "seed {seed}: {}", job.id);
+            assert!(placed_now ^ plan.to_runnable.contains(&job.id), "{}", job.id);
+            assert_eq!(placed_now, plan.placements.iter().any(|p| p.job_id == job.id), "{}", job.id);
         }
     }
-}
 
-#[test]
-fn property_no_host_or_environment_is_ever_over_committed() {
-    for seed in 0..2000 {
-        let snapshot = random_snapshot(seed);
+    #[test]
+    fn property_no_host_or_environment_is_ever_over_committed(snapshot in snapshots()) {
         let plan = plan(&snapshot, 0);
         let mut environments = snapshot.environments.clone();
         for placement in &plan.placements {
             let (milli_vcpus, memory_mib) = asks(&snapshot, &placement.job_id);
             let environment = environments.iter_mut().find(|e| e.id == placement.environment_id).unwrap();
-            assert_eq!(environment.state, State::Enabled, "seed {seed}");
+            assert_eq!(environment.state, State::Enabled, "placed in a DISABLED environment");
             let host = &mut environment.hosts[placement.host_index];
             host.used_milli_vcpus += milli_vcpus;
             host.used_memory_mib += memory_mib;
             assert!(
                 host.used_milli_vcpus <= host.milli_vcpus && host.used_memory_mib <= host.memory_mib,
-                "seed {seed}: host over-committed"
+                "host over-committed"
             );
         }
         for (before, after) in snapshot.environments.iter().zip(&environments) {
             let added = after.used_milli_vcpus() - before.used_milli_vcpus();
-            assert!(added == 0 || after.used_milli_vcpus() <= after.max_milli_vcpus, "seed {seed}: maxvCpus exceeded");
+            assert!(added == 0 || after.used_milli_vcpus() <= after.max_milli_vcpus, "maxvCpus exceeded");
         }
     }
-}
 
-#[test]
-fn property_every_runnable_job_is_placed_or_has_a_reason() {
-    for seed in 0..2000 {
-        let snapshot = random_snapshot(seed);
+    #[test]
+    fn property_every_runnable_job_is_placed_or_has_a_reason(snapshot in snapshots()) {
         let plan = plan(&snapshot, 0);
         for job in &snapshot.runnable {
             let is_placed = plan.placements.iter().any(|p| p.job_id == job.id);
             let has_reason = plan.reasons.iter().any(|(id, r)| id == &job.id && !r.is_empty());
-            assert!(is_placed ^ has_reason, "seed {seed}: {} placed={is_placed} reason={has_reason}", job.id);
+            assert!(is_placed ^ has_reason, "{} placed={is_placed} reason={has_reason}", job.id);
         }
     }
-}
 
-#[test]
-fn property_a_lower_priority_queue_never_takes_capacity_a_higher_one_could_use() {
-    // One shared environment: whenever a higher-priority job waits for capacity, no job of a
-    // lower-priority queue that fits the same host was placed instead.
-    for seed in 0..2000 {
-        let mut snapshot = random_snapshot(seed);
+    /// One shared environment: whenever a higher-priority job waits for capacity, no job of a
+    /// lower-priority queue that fits the same host was placed instead.
+    #[test]
+    fn property_a_lower_priority_queue_never_takes_capacity_a_higher_one_could_use(mut snapshot in snapshots()) {
         snapshot.waiting.clear();
         snapshot.environments.truncate(1);
         snapshot.environments[0].state = State::Enabled;
@@ -326,7 +316,7 @@ fn property_a_lower_priority_queue_never_takes_capacity_a_higher_one_could_use()
             snapshot.runnable.iter().filter(|j| !plan.placements.iter().any(|p| p.job_id == j.id)).map(|j| priority_of(&j.id)).max();
         if let Some(waiting) = highest_waiting {
             for p in &plan.placements {
-                assert!(priority_of(&p.job_id) >= waiting, "seed {seed}: a lower-priority job ran while a higher one waited");
+                assert!(priority_of(&p.job_id) >= waiting, "a lower-priority job ran while a higher one waited");
             }
         }
     }
@@ -360,4 +350,81 @@ fn a_backlog_nothing_could_start_from_is_reread_only_when_capacity_or_settings_c
     let room = Snapshot { environments: vec![environment(1, 2, vec![host(2, 1024)])], ..snapshot.clone() };
     assert_eq!(BlockedBacklog::after_read(&room, &plan(&room, 0), 0), None);
     assert_eq!(BlockedBacklog::after_read(&next, &plan(&next, 0), 0), None);
+}
+
+/// What the store's read returns from a backlog in created order: each queue's oldest
+/// `queue_window` jobs (the shell's query, one per queue, `ORDER BY created_at LIMIT window`).
+fn read_per_queue(backlog: &[RunnableJob], queues: &[QueueSnapshot]) -> Vec<RunnableJob> {
+    let window = queue_window(queues.len()) as usize;
+    let mut read = Vec::new();
+    for q in queues {
+        read.extend(backlog.iter().filter(|j| j.queue_id == q.id).take(window).cloned());
+    }
+    read
+}
+
+/// A backlog of `parked` jobs per parked queue (queues 1..=n, on environment 1, DISABLED or
+/// full) created before one small job in each of `others` queues (on environment 2, with room
+/// for all of them), at the given priorities.
+fn parked_backlog(parked: &[usize], others: &[i64], parked_environment_disabled: bool) -> (Vec<QueueSnapshot>, Snapshot) {
+    let mut parked_environment = environment(1, 4, vec![host(4, 4096)]);
+    if parked_environment_disabled {
+        parked_environment.state = State::Disabled;
+    } else {
+        parked_environment.hosts[0].used_milli_vcpus = 4000;
+    }
+    let room = environment(2, 64, vec![host(64, 65536)]);
+    let mut queues = Vec::new();
+    let mut backlog = Vec::new();
+    for (i, size) in parked.iter().enumerate() {
+        let id = i as i32 + 1;
+        queues.push(queue(id, 10, vec![1]));
+        backlog.extend((0..*size).map(|n| job(&format!("parked-{id}-{n}"), id, 1, 64)));
+    }
+    for (i, priority) in others.iter().enumerate() {
+        let id = (parked.len() + i) as i32 + 1;
+        queues.push(queue(id, *priority, vec![2]));
+        backlog.push(job(&format!("behind-{id}"), id, 1, 64));
+    }
+    let snapshot =
+        Snapshot { queues: queues.clone(), environments: vec![parked_environment, room], runnable: backlog, ..Default::default() };
+    (queues, snapshot)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Starvation (issue 15): however large the parked backlogs in front of them (here up to 10×
+    /// the whole pass limit each) and whatever the priorities, every other queue's placeable job
+    /// is read and placed in the first pass.
+    #[test]
+    fn property_no_backlog_hides_another_queues_placeable_job(
+        parked in prop::collection::vec(PASS_LIMIT as usize..=10 * PASS_LIMIT as usize, 1..=3),
+        others in prop::collection::vec(0..20i64, 1..=5),
+        disabled in any::<bool>(),
+    ) {
+        let (queues, mut snapshot) = parked_backlog(&parked, &others, disabled);
+        snapshot.runnable = read_per_queue(&snapshot.runnable, &queues);
+        let plan = plan(&snapshot, 0);
+        let placed = placed(&plan);
+        for q in queues.iter().skip(parked.len()) {
+            prop_assert!(placed.contains(&format!("behind-{}", q.id).as_str()), "queue {} starved", q.id);
+        }
+    }
+}
+
+#[test]
+fn one_window_over_all_queues_would_starve_them() {
+    // The read the per-queue window replaced: the oldest PASS_LIMIT jobs of every queue together.
+    let (_, mut snapshot) = parked_backlog(&[10 * PASS_LIMIT as usize], &[1], true);
+    snapshot.runnable.truncate(PASS_LIMIT as usize);
+    assert!(plan(&snapshot, 0).placements.is_empty(), "the test's backlog is adversarial");
+}
+
+#[test]
+fn the_window_shares_the_pass_limit_but_never_falls_below_the_minimum() {
+    assert_eq!(queue_window(0), PASS_LIMIT);
+    assert_eq!(queue_window(1), PASS_LIMIT);
+    assert_eq!(queue_window(4), PASS_LIMIT / 4);
+    assert_eq!(queue_window(1000), MIN_QUEUE_WINDOW);
 }

@@ -122,6 +122,7 @@ pub async fn dependencies_of(db: &impl ConnectionTrait, job_id: &str) -> Result<
 #[cfg(test)]
 mod tests {
     use super::{Subject, history_subjects};
+    use proptest::strategy::Strategy;
 
     fn children(parent: &str, first: i32, last: i32) -> Subject {
         Subject::Children { parent: parent.into(), first, last }
@@ -144,18 +145,10 @@ mod tests {
         );
     }
 
-    #[test]
-    fn every_child_is_covered_once() {
-        // Any subset of 0..200 in any order: the runs cover exactly the subset, without overlap.
-        let mut state = 12345u64;
-        for _ in 0..200 {
-            let mut picked: Vec<i32> = (0..200)
-                .filter(|_| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    state >> 62 != 0
-                })
-                .collect();
-            picked.reverse();
+    proptest::proptest! {
+        /// Any subset of 0..200 in any order: the runs cover exactly the subset, without overlap.
+        #[test]
+        fn every_child_is_covered_once(picked in proptest::sample::subsequence((0..200).collect::<Vec<i32>>(), 0..=200).prop_shuffle()) {
             let ids: Vec<String> = picked.iter().map(|i| format!("p:{i}")).collect();
             let subjects = history_subjects(ids.iter().zip(&picked).map(|(id, i)| (id.as_str(), Some("p"), Some(*i))));
             let mut covered: Vec<i32> = subjects
@@ -165,9 +158,10 @@ mod tests {
                     Subject::Job(_) => panic!("a child recorded alone"),
                 })
                 .collect();
+            let mut picked = picked;
             picked.sort();
             covered.sort();
-            assert_eq!(covered, picked);
+            proptest::prop_assert_eq!(covered, picked);
         }
     }
 }

@@ -5,16 +5,11 @@ use crate::store::{compute_environments as ce, job_dependencies as deps, job_que
 use domain::JobStatus;
 use domain::compute_environment::{DockerHost, State};
 use domain::job_queue::JobStateTimeLimitAction;
-use domain::scheduler::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, RunnableJob, Snapshot, WaitingJob};
+use domain::scheduler::{EnvironmentSnapshot, HostSnapshot, PASS_LIMIT, QueueSnapshot, RunnableJob, Snapshot, WaitingJob, queue_window};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
-/// Jobs considered per pass and status; the rest wait for the next pass (it comes at once
-/// when this one moved anything).
-pub const PASS_LIMIT: u64 = 10_000;
-/// The least of each queue's RUNNABLE jobs a pass reads, however many queues there are.
-const MIN_QUEUE_WINDOW: u64 = 1_000;
 const IN_CHUNK: usize = 1000;
 
 /// Jobs that run: single jobs and array children, never array parents.
@@ -194,7 +189,7 @@ impl Batch {
     /// The RUNNABLE jobs a pass considers: each queue's oldest, read per queue, so a backlog in
     /// one queue (parked behind a full or disabled environment) never hides another's jobs.
     pub(crate) async fn runnable_jobs(&self, queues: &[QueueSnapshot]) -> Result<Vec<RunnableJob>, DbErr> {
-        let window = (PASS_LIMIT / queues.len().max(1) as u64).max(MIN_QUEUE_WINDOW);
+        let window = queue_window(queues.len());
         let mut rows: Vec<(String, i32, i32, i32, i64, Option<String>)> = Vec::new();
         for queue in queues {
             let front: Vec<(String, i32, i32, i32, i64, Option<String>)> = jobs::Entity::find()
