@@ -144,6 +144,7 @@ impl Settings {
         let retention = service::retention::Retention {
             jobs_ms: days("BATCH_JOB_RETENTION_DAYS", file.job_retention_days, defaults.jobs_ms)?,
             audit_ms: days("BATCH_AUDIT_RETENTION_DAYS", file.audit_retention_days, defaults.audit_ms)?,
+            ..defaults
         };
         let count = |name: &'static str, from_file: Option<u64>, default: u64| -> Result<u64, SettingsError> {
             let value = match env(name) {

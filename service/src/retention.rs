@@ -1,5 +1,5 @@
 //! Retention: what the store forgets, so its size stays flat under steady traffic. The leader's
-//! maintenance runs it every `RETENTION_EVERY`, in small batches off the hot path:
+//! maintenance runs it every `Retention::every` (a minute), in small batches off the hot path:
 //! - finished jobs (SUCCEEDED or FAILED) that stopped longer ago than `Retention::jobs_ms`
 //!   (default 30 days; AWS keeps jobs at least 7), with their array children, attempts, output,
 //!   status history and dependency edges;
@@ -22,13 +22,15 @@ use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrde
 pub struct Retention {
     pub jobs_ms: i64,
     pub audit_ms: i64,
+    /// How often the leader runs it.
+    pub every: std::time::Duration,
 }
 
 const DAY_MS: i64 = 24 * 3_600_000;
 
 impl Default for Retention {
     fn default() -> Self {
-        Retention { jobs_ms: 30 * DAY_MS, audit_ms: 365 * DAY_MS }
+        Retention { jobs_ms: 30 * DAY_MS, audit_ms: 365 * DAY_MS, every: std::time::Duration::from_secs(60) }
     }
 }
 

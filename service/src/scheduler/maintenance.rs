@@ -5,11 +5,7 @@
 use super::Scheduler;
 use super::recovery::RECONCILE_EVERY;
 use crate::batch::now_ms;
-use std::time::{Duration, Instant};
-
-/// How often retention runs (its first run comes with the first reconciliation after taking
-/// the lead).
-const RETENTION_EVERY: Duration = Duration::from_secs(60);
+use std::time::Instant;
 
 /// When each periodic task last ran.
 pub(super) struct Maintenance {
@@ -27,15 +23,15 @@ impl Maintenance {
 impl Scheduler {
     /// Runs whichever periodic task is due. Failures are logged and retried at the next
     /// interval; they never stop scheduling.
+    /// Retention's first run comes at once after taking the lead, then every `Retention::every`.
     pub(super) async fn maintain(&self, due: &mut Maintenance) {
-        if due.reconciled_at.elapsed() < RECONCILE_EVERY {
-            return;
+        if due.reconciled_at.elapsed() >= RECONCILE_EVERY {
+            if let Err(error) = self.reconcile().await {
+                tracing::warn!(%error, "reconciling with the engines failed; retrying at the next interval");
+            }
+            due.reconciled_at = Instant::now();
         }
-        if let Err(error) = self.reconcile().await {
-            tracing::warn!(%error, "reconciling with the engines failed; retrying at the next interval");
-        }
-        due.reconciled_at = Instant::now();
-        if due.pruned_at.is_none_or(|at| at.elapsed() >= RETENTION_EVERY) {
+        if due.pruned_at.is_none_or(|at| at.elapsed() >= self.batch().config.retention.every) {
             match self.batch().prune_expired(now_ms()).await {
                 Ok(pruned) if pruned != Default::default() => tracing::info!(?pruned, "retention removed expired records"),
                 Ok(_) => {}

@@ -47,7 +47,10 @@ fn start(batch: &TestBatch, instance: &str) -> oneshot::Sender<()> {
 async fn retention_removes_exactly_what_is_old() {
     for backend in BACKENDS {
         let (db, dir) = fresh_database(backend).await;
-        let config = BatchConfig { retention: Retention { jobs_ms: HOUR_MS, audit_ms: 24 * HOUR_MS }, ..BatchConfig::default() };
+        let config = BatchConfig {
+            retention: Retention { jobs_ms: HOUR_MS, audit_ms: 24 * HOUR_MS, ..Retention::default() },
+            ..BatchConfig::default()
+        };
         let batch = TestBatch::wrap(Batch::new(db, config));
         let mut simulated = environment("sim", 100);
         simulated.executor = Some(domain::compute_environment::ExecutorKind::Simulated);
@@ -105,6 +108,59 @@ async fn retention_removes_exactly_what_is_old() {
             audit_after >= 1 && audit_after < audit_before,
             "{backend:?}: old audit records go, new ones stay ({audit_before} → {audit_after})"
         );
+        drop(dir);
+    }
+}
+
+/// Every row the store keeps about jobs.
+async fn job_rows(batch: &TestBatch) -> i64 {
+    let mut total = 0;
+    for table in ["jobs", "job_attempts", "attempt_logs", "job_status_history"] {
+        total += count(batch, &format!("SELECT COUNT(*) FROM {table}")).await;
+    }
+    total
+}
+
+/// Steady traffic for many retention periods (compressed: jobs kept 2 s, retention every
+/// second): the rows the store holds level off instead of growing with what was submitted.
+#[tokio::test]
+async fn the_store_stays_flat_under_steady_traffic() {
+    for backend in BACKENDS {
+        let (db, dir) = fresh_database(backend).await;
+        let retention = Retention { jobs_ms: 2000, every: Duration::from_secs(1), ..Retention::default() };
+        let batch = TestBatch::wrap(Batch::new(db, BatchConfig { retention, ..BatchConfig::default() }));
+        let mut simulated = environment("sim", 100);
+        simulated.executor = Some(domain::compute_environment::ExecutorKind::Simulated);
+        batch.create_compute_environment(&admin(), simulated).await.unwrap();
+        batch.create_job_queue(&admin(), queue("q", &["sim"])).await.unwrap();
+        let mut d = shell_definition("sim", "ignored");
+        d.container_properties.as_mut().unwrap().environment =
+            vec![KeyValuePair { name: "SIMULATED_DURATION_MS".into(), value: "0".into() }];
+        batch.register_job_definition(&admin(), d).await.unwrap();
+        let _scheduler = start(&batch, "steady");
+
+        // 25 submissions a second for 20 s, the store's job rows sampled every second.
+        let started = Instant::now();
+        let mut tick = tokio::time::interval(Duration::from_millis(40));
+        let mut samples: Vec<(Duration, i64)> = Vec::new();
+        let mut submitted = 0;
+        while started.elapsed() < Duration::from_secs(20) {
+            tick.tick().await;
+            batch.submit_job(&operator(), submit_to("sim", "steady")).await.unwrap();
+            submitted += 1;
+            if samples.last().is_none_or(|(at, _)| started.elapsed() - *at >= Duration::from_secs(1)) {
+                samples.push((started.elapsed(), job_rows(&batch).await));
+            }
+        }
+        let peak = |from: u64, to: u64| {
+            let window = Duration::from_secs(from)..Duration::from_secs(to);
+            samples.iter().filter(|(at, _)| window.contains(at)).map(|(_, rows)| *rows).max().unwrap()
+        };
+        let (middle, last) = (peak(7, 14), peak(14, 21));
+        println!("{backend:?}: {submitted} jobs submitted; job rows held, peak of seconds 7-14: {middle}, of 14-20: {last}");
+        assert!(last <= middle + middle / 4 + 40, "{backend:?}: the store kept growing ({middle} → {last} rows): {samples:?}");
+        let jobs_held = count(&batch, "SELECT COUNT(*) FROM jobs").await;
+        assert!(jobs_held < submitted / 2, "{backend:?}: retention removed most jobs ({jobs_held} of {submitted} held)");
         drop(dir);
     }
 }
