@@ -85,7 +85,7 @@ async fn run(backend: Backend) {
 /// one line and a count (the bench's own reading stays out of the memory it measures).
 async fn wait_for_truncation(batch: &Batch, job_id: &str) -> (u64, String) {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
-    use service::store::attempt_logs;
+    use service::store::entities::attempt_logs;
     let deadline = Instant::now() + Duration::from_secs(900);
     loop {
         let of_job = attempt_logs::Entity::find().filter(attempt_logs::Column::JobId.eq(job_id));

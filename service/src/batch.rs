@@ -2,7 +2,7 @@
 //! about HTTP or Leptos, so the console and the AWS-compatible API share every rule.
 
 use crate::group_commit::GroupCommit;
-use crate::store::{audit_log, jobs};
+use crate::store::entities::{audit_log, jobs};
 use domain::compute_environment::DockerHost;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;

@@ -8,7 +8,7 @@
 use crate::access::KeyCredentials;
 use crate::batch::Batch;
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::{job_definitions as jd, job_queues as jq};
+use crate::store::entities::{job_definitions as jd, job_queues as jq};
 use domain::access::Action;
 use std::collections::HashMap;
 use std::future::Future;

@@ -2,7 +2,7 @@
 
 use crate::batch::{Batch, from_json, name_from_arn, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::{compute_environments as ce, job_queue_compute_environments as jqce};
+use crate::store::entities::{compute_environments as ce, job_queue_compute_environments as jqce};
 use domain::access::{Action, Caller};
 use domain::compute_environment::{CreateComputeEnvironment, DockerHost, ExecutorKind, State, UpdateComputeEnvironment};
 use domain::host_access::HostAccess;
@@ -191,7 +191,7 @@ pub struct EnvironmentUsage {
 
 impl Batch {
     pub async fn environment_usage(&self, caller: &Caller) -> ServiceResult<std::collections::BTreeMap<String, EnvironmentUsage>> {
-        use crate::store::jobs;
+        use crate::store::entities::jobs;
         use domain::JobStatus;
         use sea_orm::QuerySelect;
         use sea_orm::sea_query::{Expr, Func};

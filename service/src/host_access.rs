@@ -6,7 +6,7 @@ use crate::batch::{Batch, from_json};
 use crate::compute_environments::host_access_of;
 use crate::error::ServiceResult;
 use crate::host_paths::{protected_paths, resolve};
-use crate::store::{compute_environments as ce, job_queue_compute_environments as jqce};
+use crate::store::entities::{compute_environments as ce, job_queue_compute_environments as jqce};
 use domain::FieldError;
 use domain::compute_environment::DockerHost;
 use domain::container::ContainerProperties;

@@ -2,7 +2,7 @@
 
 use crate::batch::{Batch, from_json, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
-use crate::store::job_definitions as jd;
+use crate::store::entities::job_definitions as jd;
 use domain::FieldError;
 use domain::access::{Action, Caller};
 use domain::job_definition::{DefinitionRef, JobTimeout, RegisterJobDefinition};

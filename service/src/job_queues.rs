@@ -2,13 +2,13 @@
 
 use crate::batch::{Batch, from_json, name_from_arn, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
-use crate::store::{compute_environments as ce, job_queue_compute_environments as jqce, job_queues as jq};
+use crate::store::entities::job_queues as jq;
+use crate::store::job_queues as queues;
 use domain::access::{Action, Caller};
 use domain::compute_environment::State;
 use domain::job_queue::{ComputeEnvironmentOrder, CreateJobQueue, UpdateJobQueue};
 use domain::views::JobQueueDetail;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
-use std::collections::HashMap;
+use sea_orm::{Set, TransactionTrait};
 
 impl Batch {
     #[tracing::instrument(skip_all, fields(name = %input.job_queue_name))]
@@ -19,7 +19,7 @@ impl Batch {
             let environment_ids = self.resolve_environments(&valid.compute_environments).await?;
             let name = valid.name.to_string();
             let taken = || format!("jobQueueName: a job queue named {name} already exists");
-            if find_by_name(&self.db, &name).await?.is_some() {
+            if queues::find_by_name(&self.db, &name).await?.is_some() {
                 return Err(ServiceError::Conflict(taken()));
             }
             let now = now_ms();
@@ -34,11 +34,9 @@ impl Batch {
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map_err(|e| conflict_on_unique(e, taken))?;
-            write_order(&txn, queue.id, &environment_ids).await?;
+            };
+            let queue = queues::insert(&txn, queue).await.map_err(|e| conflict_on_unique(e, taken))?;
+            queues::set_environment_order(&txn, queue.id, &environment_ids).await?;
             txn.commit().await?;
             self.job_queue_detail(queue).await
         })
@@ -67,10 +65,9 @@ impl Batch {
                 model.job_state_time_limit_actions = Set(to_json(actions));
             }
             model.updated_at = Set(now_ms());
-            let updated = model.update(&txn).await?;
+            let updated = queues::update(&txn, model).await?;
             if let Some(ids) = environment_ids {
-                jqce::Entity::delete_many().filter(jqce::Column::JobQueueId.eq(existing.id)).exec(&txn).await?;
-                write_order(&txn, existing.id, &ids).await?;
+                queues::set_environment_order(&txn, existing.id, &ids).await?;
             }
             txn.commit().await?;
             self.job_queue_detail(updated).await
@@ -95,8 +92,7 @@ impl Batch {
                     existing.name
                 )));
             }
-            jqce::Entity::delete_many().filter(jqce::Column::JobQueueId.eq(existing.id)).exec(&txn).await?;
-            jq::Entity::delete_by_id(existing.id).exec(&txn).await?;
+            queues::delete(&txn, existing.id).await?;
             txn.commit().await?;
             Ok(())
         })
@@ -106,12 +102,9 @@ impl Batch {
     /// All queues, or those named (names or ARNs), highest priority first.
     pub async fn describe_job_queues(&self, caller: &Caller, names: &[String]) -> ServiceResult<Vec<JobQueueDetail>> {
         self.guarded(caller, Action::Read, "", async move {
-            let mut query = jq::Entity::find().order_by_desc(jq::Column::Priority).order_by_asc(jq::Column::Name);
-            if !names.is_empty() {
-                query = query.filter(jq::Column::Name.is_in(names.iter().map(|n| name_from_arn(n))));
-            }
+            let names: Vec<&str> = names.iter().map(|n| name_from_arn(n)).collect();
             let mut details = Vec::new();
-            for queue in query.all(&self.db).await? {
+            for queue in queues::list(&self.db, &names).await? {
                 details.push(self.job_queue_detail(queue).await?);
             }
             Ok(details)
@@ -120,7 +113,7 @@ impl Batch {
     }
 
     pub(crate) async fn job_queue_by_name(&self, name_or_arn: &str) -> ServiceResult<jq::Model> {
-        find_by_name(&self.db, name_from_arn(name_or_arn)).await?.ok_or_else(|| ServiceError::not_found("job queue", name_or_arn))
+        queues::find_by_name(&self.db, name_from_arn(name_or_arn)).await?.ok_or_else(|| ServiceError::not_found("job queue", name_or_arn))
     }
 
     async fn resolve_environments(&self, names: &[String]) -> ServiceResult<Vec<i32>> {
@@ -139,16 +132,12 @@ impl Batch {
     }
 
     async fn job_queue_detail(&self, queue: jq::Model) -> ServiceResult<JobQueueDetail> {
-        let order =
-            jqce::Entity::find().filter(jqce::Column::JobQueueId.eq(queue.id)).order_by_asc(jqce::Column::Position).all(&self.db).await?;
-        let ids: Vec<i32> = order.iter().map(|o| o.compute_environment_id).collect();
-        let names: HashMap<i32, String> =
-            ce::Entity::find().filter(ce::Column::Id.is_in(ids)).all(&self.db).await?.into_iter().map(|e| (e.id, e.name)).collect();
-        let compute_environment_order = order
-            .iter()
-            .map(|o| ComputeEnvironmentOrder {
-                order: o.position.into(),
-                compute_environment: self.arn("compute-environment", names.get(&o.compute_environment_id).map_or("", |n| n)),
+        let compute_environment_order = queues::environment_order(&self.db, queue.id)
+            .await?
+            .into_iter()
+            .map(|(position, name)| ComputeEnvironmentOrder {
+                order: position.into(),
+                compute_environment: self.arn("compute-environment", &name),
             })
             .collect();
         Ok(JobQueueDetail {
@@ -163,18 +152,4 @@ impl Batch {
             tags: from_json("tags", &queue.tags)?,
         })
     }
-}
-
-async fn write_order(db: &impl ConnectionTrait, queue_id: i32, environment_ids: &[i32]) -> Result<(), sea_orm::DbErr> {
-    let rows = environment_ids.iter().enumerate().map(|(position, id)| jqce::ActiveModel {
-        job_queue_id: Set(queue_id),
-        position: Set(position as i32),
-        compute_environment_id: Set(*id),
-    });
-    jqce::Entity::insert_many(rows).exec_without_returning(db).await?;
-    Ok(())
-}
-
-async fn find_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<jq::Model>, sea_orm::DbErr> {
-    jq::Entity::find().filter(jq::Column::Name.eq(name)).one(db).await
 }

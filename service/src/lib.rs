@@ -9,11 +9,11 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod catalog;
-pub mod db;
 pub mod docker;
 pub mod docker_attempts;
 mod group_commit;
 pub mod store;
+pub use store::db;
 #[cfg(feature = "testing")]
 pub mod testing;
 

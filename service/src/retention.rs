@@ -13,7 +13,7 @@
 
 use crate::access::sessions::SESSION_IDLE_MS;
 use crate::batch::Batch;
-use crate::store::{attempt_logs, audit_log, job_attempts, job_dependencies, job_queues, job_status_history, jobs, sessions};
+use crate::store::entities::{attempt_logs, audit_log, job_attempts, job_dependencies, job_queues, job_status_history, jobs, sessions};
 use domain::JobStatus;
 use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 

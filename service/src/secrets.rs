@@ -4,7 +4,7 @@
 
 use crate::batch::{Batch, now_ms};
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
-use crate::store::secrets;
+use crate::store::entities::secrets;
 use domain::access::{Action, Caller};
 use domain::secret::{CreateSecret, SecretReference, SecretValue, SecretView, secret_name};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};

@@ -3,7 +3,7 @@
 
 use crate::batch::{Batch, now_ms};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::audit_log;
+use crate::store::entities::audit_log;
 use domain::access::{Action, AuditRecord, Caller};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use std::future::Future;

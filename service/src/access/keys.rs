@@ -4,7 +4,7 @@
 use super::secrets::random_bytes;
 use crate::batch::{Batch, now_ms};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::{access_keys, users};
+use crate::store::entities::{access_keys, users};
 use base64::Engine;
 use domain::access::{AccessKeyView, Action, Caller, Identity, NewAccessKey, Role};
 use sea_orm::sea_query::Expr;

@@ -7,7 +7,7 @@ use super::sign_in_gate::Attempt;
 use super::users::user_view;
 use crate::batch::{Batch, now_ms};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::{audit_log, sessions, users};
+use crate::store::entities::{audit_log, sessions, users};
 use domain::access::{Caller, Role};
 use domain::sign_in_throttle::{PER_ACCOUNT, PER_CLIENT, Throttle, WINDOW_MS};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};

@@ -5,7 +5,7 @@ use super::passwords::{check_password_rules, hash_in_pool};
 use crate::batch::{Batch, now_ms};
 use crate::db::statement;
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
-use crate::store::{sessions, users};
+use crate::store::entities::{sessions, users};
 use domain::FieldError;
 use domain::access::{Action, Caller, NewUser, Role, UserView};
 use sea_orm::{

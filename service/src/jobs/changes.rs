@@ -4,7 +4,7 @@
 
 use crate::batch::Batch;
 use crate::error::ServiceResult;
-use crate::store::{attempt_logs, job_status_history as history, jobs};
+use crate::store::entities::{attempt_logs, job_status_history as history, jobs};
 use domain::access::{Action, Caller};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};

@@ -6,7 +6,7 @@
 use super::{history_row, history_subjects, insert_chunked};
 use crate::batch::{Batch, name_from_arn, now_ms};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::jobs;
+use crate::store::entities::jobs;
 use domain::access::{Action, Caller};
 use domain::{FieldError, JobStatus};
 use sea_orm::sea_query::Expr;

@@ -11,7 +11,7 @@ pub use query::{ListJobs, LogLine, NameFilter, token_after};
 pub use submit::SubmittedJob;
 pub(crate) use submit::write_submitted;
 
-use crate::store::{job_status_history as history, jobs};
+use crate::store::entities::{job_status_history as history, jobs};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 /// Rows per multi-row INSERT: under SQLite's 32,766 bound parameters at ~26 columns a row.
@@ -100,7 +100,7 @@ where
 
 /// The jobs `job_id` waits on, in the order they were recorded.
 pub async fn dependencies_of(db: &impl ConnectionTrait, job_id: &str) -> Result<Vec<String>, sea_orm::DbErr> {
-    use crate::store::job_dependencies as deps;
+    use crate::store::entities::job_dependencies as deps;
     use sea_orm::QuerySelect;
     let mut rows: Vec<(String, Option<String>)> = deps::Entity::find()
         .select_only()

@@ -3,7 +3,7 @@
 use crate::batch::{Batch, from_json, name_from_arn};
 use crate::db::statement;
 use crate::error::ServiceResult;
-use crate::store::{job_attempts, job_definitions as jd, job_queues as jq, job_status_history as history, jobs};
+use crate::store::entities::{job_attempts, job_definitions as jd, job_queues as jq, job_status_history as history, jobs};
 use domain::access::{Action, Caller};
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::job_definition::{DefinitionRef, JobTimeout};
@@ -419,7 +419,7 @@ impl Batch {
         limit: u64,
     ) -> ServiceResult<Vec<LogLine>> {
         self.guarded(caller, Action::Read, "", async move {
-            use crate::store::attempt_logs;
+            use crate::store::entities::attempt_logs;
             let mut query = attempt_logs::Entity::find()
                 .filter(attempt_logs::Column::JobId.eq(name_from_arn(job_id)))
                 .filter(attempt_logs::Column::Id.gt(after_id))

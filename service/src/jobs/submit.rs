@@ -3,8 +3,8 @@
 use super::{Subject, history_row, insert_chunked};
 use crate::batch::{Batch, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::job_status_history as history;
-use crate::store::{job_dependencies as deps, jobs};
+use crate::store::entities::job_status_history as history;
+use crate::store::entities::{job_dependencies as deps, jobs};
 use domain::access::{Action, Caller};
 use domain::container::ContainerOverrides;
 use domain::limits::MAX_SUBMIT_PAYLOAD_BYTES;

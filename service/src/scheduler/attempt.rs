@@ -10,7 +10,7 @@ use crate::docker::DockerEngine;
 use crate::docker_attempts::{ContainerSpec, VolumeMount};
 use crate::error::ServiceResult;
 use crate::jobs::insert_chunked;
-use crate::store::{compute_environments as ce, job_attempts, job_definitions as jd, job_queues as jq, jobs};
+use crate::store::entities::{compute_environments as ce, job_attempts, job_definitions as jd, job_queues as jq, jobs};
 use domain::JobStatus;
 use domain::compute_environment::{DockerHost, ExecutorKind};
 use domain::container::{ContainerOverrides, ContainerProperties};
@@ -212,7 +212,7 @@ struct LaunchContext {
     definitions: HashMap<i32, jd::Model>,
     queues: HashMap<i32, jq::Model>,
     /// The named secrets the pass's definitions reference.
-    secrets: Vec<crate::store::secrets::Model>,
+    secrets: Vec<crate::store::entities::secrets::Model>,
 }
 
 impl LaunchContext {

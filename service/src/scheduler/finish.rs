@@ -7,7 +7,7 @@ use super::release_placement;
 use super::transition::{Transition, by_reason, transition};
 use crate::batch::{Batch, from_json, now_ms};
 use crate::error::ServiceResult;
-use crate::store::{job_attempts, jobs};
+use crate::store::entities::{job_attempts, jobs};
 use domain::JobStatus;
 use domain::retry::{AttemptOutcome, EvaluateOnExit, RetryStrategy, next_status};
 use sea_orm::sea_query::{Expr, ExprTrait};

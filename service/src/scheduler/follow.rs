@@ -13,7 +13,7 @@ use crate::batch::{Batch, now_ms};
 use crate::docker::{DockerEngine, DockerError};
 use crate::docker_attempts::{ContainerState, OutputChunk};
 use crate::jobs::insert_chunked;
-use crate::store::attempt_logs;
+use crate::store::entities::attempt_logs;
 use domain::output::{Line, OutputLimits, OutputLines, ReadPosition, Stream};
 use futures_util::StreamExt;
 use sea_orm::Set;

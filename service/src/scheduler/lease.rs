@@ -6,7 +6,7 @@
 //! one renewal interval.
 
 use crate::batch::Batch;
-use crate::store::scheduler_lease as lease;
+use crate::store::entities::scheduler_lease as lease;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter};
 use std::time::Duration;

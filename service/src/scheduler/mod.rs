@@ -19,7 +19,7 @@ pub use timings::PhaseTimes;
 use crate::batch::{Batch, now_ms};
 use crate::docker::DockerEngine;
 use crate::error::ServiceResult;
-use crate::store::jobs;
+use crate::store::entities::jobs;
 use domain::JobStatus;
 use domain::scheduler::{BlockedBacklog, Plan, plan};
 use maintenance::Maintenance;
@@ -379,7 +379,7 @@ async fn renew_lease(batch: Batch, instance: String, holding: watch::Sender<bool
 impl Batch {
     /// The id of this installation (its store), made on first use.
     pub async fn installation_id(&self) -> Result<String, sea_orm::DbErr> {
-        use crate::store::installation;
+        use crate::store::entities::installation;
         use sea_orm::Set;
         use sea_orm::sea_query::OnConflict;
         if let Some(row) = installation::Entity::find().one(self.db()).await? {

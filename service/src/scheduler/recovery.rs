@@ -24,7 +24,7 @@ use crate::batch::{from_json, now_ms};
 use crate::docker::DockerEngine;
 use crate::docker_attempts::ManagedContainer;
 use crate::error::ServiceResult;
-use crate::store::{attempt_logs, compute_environments as ce, job_attempts, jobs};
+use crate::store::entities::{attempt_logs, compute_environments as ce, job_attempts, jobs};
 use domain::JobStatus;
 use domain::compute_environment::DockerHost;
 use sea_orm::sea_query::{Expr, ExprTrait};

@@ -1,7 +1,9 @@
 //! Loading the scheduler's snapshot: a handful of set-based queries, no per-job round trips.
 
 use crate::batch::{Batch, from_json};
-use crate::store::{compute_environments as ce, job_dependencies as deps, job_queue_compute_environments as jqce, job_queues as jq, jobs};
+use crate::store::entities::{
+    compute_environments as ce, job_dependencies as deps, job_queue_compute_environments as jqce, job_queues as jq, jobs,
+};
 use domain::JobStatus;
 use domain::compute_environment::{DockerHost, State};
 use domain::job_queue::JobStateTimeLimitAction;

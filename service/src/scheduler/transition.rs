@@ -7,7 +7,7 @@
 //! there the moved ids come back and their history follows in one multi-row insert.
 
 use crate::jobs::{history_row, history_subjects, insert_chunked};
-use crate::store::jobs;
+use crate::store::entities::jobs;
 use domain::JobStatus;
 use futures_util::{StreamExt, stream};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
