@@ -13,9 +13,27 @@
 //! Functions take `&impl ConnectionTrait`, so a use case decides what runs in one transaction
 //! and the store decides how each step is written.
 
+pub(crate) mod access_keys;
+pub(crate) mod array_children;
+pub(crate) mod attempt_logs;
+pub(crate) mod attempts;
+pub(crate) mod audit_log;
+pub(crate) mod changes;
+pub(crate) mod compute_environments;
 pub mod db;
 pub mod entities;
+pub(crate) mod history;
+pub(crate) mod job_definitions;
 pub(crate) mod job_queues;
+pub(crate) mod jobs;
+pub(crate) mod lease;
+pub(crate) mod retention;
+pub(crate) mod secrets;
+pub(crate) mod sessions;
+pub(crate) mod snapshot;
+pub(crate) mod tags;
+pub(crate) mod transition;
+pub(crate) mod users;
 
 #[cfg(test)]
 mod conformance;

@@ -1,32 +1,12 @@
-//! The store's conformance suite: each store function whose statement differs between the
-//! dialects, or that a rule of the service rests on, run on Postgres and on SQLite as separate
-//! test cases (`postgres::name`, `sqlite::name`), so a failure on one never hides the other.
+//! Queues and environments.
 
-use crate::testing::{Backend, fresh_database};
 use sea_orm::DatabaseConnection;
 
-/// Generates `postgres::$name` and `sqlite::$name` test cases calling `$name(db)`.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::run(crate::testing::Backend::Postgres, super::$name).await })*
-        }
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::run(crate::testing::Backend::Sqlite, super::$name).await })*
-        }
-    };
-}
-
-on_both_stores!(a_queue_keeps_its_environment_order,);
-
-async fn run<F: std::future::Future<Output = ()>>(backend: Backend, test: impl FnOnce(DatabaseConnection) -> F) {
-    let (db, _dir) = fresh_database(backend).await;
-    test(db).await;
-}
+on_both_stores!(a_queue_keeps_its_environment_order);
 
 async fn a_queue_keeps_its_environment_order(db: DatabaseConnection) {
-    use super::entities::{compute_environments as ce, job_queues as jq};
-    use super::job_queues;
+    use crate::store::entities::{compute_environments as ce, job_queues as jq};
+    use crate::store::job_queues;
     use sea_orm::{ActiveModelTrait, Set};
     let mut ids = Vec::new();
     for name in ["first", "second", "third"] {

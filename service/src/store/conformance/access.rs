@@ -1,0 +1,1 @@
+//! Users, sessions, access keys, audit records and secrets.

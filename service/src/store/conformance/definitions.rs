@@ -1,0 +1,1 @@
+//! Compute environments, job definitions, tags and retention.

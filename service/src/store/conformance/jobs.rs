@@ -1,0 +1,1 @@
+//! Jobs: submission, transitions and their history, attempts, output, the scheduler's reads.
