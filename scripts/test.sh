@@ -15,6 +15,16 @@ rustup component list --installed | grep -q '^rustfmt' || rustup component add r
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
+# The store boundary (ARCHITECTURE.md §10): queries live in service/src/store only. Exempt: the
+# test helpers' set-up SQL, and group_commit's own test of the mechanism on a scratch table.
+say "store boundary: no query outside service/src/store"
+query='EntityTrait|ColumnTrait|::Column::|QueryFilter|QuerySelect|QueryOrder|ActiveModelTrait|PaginatorTrait|sea_query|Statement|execute_unprepared|execute_raw|query_(one|all)_raw|get_database_backend|DatabaseBackend'
+leaks=$(grep -rlE "$query" service/src --include='*.rs' | grep -v -e '^service/src/store/' -e '^service/src/testing.rs$' -e '^service/src/group_commit.rs$' || true)
+if [ -n "$leaks" ]; then
+  echo "queries outside the store boundary (move them into service/src/store):"
+  echo "$leaks"
+  exit 1
+fi
 
 scripts/setup.sh test
 

@@ -17,9 +17,14 @@ pub fn refetch_on_change(url: impl Fn() -> String + 'static, refetch: impl Fn() 
             let refetch = refetch.clone();
             let on_change = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| refetch());
             let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
-            on_change.forget();
-            let source = send_wrapper::SendWrapper::new(source);
-            on_cleanup(move || source.close());
+            // The closure lives as long as its source: both go when the URL changes or the
+            // component does (the listener is removed before the closure is dropped).
+            let live = send_wrapper::SendWrapper::new((source, on_change));
+            on_cleanup(move || {
+                let (source, on_change) = live.take();
+                let _ = source.remove_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+                source.close();
+            });
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (&url, &refetch);

@@ -59,13 +59,29 @@ impl JobStatus {
         use JobStatus::*;
         match (self, next) {
             (Submitted, Pending | Runnable | Failed) => true,
-            (Pending, Runnable | Failed) => true,
+            // An array job waits PENDING while its children run, and ends with them.
+            (Pending, Runnable | Succeeded | Failed) => true,
             (Runnable, Starting | Failed) => true,
-            // A failed create/start goes back to RUNNABLE when a retry remains.
-            (Starting, Running | Runnable | Failed) => true,
+            // A failed create/start goes back to RUNNABLE when a retry remains, and so does a
+            // claim released by recovery. An attempt whose RUNNING the store did not take still
+            // ends with what its container did.
+            (Starting, Running | Runnable | Succeeded | Failed) => true,
             (Running, Succeeded | Failed | Runnable) => true,
             _ => false,
         }
+    }
+
+    /// Whether a job may go from `self` through each of `via` (recorded at the same instant) to
+    /// `to`, every step allowed by `can_move_to`.
+    pub fn can_move_through(self, via: &[JobStatus], to: JobStatus) -> bool {
+        let mut at = self;
+        for next in via.iter().copied().chain(std::iter::once(to)) {
+            if !at.can_move_to(next) {
+                return false;
+            }
+            at = next;
+        }
+        true
     }
 
     /// Cancel fails jobs that have not been placed yet; running ones need terminate.
@@ -119,11 +135,13 @@ mod tests {
             (Submitted, Runnable),
             (Submitted, Failed),
             (Pending, Runnable),
+            (Pending, Succeeded),
             (Pending, Failed),
             (Runnable, Starting),
             (Runnable, Failed),
             (Starting, Running),
             (Starting, Runnable),
+            (Starting, Succeeded),
             (Starting, Failed),
             (Running, Succeeded),
             (Running, Failed),
@@ -134,6 +152,15 @@ mod tests {
                 assert_eq!(from.can_move_to(to), allowed.contains(&(from, to)), "{from} -> {to}");
             }
         }
+    }
+
+    #[test]
+    fn a_move_through_several_states_needs_every_step_allowed() {
+        assert!(Submitted.can_move_through(&[Runnable, Starting], Running));
+        assert!(Runnable.can_move_through(&[], Starting));
+        assert!(!Submitted.can_move_through(&[Starting], Running), "SUBMITTED never skips RUNNABLE");
+        assert!(!Succeeded.can_move_through(&[], Runnable));
+        assert!(!Runnable.can_move_through(&[Starting, Running], Pending));
     }
 
     #[test]

@@ -9,6 +9,8 @@
 pub mod access;
 pub mod compute_environment;
 pub mod container;
+pub mod container_spec;
+pub mod history;
 pub mod host_access;
 pub mod job_definition;
 pub mod job_queue;

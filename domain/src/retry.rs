@@ -236,6 +236,13 @@ pub fn next_status(strategy: &RetryStrategy, attempt: i64, outcome: &AttemptOutc
     }
 }
 
+/// The clean-exit rule on its own: an attempt with this exit ends SUCCEEDED unless its job was
+/// asked to terminate, whatever the retry strategy. The scheduler writes such ends as one
+/// compare-and-set guarded by "not asked to terminate", without reading the jobs' strategies.
+pub fn succeeds_unless_terminated(exit: &AttemptExit<'_>) -> bool {
+    exit.is_clean()
+}
+
 #[cfg(test)]
 mod next_status_tests {
     use super::*;
@@ -263,5 +270,26 @@ mod next_status_tests {
             ..Default::default()
         };
         assert_eq!(next_status(&RetryStrategy::default(), 1, &oom), (JobStatus::Failed, "OutOfMemoryError: killed".to_string()));
+    }
+
+    proptest::proptest! {
+        /// `succeeds_unless_terminated` is exactly `next_status`'s answer for any strategy,
+        /// attempt, exit and timeout, so the scheduler's shortcut can never disagree with it.
+        #[test]
+        fn the_clean_exit_rule_agrees_with_next_status(
+            code in proptest::option::of(-1i64..300),
+            attempts in 1i64..=10,
+            attempt in 1i64..=10,
+            timed_out: bool,
+            terminated: bool,
+            retry_all: bool,
+        ) {
+            let rules = if retry_all { vec![EvaluateOnExit { on_exit_code: Some("*".into()), action: "RETRY".into(), on_status_reason: None, on_reason: None }] } else { vec![] };
+            let strategy = RetryStrategy { attempts: Some(attempts), evaluate_on_exit: rules };
+            let exit = AttemptExit { exit_code: code, reason: None, status_reason: Some("Essential container in task exited") };
+            let outcome = AttemptOutcome { exit: exit.clone(), timed_out, terminate_reason: terminated.then_some("stop") };
+            let succeeded = next_status(&strategy, attempt, &outcome).0 == JobStatus::Succeeded;
+            proptest::prop_assert_eq!(succeeded, succeeds_unless_terminated(&exit) && !terminated);
+        }
     }
 }

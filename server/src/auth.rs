@@ -128,15 +128,9 @@ pub fn safe_return_target(next: Option<&str>) -> String {
     }
 }
 
+/// A path or message as a query value (`/` kept readable).
 fn encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(text, crate::aws::sigv4::UNRESERVED_AND_SLASH).to_string()
 }
 
 fn session_cookie(edge: &PublicEdge, headers: &HeaderMap, value: &str, max_age_seconds: i64) -> HeaderValue {

@@ -56,7 +56,7 @@ pub struct Batch {
 impl Batch {
     pub fn new(db: DatabaseConnection, config: BatchConfig) -> Self {
         Batch {
-            submissions: Arc::new(GroupCommit::new(db.clone(), |db, jobs| Box::pin(crate::jobs::write_submitted(db, jobs)))),
+            submissions: Arc::new(GroupCommit::new(db.clone(), |db, jobs| Box::pin(crate::store::jobs::write_submitted(db, jobs)))),
             audit_records: Arc::new(GroupCommit::new(db.clone(), |db, records| Box::pin(crate::access::insert_audit_records(db, records)))),
             catalog: Arc::default(),
             reader: crate::db::reader_for(&db),

@@ -2,12 +2,13 @@
 
 use crate::batch::{Batch, from_json, name_from_arn, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::entities::{compute_environments as ce, job_queue_compute_environments as jqce};
+use crate::store::compute_environments as environments;
+use crate::store::entities::compute_environments as ce;
 use domain::access::{Action, Caller};
 use domain::compute_environment::{CreateComputeEnvironment, DockerHost, ExecutorKind, State, UpdateComputeEnvironment};
 use domain::host_access::HostAccess;
 use domain::views::{ComputeEnvironmentDetail, ComputeResourceDetail};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::Set;
 
 impl Batch {
     #[tracing::instrument(skip_all, fields(name = %input.compute_environment_name))]
@@ -19,7 +20,7 @@ impl Batch {
         let target = input.compute_environment_name.clone();
         self.guarded(caller, Action::CreateComputeEnvironment, &target, async move {
             let valid = input.validate()?;
-            if find_by_name(self, valid.name.as_str()).await?.is_some() {
+            if environments::find_by_name(&self.db, valid.name.as_str()).await?.is_some() {
                 return Err(ServiceError::Conflict(format!(
                     "computeEnvironmentName: a compute environment named {} already exists",
                     valid.name
@@ -52,9 +53,8 @@ impl Batch {
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
-            }
-            .insert(&self.db)
-            .await?;
+            };
+            let model = environments::insert(&self.db, model).await?;
             self.compute_environment_detail(model)
         })
         .await
@@ -84,7 +84,7 @@ impl Batch {
             model.allow_privileged = Set(access.allow_privileged);
             model.host_access = Set(to_json(&access));
             model.updated_at = Set(now_ms());
-            let updated = model.update(&self.db).await?;
+            let updated = environments::update(&self.db, model).await?;
             self.compute_environment_detail(updated)
         })
         .await
@@ -101,14 +101,14 @@ impl Batch {
                     existing.name
                 )));
             }
-            let users = jqce::Entity::find().filter(jqce::Column::ComputeEnvironmentId.eq(existing.id)).count(&self.db).await?;
+            let users = environments::count_queues_using(&self.db, existing.id).await?;
             if users > 0 {
                 return Err(ServiceError::Conflict(format!(
                     "computeEnvironment: {} is used by {users} job queue(s); remove it from them first",
                     existing.name
                 )));
             }
-            ce::Entity::delete_by_id(existing.id).exec(&self.db).await?;
+            environments::delete(&self.db, existing.id).await?;
             Ok(())
         })
         .await
@@ -117,17 +117,16 @@ impl Batch {
     /// All environments, or those named (names or ARNs), in name order.
     pub async fn describe_compute_environments(&self, caller: &Caller, names: &[String]) -> ServiceResult<Vec<ComputeEnvironmentDetail>> {
         self.guarded(caller, Action::Read, "", async move {
-            let mut query = ce::Entity::find().order_by_asc(ce::Column::Name);
-            if !names.is_empty() {
-                query = query.filter(ce::Column::Name.is_in(names.iter().map(|n| name_from_arn(n))));
-            }
-            query.all(&self.db).await?.into_iter().map(|m| self.compute_environment_detail(m)).collect()
+            let names: Vec<&str> = names.iter().map(|n| name_from_arn(n)).collect();
+            environments::list(&self.db, &names).await?.into_iter().map(|m| self.compute_environment_detail(m)).collect()
         })
         .await
     }
 
     pub(crate) async fn compute_environment_by_name(&self, name_or_arn: &str) -> ServiceResult<ce::Model> {
-        find_by_name(self, name_from_arn(name_or_arn)).await?.ok_or_else(|| ServiceError::not_found("compute environment", name_or_arn))
+        environments::find_by_name(&self.db, name_from_arn(name_or_arn))
+            .await?
+            .ok_or_else(|| ServiceError::not_found("compute environment", name_or_arn))
     }
 
     fn compute_environment_detail(&self, model: ce::Model) -> ServiceResult<ComputeEnvironmentDetail> {
@@ -155,7 +154,7 @@ impl Batch {
     /// connection serves every environment on that engine, so TLS wins over a plain entry).
     pub(crate) async fn docker_host(&self, endpoint: &str) -> ServiceResult<Option<DockerHost>> {
         let mut found: Option<DockerHost> = None;
-        for environment in ce::Entity::find().all(self.reader()).await? {
+        for environment in environments::all(self.reader()).await? {
             let hosts: Vec<DockerHost> = from_json("hosts", &environment.hosts)?;
             for host in hosts.into_iter().filter(|h| h.endpoint == endpoint) {
                 if found.as_ref().is_none_or(|f| f.tls.is_none()) {
@@ -173,10 +172,6 @@ pub(crate) fn host_access_of(model: &ce::Model) -> Result<HostAccess, sea_orm::D
     Ok(access)
 }
 
-async fn find_by_name(batch: &Batch, name: &str) -> Result<Option<ce::Model>, sea_orm::DbErr> {
-    ce::Entity::find().filter(ce::Column::Name.eq(name)).one(&batch.db).await
-}
-
 fn clamp_i32(value: i64) -> i32 {
     value.clamp(0, i32::MAX as i64) as i32
 }
@@ -191,30 +186,23 @@ pub struct EnvironmentUsage {
 
 impl Batch {
     pub async fn environment_usage(&self, caller: &Caller) -> ServiceResult<std::collections::BTreeMap<String, EnvironmentUsage>> {
-        use crate::store::entities::jobs;
         use domain::JobStatus;
-        use sea_orm::QuerySelect;
-        use sea_orm::sea_query::{Expr, Func};
         self.guarded(caller, Action::Read, "", async move {
             let names: std::collections::HashMap<i32, String> =
-                ce::Entity::find().all(&self.db).await?.into_iter().map(|e| (e.id, e.name)).collect();
-            let rows: Vec<(Option<i32>, Option<i64>, Option<i64>, i64)> = jobs::Entity::find()
-                .select_only()
-                .column(jobs::Column::ComputeEnvironmentId)
-                .expr(Expr::from(Func::sum(Expr::col(jobs::Column::MilliVcpus))))
-                .expr(Expr::from(Func::sum(Expr::col(jobs::Column::MemoryMib))))
-                .expr(Expr::from(Func::count(Expr::col(jobs::Column::Id))))
-                .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
-                .filter(jobs::Column::ComputeEnvironmentId.is_not_null())
-                .group_by(jobs::Column::ComputeEnvironmentId)
-                .into_tuple()
-                .all(&self.db)
-                .await?;
-            Ok(rows
+                environments::all(&self.db).await?.into_iter().map(|e| (e.id, e.name)).collect();
+            let held = environments::held_per_environment(&self.db, &[JobStatus::Starting.as_str(), JobStatus::Running.as_str()]).await?;
+            Ok(held
                 .into_iter()
-                .filter_map(|(id, milli, memory, count)| {
-                    let name = names.get(&id?)?.clone();
-                    Some((name, EnvironmentUsage { milli_vcpus: milli.unwrap_or(0), memory_mib: memory.unwrap_or(0), jobs: count }))
+                .filter_map(|row| {
+                    let name = names.get(&row.environment_id?)?.clone();
+                    Some((
+                        name,
+                        EnvironmentUsage {
+                            milli_vcpus: row.milli_vcpus.unwrap_or(0),
+                            memory_mib: row.memory_mib.unwrap_or(0),
+                            jobs: row.jobs,
+                        },
+                    ))
                 })
                 .collect())
         })

@@ -8,7 +8,7 @@ use bollard::models::{
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptions, RemoveContainerOptions, StopContainerOptions,
 };
-use domain::linux::{DEFAULT_PIDS_LIMIT, LinuxParameters, Ulimit, capability_name};
+use domain::linux::{DEFAULT_PIDS_LIMIT, capability_name};
 use futures_util::{Stream, StreamExt};
 use std::collections::HashMap;
 
@@ -17,98 +17,66 @@ pub const ATTEMPT_LABEL: &str = "io.batch.attempt";
 pub const INSTANCE_LABEL: &str = "io.batch.instance";
 pub const INSTALLATION_LABEL: &str = "io.batch.installation";
 
-/// The container one attempt runs, fully resolved.
-#[derive(Debug, Clone, Default)]
-pub struct ContainerSpec {
-    pub job_id: String,
-    pub attempt: i32,
-    pub instance: String,
-    pub installation: String,
-    pub image: String,
-    pub command: Vec<String>,
-    pub environment: Vec<(String, String)>,
-    pub milli_vcpus: i64,
-    pub memory_mib: i64,
-    pub user: Option<String>,
-    pub privileged: bool,
-    pub read_only_root: bool,
-    pub mounts: Vec<VolumeMount>,
-    pub linux: LinuxParameters,
-    pub ulimits: Vec<Ulimit>,
-    /// `bridge`, `none` or a Docker network's name: the compute environment's.
-    pub network_mode: String,
-    /// Variables from named secrets, set beside `environment` (their values print as `***`).
-    pub secrets: Vec<(String, domain::secret::SecretValue)>,
-}
+pub use domain::container_spec::{ContainerSpec, VolumeMount};
 
-/// A volume in the container: a host folder (checked against the environment before it gets
-/// here), or, without one, a volume the engine makes for the container, as AWS does.
-#[derive(Debug, Clone)]
-pub struct VolumeMount {
-    pub host_path: Option<String>,
-    pub container_path: String,
-    pub read_only: bool,
-}
-
-impl ContainerSpec {
-    /// Typed mounts, never `src:dst` strings a path with a colon could bend. A bind of a missing
-    /// folder fails rather than having the engine create it on the host.
-    fn docker_mounts(&self) -> Vec<Mount> {
-        self.mounts
-            .iter()
-            .map(|m| Mount {
-                target: Some(m.container_path.clone()),
-                source: m.host_path.clone(),
-                typ: Some(if m.host_path.is_some() { MountType::BIND } else { MountType::VOLUME }),
-                read_only: Some(m.read_only),
-                ..Default::default()
-            })
-            .collect()
-    }
-
-    fn host_config(&self) -> HostConfig {
-        let memory = self.memory_mib * 1024 * 1024;
-        let linux = &self.linux;
-        HostConfig {
-            nano_cpus: Some(self.milli_vcpus * 1_000_000),
-            memory: Some(memory),
-            // Without a swap limit equal to memory, the kernel swaps instead of OOM-killing;
-            // `maxSwap` adds swap on top, as AWS's does.
-            memory_swap: Some(memory + linux.max_swap.unwrap_or(0) * 1024 * 1024),
-            memory_swappiness: linux.max_swap.and(linux.swappiness),
-            privileged: Some(self.privileged),
-            readonly_rootfs: Some(self.read_only_root),
-            mounts: Some(self.docker_mounts()),
-            // tmpfs mount flags (`noexec`, ...) exist only in this form before API 1.46; paths and
-            // flags were checked to hold no comma, so the option string cannot be bent.
-            tmpfs: Some(linux.tmpfs.iter().map(|t| (t.container_path.clone(), t.docker_options())).collect()),
-            // A setuid binary in the image cannot give a job more than it started with.
-            security_opt: Some(vec!["no-new-privileges".into()]),
-            pids_limit: Some(linux.pids_limit.unwrap_or(DEFAULT_PIDS_LIMIT)),
-            init: linux.init_process_enabled,
-            shm_size: linux.shared_memory_size.map(|mib| mib * 1024 * 1024),
-            devices: Some(
-                linux
-                    .devices
-                    .iter()
-                    .map(|d| DeviceMapping {
-                        path_on_host: Some(d.host_path.clone()),
-                        path_in_container: Some(d.container_path.clone().unwrap_or_else(|| d.host_path.clone())),
-                        cgroup_permissions: Some(d.cgroup_permissions()),
-                    })
-                    .collect(),
-            ),
-            cap_add: linux.capabilities.as_ref().map(|c| c.add.iter().filter_map(|n| capability_name(n)).collect()),
-            cap_drop: linux.capabilities.as_ref().map(|c| c.drop.iter().filter_map(|n| capability_name(n)).collect()),
-            ulimits: Some(
-                self.ulimits
-                    .iter()
-                    .map(|u| ResourcesUlimits { name: Some(u.name.clone()), soft: Some(u.soft_limit), hard: Some(u.hard_limit) })
-                    .collect(),
-            ),
-            network_mode: Some(self.network_mode.clone()),
+/// Typed mounts, never `src:dst` strings a path with a colon could bend. A bind of a missing
+/// folder fails rather than having the engine create it on the host.
+fn docker_mounts(spec: &ContainerSpec) -> Vec<Mount> {
+    spec.mounts
+        .iter()
+        .map(|m| Mount {
+            target: Some(m.container_path.clone()),
+            source: m.host_path.clone(),
+            typ: Some(if m.host_path.is_some() { MountType::BIND } else { MountType::VOLUME }),
+            read_only: Some(m.read_only),
             ..Default::default()
-        }
+        })
+        .collect()
+}
+
+/// The engine's form of the spec's limits, mounts and isolation.
+fn host_config(spec: &ContainerSpec) -> HostConfig {
+    let memory = spec.memory_mib * 1024 * 1024;
+    let linux = &spec.linux;
+    HostConfig {
+        nano_cpus: Some(spec.milli_vcpus * 1_000_000),
+        memory: Some(memory),
+        // Without a swap limit equal to memory, the kernel swaps instead of OOM-killing;
+        // `maxSwap` adds swap on top, as AWS's does.
+        memory_swap: Some(memory + linux.max_swap.unwrap_or(0) * 1024 * 1024),
+        memory_swappiness: linux.max_swap.and(linux.swappiness),
+        privileged: Some(spec.privileged),
+        readonly_rootfs: Some(spec.read_only_root),
+        mounts: Some(docker_mounts(spec)),
+        // tmpfs mount flags (`noexec`, ...) exist only in this form before API 1.46; paths and
+        // flags were checked to hold no comma, so the option string cannot be bent.
+        tmpfs: Some(linux.tmpfs.iter().map(|t| (t.container_path.clone(), t.docker_options())).collect()),
+        // A setuid binary in the image cannot give a job more than it started with.
+        security_opt: Some(vec!["no-new-privileges".into()]),
+        pids_limit: Some(linux.pids_limit.unwrap_or(DEFAULT_PIDS_LIMIT)),
+        init: linux.init_process_enabled,
+        shm_size: linux.shared_memory_size.map(|mib| mib * 1024 * 1024),
+        devices: Some(
+            linux
+                .devices
+                .iter()
+                .map(|d| DeviceMapping {
+                    path_on_host: Some(d.host_path.clone()),
+                    path_in_container: Some(d.container_path.clone().unwrap_or_else(|| d.host_path.clone())),
+                    cgroup_permissions: Some(d.cgroup_permissions()),
+                })
+                .collect(),
+        ),
+        cap_add: linux.capabilities.as_ref().map(|c| c.add.iter().filter_map(|n| capability_name(n)).collect()),
+        cap_drop: linux.capabilities.as_ref().map(|c| c.drop.iter().filter_map(|n| capability_name(n)).collect()),
+        ulimits: Some(
+            spec.ulimits
+                .iter()
+                .map(|u| ResourcesUlimits { name: Some(u.name.clone()), soft: Some(u.soft_limit), hard: Some(u.hard_limit) })
+                .collect(),
+        ),
+        network_mode: Some(spec.network_mode.clone()),
+        ..Default::default()
     }
 }
 
@@ -164,7 +132,7 @@ impl DockerEngine {
                 (INSTANCE_LABEL.to_string(), spec.instance.clone()),
                 (INSTALLATION_LABEL.to_string(), spec.installation.clone()),
             ])),
-            host_config: Some(spec.host_config()),
+            host_config: Some(host_config(spec)),
             ..Default::default()
         };
         let options = || Some(CreateContainerOptions { name: Some(name.clone()), ..Default::default() });

@@ -6,12 +6,12 @@ use crate::batch::{Batch, from_json};
 use crate::compute_environments::host_access_of;
 use crate::error::ServiceResult;
 use crate::host_paths::{protected_paths, resolve};
-use crate::store::entities::{compute_environments as ce, job_queue_compute_environments as jqce};
+use crate::store::compute_environments as environments;
+use crate::store::entities::compute_environments as ce;
 use domain::FieldError;
 use domain::compute_environment::DockerHost;
 use domain::container::ContainerProperties;
 use domain::host_access::{HostPath, ProtectedPath, check_container, check_host_path};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 impl Batch {
     /// The paths no job may mount, given the hosts a container may land on.
@@ -56,14 +56,7 @@ impl Batch {
         if !properties.asks_for_host_access() {
             return Ok(());
         }
-        let ids: Vec<i32> = jqce::Entity::find()
-            .filter(jqce::Column::JobQueueId.eq(queue_id))
-            .all(self.reader())
-            .await?
-            .iter()
-            .map(|o| o.compute_environment_id)
-            .collect();
-        for environment in ce::Entity::find().filter(ce::Column::Id.is_in(ids)).all(self.reader()).await? {
+        for environment in environments::of_queue(self.reader(), queue_id).await? {
             self.check_host_access(field, properties, &environment)?;
         }
         Ok(())

@@ -3,12 +3,13 @@
 use crate::batch::{Batch, from_json, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
 use crate::store::entities::job_definitions as jd;
+use crate::store::job_definitions as definitions;
 use domain::FieldError;
 use domain::access::{Action, Caller};
 use domain::job_definition::{DefinitionRef, JobTimeout, RegisterJobDefinition};
 use domain::retry::RetryStrategy;
 use domain::views::JobDefinitionDetail;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{Set, TransactionTrait};
 
 pub const ACTIVE: &str = "ACTIVE";
 pub const INACTIVE: &str = "INACTIVE";
@@ -34,14 +35,7 @@ impl Batch {
             self.check_never_allowed("containerProperties", &valid.container)?;
             let name = valid.name.to_string();
             let txn = self.db.begin().await?;
-            let latest: Option<i32> = jd::Entity::find()
-                .select_only()
-                .column_as(jd::Column::Revision.max(), "max")
-                .filter(jd::Column::Name.eq(&name))
-                .into_tuple::<Option<i32>>()
-                .one(&txn)
-                .await?
-                .flatten();
+            let latest = definitions::latest_revision_number(&txn, &name).await?;
             let model = jd::ActiveModel {
                 name: Set(name.clone()),
                 revision: Set(latest.unwrap_or(0) + 1),
@@ -55,10 +49,10 @@ impl Batch {
                 tags: Set(to_json(&valid.tags)),
                 created_at: Set(now_ms()),
                 ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map_err(|e| conflict_on_unique(e, || format!("jobDefinitionName: {name} was registered concurrently; try again")))?;
+            };
+            let model = definitions::insert(&txn, model)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("jobDefinitionName: {name} was registered concurrently; try again")))?;
             txn.commit().await?;
             self.job_definition_detail(model)
         })
@@ -76,7 +70,7 @@ impl Batch {
             let model = self.definition_revision(&parsed.name, revision).await?;
             let mut active: jd::ActiveModel = model.into();
             active.status = Set(INACTIVE.into());
-            active.update(&self.db).await?;
+            definitions::update(&self.db, active).await?;
             Ok(())
         })
         .await
@@ -100,11 +94,7 @@ impl Batch {
                 models.extend(found);
             }
             if filter.job_definitions.is_empty() {
-                let mut query = jd::Entity::find().order_by_asc(jd::Column::Name).order_by_desc(jd::Column::Revision);
-                if let Some(name) = &filter.job_definition_name {
-                    query = query.filter(jd::Column::Name.eq(name));
-                }
-                models = query.all(&self.db).await?;
+                models = definitions::list(&self.db, filter.job_definition_name.as_deref()).await?;
             }
             if let Some(status) = &filter.status {
                 models.retain(|m| &m.status == status);
@@ -134,20 +124,13 @@ impl Batch {
     }
 
     async fn definition_revision(&self, name: &str, revision: i64) -> ServiceResult<jd::Model> {
-        jd::Entity::find()
-            .filter(jd::Column::Name.eq(name))
-            .filter(jd::Column::Revision.eq(revision as i32))
-            .one(&self.db)
+        definitions::find_revision(&self.db, name, revision as i32)
             .await?
             .ok_or_else(|| ServiceError::not_found("job definition", format!("{name}:{revision}")))
     }
 
     async fn latest_definition(&self, name: &str, status: Option<&str>) -> ServiceResult<Option<jd::Model>> {
-        let mut query = jd::Entity::find().filter(jd::Column::Name.eq(name)).order_by_desc(jd::Column::Revision);
-        if let Some(status) = status {
-            query = query.filter(jd::Column::Status.eq(status));
-        }
-        Ok(query.one(&self.db).await?)
+        Ok(definitions::latest_revision(&self.db, name, status).await?)
     }
 
     pub(crate) fn job_definition_detail(&self, model: jd::Model) -> ServiceResult<JobDefinitionDetail> {

@@ -85,7 +85,7 @@ impl Batch {
                 return Err(ServiceError::Conflict(format!("jobQueue: {} is ENABLED; disable it before deleting it", existing.name)));
             }
             let txn = self.db.begin().await?;
-            let jobs = crate::jobs::count_jobs_in_queue(&txn, existing.id).await?;
+            let jobs = crate::store::jobs::count_in_queue(&txn, existing.id).await?;
             if jobs > 0 {
                 return Err(ServiceError::Conflict(format!(
                     "jobQueue: {} still holds {jobs} job(s); deleting queues with job history is not supported yet",

@@ -13,9 +13,8 @@
 
 use crate::access::sessions::SESSION_IDLE_MS;
 use crate::batch::Batch;
-use crate::store::entities::{attempt_logs, audit_log, job_attempts, job_dependencies, job_queues, job_status_history, jobs, sessions};
-use domain::JobStatus;
-use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use crate::store::retention as store;
+use sea_orm::DbErr;
 
 /// How long the store keeps what it may forget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +52,7 @@ impl Batch {
     pub(crate) async fn prune_expired(&self, now_ms: i64) -> Result<Pruned, DbErr> {
         let retention = self.config.retention;
         let mut pruned = Pruned::default();
-        let queues: Vec<i32> =
-            job_queues::Entity::find().select_only().column(job_queues::Column::Id).into_tuple().all(self.reader()).await?;
+        let queues = store::queue_ids(self.reader()).await?;
         for queue in queues {
             for _ in 0..BATCHES_PER_RUN {
                 let expired = self.expired_jobs(queue, now_ms - retention.jobs_ms).await?;
@@ -64,38 +62,14 @@ impl Batch {
                 }
             }
         }
-        pruned.sessions = sessions::Entity::delete_many()
-            .filter(
-                Condition::any()
-                    .add(sessions::Column::ExpiresAt.lte(now_ms))
-                    .add(sessions::Column::LastSeenAt.lte(now_ms - SESSION_IDLE_MS)),
-            )
-            .exec(self.db())
-            .await?
-            .rows_affected;
-        pruned.audit_records = audit_log::Entity::delete_many()
-            .filter(audit_log::Column::At.lt(now_ms - retention.audit_ms))
-            .exec(self.db())
-            .await?
-            .rows_affected;
+        pruned.sessions = store::delete_expired_sessions(self.db(), now_ms, now_ms - SESSION_IDLE_MS).await?;
+        pruned.audit_records = store::delete_audit_before(self.db(), now_ms - retention.audit_ms).await?;
         Ok(pruned)
     }
 
     /// Up to `BATCH` of the queue's jobs (not children) that finished before `cutoff`.
     async fn expired_jobs(&self, queue: i32, cutoff: i64) -> Result<Vec<String>, DbErr> {
-        jobs::Entity::find()
-            .select_only()
-            .column(jobs::Column::Id)
-            .filter(jobs::Column::JobQueueId.eq(queue))
-            .filter(jobs::Column::ArrayParentId.is_null())
-            .filter(jobs::Column::CreatedAt.lt(cutoff))
-            .filter(jobs::Column::Status.is_in([JobStatus::Succeeded.as_str(), JobStatus::Failed.as_str()]))
-            .filter(jobs::Column::StoppedAt.lt(cutoff))
-            .order_by_asc(jobs::Column::CreatedAt)
-            .limit(BATCH)
-            .into_tuple()
-            .all(self.reader())
-            .await
+        store::expired_jobs(self.reader(), queue, cutoff, BATCH).await
     }
 
     /// Deletes `ids` (jobs, not children) with their children and everything that refers to
@@ -107,39 +81,21 @@ impl Batch {
         let db = self.db();
         let mut everything: Vec<String> = ids.to_vec();
         for chunk in ids.chunks(IN_CHUNK) {
-            let children: Vec<String> = jobs::Entity::find()
-                .select_only()
-                .column(jobs::Column::Id)
-                .filter(jobs::Column::ArrayParentId.is_in(chunk.iter().cloned()))
-                .into_tuple()
-                .all(self.reader())
-                .await?;
-            everything.extend(children);
+            everything.extend(store::children_of(self.reader(), chunk).await?);
         }
         for chunk in everything.chunks(IN_CHUNK) {
-            let chunk = || chunk.iter().cloned();
-            attempt_logs::Entity::delete_many().filter(attempt_logs::Column::JobId.is_in(chunk())).exec(db).await?;
-            job_attempts::Entity::delete_many().filter(job_attempts::Column::JobId.is_in(chunk())).exec(db).await?;
+            store::delete_attempt_logs(db, chunk).await?;
+            store::delete_attempts(db, chunk).await?;
             // Edges from it, and to it (its dependents resolved when it finished).
-            job_dependencies::Entity::delete_many()
-                .filter(
-                    Condition::any()
-                        .add(job_dependencies::Column::JobId.is_in(chunk()))
-                        .add(job_dependencies::Column::DependsOnJobId.is_in(chunk())),
-                )
-                .exec(db)
-                .await?;
+            store::delete_dependencies(db, chunk).await?;
             // Children's history is kept under their parent's id.
-            job_status_history::Entity::delete_many().filter(job_status_history::Column::JobId.is_in(chunk())).exec(db).await?;
+            store::delete_history(db, chunk).await?;
         }
         let mut deleted = 0;
         // Children before their parents.
-        for chunk in everything.iter().rev().collect::<Vec<_>>().chunks(IN_CHUNK) {
-            deleted += jobs::Entity::delete_many()
-                .filter(jobs::Column::Id.is_in(chunk.iter().map(|id| id.to_string())))
-                .exec(db)
-                .await?
-                .rows_affected;
+        everything.reverse();
+        for chunk in everything.chunks(IN_CHUNK) {
+            deleted += store::delete_jobs(db, chunk).await?;
         }
         Ok(deleted)
     }

@@ -5,9 +5,10 @@
 use crate::batch::{Batch, now_ms};
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
 use crate::store::entities::secrets;
+use crate::store::secrets as secret_store;
 use domain::access::{Action, Caller};
 use domain::secret::{CreateSecret, SecretReference, SecretValue, SecretView, secret_name};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::Set;
 
 impl Batch {
     pub async fn create_secret(&self, caller: &Caller, input: CreateSecret) -> ServiceResult<SecretView> {
@@ -21,10 +22,10 @@ impl Batch {
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
-            }
-            .insert(&self.db)
-            .await
-            .map_err(|e| conflict_on_unique(e, || format!("a secret named {} already exists; delete it first", input.name)))?;
+            };
+            let row = secret_store::insert(&self.db, row)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("a secret named {} already exists; delete it first", input.name)))?;
             Ok(self.secret_view(row))
         })
         .await
@@ -32,8 +33,8 @@ impl Batch {
 
     pub async fn delete_secret(&self, caller: &Caller, name: &str) -> ServiceResult<()> {
         self.guarded(caller, Action::ManageSecrets, name, async {
-            let deleted = secrets::Entity::delete_many().filter(secrets::Column::Name.eq(name)).exec(&self.db).await?;
-            if deleted.rows_affected == 0 {
+            let deleted = secret_store::delete_by_name(&self.db, name).await?;
+            if deleted == 0 {
                 return Err(ServiceError::not_found("secret", name));
             }
             Ok(())
@@ -43,7 +44,7 @@ impl Batch {
 
     pub async fn list_secrets(&self, caller: &Caller) -> ServiceResult<Vec<SecretView>> {
         self.guarded(caller, Action::Read, "", async {
-            let rows = secrets::Entity::find().order_by_asc(secrets::Column::Name).all(self.reader()).await?;
+            let rows = secret_store::list(self.reader()).await?;
             Ok(rows.into_iter().map(|row| self.secret_view(row)).collect())
         })
         .await
@@ -55,13 +56,7 @@ impl Batch {
         if references.is_empty() {
             return Ok(());
         }
-        let existing: Vec<String> = secrets::Entity::find()
-            .select_only()
-            .column(secrets::Column::Name)
-            .filter(secrets::Column::Name.is_in(referenced_names(references)))
-            .into_tuple()
-            .all(self.reader())
-            .await?;
+        let existing = secret_store::existing_names(self.reader(), referenced_names(references)).await?;
         for (i, reference) in references.iter().enumerate() {
             let name = secret_name(&reference.value_from);
             if !existing.iter().any(|e| e == name) {
@@ -78,7 +73,7 @@ impl Batch {
         if references.is_empty() {
             return Ok(Vec::new());
         }
-        secrets::Entity::find().filter(secrets::Column::Name.is_in(referenced_names(references))).all(self.reader()).await
+        secret_store::find_named(self.reader(), referenced_names(references)).await
     }
 
     /// The values `references` name, as environment variables, from rows already read; an

@@ -8,7 +8,6 @@ use domain::container::{ContainerProperties, ResourceRequirement};
 use domain::job_definition::RegisterJobDefinition;
 use domain::job_queue::{ComputeEnvironmentOrder, CreateJobQueue};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -41,33 +40,23 @@ pub async fn fresh_database_url(backend: Backend, dir: &std::path::Path) -> Stri
     }
 }
 
-/// A directory removed when dropped.
-pub struct TempDir(pub PathBuf);
+pub use tempfile::TempDir;
 
-impl TempDir {
-    pub fn new() -> Self {
-        let path = std::env::temp_dir().join(format!("batch-test-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&path).expect("create a temporary directory");
-        TempDir(path)
-    }
-}
-
-impl Default for TempDir {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A temporary directory removed when dropped, readable by other users (0755): the Postgres
+/// and container processes some tests hand it to do not run as the test's user.
+pub fn temp_dir() -> TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .prefix("batch-test-")
+        .permissions(std::fs::Permissions::from_mode(0o755))
+        .tempdir()
+        .expect("create a temporary directory")
 }
 
 /// A migrated database on `backend`, with the directory that holds it (SQLite) kept alive.
 pub async fn fresh_database(backend: Backend) -> (DatabaseConnection, TempDir) {
-    let dir = TempDir::new();
-    let url = fresh_database_url(backend, &dir.0).await;
+    let dir = temp_dir();
+    let url = fresh_database_url(backend, dir.path()).await;
     let db = connect_and_migrate(&url).await.expect("connect and migrate the test database");
     (db, dir)
 }

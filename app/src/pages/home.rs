@@ -147,7 +147,7 @@ fn StateChart(data: crate::api::ChartData) -> impl IntoView {
                                 let h = n as f64 / max as f64 * height;
                                 view! { <rect x=x0 + 4.0 + j as f64 * bar y=height - h width=bar - 2.0 height=h fill=*colour><title>{format!("{status}: {n}")}</title></rect> }
                             }).collect_view()}
-                            <text x=x0 + 4.0 y=height + 14.0 class="tick">{crate::pages::time::utc(*at)[11..16].to_string()}</text>
+                            <text x=x0 + 4.0 y=height + 14.0 class="tick">{crate::pages::time::utc(*at).get(11..16).unwrap_or_default().to_string()}</text>
                         </g>
                     }
                 }).collect_view()}

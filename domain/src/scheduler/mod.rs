@@ -4,14 +4,20 @@
 //! jobs waiting to move), calls `plan`, and applies the result with compare-and-set writes.
 //! Nothing here reads a clock or a database, so every decision is a table test away.
 
+mod array;
 mod backlog;
+mod claim;
 mod placement;
 mod snapshot;
+mod wait_reason;
 mod window;
 
+pub use array::array_outcome;
 pub use backlog::{BlockedBacklog, REREAD_AFTER_MS};
+pub use claim::{ClaimPath, claim_path};
 pub use placement::{Placement, place_runnable_jobs};
 pub use snapshot::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, RunnableJob, Snapshot, WaitingJob};
+pub use wait_reason::{EnvironmentUse, NAMED_POSITIONS, WaitReason};
 pub use window::{MIN_QUEUE_WINDOW, PASS_LIMIT, queue_window};
 
 use crate::JobStatus;
@@ -33,7 +39,7 @@ pub struct Plan {
     /// Jobs to start, and where: RUNNABLE ones, and those in `ready_and_placed`.
     pub placements: Vec<Placement>,
     /// RUNNABLE jobs left waiting whose reason changed.
-    pub reasons: Vec<(String, String)>,
+    pub reasons: Vec<(String, WaitReason)>,
 }
 
 /// The decision for one waiting job given the states of what it depends on.

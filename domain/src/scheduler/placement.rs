@@ -8,6 +8,7 @@
 //! environments are full.
 
 use super::snapshot::{EnvironmentSnapshot, QueueSnapshot, RunnableJob, Snapshot};
+use super::wait_reason::{EnvironmentUse, NAMED_POSITIONS, WaitReason};
 use crate::compute_environment::State;
 use std::collections::HashMap;
 
@@ -18,10 +19,8 @@ pub struct Placement {
     pub host_index: usize,
 }
 
-/// Jobs with more waiting ahead of them share one reason, so a long queue costs few writes.
-const NAMED_POSITIONS: usize = 100;
-
-pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (Vec<Placement>, Vec<(String, String)>) {
+/// The placements, and each job left waiting whose reason is not the one it already shows.
+pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (Vec<Placement>, Vec<(String, WaitReason)>) {
     let mut environments: HashMap<i32, EnvironmentSnapshot> = snapshot.environments.iter().map(|e| (e.id, e.clone())).collect();
     let mut queues: Vec<&QueueSnapshot> = snapshot.queues.iter().collect();
     queues.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.name.cmp(&b.name)));
@@ -32,8 +31,8 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
     }
     let mut placements = Vec::new();
     let mut reasons = Vec::new();
-    let mut note = |job: &RunnableJob, reason: String| {
-        if job.current_reason.as_deref() != Some(reason.as_str()) {
+    let mut note = |job: &RunnableJob, reason: WaitReason| {
+        if job.current_reason.as_deref() != Some(reason.to_string().as_str()) {
             reasons.push((job.id.clone(), reason));
         }
     };
@@ -42,7 +41,7 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
         let Some(jobs) = by_queue.remove(&queue.id) else { continue };
         if queue.state == State::Disabled {
             for job in jobs {
-                note(job, format!("Job queue {} is DISABLED", queue.name));
+                note(job, WaitReason::QueueDisabled { queue: queue.name.clone() });
             }
             continue;
         }
@@ -50,7 +49,7 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
             queue.environments.iter().copied().filter(|id| environments.get(id).is_some_and(|e| e.state == State::Enabled)).collect();
         if enabled.is_empty() {
             for job in jobs {
-                note(job, format!("No ENABLED compute environment in job queue {}", queue.name));
+                note(job, WaitReason::NoEnabledEnvironment { queue: queue.name.clone() });
             }
             continue;
         }
@@ -65,10 +64,8 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
                 None => {
                     let reason = if waiting_ahead == 0 {
                         capacity_reason(&enabled, &environments)
-                    } else if waiting_ahead < NAMED_POSITIONS {
-                        format!("Waiting behind {waiting_ahead} job(s) in queue {} for capacity", queue.name)
                     } else {
-                        format!("Waiting behind {NAMED_POSITIONS} or more jobs in queue {} for capacity", queue.name)
+                        WaitReason::BehindOthers { queue: queue.name.clone(), ahead: waiting_ahead.min(NAMED_POSITIONS) }
                     };
                     note(job, reason);
                     waiting_ahead += 1;
@@ -77,13 +74,13 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
         }
     }
     for job in by_queue.into_values().flatten() {
-        note(job, "Its job queue no longer exists".to_string());
+        note(job, WaitReason::QueueGone);
     }
     (placements, reasons)
 }
 
 /// The job is bigger than any enabled environment's limit or largest host.
-fn never_fits(job: &RunnableJob, enabled: &[i32], environments: &HashMap<i32, EnvironmentSnapshot>) -> Option<String> {
+fn never_fits(job: &RunnableJob, enabled: &[i32], environments: &HashMap<i32, EnvironmentSnapshot>) -> Option<WaitReason> {
     let fits_somewhere = enabled.iter().filter_map(|id| environments.get(id)).any(|e| {
         job.milli_vcpus <= e.max_milli_vcpus && e.hosts.iter().any(|h| job.milli_vcpus <= h.milli_vcpus && job.memory_mib <= h.memory_mib)
     });
@@ -96,13 +93,12 @@ fn never_fits(job: &RunnableJob, enabled: &[i32], environments: &HashMap<i32, En
         .flat_map(|e| e.hosts.iter().map(move |h| (h.milli_vcpus.min(e.max_milli_vcpus), h.memory_mib)))
         .max()
         .unwrap_or((0, 0));
-    Some(format!(
-        "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - needs {} vCPU and {} MiB; the largest host of an ENABLED compute environment offers {} vCPU and {} MiB",
-        job.milli_vcpus as f64 / 1000.0,
-        job.memory_mib,
-        largest.0 as f64 / 1000.0,
-        largest.1
-    ))
+    Some(WaitReason::NeverFits {
+        milli_vcpus: job.milli_vcpus,
+        memory_mib: job.memory_mib,
+        largest_milli_vcpus: largest.0,
+        largest_memory_mib: largest.1,
+    })
 }
 
 fn place_one(job: &RunnableJob, enabled: &[i32], environments: &mut HashMap<i32, EnvironmentSnapshot>) -> Option<Placement> {
@@ -125,11 +121,11 @@ fn place_one(job: &RunnableJob, enabled: &[i32], environments: &mut HashMap<i32,
     None
 }
 
-fn capacity_reason(enabled: &[i32], environments: &HashMap<i32, EnvironmentSnapshot>) -> String {
-    let described: Vec<String> = enabled
+fn capacity_reason(enabled: &[i32], environments: &HashMap<i32, EnvironmentSnapshot>) -> WaitReason {
+    let environments = enabled
         .iter()
         .filter_map(|id| environments.get(id))
-        .map(|e| format!("{} ({} of {} vCPU in use)", e.name, e.used_milli_vcpus() as f64 / 1000.0, e.max_milli_vcpus as f64 / 1000.0))
+        .map(|e| EnvironmentUse { name: e.name.clone(), used_milli_vcpus: e.used_milli_vcpus(), max_milli_vcpus: e.max_milli_vcpus })
         .collect();
-    format!("Waiting for capacity: compute environment {} full", described.join(", "))
+    WaitReason::EnvironmentsFull { environments }
 }

@@ -26,8 +26,15 @@ fn placed(plan: &Plan) -> Vec<&str> {
     plan.placements.iter().map(|p| p.job_id.as_str()).collect()
 }
 
-fn reason_of<'a>(plan: &'a Plan, id: &str) -> &'a str {
-    plan.reasons.iter().find(|(job, _)| job == id).map(|(_, r)| r.as_str()).unwrap_or("")
+fn reason_of<'a>(plan: &'a Plan, id: &str) -> Option<&'a WaitReason> {
+    plan.reasons.iter().find(|(job, _)| job == id).map(|(_, r)| r)
+}
+
+/// Environment 1 of the tests (`ce1`) with `used` of `max` vCPUs in use, as a full-capacity
+/// reason names it.
+fn full(used: i64, max: i64) -> Option<WaitReason> {
+    let use_of_ce1 = EnvironmentUse { name: "ce1".into(), used_milli_vcpus: used * 1000, max_milli_vcpus: max * 1000 };
+    Some(WaitReason::EnvironmentsFull { environments: vec![use_of_ce1] })
 }
 
 #[test]
@@ -70,7 +77,7 @@ fn a_job_whose_dependencies_are_met_starts_in_the_same_pass_behind_older_runnabl
     assert_eq!(placed(&plan), ["old", "ready"], "capacity for two: the RUNNABLE job first, then the one ready now");
     assert_eq!(plan.ready_and_placed, ["ready"]);
     assert_eq!(plan.to_runnable, ["too-late"], "ready but no room: it becomes RUNNABLE and waits");
-    assert!(reason_of(&plan, "too-late").contains("ce1 (2 of 2 vCPU in use)"), "{}", reason_of(&plan, "too-late"));
+    assert_eq!(reason_of(&plan, "too-late"), full(2, 2).as_ref());
     assert_eq!(plan.to_pending, ["blocked"]);
 }
 
@@ -84,8 +91,8 @@ fn capacity_is_never_exceeded_and_the_rest_wait_with_a_reason() {
     };
     let plan = plan(&snapshot, 0);
     assert_eq!(placed(&plan), ["j0", "j1"], "maxvCpus 2 holds two 1-vCPU jobs");
-    assert!(reason_of(&plan, "j2").contains("ce1 (2 of 2 vCPU in use)"), "{}", reason_of(&plan, "j2"));
-    assert_eq!(reason_of(&plan, "j3"), "Waiting behind 1 job(s) in queue q1 for capacity");
+    assert_eq!(reason_of(&plan, "j2"), full(2, 2).as_ref());
+    assert_eq!(reason_of(&plan, "j3"), Some(&WaitReason::BehindOthers { queue: "q1".into(), ahead: 1 }));
 }
 
 #[test]
@@ -111,7 +118,7 @@ fn the_higher_priority_queue_is_served_first() {
     };
     let plan = plan(&snapshot, 0);
     assert_eq!(placed(&plan), ["high"]);
-    assert!(reason_of(&plan, "low").contains("Waiting for capacity"));
+    assert_eq!(reason_of(&plan, "low"), full(1, 1).as_ref());
 }
 
 #[test]
@@ -146,10 +153,12 @@ fn every_kind_of_unplaceable_job_says_why() {
     };
     let plan = plan(&snapshot, 0);
     assert!(plan.placements.is_empty());
-    assert_eq!(reason_of(&plan, "in-disabled-queue"), "Job queue q1 is DISABLED");
-    assert_eq!(reason_of(&plan, "no-environment"), "No ENABLED compute environment in job queue q2");
-    assert!(reason_of(&plan, "too-big").starts_with("MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - needs 8 vCPU"));
-    assert!(reason_of(&plan, "too-much-memory").contains("9999 MiB"));
+    assert_eq!(reason_of(&plan, "in-disabled-queue"), Some(&WaitReason::QueueDisabled { queue: "q1".into() }));
+    assert_eq!(reason_of(&plan, "no-environment"), Some(&WaitReason::NoEnabledEnvironment { queue: "q2".into() }));
+    let never_fits =
+        |milli_vcpus, memory_mib| WaitReason::NeverFits { milli_vcpus, memory_mib, largest_milli_vcpus: 4000, largest_memory_mib: 4096 };
+    assert_eq!(reason_of(&plan, "too-big"), Some(&never_fits(8000, 64)));
+    assert_eq!(reason_of(&plan, "too-much-memory"), Some(&never_fits(1000, 9999)));
 }
 
 #[test]
@@ -173,7 +182,7 @@ fn a_queue_time_limit_cancels_jobs_runnable_too_long() {
     let snapshot = Snapshot { queues: vec![q], runnable: vec![old, young], ..Default::default() };
     let plan = plan(&snapshot, 600_000);
     assert_eq!(plan.to_fail, [("old".to_string(), "stuck too long".to_string())]);
-    assert!(reason_of(&plan, "young").contains("No ENABLED"));
+    assert_eq!(reason_of(&plan, "young"), Some(&WaitReason::NoEnabledEnvironment { queue: "q1".into() }));
 }
 
 /// Any snapshot: 1-3 environments of 1-3 partly used hosts (some DISABLED), 1-3 queues over
@@ -286,7 +295,7 @@ proptest! {
         let plan = plan(&snapshot, 0);
         for job in &snapshot.runnable {
             let is_placed = plan.placements.iter().any(|p| p.job_id == job.id);
-            let has_reason = plan.reasons.iter().any(|(id, r)| id == &job.id && !r.is_empty());
+            let has_reason = plan.reasons.iter().any(|(id, r)| id == &job.id && !r.to_string().is_empty());
             assert!(is_placed ^ has_reason, "{} placed={is_placed} reason={has_reason}", job.id);
         }
     }

@@ -7,7 +7,7 @@
 use server::settings::Settings;
 use server::startup::Application;
 use service::Batch;
-use service::testing::{Backend, TempDir};
+use service::testing::{Backend, TempDir, temp_dir};
 use std::net::SocketAddr;
 
 pub struct Running {
@@ -33,7 +33,7 @@ impl Running {
 }
 
 pub async fn start(backend: Backend) -> Running {
-    let data_dir = TempDir::new();
+    let data_dir = temp_dir();
     let database_url = match backend {
         Backend::Postgres => Some(service::testing::create_postgres_database().await),
         Backend::Sqlite => None,
@@ -42,7 +42,7 @@ pub async fn start(backend: Backend) -> Running {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url,
         docker_host: std::env::var("DOCKER_HOST").ok(),
-        data_dir: data_dir.0.clone(),
+        data_dir: data_dir.path().to_path_buf(),
         site_root: std::env::var("BATCH_SITE_ROOT").unwrap_or_else(|_| "target/site-debug".into()).into(),
         region: "us-east-1".into(),
         account_id: "000000000000".into(),

@@ -52,14 +52,9 @@ async fn dispatch(state: &AppState, caller: &domain::access::Caller, method: &Me
                 Ok(json!({}))
             }
             Method::DELETE => {
-                let keys: Vec<String> = uri
-                    .query()
-                    .unwrap_or("")
-                    .split('&')
-                    .filter_map(|pair| pair.split_once('='))
-                    .filter(|(name, _)| *name == "tagKeys")
-                    .map(|(_, value)| sigv4::percent_decode(&value.replace('+', " ")))
-                    .collect();
+                let query = uri.query().unwrap_or("").as_bytes();
+                let keys: Vec<String> =
+                    form_urlencoded::parse(query).filter(|(name, _)| name == "tagKeys").map(|(_, value)| value.into_owned()).collect();
                 batch.untag_resource(caller, &arn, keys).await?;
                 Ok(json!({}))
             }

@@ -6,7 +6,13 @@
 //! canonical URI is the received (already percent-encoded) path encoded once more.
 
 use hmac::{Hmac, KeyInit, Mac};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::{Digest, Sha256};
+
+/// What SigV4 leaves unescaped: RFC 3986's unreserved characters, `A-Z a-z 0-9 - _ . ~`.
+pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+/// The same, keeping path separators (the canonical URI, redirect targets).
+pub const UNRESERVED_AND_SLASH: &AsciiSet = &UNRESERVED.remove(b'/');
 
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// How far the signer's clock may be from ours, as AWS allows.
@@ -77,64 +83,21 @@ pub fn parse_authorization(header: &str) -> Result<Authorization, SignatureError
 
 /// `20150830T123600Z` as epoch seconds.
 pub fn parse_amz_date(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+    if text.len() != 16 {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
-    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    // Howard Hinnant's days-from-civil.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+    chrono::NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%SZ").ok().map(|at| at.and_utc().timestamp())
 }
 
 /// RFC 3986 percent-encoding of everything but unreserved characters (and `/` when asked).
 fn uri_encode(text: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
-            b'/' if keep_slash => out.push('/'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    utf8_percent_encode(text, if keep_slash { UNRESERVED_AND_SLASH } else { UNRESERVED }).to_string()
 }
 
-/// Decodes `%XX` escapes byte by byte (a `%` before anything but two hex digits stays as it is,
-/// whatever follows it, multi-byte characters included); invalid UTF-8 becomes U+FFFD.
+/// Decodes `%XX` escapes byte by byte (a `%` before anything but two hex digits stays as it is);
+/// invalid UTF-8 becomes U+FFFD.
 pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(high), Some(low)) => Some(high << 4 | low),
-            _ => None,
-        };
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
 fn canonical_query(raw_query: &str) -> String {
@@ -178,14 +141,21 @@ fn hmac(key: &[u8], data: &str) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-pub fn signature(secret: &str, authorization: &Authorization, amz_date: &str, canonical_request: &str) -> String {
+/// The keyed MAC over the string to sign; its output is the signature.
+fn signing_mac(secret: &str, authorization: &Authorization, amz_date: &str, canonical_request: &str) -> Hmac<Sha256> {
     let scope = format!("{}/{}/{}/aws4_request", authorization.date, authorization.region, authorization.service);
     let string_to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request.as_bytes())));
     let key = hmac(format!("AWS4{secret}").as_bytes(), &authorization.date);
     let key = hmac(&key, &authorization.region);
     let key = hmac(&key, &authorization.service);
     let key = hmac(&key, "aws4_request");
-    hex::encode(hmac(&key, &string_to_sign))
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes a key of any length");
+    mac.update(string_to_sign.as_bytes());
+    mac
+}
+
+pub fn signature(secret: &str, authorization: &Authorization, amz_date: &str, canonical_request: &str) -> String {
+    hex::encode(signing_mac(secret, authorization, amz_date, canonical_request).finalize().into_bytes())
 }
 
 /// Checks the scope (region and service), the time window, and the signature.
@@ -224,17 +194,15 @@ pub fn verify(
     if (now_seconds - signed_at).abs() > MAX_SKEW_SECONDS {
         return Err(SignatureError::Invalid(format!("Signature expired: {amz_date} is more than 15 minutes away from the server's time")));
     }
-    let expected = signature(secret, authorization, amz_date, &canonical_request(received, &authorization.signed_headers));
-    if !constant_time_eq(expected.as_bytes(), authorization.signature.as_bytes()) {
-        return Err(SignatureError::Invalid(
+    let mismatch = || {
+        SignatureError::Invalid(
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into(),
-        ));
-    }
-    Ok(())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        )
+    };
+    let provided = hex::decode(&authorization.signature).map_err(|_| mismatch())?;
+    // `verify_slice` compares in constant time.
+    let mac = signing_mac(secret, authorization, amz_date, &canonical_request(received, &authorization.signed_headers));
+    mac.verify_slice(&provided).map_err(|_| mismatch())
 }
 
 #[cfg(test)]
@@ -327,6 +295,8 @@ mod tests {
         assert_eq!(parse_amz_date("19700101T000000Z"), Some(0));
         assert_eq!(parse_amz_date("20150830T123600Z"), Some(1_440_938_160));
         assert_eq!(parse_amz_date("2015-08-30"), None);
+        assert_eq!(parse_amz_date("20150230T123600Z"), None, "no February 30th");
+        assert_eq!(parse_amz_date("20150830T123600+"), None);
         assert!(matches!(parse_authorization("Basic abc"), Err(SignatureError::Missing(_))));
         let auth = parse_authorization(
             "AWS4-HMAC-SHA256 Credential=K/20260101/us-east-1/batch/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab",

@@ -1,13 +1,13 @@
 //! Bad configuration stops the real binary with one clear line and a non-zero exit, never a
 //! panic.
 
-use crate::helpers::{TempDir, site_root};
+use crate::helpers::{site_root, temp_dir};
 use std::process::Command;
 
 fn run_server(settings: &[(&str, &str)], args: &[&str]) -> (i32, String) {
-    let data = TempDir::new();
+    let data = temp_dir();
     let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
-    command.args(args).env("BATCH_DATA_DIR", &data.0).env("BATCH_SITE_ROOT", site_root()).env("RUST_LOG", "off");
+    command.args(args).env("BATCH_DATA_DIR", data.path()).env("BATCH_SITE_ROOT", site_root()).env("RUST_LOG", "off");
     for (name, value) in settings {
         command.env(name, value);
     }

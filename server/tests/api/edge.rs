@@ -2,7 +2,7 @@
 //! scripts carry), one body limit for every route, and private files in the data directory.
 
 use crate::helpers::{Backend, TestApp};
-use service::testing::TempDir;
+use service::testing::temp_dir;
 use std::os::unix::fs::PermissionsExt;
 
 #[tokio::test]
@@ -53,8 +53,8 @@ async fn an_oversized_body_is_refused_with_a_clear_413_on_every_route() {
 
 #[tokio::test]
 async fn the_data_directory_and_the_embedded_store_are_private_to_the_server() {
-    let parent = TempDir::new();
-    let data_dir = parent.0.join("fresh").join("data");
+    let parent = temp_dir();
+    let data_dir = parent.path().join("fresh").join("data");
     let dir = data_dir.clone();
     let _app = TestApp::spawn_with(Backend::Sqlite, move |s| s.data_dir = dir).await;
     let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;

@@ -1,4 +1,4 @@
-use crate::helpers::{BACKENDS, Backend, TempDir, TestApp};
+use crate::helpers::{BACKENDS, Backend, TestApp, temp_dir};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 use std::time::Duration;
@@ -91,8 +91,8 @@ impl DockerRelay {
 
 #[tokio::test]
 async fn readyz_reports_a_lost_docker_engine_and_recovers_when_it_returns() {
-    let dir = TempDir::new();
-    let socket = dir.0.join("docker.sock");
+    let dir = temp_dir();
+    let socket = dir.path().join("docker.sock");
     let mut relay = DockerRelay::start(socket.clone());
     let endpoint = format!("unix://{}", socket.display());
     let app = TestApp::spawn_with(Backend::Sqlite, |s| s.docker_host = Some(endpoint)).await;

@@ -1,7 +1,7 @@
 use domain::access::{NewUser, Role};
 use server::settings::Settings;
 use server::startup::Application;
-pub use service::testing::{BACKENDS, Backend, TempDir};
+pub use service::testing::{BACKENDS, Backend, TempDir, temp_dir};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio::sync::oneshot;
@@ -53,7 +53,7 @@ impl TestApp {
     }
 
     async fn spawn_inner(backend: Backend, adjust: impl FnOnce(&mut Settings), with_admin: bool) -> TestApp {
-        let data_dir = TempDir::new();
+        let data_dir = temp_dir();
         let postgres_url = match backend {
             Backend::Postgres => Some(service::testing::create_postgres_database().await),
             Backend::Sqlite => None,
@@ -62,7 +62,7 @@ impl TestApp {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: postgres_url.clone(),
             docker_host: std::env::var("DOCKER_HOST").ok(),
-            data_dir: data_dir.0.clone(),
+            data_dir: data_dir.path().to_path_buf(),
             site_root: site_root(),
             region: "us-east-1".into(),
             account_id: "000000000000".into(),

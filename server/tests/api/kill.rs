@@ -6,7 +6,7 @@ use crate::restart::{ServerProcess, free_port, start_server, wait_until};
 use domain::container::{MountPoint, Volume, VolumeHost};
 use domain::submit::{ArrayProperties, SubmitJob};
 use service::docker::DockerEngine;
-use service::testing::{Backend, TempDir, admin, create_postgres_database, definition, environment_on, operator, queue};
+use service::testing::{Backend, TempDir, admin, create_postgres_database, definition, environment_on, operator, queue, temp_dir};
 use service::{Batch, BatchConfig};
 use std::time::{Duration, Instant};
 
@@ -31,8 +31,8 @@ async fn all_finished(batch: &Batch, ids: &[String]) -> bool {
 }
 
 async fn killed_again_and_again(backend: Backend) {
-    let data_dir = TempDir::new();
-    let out = TempDir::new();
+    let data_dir = temp_dir();
+    let out = temp_dir();
     let url = match backend {
         Backend::Postgres => Some(create_postgres_database().await),
         Backend::Sqlite => None,
@@ -45,7 +45,7 @@ async fn killed_again_and_again(backend: Backend) {
     wait_until("the server to be ready", 120, async || client.get(&ready).send().await.is_ok_and(|r| r.status() == 200)).await;
 
     // The test drives the service on the same store, as another replica would.
-    let store_url = url.clone().unwrap_or_else(|| service::db::sqlite_url_in(&data_dir.0));
+    let store_url = url.clone().unwrap_or_else(|| service::db::sqlite_url_in(data_dir.path()));
     let batch = Batch::new(service::db::connect_and_migrate(&store_url).await.unwrap(), BatchConfig::default());
     let host = DockerEngine::connect(None).await.unwrap().capacity().await.unwrap();
     batch.create_compute_environment(&admin(), environment_on("docker", 8, host)).await.unwrap();
@@ -54,7 +54,7 @@ async fn killed_again_and_again(backend: Backend) {
     let container = record.container_properties.as_mut().unwrap();
     container.command = vec!["sh".into(), "-c".into(), "echo $AWS_BATCH_JOB_ATTEMPT >> /out/$AWS_BATCH_JOB_ID; sleep 1; echo done".into()];
     container.resource_requirements[0].value = "0.25".into();
-    container.volumes = vec![Volume { name: "out".into(), host: Some(VolumeHost { source_path: Some(out.0.display().to_string()) }) }];
+    container.volumes = vec![Volume { name: "out".into(), host: Some(VolumeHost { source_path: Some(out.path().display().to_string()) }) }];
     container.mount_points = vec![MountPoint { container_path: "/out".into(), source_volume: "out".into(), read_only: false }];
     batch.register_job_definition(&admin(), record).await.unwrap();
     let request = SubmitJob {
@@ -78,7 +78,7 @@ async fn killed_again_and_again(backend: Backend) {
         assert!(started.elapsed() < Duration::from_secs(400), "{backend:?}: the run did not finish in 400 s");
         server.kill();
         kills += 1;
-        let ran: usize = children.iter().filter(|id| out.0.join(id).exists()).count();
+        let ran: usize = children.iter().filter(|id| out.path().join(id).exists()).count();
         println!("{backend:?}: kill {kills} after {:.1} s, {ran} of {JOBS} jobs started so far", started.elapsed().as_secs_f64());
         server = start(&data_dir);
     }
@@ -87,7 +87,7 @@ async fn killed_again_and_again(backend: Backend) {
 
     let mut wrong = Vec::new();
     for job in describe(&batch, &children).await {
-        let runs = std::fs::read_to_string(out.0.join(&job.job_id)).map(|text| text.lines().count()).unwrap_or(0);
+        let runs = std::fs::read_to_string(out.path().join(&job.job_id)).map(|text| text.lines().count()).unwrap_or(0);
         let lines: Vec<String> = batch.job_log(&admin(), &job.job_id, None, 0, 10).await.unwrap().into_iter().map(|l| l.line).collect();
         if job.status != "SUCCEEDED" || runs != 1 || job.attempts.len() != 1 || lines != ["done"] {
             wrong.push(format!(
@@ -101,7 +101,7 @@ async fn killed_again_and_again(backend: Backend) {
     }
     if !wrong.is_empty() {
         // What the servers said about the wrong jobs, for the failure message.
-        let log = std::fs::read_to_string(data_dir.0.join("server.log")).unwrap_or_default();
+        let log = std::fs::read_to_string(data_dir.path().join("server.log")).unwrap_or_default();
         let ids: Vec<&str> = wrong.iter().map(|w| w.split(": ").next().unwrap_or_default()).collect();
         let said: Vec<&str> = log.lines().filter(|line| ids.iter().any(|id| line.contains(id))).collect();
         panic!("{backend:?}: {} wrong of {JOBS}:\n{}\nserver log:\n{}", wrong.len(), wrong.join("\n"), said.join("\n"));

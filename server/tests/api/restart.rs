@@ -4,7 +4,7 @@
 use crate::helpers::site_root;
 use domain::submit::SubmitJob;
 use service::docker::DockerEngine;
-use service::testing::{TempDir, create_postgres_database, definition, environment_on, queue};
+use service::testing::{TempDir, create_postgres_database, definition, environment_on, queue, temp_dir};
 use service::testing::{admin, operator};
 use service::{Batch, BatchConfig};
 use std::process::{Child, Command};
@@ -36,7 +36,7 @@ pub fn start_server(database_url: Option<&str>, data_dir: &TempDir, port: u16) -
     };
     let child = command
         .env("BATCH_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BATCH_DATA_DIR", &data_dir.0)
+        .env("BATCH_DATA_DIR", data_dir.path())
         .env("BATCH_SITE_ROOT", site_root())
         .env("RUST_LOG", "info")
         .stdout(server_log(data_dir))
@@ -48,7 +48,7 @@ pub fn start_server(database_url: Option<&str>, data_dir: &TempDir, port: u16) -
 
 /// Every run of the server in `data_dir` appends its log to `server.log` there.
 fn server_log(data_dir: &TempDir) -> std::fs::File {
-    std::fs::OpenOptions::new().create(true).append(true).open(data_dir.0.join("server.log")).expect("open server.log")
+    std::fs::OpenOptions::new().create(true).append(true).open(data_dir.path().join("server.log")).expect("open server.log")
 }
 
 pub fn free_port() -> u16 {
@@ -66,7 +66,7 @@ pub async fn wait_until(what: &str, seconds: u64, mut check: impl AsyncFnMut() -
 #[tokio::test]
 async fn a_server_killed_with_jobs_running_finishes_every_job_exactly_once_after_restart() {
     let url = create_postgres_database().await;
-    let data_dir = TempDir::new();
+    let data_dir = temp_dir();
     let port = free_port();
     let mut first = start_server(Some(&url), &data_dir, port);
     let client = reqwest::Client::new();

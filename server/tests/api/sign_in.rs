@@ -2,7 +2,7 @@
 //! cross-site request forgery, server functions called directly, sign-out, set-up, and the
 //! command line that creates users.
 
-use crate::helpers::{ADMIN, BACKENDS, Backend, PASSWORD, TempDir, TestApp, site_root};
+use crate::helpers::{ADMIN, BACKENDS, Backend, PASSWORD, TestApp, site_root, temp_dir};
 use app::api::access::CreateUser;
 use domain::access::Role;
 use leptos::server_fn::ServerFn;
@@ -171,11 +171,11 @@ async fn the_set_up_page_exists_only_until_the_first_admin() {
 
 #[test]
 fn the_command_line_creates_the_first_admin_with_the_password_from_the_environment() {
-    let data = TempDir::new();
+    let data = temp_dir();
     let run = |args: &[&str], password: &str| {
         let output = Command::new(env!("CARGO_BIN_EXE_server"))
             .args(args)
-            .env("BATCH_DATA_DIR", &data.0)
+            .env("BATCH_DATA_DIR", data.path())
             .env("BATCH_SITE_ROOT", site_root())
             .env("BATCH_PASSWORD", password)
             .env("RUST_LOG", "off")

@@ -3,9 +3,10 @@
 
 use crate::batch::{Batch, now_ms};
 use crate::error::{ServiceError, ServiceResult};
+use crate::store::audit_log as audit_store;
 use crate::store::entities::audit_log;
 use domain::access::{Action, AuditRecord, Caller};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{DatabaseConnection, DbErr, Set};
 use std::future::Future;
 
 /// How an attempt ended, as the audit log spells it.
@@ -65,12 +66,7 @@ impl Batch {
             if !caller.may(Action::ManageUsers) {
                 return Err(forbidden(caller, Action::ManageUsers));
             }
-            let mut query = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(limit.min(500));
-            if let Some(before) = before {
-                query = query.filter(audit_log::Column::Id.lt(before));
-            }
-            Ok(query
-                .all(&self.db)
+            Ok(audit_store::page(&self.db, before, limit.min(500))
                 .await?
                 .into_iter()
                 .map(|row| AuditRecord {
@@ -91,7 +87,7 @@ impl Batch {
 
 /// Writes audit records in one statement (the group commit's flush).
 pub(crate) async fn insert_audit_records(db: DatabaseConnection, records: Vec<audit_log::ActiveModel>) -> Result<(), DbErr> {
-    audit_log::Entity::insert_many(records).exec_without_returning(&db).await.map(drop)
+    audit_store::insert_many(&db, records).await
 }
 
 pub(crate) fn forbidden(caller: &Caller, action: Action) -> ServiceError {

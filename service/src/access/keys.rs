@@ -4,11 +4,11 @@
 use super::secrets::random_bytes;
 use crate::batch::{Batch, now_ms};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::entities::{access_keys, users};
+use crate::store::access_keys as key_store;
+use crate::store::entities::access_keys;
 use base64::Engine;
 use domain::access::{AccessKeyView, Action, Caller, Identity, NewAccessKey, Role};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::Set;
 
 /// As in IAM: two active keys per user are enough to rotate without downtime.
 pub const MAX_ACTIVE_KEYS: u64 = 2;
@@ -54,11 +54,7 @@ impl Batch {
     pub async fn create_access_key(&self, caller: &Caller) -> ServiceResult<NewAccessKey> {
         self.guarded(caller, Action::ManageOwnAccessKeys, caller.name(), async {
             let user_id = i32::try_from(identity(caller)?.user_id).map_err(|_| ServiceError::not_found("user", caller.name()))?;
-            let active = access_keys::Entity::find()
-                .filter(access_keys::Column::UserId.eq(user_id))
-                .filter(access_keys::Column::RevokedAt.is_null())
-                .count(&self.db)
-                .await?;
+            let active = key_store::count_active_for_user(&self.db, user_id).await?;
             if active >= MAX_ACTIVE_KEYS {
                 return Err(ServiceError::Conflict(format!(
                     "accessKey: {} already has {MAX_ACTIVE_KEYS} active access keys; revoke one first",
@@ -66,16 +62,15 @@ impl Batch {
                 )));
             }
             let key = NewAccessKey { access_key_id: new_access_key_id(), secret_access_key: new_secret(), created_at: now_ms() };
-            access_keys::ActiveModel {
+            let row = access_keys::ActiveModel {
                 access_key_id: Set(key.access_key_id.clone()),
                 user_id: Set(user_id),
                 secret_encrypted: Set(self.config.server_key.seal(&key.secret_access_key)),
                 created_at: Set(key.created_at),
                 last_used_at: Set(None),
                 revoked_at: Set(None),
-            }
-            .insert(&self.db)
-            .await?;
+            };
+            key_store::insert(&self.db, row).await?;
             Ok(key)
         })
         .await
@@ -85,14 +80,7 @@ impl Batch {
     pub async fn list_access_keys(&self, caller: &Caller) -> ServiceResult<Vec<AccessKeyView>> {
         self.guarded(caller, Action::Read, "", async {
             let user_id = identity(caller)?.user_id;
-            Ok(access_keys::Entity::find()
-                .filter(access_keys::Column::UserId.eq(user_id))
-                .order_by_desc(access_keys::Column::CreatedAt)
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(key_view)
-                .collect())
+            Ok(key_store::list_for_user(&self.db, user_id).await?.into_iter().map(key_view).collect())
         })
         .await
     }
@@ -101,15 +89,12 @@ impl Batch {
     pub async fn revoke_access_key(&self, caller: &Caller, access_key_id: &str) -> ServiceResult<()> {
         self.guarded(caller, Action::ManageOwnAccessKeys, access_key_id, async {
             let owner = identity(caller)?.user_id;
-            let key = access_keys::Entity::find_by_id(access_key_id)
-                .one(&self.db)
+            let key = key_store::find(&self.db, access_key_id)
                 .await?
                 .filter(|key| i64::from(key.user_id) == owner || caller.may(Action::ManageUsers))
                 .ok_or_else(|| ServiceError::not_found("access key", access_key_id))?;
             if key.revoked_at.is_none() {
-                let mut row: access_keys::ActiveModel = key.into();
-                row.revoked_at = Set(Some(now_ms()));
-                row.update(&self.db).await?;
+                key_store::revoke(&self.db, key, now_ms()).await?;
             }
             Ok(())
         })
@@ -135,29 +120,15 @@ impl Batch {
             }
             *last = now;
         }
-        access_keys::Entity::update_many()
-            .col_expr(access_keys::Column::LastUsedAt, Expr::value(now))
-            .filter(access_keys::Column::AccessKeyId.eq(access_key_id))
-            .exec(&self.db)
-            .await?;
+        key_store::touch_last_used(&self.db, access_key_id, now).await?;
         Ok(())
     }
 
     async fn read_access_key_credentials(&self, access_key_id: &str) -> ServiceResult<Option<KeyCredentials>> {
         // Key and owner in one query: every signed request starts here.
-        let owner = access_keys::Entity::belongs_to(users::Entity).from(access_keys::Column::UserId).to(users::Column::Id).into();
-        let row: Option<(String, Option<i64>, Option<i64>, i32, String, String, bool)> = access_keys::Entity::find_by_id(access_key_id)
-            .select_only()
-            .columns([access_keys::Column::SecretEncrypted, access_keys::Column::LastUsedAt, access_keys::Column::RevokedAt])
-            .column_as(users::Column::Id, "owner_id")
-            .column(users::Column::Username)
-            .column(users::Column::Role)
-            .column(users::Column::Disabled)
-            .join(JoinType::InnerJoin, owner)
-            .into_tuple()
-            .one(&self.db)
-            .await?;
-        let Some((sealed, last_used_at, revoked_at, user_id, username, role, disabled)) = row else {
+        let Some(key_store::KeyWithOwner { secret_encrypted: sealed, last_used_at, revoked_at, user_id, username, role, disabled }) =
+            key_store::find_with_owner(&self.db, access_key_id).await?
+        else {
             return Ok(None);
         };
         if revoked_at.is_some() || disabled {

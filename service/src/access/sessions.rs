@@ -7,10 +7,11 @@ use super::sign_in_gate::Attempt;
 use super::users::user_view;
 use crate::batch::{Batch, now_ms};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::entities::{audit_log, sessions, users};
+use crate::store::entities::sessions;
+use crate::store::{audit_log as audit_store, sessions as session_store, users as user_store};
 use domain::access::{Caller, Role};
 use domain::sign_in_throttle::{PER_ACCOUNT, PER_CLIENT, Throttle, WINDOW_MS};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::Set;
 
 /// A session ends after this long without a request...
 pub const SESSION_IDLE_MS: i64 = 12 * 3_600_000;
@@ -47,7 +48,7 @@ impl Batch {
             }
             Attempt::begin(&self.catalog.sign_ins, username, client)
         };
-        let user = users::Entity::find().filter(users::Column::Username.eq(username)).one(&self.db).await?;
+        let user = user_store::find_by_username(&self.db, username).await?;
         let hash = user.as_ref().map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
         let password = password.chars().take(MAX_PASSWORD_LEN + 1).collect::<String>();
         let matches = verify_in_pool(&password, hash).await;
@@ -68,15 +69,14 @@ impl Batch {
         let token = new_token();
         let now = now_ms();
         let expires_at = now + SESSION_ABSOLUTE_MS;
-        sessions::ActiveModel {
+        let session = sessions::ActiveModel {
             token_hash: Set(token_hash(&token)),
             user_id: Set(user.id),
             created_at: Set(now),
             last_seen_at: Set(now),
             expires_at: Set(expires_at),
-        }
-        .insert(&self.db)
-        .await?;
+        };
+        session_store::insert(&self.db, session).await?;
         self.audit(username, SIGN_IN, username, "ok", "", client).await;
         let view = user_view(user);
         Ok(NewSession { token, caller: Caller::user(view.id, view.username, view.role), expires_at })
@@ -86,26 +86,15 @@ impl Batch {
     /// failures in the window (stored, and in flight in this process) per account and per client.
     async fn sign_in_wait(&self, username: &str, client: Option<&str>) -> ServiceResult<Option<i64>> {
         let now = now_ms();
-        let recent_failures = |column: audit_log::Column, value: &str| {
-            audit_log::Entity::find()
-                .select_only()
-                .column(audit_log::Column::At)
-                .filter(audit_log::Column::Action.eq(SIGN_IN))
-                .filter(audit_log::Column::Outcome.eq("failed"))
-                .filter(audit_log::Column::At.gt(now - WINDOW_MS))
-                .filter(column.eq(value))
-                .order_by_desc(audit_log::Column::At)
-                .into_tuple::<i64>()
-        };
         let wait = |throttle: Throttle, times: Vec<i64>, in_flight: u64| {
             let since_last = if in_flight > 0 { 0 } else { times.first().map_or(i64::MAX, |at| now - at) };
             throttle.wait_ms(times.len() as u64 + in_flight, since_last)
         };
         let (account_flight, client_flight) = self.catalog.sign_ins.in_flight(username, client);
-        let per_account = recent_failures(audit_log::Column::Target, username).all(&self.db).await?;
+        let per_account = audit_store::failure_times_by_target(&self.db, SIGN_IN, username, now - WINDOW_MS).await?;
         let mut longest = wait(PER_ACCOUNT, per_account, account_flight);
         if let Some(client) = client {
-            let per_client = recent_failures(audit_log::Column::Client, client).all(&self.db).await?;
+            let per_client = audit_store::failure_times_by_client(&self.db, SIGN_IN, client, now - WINDOW_MS).await?;
             longest = longest.max(wait(PER_CLIENT, per_client, client_flight));
         }
         Ok(longest)
@@ -115,23 +104,21 @@ impl Batch {
     /// has expired (idle or absolute), or its user is disabled.
     pub async fn session_caller(&self, token: &str) -> ServiceResult<Caller> {
         let now = now_ms();
-        let Some(session) = sessions::Entity::find_by_id(token_hash(token)).one(&self.db).await? else {
+        let Some(session) = session_store::find_by_token_hash(&self.db, &token_hash(token)).await? else {
             return Ok(Caller::Anonymous);
         };
         if session.expires_at <= now || session.last_seen_at + SESSION_IDLE_MS <= now {
-            sessions::Entity::delete_by_id(session.token_hash).exec(&self.db).await?;
+            session_store::delete(&self.db, &session.token_hash).await?;
             return Ok(Caller::Anonymous);
         }
-        let Some(user) = users::Entity::find_by_id(session.user_id).one(&self.db).await? else {
+        let Some(user) = user_store::find_by_id(&self.db, session.user_id).await? else {
             return Ok(Caller::Anonymous);
         };
         if user.disabled {
             return Ok(Caller::Anonymous);
         }
         if now - session.last_seen_at > TOUCH_EVERY_MS {
-            let mut row: sessions::ActiveModel = session.into();
-            row.last_seen_at = Set(now);
-            row.update(&self.db).await?;
+            session_store::touch_last_seen(&self.db, session, now).await?;
         }
         let role = Role::parse(&user.role).unwrap_or(Role::Viewer);
         Ok(Caller::user(user.id.into(), user.username, role))
@@ -139,8 +126,8 @@ impl Batch {
 
     /// Ends the session server-side: every browser holding its cookie is signed out.
     pub async fn sign_out(&self, caller: &Caller, token: &str) -> ServiceResult<()> {
-        let ended = sessions::Entity::delete_by_id(token_hash(token)).exec(&self.db).await?;
-        if ended.rows_affected > 0 {
+        let ended = session_store::delete(&self.db, &token_hash(token)).await?;
+        if ended > 0 {
             self.audit(caller.name(), "SignOut", caller.name(), "ok", "", None).await;
         }
         Ok(())

@@ -3,14 +3,12 @@
 
 use super::passwords::{check_password_rules, hash_in_pool};
 use crate::batch::{Batch, now_ms};
-use crate::db::statement;
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
-use crate::store::entities::{sessions, users};
+use crate::store::entities::users;
+use crate::store::{sessions as session_store, users as user_store};
 use domain::FieldError;
 use domain::access::{Action, Caller, NewUser, Role, UserView};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{Set, TransactionTrait};
 
 pub const MAX_USERNAME_LEN: usize = 64;
 
@@ -39,7 +37,7 @@ impl Batch {
     /// Whether anyone can sign in yet; while not, the set-up page offers to create the first
     /// administrator.
     pub async fn has_users(&self) -> ServiceResult<bool> {
-        Ok(users::Entity::find().count(&self.db).await? > 0)
+        Ok(user_store::any_exists(&self.db).await?)
     }
 
     /// Creates the first administrator, only while no user exists: one statement that inserts
@@ -56,12 +54,8 @@ impl Batch {
         }
         let hash = hash_in_pool(password).await;
         let now = now_ms();
-        let backend = self.db.get_database_backend();
-        let sql = "INSERT INTO users (username, password_hash, role, disabled, created_at, updated_at) \
-                   SELECT $1, $2, 'admin', $3, $4, $4 WHERE NOT EXISTS (SELECT 1 FROM users)";
-        let values = vec![username.into(), hash.into(), false.into(), now.into()];
-        let inserted = self.db.execute_raw(statement(backend, sql, values)).await?.rows_affected();
-        let result = if inserted == 1 {
+        let inserted = user_store::insert_first_admin_if_none(&self.db, username, &hash, now).await?;
+        let result = if inserted {
             self.user_by_name(username).await.map(user_view)
         } else {
             Err(ServiceError::Conflict("the first administrator already exists; sign in instead".into()))
@@ -84,20 +78,18 @@ impl Batch {
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
-            }
-            .insert(&self.db)
-            .await
-            .map_err(|e| conflict_on_unique(e, || format!("username: a user named {} already exists", input.username)))?;
+            };
+            let row = user_store::insert(&self.db, row)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("username: a user named {} already exists", input.username)))?;
             Ok(user_view(row))
         })
         .await
     }
 
     pub async fn list_users(&self, caller: &Caller) -> ServiceResult<Vec<UserView>> {
-        self.guarded(caller, Action::ManageUsers, "", async {
-            Ok(users::Entity::find().order_by_asc(users::Column::Username).all(&self.db).await?.into_iter().map(user_view).collect())
-        })
-        .await
+        self.guarded(caller, Action::ManageUsers, "", async { Ok(user_store::list(&self.db).await?.into_iter().map(user_view).collect()) })
+            .await
     }
 
     pub async fn set_user_role(&self, caller: &Caller, username: &str, role: Role) -> ServiceResult<UserView> {
@@ -146,9 +138,9 @@ impl Batch {
         let mut row: users::ActiveModel = user.into();
         change(&mut row);
         row.updated_at = Set(now_ms());
-        let updated = row.update(&txn).await?;
+        let updated = user_store::update(&txn, row).await?;
         if end_sessions {
-            sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id)).exec(&txn).await?;
+            session_store::delete_for_user(&txn, user_id).await?;
         }
         txn.commit().await?;
         Ok(user_view(updated))
@@ -159,11 +151,7 @@ impl Batch {
         if user.role != Role::Admin.as_str() || user.disabled {
             return Ok(());
         }
-        let active_admins = users::Entity::find()
-            .filter(users::Column::Role.eq(Role::Admin.as_str()))
-            .filter(users::Column::Disabled.eq(false))
-            .count(&self.db)
-            .await?;
+        let active_admins = user_store::count_active_admins(&self.db).await?;
         if active_admins <= 1 {
             return Err(ServiceError::Conflict(format!("{} is the last active admin; make another admin first", user.username)));
         }
@@ -178,10 +166,6 @@ impl Batch {
     }
 
     pub(crate) async fn user_by_name(&self, username: &str) -> ServiceResult<users::Model> {
-        users::Entity::find()
-            .filter(users::Column::Username.eq(username))
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("user", username))
+        user_store::find_by_username(&self.db, username).await?.ok_or_else(|| ServiceError::not_found("user", username))
     }
 }

@@ -1,16 +1,18 @@
 //! CancelJob and TerminateJob.
 //!
-//! Both are compare-and-set writes: a job moves to FAILED only from the statuses named in the
-//! `WHERE`, so a job the scheduler moved on in the meantime is never overwritten.
+//! Both move jobs through the one transition function (`store::transition`): a job moves to
+//! FAILED only if it is still in a state cancel may fail, in the same compare-and-set that
+//! writes its history, so a job the scheduler claimed in the meantime is never overwritten and
+//! never gets a FAILED history row it did not enter.
 
-use super::{history_row, history_subjects, insert_chunked};
 use crate::batch::{Batch, name_from_arn, now_ms};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entities::jobs;
+use crate::store::jobs as job_rows;
+use crate::store::transition::{Transition, transition};
 use domain::access::{Action, Caller};
 use domain::{FieldError, JobStatus};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
 const NOT_STARTED: [JobStatus; 3] = [JobStatus::Submitted, JobStatus::Pending, JobStatus::Runnable];
 
@@ -38,12 +40,7 @@ impl Batch {
             let job = self.job_for_control(job_id, reason).await?;
             let txn = self.db.begin().await?;
             fail_not_started(&txn, &job.id, reason).await?;
-            jobs::Entity::update_many()
-                .col_expr(jobs::Column::TerminateReason, Expr::value(reason))
-                .filter(family(&job.id))
-                .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
-                .exec(&txn)
-                .await?;
+            job_rows::ask_to_terminate(&txn, &job.id, reason).await?;
             txn.commit().await?;
             self.notify_work();
             Ok(())
@@ -55,42 +52,16 @@ impl Batch {
         if reason.trim().is_empty() {
             return Err(FieldError::new("reason", "is required").into());
         }
-        jobs::Entity::find_by_id(name_from_arn(job_id))
-            .one(&self.db)
+        job_rows::find(&self.db, name_from_arn(job_id))
             .await?
             .ok_or_else(|| ServiceError::Invalid(FieldError::new("jobId", format!("no job with id {job_id}"))))
     }
 }
 
-/// The job and, for an array parent, its children.
-fn family(job_id: &str) -> Condition {
-    Condition::any().add(jobs::Column::Id.eq(job_id)).add(jobs::Column::ArrayParentId.eq(job_id))
-}
-
+/// Fails the job and, for an array job, its children, those still SUBMITTED, PENDING or
+/// RUNNABLE when the write lands.
 async fn fail_not_started(db: &impl ConnectionTrait, job_id: &str, reason: &str) -> Result<(), sea_orm::DbErr> {
-    let now = now_ms();
-    let not_started: Vec<&str> = NOT_STARTED.iter().map(|s| s.as_str()).collect();
-    let ids: Vec<(String, Option<String>, Option<i32>)> = jobs::Entity::find()
-        .select_only()
-        .columns([jobs::Column::Id, jobs::Column::ArrayParentId, jobs::Column::ArrayIndex])
-        .filter(family(job_id))
-        .filter(jobs::Column::Status.is_in(not_started.clone()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    if ids.is_empty() {
-        return Ok(());
-    }
-    jobs::Entity::update_many()
-        .col_expr(jobs::Column::Status, Expr::value(JobStatus::Failed.as_str()))
-        .col_expr(jobs::Column::StatusReason, Expr::value(reason))
-        .col_expr(jobs::Column::StoppedAt, Expr::value(now))
-        .col_expr(jobs::Column::StatusChangedAt, Expr::value(now))
-        .filter(family(job_id))
-        .filter(jobs::Column::Status.is_in(not_started))
-        .exec(db)
-        .await?;
-    let subjects = history_subjects(ids.iter().map(|(id, parent, index)| (id.as_str(), parent.as_deref(), *index)));
-    let history = subjects.iter().map(|subject| history_row(subject, JobStatus::Failed.as_str(), Some(reason), now)).collect();
-    insert_chunked(db, history).await
+    let ids = job_rows::family_in(db, job_id, &NOT_STARTED).await?;
+    transition(db, &ids, &Transition::new(&NOT_STARTED, JobStatus::Failed, now_ms()).reason(Some(reason))).await?;
+    Ok(())
 }

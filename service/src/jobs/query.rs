@@ -1,9 +1,10 @@
 //! DescribeJobs and ListJobs.
 
 use crate::batch::{Batch, from_json, name_from_arn};
-use crate::db::statement;
 use crate::error::ServiceResult;
-use crate::store::entities::{job_attempts, job_definitions as jd, job_queues as jq, job_status_history as history, jobs};
+use crate::store::entities::jobs;
+use crate::store::jobs::{JobPage, JobScope};
+use crate::store::{attempts, catalog, jobs as job_rows};
 use domain::access::{Action, Caller};
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::job_definition::{DefinitionRef, JobTimeout};
@@ -14,10 +15,6 @@ use domain::views::{
     ArrayPropertiesDetail, AttemptContainerDetail, AttemptDetail, JobContainerDetail, JobDetail, JobSummary, Page, StatusChange,
 };
 use domain::{FieldError, JobStatus};
-use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::ExprTrait;
-use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
 
 /// ListJobs: by queue (optionally by status), or the children of an array job.
@@ -61,13 +58,9 @@ impl Batch {
             if ids.len() > MAX_DESCRIBE_JOBS {
                 return Err(FieldError::new("jobs", format!("at most {MAX_DESCRIBE_JOBS} job ids (got {})", ids.len())).into());
             }
-            let rows: HashMap<String, jobs::Model> = jobs::Entity::find()
-                .filter(jobs::Column::Id.is_in(ids.iter().map(|id| name_from_arn(id))))
-                .all(self.reader())
-                .await?
-                .into_iter()
-                .map(|j| (j.id.clone(), j))
-                .collect();
+            let names: Vec<&str> = ids.iter().map(|id| name_from_arn(id)).collect();
+            let rows: HashMap<String, jobs::Model> =
+                job_rows::find_many(self.reader(), &names).await?.into_iter().map(|j| (j.id.clone(), j)).collect();
             let mut details = Vec::with_capacity(rows.len());
             for id in ids {
                 if let Some(job) = rows.get(name_from_arn(id)) {
@@ -86,63 +79,37 @@ impl Batch {
             if !(1..=MAX_PAGE).contains(&limit) {
                 return Err(FieldError::new("maxResults", format!("must be between 1 and {MAX_PAGE} (got {limit})")).into());
             }
-            let mut query = jobs::Entity::find();
-            let by_array = match (&request.job_queue, &request.array_job_id) {
-                (_, Some(parent)) => {
-                    query = query.filter(jobs::Column::ArrayParentId.eq(name_from_arn(parent)));
-                    true
-                }
+            let scope = match (&request.job_queue, &request.array_job_id) {
+                (_, Some(parent)) => JobScope::ChildrenOf(name_from_arn(parent)),
                 (Some(queue), None) => {
                     let queue = self
                         .job_queue_by_name(queue)
                         .await
                         .map_err(|_| FieldError::new("jobQueue", format!("job queue {queue} does not exist")))?;
-                    query = query.filter(jobs::Column::JobQueueId.eq(queue.id)).filter(jobs::Column::ArrayParentId.is_null());
-                    false
+                    JobScope::Queue(queue.id)
                 }
                 (None, None) => return Err(FieldError::new("jobQueue", "give a jobQueue or an arrayJobId").into()),
             };
-            if let Some(status) = request.status {
-                query = query.filter(jobs::Column::Status.eq(status.as_str()));
-            }
-            match &request.name {
-                Some(NameFilter::Exact(name)) => query = query.filter(jobs::Column::Name.eq(name)),
-                Some(NameFilter::Prefix(prefix)) => query = query.filter(jobs::Column::Name.like(prefix_pattern(prefix))),
-                None => {}
-            }
-            if let Some(reference) = &request.job_definition {
-                let parsed = DefinitionRef::parse("filters.JOB_DEFINITION", reference)?;
-                let mut definitions = jd::Entity::find().select_only().column(jd::Column::Id).filter(jd::Column::Name.eq(&parsed.name));
-                if let Some(revision) = parsed.revision {
-                    definitions = definitions.filter(jd::Column::Revision.eq(revision as i32));
+            let by_array = matches!(scope, JobScope::ChildrenOf(_));
+            let definition_ids = match &request.job_definition {
+                Some(reference) => {
+                    let parsed = DefinitionRef::parse("filters.JOB_DEFINITION", reference)?;
+                    Some(catalog::definition_ids_named(self.reader(), &parsed.name, parsed.revision.map(|r| r as i32)).await?)
                 }
-                let ids: Vec<i32> = definitions.into_tuple().all(self.reader()).await?;
-                query = query.filter(jobs::Column::JobDefinitionId.is_in(ids));
-            }
-            if let Some(after) = request.created_after {
-                query = query.filter(jobs::Column::CreatedAt.gt(after));
-            }
-            if let Some(before) = request.created_before {
-                query = query.filter(jobs::Column::CreatedAt.lt(before));
-            }
+                None => None,
+            };
             let cursor = request.next_token.as_deref().map(Cursor::decode).transpose()?;
-            if by_array {
-                if let Some(cursor) = &cursor {
-                    query = query.filter(jobs::Column::ArrayIndex.gt(cursor.created_at));
-                }
-                query = query.order_by_asc(jobs::Column::ArrayIndex);
-            } else {
-                if let Some(cursor) = &cursor {
-                    // A row-value comparison, so both backends seek the index to the cursor instead
-                    // of walking every row before it.
-                    query = query.filter(
-                        Expr::tuple([Expr::col(jobs::Column::CreatedAt), Expr::col(jobs::Column::Id)])
-                            .lt(Expr::tuple([Expr::val(cursor.created_at), Expr::val(cursor.id.clone())])),
-                    );
-                }
-                query = query.order_by_desc(jobs::Column::CreatedAt).order_by_desc(jobs::Column::Id);
-            }
-            let mut rows = query.limit(limit + 1).all(self.reader()).await?;
+            let page = JobPage {
+                scope,
+                status: request.status,
+                name: request.name.as_ref(),
+                definition_ids,
+                created_after: request.created_after,
+                created_before: request.created_before,
+                after: cursor.map(|c| (c.created_at, c.id)),
+                limit: limit + 1,
+            };
+            let mut rows = job_rows::page(self.reader(), &page).await?;
             let next_token = if rows.len() as u64 > limit {
                 rows.truncate(limit as usize);
                 rows.last().map(|last| {
@@ -162,13 +129,7 @@ impl Batch {
     /// status + creation time, whatever the number of jobs).
     pub async fn recent_failures(&self, caller: &Caller, limit: u64) -> ServiceResult<Vec<JobSummary>> {
         self.guarded(caller, Action::Read, "", async move {
-            let rows = jobs::Entity::find()
-                .filter(jobs::Column::Status.eq(JobStatus::Failed.as_str()))
-                .order_by_desc(jobs::Column::CreatedAt)
-                .order_by_desc(jobs::Column::Id)
-                .limit(Ord::min(limit, 100))
-                .all(self.reader())
-                .await?;
+            let rows = job_rows::recent_failures(self.reader(), Ord::min(limit, 100)).await?;
             self.summaries(rows).await
         })
         .await
@@ -202,14 +163,13 @@ impl Batch {
         let mut ids: Vec<i32> = ids.collect();
         ids.sort_unstable();
         ids.dedup();
-        let rows = jd::Entity::find().filter(jd::Column::Id.is_in(ids)).all(self.reader()).await?;
-        Ok(rows.into_iter().map(|d| (d.id, self.arn("job-definition", &format!("{}:{}", d.name, d.revision)))).collect())
+        let rows = catalog::definitions_by_id(self.reader(), ids).await?;
+        Ok(rows.into_values().map(|d| (d.id, self.arn("job-definition", &format!("{}:{}", d.name, d.revision)))).collect())
     }
 
     async fn job_detail(&self, job: jobs::Model) -> ServiceResult<JobDetail> {
-        let queue = jq::Entity::find_by_id(job.job_queue_id).one(self.reader()).await?;
-        let definition = jd::Entity::find_by_id(job.job_definition_id)
-            .one(self.reader())
+        let queue = catalog::queue_by_id(self.reader(), job.job_queue_id).await?;
+        let definition = catalog::definition_by_id(self.reader(), job.job_definition_id)
             .await?
             .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("job definition {}", job.job_definition_id)))?;
         let properties: ContainerProperties = from_json("container_properties", &definition.container_properties)?;
@@ -220,16 +180,9 @@ impl Batch {
         let resources = overrides.apply_resources(base_resources);
         let command = substitute(overrides.command.as_ref().unwrap_or(&properties.command), &parameters);
 
-        let attempts = job_attempts::Entity::find()
-            .filter(job_attempts::Column::JobId.eq(&job.id))
-            .order_by_asc(job_attempts::Column::AttemptNumber)
-            .all(self.reader())
-            .await?;
+        let attempts = attempts::of_job(self.reader(), &job.id).await?;
         let child = job.array_parent_id.as_deref().zip(job.array_index);
-        let status_history = history::Entity::find()
-            .filter(crate::jobs::history_of(&job.id, child))
-            .order_by_asc(history::Column::Id)
-            .all(self.reader())
+        let status_history = job_rows::history_of(self.reader(), &job.id, child)
             .await?
             .into_iter()
             .map(|h| StatusChange { status: h.status, reason: h.reason, at: h.at })
@@ -308,15 +261,7 @@ impl Batch {
 
     /// An array parent's children counted by status (every status present, zeros included).
     pub async fn children_by_status(&self, parent_id: &str) -> ServiceResult<BTreeMap<String, i64>> {
-        let counts: Vec<(String, i64)> = jobs::Entity::find()
-            .select_only()
-            .column(jobs::Column::Status)
-            .column_as(Expr::from(Func::count(Expr::col(jobs::Column::Id))), "n")
-            .filter(jobs::Column::ArrayParentId.eq(parent_id))
-            .group_by(jobs::Column::Status)
-            .into_tuple()
-            .all(self.reader())
-            .await?;
+        let counts = job_rows::count_children_by_status(self.reader(), parent_id).await?;
         let mut summary: BTreeMap<String, i64> = JobStatus::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect();
         summary.extend(counts);
         Ok(summary)
@@ -337,16 +282,15 @@ struct Cursor {
 
 impl Cursor {
     fn encode(&self) -> String {
-        format!("{}.{}", self.created_at, self.id).bytes().map(|b| format!("{b:02x}")).collect()
+        hex::encode(format!("{}.{}", self.created_at, self.id))
     }
 
     fn decode(token: &str) -> Result<Cursor, FieldError> {
         let bad = || FieldError::new("nextToken", "is not a token this service issued");
-        if !token.len().is_multiple_of(2) || token.len() > 512 {
+        if token.len() > 512 {
             return Err(bad());
         }
-        let bytes: Vec<u8> =
-            (0..token.len()).step_by(2).map(|i| u8::from_str_radix(&token[i..i + 2], 16)).collect::<Result<_, _>>().map_err(|_| bad())?;
+        let bytes = hex::decode(token).map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
         let (created_at, id) = text.split_once('.').ok_or_else(bad)?;
         Ok(Cursor { created_at: created_at.parse().map_err(|_| bad())?, id: id.to_string() })
@@ -354,25 +298,16 @@ impl Cursor {
 }
 
 impl Batch {
-    /// Jobs per queue and status (array children are counted, parents are not, so every
-    /// count is of work that runs).
     /// Jobs per queue and status (array children counted, their parents not), each count
     /// capped at `COUNT_CAP + 1`: an exact count of a million rows costs a scan of them all,
     /// a capped one at most `COUNT_CAP` index entries, so the dashboard stays fast at any size.
     pub async fn job_counts_by_queue(&self, caller: &Caller) -> ServiceResult<BTreeMap<String, BTreeMap<String, i64>>> {
         self.guarded(caller, Action::Read, "", async move {
-            let backend = self.reader().get_database_backend();
-            let sql = format!(
-                "SELECT count(*) AS n FROM (SELECT 1 FROM jobs WHERE job_queue_id = $1 AND status = $2 \
-                 AND (array_size IS NULL OR array_index IS NOT NULL) LIMIT {}) AS capped",
-                COUNT_CAP + 1
-            );
             let mut counts = BTreeMap::new();
-            for queue in jq::Entity::find().all(self.reader()).await? {
+            for queue in catalog::queues_by_id(self.reader()).await?.into_values() {
                 let mut by_status = BTreeMap::new();
                 for status in JobStatus::ALL {
-                    let row = self.reader().query_one_raw(statement(backend, &sql, vec![queue.id.into(), status.as_str().into()])).await?;
-                    let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+                    let n = job_rows::capped_count(self.reader(), queue.id, status, COUNT_CAP).await?;
                     by_status.insert(status.as_str().to_string(), n);
                 }
                 counts.insert(queue.name, by_status);
@@ -394,20 +329,6 @@ pub struct LogLine {
     pub line: String,
 }
 
-/// `LIKE 'prefix%'` with the prefix's own `%` and `_` (and the escape) taken literally: `_` is
-/// a valid job-name character.
-fn prefix_pattern(prefix: &str) -> sea_orm::sea_query::LikeExpr {
-    let mut pattern = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')
-}
-
 impl Batch {
     /// Output lines of `job_id` (one attempt, or all), after line `after_id`, oldest first.
     pub async fn job_log(
@@ -419,17 +340,7 @@ impl Batch {
         limit: u64,
     ) -> ServiceResult<Vec<LogLine>> {
         self.guarded(caller, Action::Read, "", async move {
-            use crate::store::entities::attempt_logs;
-            let mut query = attempt_logs::Entity::find()
-                .filter(attempt_logs::Column::JobId.eq(name_from_arn(job_id)))
-                .filter(attempt_logs::Column::Id.gt(after_id))
-                .order_by_asc(attempt_logs::Column::Id)
-                .limit(Ord::min(limit, 10_000));
-            if let Some(attempt) = attempt {
-                query = query.filter(attempt_logs::Column::AttemptNumber.eq(attempt));
-            }
-            Ok(query
-                .all(self.reader())
+            Ok(attempts::output_of(self.reader(), name_from_arn(job_id), attempt, after_id, Ord::min(limit, 10_000))
                 .await?
                 .into_iter()
                 .map(|l| LogLine { id: l.id, attempt: l.attempt_number, stream: l.stream, at: l.at, line: l.line })

@@ -1,21 +1,16 @@
 //! SubmitJob: one job, or an array parent with every child, written in one transaction.
 
-use super::{Subject, history_row, insert_chunked};
 use crate::batch::{Batch, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::entities::job_status_history as history;
 use crate::store::entities::{job_dependencies as deps, jobs};
+use crate::store::{array_children, jobs as job_rows};
 use domain::access::{Action, Caller};
 use domain::container::ContainerOverrides;
 use domain::limits::MAX_SUBMIT_PAYLOAD_BYTES;
 use domain::retry::RetryStrategy;
 use domain::submit::{DependencyKind, SubmitJob, ValidDependency};
 use domain::{FieldError, JobStatus};
-use sea_orm::sea_query::Query;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, QueryTrait, Set, Statement,
-    TransactionTrait,
-};
+use sea_orm::{Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -118,8 +113,8 @@ impl Batch {
             } else {
                 // One transaction: a failure leaves no parent, child or dependency behind.
                 let txn = self.db.begin().await?;
-                insert_submitted(&txn, vec![job_row]).await?;
-                insert_chunked(&txn, dependency_rows).await?;
+                job_rows::insert_submitted(&txn, vec![job_row]).await?;
+                job_rows::insert_dependencies(&txn, dependency_rows).await?;
                 if let Some(size) = valid.array_size {
                     let sequential = valid.dependencies.iter().any(|d| d.kind == DependencyKind::Sequential);
                     let n_to_n: Vec<String> = valid
@@ -129,7 +124,7 @@ impl Batch {
                         .filter(|(d, _)| d.kind == DependencyKind::NToN)
                         .filter_map(|(_, target)| target.clone())
                         .collect();
-                    super::array_children::insert_children(&txn, &job_id, size, sequential, &n_to_n).await?;
+                    array_children::insert_children(&txn, &job_id, size, sequential, &n_to_n).await?;
                 }
                 txn.commit().await?;
             }
@@ -146,7 +141,7 @@ impl Batch {
         let found: HashMap<String, jobs::Model> = if ids.is_empty() {
             HashMap::new()
         } else {
-            jobs::Entity::find().filter(jobs::Column::Id.is_in(ids)).all(&self.db).await?.into_iter().map(|j| (j.id.clone(), j)).collect()
+            job_rows::find_many(&self.db, &ids).await?.into_iter().map(|j| (j.id.clone(), j)).collect()
         };
         let mut targets = Vec::with_capacity(dependencies.len());
         for (i, dependency) in dependencies.iter().enumerate() {
@@ -181,38 +176,4 @@ fn field_for_missing(error: ServiceError, field: &str) -> ServiceError {
         ServiceError::NotFound { what, name } => FieldError::new(field, format!("{what} {name} does not exist")).into(),
         other => other,
     }
-}
-
-/// Writes new jobs with their SUBMITTED history rows, all or none: the group commit's flush.
-pub(crate) async fn write_submitted(db: DatabaseConnection, jobs: Vec<jobs::ActiveModel>) -> Result<(), sea_orm::DbErr> {
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        return insert_submitted(&db, jobs).await;
-    }
-    let txn = db.begin().await?;
-    insert_submitted(&txn, jobs).await?;
-    txn.commit().await
-}
-
-/// Inserts new jobs and their SUBMITTED history rows: on Postgres one statement (a
-/// data-modifying `WITH`, atomic by itself), elsewhere two (the caller's transaction).
-async fn insert_submitted(db: &impl ConnectionTrait, jobs: Vec<jobs::ActiveModel>) -> Result<(), sea_orm::DbErr> {
-    let backend = db.get_database_backend();
-    if backend != DatabaseBackend::Postgres {
-        let history: Vec<_> = jobs
-            .iter()
-            .map(|job| history_row(&Subject::Job(job.id.as_ref().clone()), JobStatus::Submitted.as_str(), None, *job.created_at.as_ref()))
-            .collect();
-        jobs::Entity::insert_many(jobs).exec_without_returning(db).await?;
-        history::Entity::insert_many(history).exec_without_returning(db).await?;
-        return Ok(());
-    }
-    let mut insert = jobs::Entity::insert_many(jobs).into_query();
-    insert.returning(Query::returning().columns([jobs::Column::Id, jobs::Column::Status, jobs::Column::CreatedAt]));
-    let insert = backend.build(&insert);
-    let sql = format!(
-        "WITH job AS ({}) INSERT INTO job_status_history (job_id, status, reason, at) SELECT id, status, NULL, created_at FROM job",
-        insert.sql
-    );
-    db.execute_raw(Statement::from_sql_and_values(backend, sql, insert.values.map(|v| v.0).unwrap_or_default())).await?;
-    Ok(())
 }

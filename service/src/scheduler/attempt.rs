@@ -4,22 +4,22 @@
 
 use super::Scheduler;
 use super::follow::{Backoff, EXITED_REASON, Followed, follow_container};
-use super::transition::{Transition, transition, transition_returning_rows};
 use crate::batch::{Batch, from_json, now_ms};
 use crate::docker::DockerEngine;
-use crate::docker_attempts::{ContainerSpec, VolumeMount};
+use crate::docker_attempts::ContainerSpec;
 use crate::error::ServiceResult;
-use crate::jobs::insert_chunked;
 use crate::store::entities::{compute_environments as ce, job_attempts, job_definitions as jd, job_queues as jq, jobs};
+use crate::store::transition::{Also, Guard, Transition, transition, transition_returning_rows};
+use crate::store::{attempts, catalog};
 use domain::JobStatus;
 use domain::compute_environment::{DockerHost, ExecutorKind};
 use domain::container::{ContainerOverrides, ContainerProperties};
-use domain::parameters::{merge, substitute};
+use domain::container_spec::{Attempt, container_spec};
+use domain::parameters::merge;
 use domain::retry::AttemptExit;
-use domain::scheduler::Plan;
+use domain::scheduler::{Plan, claim_path};
 use domain::secret::SecretReference;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::Set;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -52,13 +52,13 @@ impl Scheduler {
             return Ok(0);
         }
         // Read once: the claim needs each environment's executor, the launch the rest.
-        let environments: HashMap<i32, ce::Model> = ce::Entity::find().all(batch.reader()).await?.into_iter().map(|e| (e.id, e)).collect();
+        let environments = catalog::environments_by_id(batch.reader()).await?;
         let claimed = self.claim_placed(plan, &environments, now).await?;
         if claimed.is_empty() {
             return Ok(0);
         }
         let context = LaunchContext::load(batch, claimed, environments).await?;
-        let attempts = context.jobs.iter().map(|job| {
+        let opened = context.jobs.iter().map(|job| {
             let environment = context.environment_of(job);
             job_attempts::ActiveModel {
                 job_id: Set(job.id.clone()),
@@ -71,7 +71,7 @@ impl Scheduler {
                 ..Default::default()
             }
         });
-        insert_chunked(batch.db(), attempts.collect()).await?;
+        attempts::open(batch.db(), opened.collect()).await?;
 
         let mut failed = Vec::new();
         let mut simulated = Vec::new();
@@ -112,25 +112,14 @@ impl Scheduler {
         }
         let mut claimed = Vec::new();
         for ((environment_id, host_index, waiting), ids) in per_host {
-            let mut also = vec![
-                (jobs::Column::ComputeEnvironmentId, Expr::value(environment_id)),
-                (jobs::Column::HostIndex, Expr::value(host_index as i32)),
-                (jobs::Column::AttemptCount, Expr::col(jobs::Column::AttemptCount).add(1)),
-            ];
-            // A simulated attempt has no container to create: it is STARTING for no time, so
-            // the claim takes it straight on to RUNNING (both states stay in the history).
+            let mut also = vec![Also::PlacedOn { environment_id, host_index: host_index as i32 }, Also::NextAttempt];
+            // A simulated attempt has no container to create: it starts with its claim.
             let starts_at_once = environments.get(&environment_id).is_some_and(|e| e.executor == ExecutorKind::Simulated.as_str());
             if starts_at_once {
-                also.push((jobs::Column::StartedAt, Expr::value(now)));
+                also.push(Also::StartedAt(now));
             }
-            let (from, via): (&[JobStatus], &[JobStatus]) = match (waiting, starts_at_once) {
-                (false, false) => (&[JobStatus::Runnable], &[]),
-                (false, true) => (&[JobStatus::Runnable], &[JobStatus::Starting]),
-                (true, false) => (&[JobStatus::Submitted, JobStatus::Pending], &[JobStatus::Runnable]),
-                (true, true) => (&[JobStatus::Submitted, JobStatus::Pending], &[JobStatus::Runnable, JobStatus::Starting]),
-            };
-            let to = if starts_at_once { JobStatus::Running } else { JobStatus::Starting };
-            let claim = Transition { from, via, to, reason: None, now, also, only_if: None };
+            let path = claim_path(waiting, starts_at_once);
+            let claim = Transition::new(path.from, path.to, now).via(path.via).also(also);
             claimed.extend(transition_returning_rows(db, &ids, &claim).await?);
         }
         Ok(claimed)
@@ -220,13 +209,7 @@ impl LaunchContext {
         let mut definition_ids: Vec<i32> = loaded.iter().map(|j| j.job_definition_id).collect();
         definition_ids.sort_unstable();
         definition_ids.dedup();
-        let definitions: HashMap<i32, jd::Model> = jd::Entity::find()
-            .filter(jd::Column::Id.is_in(definition_ids))
-            .all(batch.reader())
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d))
-            .collect();
+        let definitions = catalog::definitions_by_id(batch.reader(), definition_ids).await?;
         // The secrets the pass's definitions name, in one query (none when they name none).
         let references: Vec<SecretReference> = definitions
             .values()
@@ -234,13 +217,7 @@ impl LaunchContext {
             .flat_map(|properties| properties.secrets)
             .collect();
         let secrets = batch.secrets_named(&references).await?;
-        Ok(LaunchContext {
-            environments,
-            definitions,
-            secrets,
-            queues: jq::Entity::find().all(batch.reader()).await?.into_iter().map(|q| (q.id, q)).collect(),
-            jobs: loaded,
-        })
+        Ok(LaunchContext { environments, definitions, secrets, queues: catalog::queues_by_id(batch.reader()).await?, jobs: loaded })
     }
 
     fn environment_of(&self, job: &jobs::Model) -> Option<&ce::Model> {
@@ -253,8 +230,9 @@ impl LaunchContext {
         hosts.get(job.host_index? as usize).map(|h| h.endpoint.clone())
     }
 
-    /// Everything the container needs: image, command with parameters, environment with the
-    /// `AWS_BATCH_*` variables, limits, user, volumes. An error is the attempt's failure reason.
+    /// Everything the container needs (`domain::container_spec`), once the shell has checked the
+    /// environment still allows it and opened its secrets. An error is the attempt's failure
+    /// reason.
     fn container_spec(&self, batch: &Batch, job: &jobs::Model, instance: &str, installation: &str) -> Result<ContainerSpec, String> {
         let store_error = |e: sea_orm::DbErr| e.to_string();
         let environment = self.environment_of(job).ok_or("compute environment missing")?;
@@ -274,50 +252,21 @@ impl LaunchContext {
         let secrets = batch
             .open_from("containerProperties", &properties.secrets, &self.secrets)
             .map_err(|e| format!("ResourceInitializationError: unable to pull secrets: {e}"))?;
-        let mut variables: Vec<(String, String)> =
-            overrides.apply_environment(&properties.environment).into_iter().map(|v| (v.name, v.value)).collect();
-        // An array child's id is `<parent id>:<index>`, as in AWS.
-        variables.push(("AWS_BATCH_JOB_ID".into(), job.id.clone()));
-        variables.push(("AWS_BATCH_JOB_ATTEMPT".into(), job.attempt_count.to_string()));
-        variables.push(("AWS_BATCH_JQ_NAME".into(), queue.name.clone()));
-        variables.push(("AWS_BATCH_CE_NAME".into(), environment.name.clone()));
-        if let Some(index) = job.array_index {
-            variables.push(("AWS_BATCH_JOB_ARRAY_INDEX".into(), index.to_string()));
-        }
-        if let Some(size) = job.array_size {
-            variables.push(("AWS_BATCH_JOB_ARRAY_SIZE".into(), size.to_string()));
-        }
-        let mounts = properties
-            .mount_points
-            .iter()
-            .filter_map(|mount| {
-                let volume = properties.volumes.iter().find(|v| v.name == mount.source_volume)?;
-                Some(VolumeMount {
-                    host_path: volume.host.as_ref().and_then(|h| h.source_path.clone()),
-                    container_path: mount.container_path.clone(),
-                    read_only: mount.read_only,
-                })
-            })
-            .collect();
-        Ok(ContainerSpec {
+        let attempt = Attempt {
             job_id: job.id.clone(),
             attempt: job.attempt_count,
+            array_index: job.array_index,
+            array_size: job.array_size,
+            queue: queue.name.clone(),
+            environment: environment.name.clone(),
             instance: instance.to_string(),
             installation: installation.to_string(),
-            image: properties.image.clone(),
-            command: substitute(overrides.command.as_ref().unwrap_or(&properties.command), &parameters),
-            environment: variables,
             milli_vcpus: job.milli_vcpus.into(),
             memory_mib: job.memory_mib.into(),
-            user: properties.user.clone(),
-            privileged: properties.privileged,
-            read_only_root: properties.readonly_root_filesystem,
-            mounts,
-            linux: properties.linux_parameters.clone().unwrap_or_default(),
-            ulimits: properties.ulimits.clone(),
             network_mode,
             secrets,
-        })
+        };
+        Ok(container_spec(attempt, &properties, &overrides, &parameters))
     }
 }
 
@@ -352,29 +301,16 @@ pub(super) async fn run_container(
 /// STARTING → RUNNING once the container started (only for this attempt).
 pub(super) async fn mark_running(batch: &Batch, job_id: &str, attempt: i32) {
     let now = now_ms();
-    let running = Transition {
-        from: &[JobStatus::Starting],
-        via: &[],
-        to: JobStatus::Running,
-        reason: None,
-        now,
-        also: vec![(jobs::Column::StartedAt, Expr::value(now))],
-        only_if: Some(Expr::col(jobs::Column::AttemptCount).eq(attempt)),
-    };
+    let running = Transition::new(&[JobStatus::Starting], JobStatus::Running, now)
+        .also(vec![Also::StartedAt(now)])
+        .only_if(Guard::OnAttempt(attempt));
     if let Err(error) = transition(batch.db(), &[job_id.to_string()], &running).await {
         tracing::error!(%job_id, %error, "could not record RUNNING");
     }
 }
 
 pub(super) async fn record_container(batch: &Batch, job_id: &str, attempt: i32, container: &str) {
-    let result = job_attempts::Entity::update_many()
-        .col_expr(job_attempts::Column::ContainerId, Expr::value(container))
-        .col_expr(job_attempts::Column::StartedAt, Expr::value(now_ms()))
-        .filter(job_attempts::Column::JobId.eq(job_id))
-        .filter(job_attempts::Column::AttemptNumber.eq(attempt))
-        .exec(batch.db())
-        .await;
-    if let Err(error) = result {
+    if let Err(error) = attempts::record_container(batch.db(), job_id, attempt, container, now_ms()).await {
         tracing::error!(%job_id, %error, "could not record the container id");
     }
 }

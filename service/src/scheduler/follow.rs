@@ -12,7 +12,7 @@ use super::attempt::AttemptEnd;
 use crate::batch::{Batch, now_ms};
 use crate::docker::{DockerEngine, DockerError};
 use crate::docker_attempts::{ContainerState, OutputChunk};
-use crate::jobs::insert_chunked;
+use crate::store::attempts;
 use crate::store::entities::attempt_logs;
 use domain::output::{Line, OutputLimits, OutputLines, ReadPosition, Stream};
 use futures_util::StreamExt;
@@ -274,7 +274,7 @@ impl<'a> LineBuffer<'a> {
                 bytes += size;
             }
             let chunk: Vec<_> = self.rows.iter().take(count).map(|(_, row)| row.clone()).collect();
-            if let Err(error) = insert_chunked(batch.db(), chunk).await {
+            if let Err(error) = attempts::append_output(batch.db(), chunk).await {
                 tracing::warn!(job_id = %self.job_id, %error, lines = self.rows.len(), "could not store output lines yet; keeping them");
                 return false;
             }

@@ -6,12 +6,9 @@
 mod attempt;
 mod finish;
 mod follow;
-mod lease;
 mod maintenance;
 mod recovery;
-mod snapshot;
 mod timings;
-mod transition;
 
 pub use attempt::AttemptEnd;
 pub use timings::PhaseTimes;
@@ -19,18 +16,17 @@ pub use timings::PhaseTimes;
 use crate::batch::{Batch, now_ms};
 use crate::docker::DockerEngine;
 use crate::error::ServiceResult;
-use crate::store::entities::jobs;
+use crate::store::transition::{Transition, set_waiting_reasons, transition};
+use crate::store::{installation, jobs as job_rows, lease, snapshot};
 use domain::JobStatus;
-use domain::scheduler::{BlockedBacklog, Plan, plan};
+use domain::scheduler::{BlockedBacklog, Plan, array_outcome, plan};
 use maintenance::Maintenance;
-use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use timings::Timings;
 use tokio::sync::watch;
-use transition::{Transition, by_reason, set_waiting_reasons, transition};
 
 /// How often the scheduler looks even when nothing woke it (time limits, lost wake-ups).
 const TICK: Duration = Duration::from_millis(500);
@@ -138,7 +134,7 @@ impl Scheduler {
             }
         }
         drop(renewer);
-        self.inner.batch.release_lease(&self.inner.instance).await;
+        let _ = lease::release(self.inner.batch.db(), &self.inner.instance).await;
     }
 
     /// What a new leader does first: learn the installation id, then reconcile with the
@@ -172,10 +168,10 @@ impl Scheduler {
         let mut report = PassReport { moved: batch.start_array_parents(now).await?, ..Default::default() };
         timings.add(clock, |t| &mut t.parents);
         clock = Instant::now();
-        let mut snapshot = batch.load_snapshot_but_runnable().await?;
+        let mut snapshot = snapshot::load_snapshot_but_runnable(batch.reader()).await?;
         let blocked = self.inner.blocked.lock().expect("blocked backlog").as_ref().is_some_and(|b| b.still_holds(&snapshot, now));
         if !blocked {
-            snapshot.runnable = batch.runnable_jobs(&snapshot.queues).await?;
+            snapshot.runnable = snapshot::runnable_jobs(batch.reader(), &snapshot.queues).await?;
         }
         timings.add(clock, |t| &mut t.snapshot);
         clock = Instant::now();
@@ -200,51 +196,31 @@ impl Scheduler {
     async fn apply_moves(&self, plan: &Plan, now: i64) -> ServiceResult<usize> {
         let db = self.inner.batch.db();
         let mut moved = 0;
-        let pending =
-            Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![], only_if: None };
+        let pending = Transition::new(&[JobStatus::Submitted], JobStatus::Pending, now);
         moved += transition(db, &plan.to_pending, &pending).await?.len();
         // A job that becomes RUNNABLE and cannot start yet gets its waiting reason in the same
         // write (one update of its row, not two).
-        let reasons: HashMap<&str, &str> = plan.reasons.iter().map(|(id, reason)| (id.as_str(), reason.as_str())).collect();
+        // The reasons' text (AWS's statusReason), rendered once by `WaitReason`'s one renderer.
+        let rendered: Vec<(&String, String)> = plan.reasons.iter().map(|(id, reason)| (id, reason.to_string())).collect();
+        let reasons: HashMap<&str, &str> = rendered.iter().map(|(id, reason)| (id.as_str(), reason.as_str())).collect();
         for (reason, ids) in by_reason(plan.to_runnable.iter().map(|id| (id, reasons.get(id.as_str()).copied()))) {
-            let runnable = Transition {
-                from: &[JobStatus::Submitted, JobStatus::Pending],
-                via: &[],
-                to: JobStatus::Runnable,
-                reason,
-                now,
-                also: vec![],
-                only_if: None,
-            };
+            let runnable = Transition::new(&[JobStatus::Submitted, JobStatus::Pending], JobStatus::Runnable, now).reason(reason);
             moved += transition(db, &ids, &runnable).await?.len();
         }
         for (reason, ids) in by_reason(plan.to_fail.iter().map(|(id, reason)| (id, reason.as_str()))) {
-            let failed = Transition {
-                from: &[JobStatus::Submitted, JobStatus::Pending, JobStatus::Runnable],
-                via: &[],
-                to: JobStatus::Failed,
-                reason: Some(reason),
-                now,
-                also: vec![],
-                only_if: None,
-            };
+            let failed = Transition::new(&[JobStatus::Submitted, JobStatus::Pending, JobStatus::Runnable], JobStatus::Failed, now)
+                .reason(Some(reason));
             moved += transition(db, &ids, &failed).await?.len();
         }
         let newly_runnable: HashSet<&str> = plan.to_runnable.iter().map(String::as_str).collect();
-        set_waiting_reasons(db, plan.reasons.iter().filter(|(id, _)| !newly_runnable.contains(id.as_str()))).await?;
+        let still_waiting = rendered.iter().filter(|(id, _)| !newly_runnable.contains(id.as_str()));
+        set_waiting_reasons(db, by_reason(still_waiting.map(|(id, reason)| (*id, reason.as_str())))).await?;
         Ok(moved)
     }
 
     /// Asks running containers of terminated jobs to stop; their attempts then end FAILED.
     async fn stop_terminated(&self) -> ServiceResult<usize> {
-        let ids: Vec<String> = jobs::Entity::find()
-            .select_only()
-            .column(jobs::Column::Id)
-            .filter(jobs::Column::TerminateReason.is_not_null())
-            .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
-            .into_tuple()
-            .all(self.inner.batch.reader())
-            .await?;
+        let ids = job_rows::asked_to_terminate(self.inner.batch.reader()).await?;
         let running = self.inner.running.lock().expect("running map");
         let mut stopped = 0;
         for id in ids {
@@ -280,65 +256,25 @@ impl Scheduler {
 impl Batch {
     /// Array parents never run: SUBMITTED parents become PENDING while their children run.
     async fn start_array_parents(&self, now: i64) -> ServiceResult<usize> {
-        let ids = self.array_parents_in(JobStatus::Submitted).await?;
-        let t =
-            Transition { from: &[JobStatus::Submitted], via: &[], to: JobStatus::Pending, reason: None, now, also: vec![], only_if: None };
+        let ids = job_rows::array_parents_in(self.reader(), JobStatus::Submitted).await?;
+        let t = Transition::new(&[JobStatus::Submitted], JobStatus::Pending, now);
         Ok(transition(self.db(), &ids, &t).await?.len())
-    }
-
-    async fn array_parents_in(&self, status: JobStatus) -> Result<Vec<String>, sea_orm::DbErr> {
-        jobs::Entity::find()
-            .select_only()
-            .column(jobs::Column::Id)
-            .filter(jobs::Column::Status.eq(status.as_str()))
-            .filter(jobs::Column::ArraySize.is_not_null())
-            .filter(jobs::Column::ArrayIndex.is_null())
-            .into_tuple()
-            .all(self.reader())
-            .await
     }
 
     /// A parent whose children have all finished ends SUCCEEDED if every child did, else FAILED.
     async fn finish_array_parents(&self, now: i64) -> ServiceResult<usize> {
-        let parents = self.array_parents_in(JobStatus::Pending).await?;
-        // Unfinished and failed children per parent, one grouped query per 1,000 parents.
-        let mut unfinished: HashMap<String, i64> = HashMap::new();
-        let mut failed: HashMap<String, i64> = HashMap::new();
-        for chunk in parents.chunks(1000) {
-            let counts: Vec<(Option<String>, String, i64)> = jobs::Entity::find()
-                .select_only()
-                .column(jobs::Column::ArrayParentId)
-                .column(jobs::Column::Status)
-                .column_as(Expr::from(Func::count(Expr::col(jobs::Column::Id))), "n")
-                .filter(jobs::Column::ArrayParentId.is_in(chunk.iter().cloned()))
-                .group_by(jobs::Column::ArrayParentId)
-                .group_by(jobs::Column::Status)
-                .into_tuple()
-                .all(self.reader())
-                .await?;
-            for (parent, status, n) in counts {
-                let Some(parent) = parent else { continue };
-                match status.parse::<JobStatus>() {
-                    Ok(JobStatus::Failed) => *failed.entry(parent).or_default() += n,
-                    Ok(JobStatus::Succeeded) => {}
-                    _ => *unfinished.entry(parent).or_default() += n,
-                }
-            }
-        }
+        let parents = job_rows::array_parents_in(self.reader(), JobStatus::Pending).await?;
+        let children = job_rows::children_by_status(self.reader(), &parents).await?;
         let mut moves: HashMap<(JobStatus, Option<String>), Vec<String>> = HashMap::new();
         for parent in parents {
-            if unfinished.get(&parent).copied().unwrap_or(0) > 0 {
-                continue;
+            let counts = children.get(&parent).into_iter().flatten().copied();
+            if let Some(outcome) = array_outcome(counts) {
+                moves.entry(outcome).or_default().push(parent);
             }
-            let key = match failed.get(&parent).copied().unwrap_or(0) {
-                0 => (JobStatus::Succeeded, None),
-                n => (JobStatus::Failed, Some(format!("{n} of the array's children failed"))),
-            };
-            moves.entry(key).or_default().push(parent);
         }
         let mut moved = 0;
         for ((to, reason), ids) in moves {
-            let t = Transition { from: &[JobStatus::Pending], via: &[], to, reason: reason.as_deref(), now, also: vec![], only_if: None };
+            let t = Transition::new(&[JobStatus::Pending], to, now).reason(reason.as_deref());
             moved += transition(self.db(), &ids, &t).await?.len();
         }
         Ok(moved)
@@ -358,7 +294,7 @@ impl Drop for AbortOnDrop {
 async fn renew_lease(batch: Batch, instance: String, holding: watch::Sender<bool>) {
     let mut warned = false;
     loop {
-        let held = match batch.hold_lease(&instance).await {
+        let held = match lease::hold(batch.db(), &instance).await {
             Ok(held) => {
                 warned = false;
                 held
@@ -379,25 +315,15 @@ async fn renew_lease(batch: Batch, instance: String, holding: watch::Sender<bool
 impl Batch {
     /// The id of this installation (its store), made on first use.
     pub async fn installation_id(&self) -> Result<String, sea_orm::DbErr> {
-        use crate::store::entities::installation;
-        use sea_orm::Set;
-        use sea_orm::sea_query::OnConflict;
-        if let Some(row) = installation::Entity::find().one(self.db()).await? {
-            return Ok(row.id);
-        }
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        installation::Entity::insert(installation::ActiveModel { id: Set(id) })
-            .on_conflict(OnConflict::column(installation::Column::Id).do_nothing().to_owned())
-            .exec_without_returning(self.db())
-            .await?;
-        Ok(installation::Entity::find().one(self.db()).await?.map(|row| row.id).unwrap_or_default())
+        installation::id_made_on_first_use(self.db()).await
     }
 }
 
-/// Clears the placement of a job whose attempt ended, releasing its capacity.
-pub(crate) fn release_placement() -> Vec<(jobs::Column, sea_orm::sea_query::SimpleExpr)> {
-    vec![
-        (jobs::Column::ComputeEnvironmentId, Expr::value(Option::<i32>::None)),
-        (jobs::Column::HostIndex, Expr::value(Option::<i32>::None)),
-    ]
+/// Ids grouped by the reason they are written with: one statement per distinct reason.
+pub(crate) fn by_reason<'a, R: Eq + Hash>(pairs: impl IntoIterator<Item = (&'a String, R)>) -> HashMap<R, Vec<String>> {
+    let mut groups: HashMap<R, Vec<String>> = HashMap::new();
+    for (id, reason) in pairs {
+        groups.entry(reason).or_default().push(id.clone());
+    }
+    groups
 }

@@ -18,17 +18,15 @@
 use super::Scheduler;
 use super::attempt::{AttemptEnd, mark_running, record_container};
 use super::follow::{ENGINE_GRACE, Followed, follow_container};
-use super::release_placement;
-use super::transition::{Transition, transition};
 use crate::batch::{from_json, now_ms};
 use crate::docker::DockerEngine;
 use crate::docker_attempts::ManagedContainer;
 use crate::error::ServiceResult;
-use crate::store::entities::{attempt_logs, compute_environments as ce, job_attempts, jobs};
+use crate::store::entities::jobs;
+use crate::store::transition::{Also, Guard, Transition, transition};
+use crate::store::{attempts, catalog, jobs as job_rows};
 use domain::JobStatus;
-use domain::compute_environment::DockerHost;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use domain::compute_environment::{DockerHost, ExecutorKind};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -60,16 +58,26 @@ impl Scheduler {
         // before this ends (claims and adoptions happen on the scheduler's own task, which is
         // running this).
         let followed_before: HashSet<String> = self.inner.running.lock().expect("running map").keys().cloned().collect();
-        let active: Vec<jobs::Model> = jobs::Entity::find()
-            .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
-            .all(batch.db())
-            .await?
-            .into_iter()
-            .filter(|job| !followed_before.contains(&job.id))
-            .collect();
-        let attempts = self.current_attempts(&active).await?;
+        let active: Vec<jobs::Model> =
+            job_rows::in_flight(batch.db()).await?.into_iter().filter(|job| !followed_before.contains(&job.id)).collect();
+        let attempts = attempts::current_of(batch.db(), &active).await?;
+        let environments = catalog::environments_by_id(batch.db()).await?;
+        let simulated = |job: &jobs::Model| {
+            job.compute_environment_id.and_then(|id| environments.get(&id)).is_some_and(|e| e.executor == ExecutorKind::Simulated.as_str())
+        };
         let mut listing = self.list_containers().await?;
         for job in active {
+            // A simulated attempt lives only in the memory of the process that claimed it (a
+            // claim takes it straight to RUNNING). If none follows it, that process died or its
+            // pass failed after the claim: nothing ran, so the claim is released and the job
+            // placed again, as for a container that was never created.
+            if simulated(&job) {
+                if job.status_changed_at <= listing.listed_at_ms - SETTLE_MS {
+                    tracing::info!(job_id = %job.id, attempt = job.attempt_count, "releasing a simulated attempt no process follows");
+                    self.release_claim(&job).await?;
+                }
+                continue;
+            }
             let attempt = attempts.get(&job.id);
             let endpoint = attempt.and_then(|a| a.host.clone()).unwrap_or_default();
             match listing.attempts.remove(&(job.id.clone(), job.attempt_count)) {
@@ -111,24 +119,6 @@ impl Scheduler {
         Ok(())
     }
 
-    /// The current attempt's row of each job (its host and container, if recorded).
-    async fn current_attempts(&self, active: &[jobs::Model]) -> ServiceResult<HashMap<String, job_attempts::Model>> {
-        let mut found = HashMap::new();
-        for chunk in active.chunks(1000) {
-            let rows = job_attempts::Entity::find()
-                .filter(job_attempts::Column::JobId.is_in(chunk.iter().map(|job| job.id.clone())))
-                .all(self.batch().db())
-                .await?;
-            let current: HashMap<&str, i32> = chunk.iter().map(|job| (job.id.as_str(), job.attempt_count)).collect();
-            found.extend(
-                rows.into_iter()
-                    .filter(|row| current.get(row.job_id.as_str()) == Some(&row.attempt_number))
-                    .map(|row| (row.job_id.clone(), row)),
-            );
-        }
-        Ok(found)
-    }
-
     async fn list_containers(&self) -> ServiceResult<Listing> {
         let mut listing = Listing { listed_at_ms: now_ms(), attempts: HashMap::new(), others: Vec::new(), unreachable: HashSet::new() };
         for endpoint in self.known_endpoints().await? {
@@ -163,26 +153,15 @@ impl Scheduler {
         *self.inner.unreachable.lock().expect("unreachable hosts").entry(endpoint.to_string()).or_insert_with(Instant::now)
     }
 
-    /// A claim whose container was never created: the job goes back to RUNNABLE with its
-    /// attempt count as before the claim, as if it had never been placed.
+    /// A claim whose container was never created (or a simulated attempt no process runs): the
+    /// job goes back to RUNNABLE with its attempt count as before the claim, as if it had never
+    /// been placed.
     async fn release_claim(&self, job: &jobs::Model) -> ServiceResult<()> {
         let db = self.batch().db();
-        job_attempts::Entity::delete_many()
-            .filter(job_attempts::Column::JobId.eq(&job.id))
-            .filter(job_attempts::Column::AttemptNumber.eq(job.attempt_count))
-            .exec(db)
-            .await?;
-        let mut also = release_placement();
-        also.push((jobs::Column::AttemptCount, Expr::col(jobs::Column::AttemptCount).sub(1)));
-        let release = Transition {
-            from: &[JobStatus::Starting],
-            via: &[],
-            to: JobStatus::Runnable,
-            reason: None,
-            now: now_ms(),
-            also,
-            only_if: Some(Expr::col(jobs::Column::AttemptCount).eq(job.attempt_count)),
-        };
+        attempts::withdraw(db, &job.id, job.attempt_count).await?;
+        let release = Transition::new(&[JobStatus::Starting, JobStatus::Running], JobStatus::Runnable, now_ms())
+            .also(vec![Also::PlacementReleased, Also::AttemptWithdrawn])
+            .only_if(Guard::OnAttempt(job.attempt_count));
         transition(db, std::slice::from_ref(&job.id), &release).await?;
         Ok(())
     }
@@ -215,11 +194,7 @@ impl Scheduler {
         tokio::spawn(async move {
             let batch = scheduler.batch().clone();
             // The output is read again from the start: drop what the previous run stored.
-            let _ = attempt_logs::Entity::delete_many()
-                .filter(attempt_logs::Column::JobId.eq(&job.id))
-                .filter(attempt_logs::Column::AttemptNumber.eq(job.attempt_count))
-                .exec(batch.db())
-                .await;
+            let _ = attempts::forget_output(batch.db(), &job.id, job.attempt_count).await;
             let remaining = job.timeout_seconds.map(|limit| {
                 let elapsed_ms = now_ms() - job.started_at.unwrap_or_else(now_ms);
                 Duration::from_millis(Ord::max(i64::from(limit) * 1000 - elapsed_ms, 0) as u64)
@@ -237,7 +212,7 @@ impl Scheduler {
     /// Every Docker endpoint any compute environment names.
     async fn known_endpoints(&self) -> ServiceResult<BTreeSet<String>> {
         let mut endpoints = BTreeSet::new();
-        for environment in ce::Entity::find().all(self.batch().db()).await? {
+        for environment in catalog::environments_by_id(self.batch().db()).await?.into_values() {
             let hosts: Vec<DockerHost> = from_json("hosts", &environment.hosts)?;
             endpoints.extend(hosts.into_iter().map(|h| h.endpoint).filter(|e| !e.starts_with("simulated:")));
         }

@@ -98,9 +98,3 @@ mod tests {
         assert_eq!(redact_password("sqlite://x.db"), "sqlite://x.db");
     }
 }
-
-/// Transitional: the raw statements not yet moved into the store call this.
-pub(crate) fn statement(backend: sea_orm::DatabaseBackend, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
-    let dialect = if backend == DatabaseBackend::Postgres { super::Dialect::Postgres } else { super::Dialect::Sqlite };
-    dialect.statement(sql, values)
-}

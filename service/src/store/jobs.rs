@@ -1,1 +1,311 @@
-//! (being moved here)
+//! Reads and writes of job rows that are not status changes (those are `transition`).
+
+use super::entities::{job_dependencies as deps, job_status_history as history, jobs};
+use super::history::history_row;
+use super::{Dialect, insert_chunked};
+use domain::JobStatus;
+use domain::history::Subject;
+use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Statement,
+    TransactionTrait,
+};
+use std::collections::HashMap;
+
+/// Jobs that run: single jobs and array children, never array parents.
+pub(crate) fn runs_as_container() -> Condition {
+    Condition::any().add(jobs::Column::ArraySize.is_null()).add(jobs::Column::ArrayIndex.is_not_null())
+}
+
+/// STARTING or RUNNING jobs that TerminateJob asked to stop.
+pub(crate) async fn asked_to_terminate(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    jobs::Entity::find()
+        .select_only()
+        .column(jobs::Column::Id)
+        .filter(jobs::Column::TerminateReason.is_not_null())
+        .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Array parents (never their children) in `status`.
+pub(crate) async fn array_parents_in(db: &impl ConnectionTrait, status: JobStatus) -> Result<Vec<String>, DbErr> {
+    jobs::Entity::find()
+        .select_only()
+        .column(jobs::Column::Id)
+        .filter(jobs::Column::Status.eq(status.as_str()))
+        .filter(jobs::Column::ArraySize.is_not_null())
+        .filter(jobs::Column::ArrayIndex.is_null())
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// How many children of each parent are in each state, one grouped query per 1,000 parents.
+/// A state the store holds but this build does not know counts as unfinished (RUNNING).
+pub(crate) async fn children_by_status(
+    db: &impl ConnectionTrait,
+    parents: &[String],
+) -> Result<HashMap<String, Vec<(JobStatus, i64)>>, DbErr> {
+    let mut counts: HashMap<String, Vec<(JobStatus, i64)>> = HashMap::new();
+    for chunk in parents.chunks(1000) {
+        let rows: Vec<(Option<String>, String, i64)> = jobs::Entity::find()
+            .select_only()
+            .column(jobs::Column::ArrayParentId)
+            .column(jobs::Column::Status)
+            .column_as(Expr::from(Func::count(Expr::col(jobs::Column::Id))), "n")
+            .filter(jobs::Column::ArrayParentId.is_in(chunk.iter().cloned()))
+            .group_by(jobs::Column::ArrayParentId)
+            .group_by(jobs::Column::Status)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (parent, status, n) in rows {
+            let Some(parent) = parent else { continue };
+            counts.entry(parent).or_default().push((status.parse().unwrap_or(JobStatus::Running), n));
+        }
+    }
+    Ok(counts)
+}
+
+/// Every STARTING or RUNNING job (what reconciliation compares with the engines).
+pub(crate) async fn in_flight(db: &impl ConnectionTrait) -> Result<Vec<jobs::Model>, DbErr> {
+    jobs::Entity::find().filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()])).all(db).await
+}
+
+pub(crate) async fn find(db: &impl ConnectionTrait, job_id: &str) -> Result<Option<jobs::Model>, DbErr> {
+    jobs::Entity::find_by_id(job_id).one(db).await
+}
+
+/// The job and, for an array parent, its children.
+fn family(job_id: &str) -> Condition {
+    Condition::any().add(jobs::Column::Id.eq(job_id)).add(jobs::Column::ArrayParentId.eq(job_id))
+}
+
+/// The ids of the job and its children (for an array job) that are in one of `statuses`.
+pub(crate) async fn family_in(db: &impl ConnectionTrait, job_id: &str, statuses: &[JobStatus]) -> Result<Vec<String>, DbErr> {
+    jobs::Entity::find()
+        .select_only()
+        .column(jobs::Column::Id)
+        .filter(family(job_id))
+        .filter(jobs::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Marks the job's (and its children's) STARTING or RUNNING attempts to be stopped by the
+/// scheduler, which then fails them with `reason`.
+pub(crate) async fn ask_to_terminate(db: &impl ConnectionTrait, job_id: &str, reason: &str) -> Result<(), DbErr> {
+    jobs::Entity::update_many()
+        .col_expr(jobs::Column::TerminateReason, Expr::value(reason))
+        .filter(family(job_id))
+        .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn find_many(db: &impl ConnectionTrait, ids: &[&str]) -> Result<Vec<jobs::Model>, DbErr> {
+    jobs::Entity::find().filter(jobs::Column::Id.is_in(ids.iter().copied())).all(db).await
+}
+
+/// A job's whole-job dependencies (array children's are written by `array_children`).
+pub(crate) async fn insert_dependencies(db: &impl ConnectionTrait, rows: Vec<deps::ActiveModel>) -> Result<(), DbErr> {
+    insert_chunked(db, rows).await
+}
+
+/// Writes new jobs with their SUBMITTED history rows, all or none: the group commit's flush.
+pub(crate) async fn write_submitted(db: DatabaseConnection, jobs: Vec<jobs::ActiveModel>) -> Result<(), DbErr> {
+    if Dialect::of(&db) == Dialect::Postgres {
+        return insert_submitted(&db, jobs).await;
+    }
+    let txn = db.begin().await?;
+    insert_submitted(&txn, jobs).await?;
+    txn.commit().await
+}
+
+/// Inserts new jobs and their SUBMITTED history rows: on Postgres one statement (a
+/// data-modifying `WITH`, atomic by itself), elsewhere two (the caller's transaction).
+pub(crate) async fn insert_submitted(db: &impl ConnectionTrait, jobs: Vec<jobs::ActiveModel>) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    if Dialect::of(db) == Dialect::Sqlite {
+        let history: Vec<_> = jobs
+            .iter()
+            .map(|job| history_row(&Subject::Job(job.id.as_ref().clone()), JobStatus::Submitted.as_str(), None, *job.created_at.as_ref()))
+            .collect();
+        jobs::Entity::insert_many(jobs).exec_without_returning(db).await?;
+        history::Entity::insert_many(history).exec_without_returning(db).await?;
+        return Ok(());
+    }
+    let mut insert = jobs::Entity::insert_many(jobs).into_query();
+    insert.returning(Query::returning().columns([jobs::Column::Id, jobs::Column::Status, jobs::Column::CreatedAt]));
+    let insert = backend.build(&insert);
+    let sql = format!(
+        "WITH job AS ({}) INSERT INTO job_status_history (job_id, status, reason, at) SELECT id, status, NULL, created_at FROM job",
+        insert.sql
+    );
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, insert.values.map(|v| v.0).unwrap_or_default())).await?;
+    Ok(())
+}
+
+/// How many jobs (array children included) the queue holds.
+pub(crate) async fn count_in_queue(db: &impl ConnectionTrait, queue_id: i32) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    jobs::Entity::find().filter(jobs::Column::JobQueueId.eq(queue_id)).count(db).await
+}
+
+/// The jobs `job_id` waits on, in the order they were recorded.
+pub async fn dependencies_of(db: &impl ConnectionTrait, job_id: &str) -> Result<Vec<String>, DbErr> {
+    let mut rows: Vec<(String, Option<String>)> = deps::Entity::find()
+        .select_only()
+        .column(deps::Column::DependsOnJobId)
+        .column(deps::Column::Kind)
+        .filter(deps::Column::JobId.eq(job_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    // N_TO_N before SEQUENTIAL before whole-job dependencies, for a stable order.
+    rows.sort_by_key(|(_, kind)| match kind.as_deref() {
+        Some("N_TO_N") => 0,
+        Some("SEQUENTIAL") => 1,
+        _ => 2,
+    });
+    Ok(rows.into_iter().map(|(id, _)| id).collect())
+}
+
+/// Which jobs a ListJobs page is drawn from.
+#[derive(Debug, Clone)]
+pub(crate) enum JobScope<'a> {
+    /// A queue's jobs, array children left out.
+    Queue(i32),
+    /// An array job's children, by index.
+    ChildrenOf(&'a str),
+}
+
+/// One ListJobs page: the scope, its filters and where the previous page ended.
+#[derive(Debug, Clone)]
+pub(crate) struct JobPage<'a> {
+    pub scope: JobScope<'a>,
+    pub status: Option<JobStatus>,
+    pub name: Option<&'a crate::jobs::NameFilter>,
+    /// Only jobs of these definitions (ids), when given.
+    pub definition_ids: Option<Vec<i32>>,
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
+    /// The last position of the previous page: (created_at, id) for a queue, (index, id) for
+    /// children.
+    pub after: Option<(i64, String)>,
+    pub limit: u64,
+}
+
+/// A page of jobs: a queue's newest first, paged by (created_at, id) so a deep page costs what
+/// the first does; an array's children by index.
+pub(crate) async fn page(db: &impl ConnectionTrait, page: &JobPage<'_>) -> Result<Vec<jobs::Model>, DbErr> {
+    use crate::jobs::NameFilter;
+    use sea_orm::QueryOrder;
+    use sea_orm::sea_query::ExprTrait;
+    let mut query = jobs::Entity::find();
+    query = match page.scope {
+        JobScope::ChildrenOf(parent) => query.filter(jobs::Column::ArrayParentId.eq(parent)),
+        JobScope::Queue(queue_id) => query.filter(jobs::Column::JobQueueId.eq(queue_id)).filter(jobs::Column::ArrayParentId.is_null()),
+    };
+    if let Some(status) = page.status {
+        query = query.filter(jobs::Column::Status.eq(status.as_str()));
+    }
+    match page.name {
+        Some(NameFilter::Exact(name)) => query = query.filter(jobs::Column::Name.eq(name)),
+        Some(NameFilter::Prefix(prefix)) => query = query.filter(jobs::Column::Name.like(prefix_pattern(prefix))),
+        None => {}
+    }
+    if let Some(ids) = &page.definition_ids {
+        query = query.filter(jobs::Column::JobDefinitionId.is_in(ids.iter().copied()));
+    }
+    if let Some(after) = page.created_after {
+        query = query.filter(jobs::Column::CreatedAt.gt(after));
+    }
+    if let Some(before) = page.created_before {
+        query = query.filter(jobs::Column::CreatedAt.lt(before));
+    }
+    query = match page.scope {
+        JobScope::ChildrenOf(_) => {
+            if let Some((index, _)) = &page.after {
+                query = query.filter(jobs::Column::ArrayIndex.gt(*index));
+            }
+            query.order_by_asc(jobs::Column::ArrayIndex)
+        }
+        JobScope::Queue(_) => {
+            if let Some((created_at, id)) = &page.after {
+                // A row-value comparison, so both backends seek the index to the cursor instead
+                // of walking every row before it.
+                query = query.filter(
+                    Expr::tuple([Expr::col(jobs::Column::CreatedAt), Expr::col(jobs::Column::Id)])
+                        .lt(Expr::tuple([Expr::val(*created_at), Expr::val(id.clone())])),
+                );
+            }
+            query.order_by_desc(jobs::Column::CreatedAt).order_by_desc(jobs::Column::Id)
+        }
+    };
+    query.limit(page.limit).all(db).await
+}
+
+/// `LIKE 'prefix%'` with the prefix's own `%` and `_` (and the escape) taken literally: `_` is
+/// a valid job-name character.
+fn prefix_pattern(prefix: &str) -> sea_orm::sea_query::LikeExpr {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')
+}
+
+/// The most recent failures across every queue, newest first (an index seek on status +
+/// creation time, whatever the number of jobs).
+pub(crate) async fn recent_failures(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<jobs::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    jobs::Entity::find()
+        .filter(jobs::Column::Status.eq(JobStatus::Failed.as_str()))
+        .order_by_desc(jobs::Column::CreatedAt)
+        .order_by_desc(jobs::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// An array parent's children counted by status (only statuses present).
+pub(crate) async fn count_children_by_status(db: &impl ConnectionTrait, parent_id: &str) -> Result<Vec<(String, i64)>, DbErr> {
+    jobs::Entity::find()
+        .select_only()
+        .column(jobs::Column::Status)
+        .column_as(Expr::from(Func::count(Expr::col(jobs::Column::Id))), "n")
+        .filter(jobs::Column::ArrayParentId.eq(parent_id))
+        .group_by(jobs::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// How many jobs that run (array children, not their parents) the queue holds in `status`,
+/// counting at most `cap + 1`: an exact count of a million rows costs a scan of them all, a
+/// capped one at most `cap` index entries.
+pub(crate) async fn capped_count(db: &impl ConnectionTrait, queue_id: i32, status: JobStatus, cap: i64) -> Result<i64, DbErr> {
+    let sql = format!(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM jobs WHERE job_queue_id = $1 AND status = $2 \
+         AND (array_size IS NULL OR array_index IS NOT NULL) LIMIT {}) AS capped",
+        cap + 1
+    );
+    let row = db.query_one_raw(Dialect::of(db).statement(&sql, vec![queue_id.into(), status.as_str().into()])).await?;
+    Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
+}
+
+/// The status history of `job_id` in the order it happened; for an array child (`child` = its
+/// array job and index), with the runs of its array that cover it.
+pub(crate) async fn history_of(db: &impl ConnectionTrait, job_id: &str, child: Option<(&str, i32)>) -> Result<Vec<history::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    history::Entity::find().filter(super::history::history_of(job_id, child)).order_by_asc(history::Column::Id).all(db).await
+}

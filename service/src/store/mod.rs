@@ -1,4 +1,4 @@
-//! The store boundary (ARCHITECTURE.md §7): every query the service makes is a named function
+//! The store boundary (ARCHITECTURE.md §10): every query the service makes is a named function
 //! here. Use cases and the scheduler call them and see rows (`entities::*::Model`) and plain
 //! values; no SQL text or query builder appears outside this module (`scripts/test.sh` checks).
 //!
@@ -18,11 +18,13 @@ pub(crate) mod array_children;
 pub(crate) mod attempt_logs;
 pub(crate) mod attempts;
 pub(crate) mod audit_log;
+pub(crate) mod catalog;
 pub(crate) mod changes;
 pub(crate) mod compute_environments;
 pub mod db;
 pub mod entities;
 pub(crate) mod history;
+pub(crate) mod installation;
 pub(crate) mod job_definitions;
 pub(crate) mod job_queues;
 pub(crate) mod jobs;
@@ -38,7 +40,20 @@ pub(crate) mod users;
 #[cfg(test)]
 mod conformance;
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, Statement, Value};
+
+/// Rows per multi-row INSERT: under SQLite's 32,766 bound parameters at ~26 columns a row.
+pub(crate) const INSERT_CHUNK: usize = 1000;
+
+/// Inserts many rows in statements of `INSERT_CHUNK` rows.
+pub(crate) async fn insert_chunked<A: ActiveModelTrait>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), DbErr> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK).collect();
+        A::Entity::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
 
 /// Which SQL dialect a connection speaks: what the few backend-specific statements ask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use crate::fixtures::{batch_on, environment_on, queue};
 use crate::scheduler::{finished, run_scheduler, shell_definition, submit_to};
 use crate::second_engine::SecondEngine;
 use domain::compute_environment::{DockerHost, DockerTls};
-use service::testing::{BACKENDS, TempDir, admin, operator};
+use service::testing::{BACKENDS, admin, operator, temp_dir};
 use service::{ServiceError, docker::DockerEngine};
 use std::path::Path;
 use std::process::Command;
@@ -35,9 +35,9 @@ fn free_port() -> u16 {
 
 #[tokio::test]
 async fn a_tls_engine_runs_jobs_and_a_plain_tcp_one_must_say_insecure() {
-    let certificates = TempDir::new();
-    make_certificates(&certificates.0);
-    let file = |name: &str| certificates.0.join(name).display().to_string();
+    let certificates = temp_dir();
+    make_certificates(certificates.path());
+    let file = |name: &str| certificates.path().join(name).display().to_string();
     let tcp = format!("tcp://127.0.0.1:{}", free_port());
     let listen = vec![
         "-H".into(),

@@ -15,7 +15,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use service::docker::DockerEngine;
 use service::docker_attempts::{ContainerSpec, VolumeMount};
 use service::scheduler::Scheduler;
-use service::testing::{BACKENDS, Backend, TempDir, admin, operator};
+use service::testing::{BACKENDS, Backend, TempDir, admin, operator, temp_dir};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
@@ -26,14 +26,14 @@ fn recording_definition(name: &str, out: &TempDir, tail: &str) -> RegisterJobDef
     let mut d = shell_definition(name, &format!("echo $AWS_BATCH_JOB_ATTEMPT >> /out/$AWS_BATCH_JOB_ID; {tail}"));
     let container = d.container_properties.as_mut().unwrap();
     container.resource_requirements[0].value = "0.25".into();
-    container.volumes = vec![Volume { name: "out".into(), host: Some(VolumeHost { source_path: Some(out.0.display().to_string()) }) }];
+    container.volumes = vec![Volume { name: "out".into(), host: Some(VolumeHost { source_path: Some(out.path().display().to_string()) }) }];
     container.mount_points = vec![MountPoint { container_path: "/out".into(), source_volume: "out".into(), read_only: false }];
     d
 }
 
 /// How many times the job ran: lines in its file.
 fn runs(out: &TempDir, job_id: &str) -> usize {
-    std::fs::read_to_string(out.0.join(job_id)).map(|text| text.lines().count()).unwrap_or(0)
+    std::fs::read_to_string(out.path().join(job_id)).map(|text| text.lines().count()).unwrap_or(0)
 }
 
 fn start_scheduler(batch: &TestBatch, instance: &str) -> oneshot::Sender<()> {
@@ -109,7 +109,7 @@ async fn create_container(batch: &TestBatch, out: &TempDir, job_id: &str, script
         environment: vec![("AWS_BATCH_JOB_ID".into(), job_id.into()), ("AWS_BATCH_JOB_ATTEMPT".into(), "1".into())],
         milli_vcpus: 250,
         memory_mib: 64,
-        mounts: vec![VolumeMount { host_path: Some(out.0.display().to_string()), container_path: "/out".into(), read_only: false }],
+        mounts: vec![VolumeMount { host_path: Some(out.path().display().to_string()), container_path: "/out".into(), read_only: false }],
         ..Default::default()
     };
     DockerEngine::connect(None).await.unwrap().create_attempt(&spec).await.unwrap()
@@ -125,7 +125,7 @@ async fn create_container(batch: &TestBatch, out: &TempDir, job_id: &str, script
 async fn every_state_a_crash_can_leave_ends_with_what_really_happened() {
     for backend in BACKENDS {
         let batch = batch_on(backend).await;
-        let out = TempDir::new();
+        let out = temp_dir();
         local_environment(&batch, "docker", 8).await;
         batch.create_job_queue(&admin(), queue("q", &["docker"])).await.unwrap();
         batch.register_job_definition(&admin(), recording_definition("record", &out, "exit 0")).await.unwrap();
@@ -169,6 +169,47 @@ async fn every_state_a_crash_can_leave_ends_with_what_really_happened() {
         assert!(job.status_reason.as_deref().is_some_and(|r| r.contains("outcome is unknown")), "{backend:?}: {:?}", job.status_reason);
         assert_eq!(runs(&out, vanished), 0, "{backend:?}");
         no_containers_left(&batch).await;
+    }
+}
+
+/// A simulated attempt lives only in the memory of the process that claimed it (straight to
+/// RUNNING). When that process died, or its pass failed after the claim landed (seen in a
+/// Postgres restart), nothing ran: the job is placed again and succeeds, never FAILED as a
+/// vanished container.
+#[tokio::test]
+async fn a_simulated_attempt_no_process_follows_is_placed_again() {
+    for backend in BACKENDS {
+        let batch = batch_on(backend).await;
+        let mut simulated = environment("sim", 4);
+        simulated.executor = Some(domain::compute_environment::ExecutorKind::Simulated);
+        batch.create_compute_environment(&admin(), simulated).await.unwrap();
+        batch.create_job_queue(&admin(), queue("q", &["sim"])).await.unwrap();
+        batch.register_job_definition(&admin(), shell_definition("sim", "ignored")).await.unwrap();
+        let job_id = batch.submit_job(&operator(), submit_to("sim", "orphaned")).await.unwrap().job_id;
+        // Claimed for attempt 1 by a process that is gone, longer ago than the settle time.
+        let long_ago = chrono::Utc::now().timestamp_millis() - 60_000;
+        let environment = scalar(&batch, "SELECT CAST(id AS BIGINT) FROM compute_environments WHERE name = 'sim'").await;
+        execute(
+            &batch,
+            &format!(
+                "UPDATE jobs SET status = 'RUNNING', attempt_count = 1, compute_environment_id = {environment}, host_index = 0, \
+                 started_at = {long_ago}, status_changed_at = {long_ago} WHERE id = '{job_id}'"
+            ),
+        )
+        .await;
+        execute(
+            &batch,
+            &format!(
+                "INSERT INTO job_attempts (job_id, attempt_number, compute_environment, host, log_stream_name, started_at) \
+                 VALUES ('{job_id}', 1, 'sim', 'simulated://', 'x', {long_ago})"
+            ),
+        )
+        .await;
+
+        let _stop = start_scheduler(&batch, "recovering");
+        let job = finished(&batch, &job_id).await;
+        assert_eq!(job.status, "SUCCEEDED", "{backend:?}: {:?}", job.status_reason);
+        assert_eq!(job.attempts.len(), 1, "{backend:?}: the lost attempt is not counted");
     }
 }
 

@@ -8,14 +8,14 @@ use domain::compute_environment::{HostAccessUpdate, UpdateComputeEnvironment};
 use domain::container::{MountPoint, Volume, VolumeHost};
 use domain::job_definition::RegisterJobDefinition;
 use domain::linux::{Capabilities, Device, LinuxParameters, Tmpfs, Ulimit};
-use service::testing::{BACKENDS, Backend, TempDir, admin, fresh_database, operator};
+use service::testing::{BACKENDS, Backend, TempDir, admin, fresh_database, operator, temp_dir};
 use service::{Batch, BatchConfig, ServiceError};
 
 /// A batch whose data directory is known (so its protection can be tried), an environment
 /// `docker` on the local engine (allowing the temporary directory), a queue `q`, no scheduler.
 async fn batch_with_data_dir(backend: Backend) -> (TestBatch, TempDir) {
     let (db, dir) = fresh_database(backend).await;
-    let config = BatchConfig { data_dir: Some(dir.0.clone()), ..Default::default() };
+    let config = BatchConfig { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
     let batch = crate::fixtures::TestBatch::wrap(Batch::new(db, config));
     local_environment(&batch, "docker", 2).await;
     batch.create_job_queue(&admin(), queue("q", &["docker"])).await.unwrap();
@@ -57,12 +57,12 @@ async fn job_count(batch: &TestBatch) -> usize {
 async fn paths_no_environment_may_allow_are_refused_at_registration() {
     for backend in BACKENDS {
         let (batch, data_dir) = batch_with_data_dir(backend).await;
-        let links = TempDir::new();
-        let socket_link = links.0.join("innocent");
+        let links = temp_dir();
+        let socket_link = links.path().join("innocent");
         std::os::unix::fs::symlink("/var/run/docker.sock", &socket_link).unwrap();
-        let run_link = links.0.join("run");
+        let run_link = links.path().join("run");
         std::os::unix::fs::symlink("/run", &run_link).unwrap();
-        let data_inside = data_dir.0.join("keys");
+        let data_inside = data_dir.path().join("keys");
         let attempts = [
             ("/", "the whole host"),
             ("/var/run/docker.sock", "the Docker socket"),
@@ -70,7 +70,7 @@ async fn paths_no_environment_may_allow_are_refused_at_registration() {
             ("/run/docker.sock", "the Docker socket"),
             (socket_link.to_str().unwrap(), "the Docker socket"),
             (run_link.to_str().unwrap(), "the Docker socket"),
-            (data_dir.0.to_str().unwrap(), "data directory"),
+            (data_dir.path().to_str().unwrap(), "data directory"),
             (data_inside.to_str().unwrap(), "data directory"),
             ("/tmp/../etc", ".."),
             ("relative/path", "absolute"),
@@ -140,9 +140,9 @@ async fn what_the_environment_does_not_allow_is_refused_at_submit_and_no_job_exi
 async fn an_allow_list_shrunk_after_submit_fails_the_job_at_launch_without_running_it() {
     for backend in BACKENDS {
         let (batch, _data_dir) = batch_with_data_dir(backend).await;
-        let out = TempDir::new();
+        let out = temp_dir();
         let script = "echo ran > /host/ran";
-        batch.register_job_definition(&admin(), mounting("writer", out.0.to_str().unwrap(), script)).await.unwrap();
+        batch.register_job_definition(&admin(), mounting("writer", out.path().to_str().unwrap(), script)).await.unwrap();
         let job = batch.submit_job(&operator(), submit_to("writer", "writer")).await.unwrap();
         let shrink = HostAccessUpdate { allowed_host_paths: Some(vec![]), ..Default::default() };
         let update = UpdateComputeEnvironment { compute_environment: "docker".into(), host_access: shrink, ..Default::default() };
@@ -153,7 +153,7 @@ async fn an_allow_list_shrunk_after_submit_fails_the_job_at_launch_without_runni
         assert_eq!(done.status, "FAILED", "{backend:?}");
         let reason = done.status_reason.clone().unwrap_or_default();
         assert!(reason.starts_with("HostAccessDenied: containerProperties.volumes[0].host.sourcePath"), "{backend:?}: {reason}");
-        assert!(!out.0.join("ran").exists(), "{backend:?}: the job must not have run");
+        assert!(!out.path().join("ran").exists(), "{backend:?}: the job must not have run");
     }
 }
 
@@ -161,7 +161,7 @@ async fn an_allow_list_shrunk_after_submit_fails_the_job_at_launch_without_runni
 async fn an_allowed_folder_is_written_and_the_container_defaults_hold() {
     for backend in BACKENDS {
         let (batch, _data_dir) = batch_with_data_dir(backend).await;
-        let out = TempDir::new();
+        let out = temp_dir();
         // Each line is a fact the container reports about itself; the test reads the file.
         let script = "grep NoNewPrivs /proc/self/status | tr -d '\\t' > /host/facts; \
             echo nofile=$(ulimit -n) >> /host/facts; \
@@ -169,7 +169,7 @@ async fn an_allowed_folder_is_written_and_the_container_defaults_hold() {
             grep ' /scratch ' /proc/mounts | cut -d' ' -f3 | sed 's/^/scratch=/' >> /host/facts; \
             (touch /root-write 2>/dev/null && echo root=writable || echo root=read-only) >> /host/facts; \
             echo pid1=$(cat /proc/1/comm) >> /host/facts";
-        let mut definition = mounting("defaults", out.0.to_str().unwrap(), script);
+        let mut definition = mounting("defaults", out.path().to_str().unwrap(), script);
         let container = definition.container_properties.as_mut().unwrap();
         container.readonly_root_filesystem = true;
         container.ulimits = vec![Ulimit { name: "nofile".into(), soft_limit: 512, hard_limit: 1024 }];
@@ -184,7 +184,7 @@ async fn an_allowed_folder_is_written_and_the_container_defaults_hold() {
         let h = run_scheduler(batch);
         let done = finished(&h.batch, &job.job_id).await;
         assert_eq!(done.status, "SUCCEEDED", "{backend:?}: {:?}", done.status_reason);
-        let facts = std::fs::read_to_string(out.0.join("facts")).unwrap();
+        let facts = std::fs::read_to_string(out.path().join("facts")).unwrap();
         let facts: Vec<&str> = facts.lines().collect();
         assert_eq!(facts, ["NoNewPrivs:1", "nofile=512", "pids=64", "scratch=tmpfs", "root=read-only", "pid1=docker-init"], "{backend:?}");
     }

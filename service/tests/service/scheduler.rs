@@ -350,8 +350,8 @@ async fn a_missing_image_fails_with_cannot_pull_container_error() {
 fn after_a_crash_every_job_finishes_exactly_once_and_no_orphan_is_left() {
     use service::db::connect_and_migrate;
     let setup = tokio::runtime::Runtime::new().unwrap();
-    let dir = service::testing::TempDir::new();
-    let url = setup.block_on(service::testing::fresh_database_url(Backend::Postgres, &dir.0));
+    let dir = service::testing::temp_dir();
+    let url = setup.block_on(service::testing::fresh_database_url(Backend::Postgres, dir.path()));
     let connect =
         |url: String| async move { service::Batch::new(connect_and_migrate(&url).await.unwrap(), service::BatchConfig::default()) };
 

@@ -7,7 +7,7 @@ use crate::scheduler::{finished, local_environment, run_scheduler, shell_definit
 use domain::container::{MountPoint, Volume, VolumeHost};
 use domain::secret::{CreateSecret, SecretReference};
 use sea_orm::{ConnectionTrait, Statement};
-use service::testing::{BACKENDS, TempDir, admin, operator};
+use service::testing::{BACKENDS, TempDir, admin, operator, temp_dir};
 use service::{Batch, BatchConfig, ServiceError};
 
 const VALUE: &str = "s3cr3t-value-that-must-not-leak";
@@ -16,7 +16,7 @@ fn secret_definition(name: &str, value_from: &str, out: &TempDir) -> domain::job
     let mut definition = shell_definition(name, "printf %s \"$DB_PASSWORD\" > /out/seen; echo done");
     let container = definition.container_properties.as_mut().unwrap();
     container.secrets = vec![SecretReference { name: "DB_PASSWORD".into(), value_from: value_from.into() }];
-    container.volumes = vec![Volume { name: "out".into(), host: Some(VolumeHost { source_path: Some(out.0.display().to_string()) }) }];
+    container.volumes = vec![Volume { name: "out".into(), host: Some(VolumeHost { source_path: Some(out.path().display().to_string()) }) }];
     container.mount_points = vec![MountPoint { container_path: "/out".into(), source_volume: "out".into(), read_only: false }];
     definition
 }
@@ -33,7 +33,7 @@ async fn a_job_sees_its_secret_and_nothing_else_ever_shows_the_value() {
         let created = batch.create_secret(&admin(), new_secret()).await.unwrap();
         assert_eq!(created.arn, "arn:aws:secretsmanager:us-east-1:000000000000:secret:team/db-password");
 
-        let out = TempDir::new();
+        let out = temp_dir();
         batch.register_job_definition(&admin(), secret_definition("by-arn", &created.arn, &out)).await.unwrap();
         batch.register_job_definition(&admin(), secret_definition("missing", "no-such-secret", &out)).await.unwrap();
         let refused = batch.submit_job(&operator(), submit_to("missing", "missing")).await.unwrap_err().to_string();
@@ -46,14 +46,14 @@ async fn a_job_sees_its_secret_and_nothing_else_ever_shows_the_value() {
         // A second secret, deleted after its job was submitted and before it starts.
         let doomed = CreateSecret { name: "doomed".into(), ..new_secret() };
         batch.create_secret(&admin(), doomed).await.unwrap();
-        let doomed_out = TempDir::new();
+        let doomed_out = temp_dir();
         batch.register_job_definition(&admin(), secret_definition("doomed", "doomed", &doomed_out)).await.unwrap();
         let doomed_job = batch.submit_job(&operator(), submit_to("doomed", "doomed")).await.unwrap();
         batch.delete_secret(&admin(), "doomed").await.unwrap();
         let h = run_scheduler(batch);
         let done = finished(&h.batch, &job.job_id).await;
         assert_eq!(done.status, "SUCCEEDED", "{backend:?}: {:?}", done.status_reason);
-        assert_eq!(std::fs::read_to_string(out.0.join("seen")).unwrap(), VALUE, "{backend:?}: the job saw its secret");
+        assert_eq!(std::fs::read_to_string(out.path().join("seen")).unwrap(), VALUE, "{backend:?}: the job saw its secret");
 
         let described = serde_json::to_string(&h.batch.describe_jobs(&admin(), std::slice::from_ref(&job.job_id)).await.unwrap()).unwrap();
         assert!(described.contains("DB_PASSWORD") && !described.contains(VALUE), "{backend:?}: {described}");
@@ -72,6 +72,6 @@ async fn a_job_sees_its_secret_and_nothing_else_ever_shows_the_value() {
         assert_eq!(done.status, "FAILED", "{backend:?}");
         let reason = done.status_reason.unwrap_or_default();
         assert!(reason.starts_with("ResourceInitializationError: unable to pull secrets"), "{backend:?}: {reason}");
-        assert!(!doomed_out.0.join("seen").exists(), "{backend:?}");
+        assert!(!doomed_out.path().join("seen").exists(), "{backend:?}");
     }
 }

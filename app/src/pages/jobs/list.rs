@@ -61,8 +61,20 @@ pub fn JobsPage() -> impl IntoView {
                     let definition = param("definition").unwrap_or_default();
                     let after = param("after").unwrap_or_default();
                     let before = param("before").unwrap_or_default();
+                    // Each value encoded: a name prefix may hold `&`, `#`, `+` or `%`.
                     let next = page.next_token.clone().map(|token| {
-                        format!("/jobs?queue={queue}&status={status}&name={name}&definition={definition}&after={after}&before={before}&token={token}")
+                        let query = form_urlencoded::Serializer::new(String::new())
+                            .extend_pairs([
+                                ("queue", &queue),
+                                ("status", &status),
+                                ("name", &name),
+                                ("definition", &definition),
+                                ("after", &after),
+                                ("before", &before),
+                                ("token", &token),
+                            ])
+                            .finish();
+                        format!("/jobs?{query}")
                     });
                     view! {
                         <form class="filters" method="get" action="/jobs">
