@@ -57,6 +57,8 @@ impl State {
     }
 }
 
+text_enum!(State);
+
 /// How attempts run: real containers, or a simulation for benchmarks and scale tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,6 +75,8 @@ impl ExecutorKind {
         }
     }
 }
+
+text_enum!(ExecutorKind);
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -8,6 +8,30 @@ use crate::tags::{Tags, validate_tags};
 use crate::validation::{FieldError, Validated, ensure, name};
 use serde::{Deserialize, Serialize};
 
+/// A revision's status: ACTIVE revisions take submissions; DeregisterJobDefinition makes one
+/// INACTIVE, and it stays describable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DefinitionStatus {
+    Active,
+    Inactive,
+}
+
+impl DefinitionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefinitionStatus::Active => "ACTIVE",
+            DefinitionStatus::Inactive => "INACTIVE",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DefinitionStatus> {
+        [DefinitionStatus::Active, DefinitionStatus::Inactive].into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+text_enum!(DefinitionStatus);
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobTimeout {

@@ -6,6 +6,30 @@
 //! microseconds and the same code runs in the browser (the console validates forms with it)
 //! and on the server.
 
+/// `Display` and comparison with text for an enum with an `as_str` (its AWS text), so a view's
+/// `state == "ENABLED"` reads as it did when it was a string.
+macro_rules! text_enum {
+    ($type:ty) => {
+        impl std::fmt::Display for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $type {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl PartialEq<str> for $type {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+    };
+}
+
 pub mod access;
 pub mod compute_environment;
 pub mod container;

@@ -1,9 +1,10 @@
 //! What the service answers, in the AWS Batch shapes and names (times are epoch milliseconds).
 //! The console and the AWS-compatible API both render these.
 
-use crate::compute_environment::DockerHost;
+use crate::JobStatus;
+use crate::compute_environment::{DockerHost, ExecutorKind, State};
 use crate::container::{ContainerProperties, KeyValuePair};
-use crate::job_definition::JobTimeout;
+use crate::job_definition::{DefinitionStatus, JobTimeout};
 use crate::job_queue::{ComputeEnvironmentOrder, JobStateTimeLimitAction};
 use crate::parameters::Parameters;
 use crate::retry::RetryStrategy;
@@ -19,12 +20,12 @@ pub struct ComputeEnvironmentDetail {
     pub compute_environment_arn: String,
     #[serde(rename = "type")]
     pub kind: String,
-    pub state: String,
+    pub state: State,
     pub status: String,
     pub status_reason: String,
     pub compute_resources: ComputeResourceDetail,
     pub docker_hosts: Vec<DockerHost>,
-    pub executor: String,
+    pub executor: ExecutorKind,
     /// This service's addition: what the environment's jobs may touch on the host.
     #[serde(flatten)]
     pub host_access: crate::host_access::HostAccess,
@@ -46,7 +47,7 @@ pub struct ComputeResourceDetail {
 pub struct JobQueueDetail {
     pub job_queue_name: String,
     pub job_queue_arn: String,
-    pub state: String,
+    pub state: State,
     pub status: String,
     pub status_reason: String,
     pub priority: i64,
@@ -61,7 +62,7 @@ pub struct JobDefinitionDetail {
     pub job_definition_name: String,
     pub job_definition_arn: String,
     pub revision: i64,
-    pub status: String,
+    pub status: DefinitionStatus,
     #[serde(rename = "type")]
     pub kind: String,
     pub parameters: Parameters,
@@ -119,7 +120,7 @@ pub struct AttemptContainerDetail {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusChange {
-    pub status: String,
+    pub status: JobStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub at: i64,
@@ -148,7 +149,7 @@ pub struct JobDetail {
     pub job_name: String,
     pub job_queue: String,
     pub job_definition: String,
-    pub status: String,
+    pub status: JobStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
     pub created_at: i64,
@@ -184,7 +185,7 @@ pub struct JobSummary {
     pub job_id: String,
     pub job_name: String,
     pub created_at: i64,
-    pub status: String,
+    pub status: JobStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -41,11 +41,11 @@ impl Batch {
             let now = now_ms();
             let model = ce::ActiveModel {
                 name: Set(valid.name.to_string()),
-                state: Set(valid.state.as_str().into()),
+                state: Set(valid.state.into()),
                 status: Set("VALID".into()),
                 kind: Set(valid.kind),
                 max_vcpus: Set(clamp_i32(max_vcpus)),
-                executor: Set(valid.executor.as_str().into()),
+                executor: Set(valid.executor.into()),
                 allow_privileged: Set(valid.host_access.allow_privileged),
                 host_access: Set(to_json(&valid.host_access)),
                 hosts: Set(to_json(&hosts)),
@@ -72,7 +72,7 @@ impl Batch {
             let existing = self.compute_environment_by_name(&input.compute_environment).await?;
             let mut model: ce::ActiveModel = existing.clone().into();
             if let Some(state) = valid.state {
-                model.state = Set(state.as_str().into());
+                model.state = Set(state.into());
             }
             if let Some(max) = valid.max_vcpus {
                 model.max_vcpus = Set(clamp_i32(max));
@@ -95,7 +95,7 @@ impl Batch {
     pub async fn delete_compute_environment(&self, caller: &Caller, name_or_arn: &str) -> ServiceResult<()> {
         self.guarded(caller, Action::DeleteComputeEnvironment, name_or_arn, async move {
             let existing = self.compute_environment_by_name(name_or_arn).await?;
-            if existing.state != State::Disabled.as_str() {
+            if existing.state != State::Disabled {
                 return Err(ServiceError::Conflict(format!(
                     "computeEnvironment: {} is ENABLED; disable it before deleting it",
                     existing.name
@@ -136,12 +136,12 @@ impl Batch {
             compute_environment_arn: self.arn("compute-environment", &model.name),
             compute_environment_name: model.name,
             kind: model.kind,
-            state: model.state,
+            state: *model.state,
             status: model.status,
             status_reason: "ComputeEnvironment Healthy".into(),
             compute_resources: ComputeResourceDetail { kind: "DOCKER".into(), max_vcpus: model.max_vcpus.into(), min_vcpus: 0 },
             docker_hosts: hosts,
-            executor: model.executor,
+            executor: *model.executor,
             host_access,
             tags: from_json("tags", &model.tags)?,
         })

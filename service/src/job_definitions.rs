@@ -6,13 +6,10 @@ use crate::store::entities::job_definitions as jd;
 use crate::store::job_definitions as definitions;
 use domain::FieldError;
 use domain::access::{Action, Caller};
-use domain::job_definition::{DefinitionRef, JobTimeout, RegisterJobDefinition};
+use domain::job_definition::{DefinitionRef, DefinitionStatus, JobTimeout, RegisterJobDefinition};
 use domain::retry::RetryStrategy;
 use domain::views::JobDefinitionDetail;
 use sea_orm::{Set, TransactionTrait};
-
-pub const ACTIVE: &str = "ACTIVE";
-pub const INACTIVE: &str = "INACTIVE";
 
 /// DescribeJobDefinitions filters.
 #[derive(Debug, Clone, Default)]
@@ -39,7 +36,7 @@ impl Batch {
             let model = jd::ActiveModel {
                 name: Set(name.clone()),
                 revision: Set(latest.unwrap_or(0) + 1),
-                status: Set(ACTIVE.into()),
+                status: Set(DefinitionStatus::Active.into()),
                 kind: Set("container".into()),
                 container_properties: Set(to_json(&valid.container)),
                 parameters: Set(to_json(&valid.parameters)),
@@ -69,7 +66,7 @@ impl Batch {
             };
             let model = self.definition_revision(&parsed.name, revision).await?;
             let mut active: jd::ActiveModel = model.into();
-            active.status = Set(INACTIVE.into());
+            active.status = Set(DefinitionStatus::Inactive.into());
             definitions::update(&self.db, active).await?;
             Ok(())
         })
@@ -78,26 +75,27 @@ impl Batch {
 
     pub async fn describe_job_definitions(&self, caller: &Caller, filter: &DefinitionFilter) -> ServiceResult<Vec<JobDefinitionDetail>> {
         self.guarded(caller, Action::Read, "", async move {
-            if let Some(status) = &filter.status
-                && status != ACTIVE
-                && status != INACTIVE
-            {
-                return Err(FieldError::new("status", format!("must be ACTIVE or INACTIVE (got {status:?})")).into());
-            }
+            let status = match &filter.status {
+                Some(text) => Some(
+                    DefinitionStatus::parse(text)
+                        .ok_or_else(|| FieldError::new("status", format!("must be ACTIVE or INACTIVE (got {text:?})")))?,
+                ),
+                None => None,
+            };
             let mut models = Vec::new();
             for reference in &filter.job_definitions {
                 let parsed = DefinitionRef::parse("jobDefinitions", reference)?;
                 let found = match parsed.revision {
                     Some(revision) => self.definition_revision(&parsed.name, revision).await.ok(),
-                    None => self.latest_definition(&parsed.name, filter.status.as_deref()).await?,
+                    None => self.latest_definition(&parsed.name, status).await?,
                 };
                 models.extend(found);
             }
             if filter.job_definitions.is_empty() {
                 models = definitions::list(&self.db, filter.job_definition_name.as_deref()).await?;
             }
-            if let Some(status) = &filter.status {
-                models.retain(|m| &m.status == status);
+            if let Some(status) = status {
+                models.retain(|m| m.status == status);
             }
             models.into_iter().map(|m| self.job_definition_detail(m)).collect()
         })
@@ -110,11 +108,11 @@ impl Batch {
         let model = match parsed.revision {
             Some(revision) => self.definition_revision(&parsed.name, revision).await?,
             None => self
-                .latest_definition(&parsed.name, Some(ACTIVE))
+                .latest_definition(&parsed.name, Some(DefinitionStatus::Active))
                 .await?
                 .ok_or_else(|| ServiceError::not_found("job definition", reference))?,
         };
-        if model.status != ACTIVE {
+        if model.status != DefinitionStatus::Active {
             return Err(ServiceError::Conflict(format!(
                 "jobDefinition: {}:{} is INACTIVE and cannot run new jobs",
                 model.name, model.revision
@@ -129,7 +127,7 @@ impl Batch {
             .ok_or_else(|| ServiceError::not_found("job definition", format!("{name}:{revision}")))
     }
 
-    async fn latest_definition(&self, name: &str, status: Option<&str>) -> ServiceResult<Option<jd::Model>> {
+    async fn latest_definition(&self, name: &str, status: Option<DefinitionStatus>) -> ServiceResult<Option<jd::Model>> {
         Ok(definitions::latest_revision(&self.db, name, status).await?)
     }
 
@@ -140,7 +138,7 @@ impl Batch {
             job_definition_arn: self.arn("job-definition", &format!("{}:{}", model.name, model.revision)),
             job_definition_name: model.name,
             revision: model.revision.into(),
-            status: model.status,
+            status: *model.status,
             kind: model.kind,
             parameters: from_json("parameters", &model.parameters)?,
             container_properties: from_json("container_properties", &model.container_properties)?,

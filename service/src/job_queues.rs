@@ -26,7 +26,7 @@ impl Batch {
             let txn = self.db.begin().await?;
             let queue = jq::ActiveModel {
                 name: Set(name.clone()),
-                state: Set(valid.state.as_str().into()),
+                state: Set(valid.state.into()),
                 status: Set("VALID".into()),
                 priority: Set(valid.priority as i32),
                 job_state_time_limit_actions: Set(to_json(&valid.time_limit_actions)),
@@ -59,7 +59,7 @@ impl Batch {
                 model.priority = Set(priority as i32);
             }
             if let Some(state) = valid.state {
-                model.state = Set(state.as_str().into());
+                model.state = Set(state.into());
             }
             if let Some(actions) = &valid.time_limit_actions {
                 model.job_state_time_limit_actions = Set(to_json(actions));
@@ -81,7 +81,7 @@ impl Batch {
     pub async fn delete_job_queue(&self, caller: &Caller, name_or_arn: &str) -> ServiceResult<()> {
         self.guarded(caller, Action::DeleteJobQueue, name_or_arn, async move {
             let existing = self.job_queue_by_name(name_or_arn).await?;
-            if existing.state != State::Disabled.as_str() {
+            if existing.state != State::Disabled {
                 return Err(ServiceError::Conflict(format!("jobQueue: {} is ENABLED; disable it before deleting it", existing.name)));
             }
             let txn = self.db.begin().await?;
@@ -143,7 +143,7 @@ impl Batch {
         Ok(JobQueueDetail {
             job_queue_arn: self.arn("job-queue", &queue.name),
             job_queue_name: queue.name,
-            state: queue.state,
+            state: *queue.state,
             status: queue.status,
             status_reason: "JobQueue Healthy".into(),
             priority: queue.priority.into(),

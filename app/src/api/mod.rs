@@ -47,7 +47,7 @@ pub async fn dashboard_overview() -> Result<Vec<QueueOverview>, ServerFnError> {
                 .map(|o| o.compute_environment.rsplit('/').next().unwrap_or_default().to_string())
                 .collect(),
             name: q.job_queue_name,
-            state: q.state,
+            state: q.state.to_string(),
             priority: q.priority,
         })
         .collect())

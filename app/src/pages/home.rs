@@ -46,7 +46,7 @@ pub fn Home() -> impl IntoView {
                             view! {
                                 <tr>
                                     <td>{row.detail.compute_environment_name.clone()}</td>
-                                    <td><span class=format!("state {}", row.detail.state.to_lowercase())>{row.detail.state.clone()}</span></td>
+                                    <td><span class=format!("state {}", row.detail.state.as_str().to_lowercase())>{row.detail.state.as_str()}</span></td>
                                     <td>
                                         <meter min="0" max=max.to_string() value=used.to_string() title=format!("{percent:.0}%")></meter>
                                         " " {format!("{used} / {max}")}

@@ -7,7 +7,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::store::access_keys as key_store;
 use crate::store::entities::access_keys;
 use base64::Engine;
-use domain::access::{AccessKeyView, Action, Caller, Identity, NewAccessKey, Role};
+use domain::access::{AccessKeyView, Action, Caller, Identity, NewAccessKey};
 use sea_orm::Set;
 
 /// As in IAM: two active keys per user are enough to rotate without downtime.
@@ -141,7 +141,6 @@ impl Batch {
         if let Some(used) = last_used_at {
             self.catalog.keys_touched.lock().expect("keys touched").entry(access_key_id.to_string()).or_insert(used);
         }
-        let role = Role::parse(&role).unwrap_or(Role::Viewer);
         Ok(Some(KeyCredentials { secret_access_key: secret, caller: Caller::user(user_id.into(), username, role) }))
     }
 }

@@ -9,7 +9,7 @@ use crate::batch::{Batch, now_ms};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entities::sessions;
 use crate::store::{audit_log as audit_store, sessions as session_store, users as user_store};
-use domain::access::{Caller, Role};
+use domain::access::Caller;
 use domain::sign_in_throttle::{PER_ACCOUNT, PER_CLIENT, Throttle, WINDOW_MS};
 use sea_orm::Set;
 
@@ -120,7 +120,7 @@ impl Batch {
         if now - session.last_seen_at > TOUCH_EVERY_MS {
             session_store::touch_last_seen(&self.db, session, now).await?;
         }
-        let role = Role::parse(&user.role).unwrap_or(Role::Viewer);
+        let role = *user.role;
         Ok(Caller::user(user.id.into(), user.username, role))
     }
 

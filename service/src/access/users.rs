@@ -24,13 +24,7 @@ pub(crate) fn check_username(username: &str) -> Result<(), FieldError> {
 }
 
 pub(crate) fn user_view(row: users::Model) -> UserView {
-    UserView {
-        id: row.id.into(),
-        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
-        username: row.username,
-        disabled: row.disabled,
-        created_at: row.created_at,
-    }
+    UserView { id: row.id.into(), role: *row.role, username: row.username, disabled: row.disabled, created_at: row.created_at }
 }
 
 impl Batch {
@@ -73,7 +67,7 @@ impl Batch {
             let row = users::ActiveModel {
                 username: Set(input.username.clone()),
                 password_hash: Set(hash_in_pool(&input.password).await),
-                role: Set(input.role.as_str().into()),
+                role: Set(input.role.into()),
                 disabled: Set(false),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -98,7 +92,7 @@ impl Batch {
             if role != Role::Admin {
                 self.refuse_losing_last_admin(&user).await?;
             }
-            self.update_user(user, |row| row.role = Set(role.as_str().into()), false).await
+            self.update_user(user, |row| row.role = Set(role.into()), false).await
         })
         .await
     }
@@ -148,7 +142,7 @@ impl Batch {
 
     /// Nobody could manage users any more: refused.
     async fn refuse_losing_last_admin(&self, user: &users::Model) -> ServiceResult<()> {
-        if user.role != Role::Admin.as_str() || user.disabled {
+        if user.role != Role::Admin || user.disabled {
             return Ok(());
         }
         let active_admins = user_store::count_active_admins(&self.db).await?;

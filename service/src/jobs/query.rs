@@ -151,7 +151,7 @@ impl Batch {
                 job_id: job.id,
                 job_name: job.name,
                 created_at: job.created_at,
-                status: job.status,
+                status: *job.status,
                 status_reason: job.status_reason,
                 started_at: job.started_at,
                 stopped_at: job.stopped_at,
@@ -185,7 +185,7 @@ impl Batch {
         let status_history = job_rows::history_of(self.reader(), &job.id, child)
             .await?
             .into_iter()
-            .map(|h| StatusChange { status: h.status, reason: h.reason, at: h.at })
+            .map(|h| StatusChange { status: h.status.parse().unwrap_or(JobStatus::Submitted), reason: h.reason, at: h.at })
             .collect();
         let array_properties = if job.array_index.is_some() {
             Some(ArrayPropertiesDetail {
@@ -203,13 +203,12 @@ impl Batch {
             None
         };
         let last_attempt = attempts.last();
-        let status: JobStatus =
-            job.status.parse().map_err(|e: domain::job_status::UnknownJobStatus| sea_orm::DbErr::Custom(e.to_string()))?;
+        let status = *job.status;
         Ok(JobDetail {
             job_arn: self.arn("job", &job.id),
             job_queue: self.arn("job-queue", queue.as_ref().map_or("", |q| &q.name)),
             job_definition: self.arn("job-definition", &format!("{}:{}", definition.name, definition.revision)),
-            status: job.status.clone(),
+            status,
             status_reason: job.status_reason.clone(),
             created_at: job.created_at,
             started_at: job.started_at,

@@ -37,7 +37,7 @@ impl Batch {
             }
             let valid = input.validate()?;
             let queue = self.queue_for_submit(&input.job_queue).await.map_err(|e| field_for_missing(e, "jobQueue"))?;
-            if queue.state != domain::compute_environment::State::Enabled.as_str() {
+            if queue.state != domain::compute_environment::State::Enabled {
                 // AWS rule: a DISABLED queue keeps running what it has but takes no new jobs.
                 return Err(
                     FieldError::new("jobQueue", format!("job queue {} is {} and cannot accept new jobs", queue.name, queue.state)).into()
@@ -68,7 +68,7 @@ impl Batch {
                 name: Set(valid.name.to_string()),
                 job_queue_id: Set(queue.id),
                 job_definition_id: Set(definition.id),
-                status: Set(JobStatus::Submitted.as_str().into()),
+                status: Set(JobStatus::Submitted.into()),
                 status_reason: Set(None),
                 created_at: Set(now),
                 status_changed_at: Set(now),

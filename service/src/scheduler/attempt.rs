@@ -67,7 +67,7 @@ impl Scheduler {
                 host: Set(context.endpoint_of(job)),
                 log_stream_name: Set(Some(format!("{}/{}/{}", job.name, job.id, job.attempt_count))),
                 // Claimed straight to RUNNING (simulated): the attempt started with the claim.
-                started_at: Set(job.started_at.filter(|_| job.status == JobStatus::Running.as_str())),
+                started_at: Set(job.started_at.filter(|_| job.status == JobStatus::Running)),
                 ..Default::default()
             }
         });
@@ -83,9 +83,7 @@ impl Scheduler {
                     job.attempt_count,
                     AttemptEnd { reason: Some(message.clone()), status_reason: message, ..Default::default() },
                 )),
-                Ok(spec) if context.environment_of(job).is_some_and(|e| e.executor == ExecutorKind::Simulated.as_str()) => {
-                    simulated.push(spec)
-                }
+                Ok(spec) if context.environment_of(job).is_some_and(|e| e.executor == ExecutorKind::Simulated) => simulated.push(spec),
                 Ok(spec) => self.launch_container(spec, context.endpoint_of(job).unwrap_or_default(), timeout),
             }
         }
@@ -114,7 +112,7 @@ impl Scheduler {
         for ((environment_id, host_index, waiting), ids) in per_host {
             let mut also = vec![Also::PlacedOn { environment_id, host_index: host_index as i32 }, Also::NextAttempt];
             // A simulated attempt has no container to create: it starts with its claim.
-            let starts_at_once = environments.get(&environment_id).is_some_and(|e| e.executor == ExecutorKind::Simulated.as_str());
+            let starts_at_once = environments.get(&environment_id).is_some_and(|e| e.executor == ExecutorKind::Simulated);
             if starts_at_once {
                 also.push(Also::StartedAt(now));
             }

@@ -63,7 +63,7 @@ impl Scheduler {
         let attempts = attempts::current_of(batch.db(), &active).await?;
         let environments = catalog::environments_by_id(batch.db()).await?;
         let simulated = |job: &jobs::Model| {
-            job.compute_environment_id.and_then(|id| environments.get(&id)).is_some_and(|e| e.executor == ExecutorKind::Simulated.as_str())
+            job.compute_environment_id.and_then(|id| environments.get(&id)).is_some_and(|e| e.executor == ExecutorKind::Simulated)
         };
         let mut listing = self.list_containers().await?;
         for job in active {
@@ -96,7 +96,7 @@ impl Scheduler {
                 }
                 // A create request of a dead process may still be in flight: let it land first.
                 None if job_settling(&job, listing.listed_at_ms) => {}
-                None if job.status == JobStatus::Starting.as_str() && attempt.is_none_or(|a| a.container_id.is_none()) => {
+                None if job.status == JobStatus::Starting && attempt.is_none_or(|a| a.container_id.is_none()) => {
                     tracing::info!(job_id = %job.id, attempt = job.attempt_count, "releasing a claim whose container was never created");
                     self.release_claim(&job).await?;
                 }
@@ -222,5 +222,5 @@ impl Scheduler {
 
 /// Whether the job was claimed (entered STARTING) too recently for recovery to judge it.
 fn job_settling(job: &jobs::Model, now_ms: i64) -> bool {
-    job.status == JobStatus::Starting.as_str() && job.status_changed_at > now_ms - SETTLE_MS
+    job.status == JobStatus::Starting && job.status_changed_at > now_ms - SETTLE_MS
 }

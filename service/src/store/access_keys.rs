@@ -1,6 +1,8 @@
 //! Access keys for the AWS-compatible API; the secret is stored sealed with the server key.
 
+use super::entities::stored::Stored;
 use super::entities::{access_keys, users};
+use domain::access::Role;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -14,7 +16,7 @@ pub(crate) struct KeyWithOwner {
     pub(crate) revoked_at: Option<i64>,
     pub(crate) user_id: i32,
     pub(crate) username: String,
-    pub(crate) role: String,
+    pub(crate) role: Role,
     pub(crate) disabled: bool,
 }
 
@@ -61,7 +63,7 @@ pub(crate) async fn touch_last_used(db: &impl ConnectionTrait, access_key_id: &s
 /// The key and its owner in one query: every signed request starts here.
 pub(crate) async fn find_with_owner(db: &impl ConnectionTrait, access_key_id: &str) -> Result<Option<KeyWithOwner>, DbErr> {
     let owner = access_keys::Entity::belongs_to(users::Entity).from(access_keys::Column::UserId).to(users::Column::Id).into();
-    let row: Option<(String, Option<i64>, Option<i64>, i32, String, String, bool)> = access_keys::Entity::find_by_id(access_key_id)
+    let row: Option<(String, Option<i64>, Option<i64>, i32, String, Stored<Role>, bool)> = access_keys::Entity::find_by_id(access_key_id)
         .select_only()
         .columns([access_keys::Column::SecretEncrypted, access_keys::Column::LastUsedAt, access_keys::Column::RevokedAt])
         .column_as(users::Column::Id, "owner_id")
@@ -78,7 +80,7 @@ pub(crate) async fn find_with_owner(db: &impl ConnectionTrait, access_key_id: &s
         revoked_at,
         user_id,
         username,
-        role,
+        role: *role,
         disabled,
     }))
 }

@@ -1,6 +1,7 @@
 //! Job definitions: one row per revision of a name.
 
 use super::entities::job_definitions as jd;
+use domain::job_definition::DefinitionStatus;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// The highest revision registered under `name`, whatever its status; `None` for a new name.
@@ -20,10 +21,14 @@ pub(crate) async fn find_revision(db: &impl ConnectionTrait, name: &str, revisio
 }
 
 /// The highest revision of `name`, among those with `status` when one is given.
-pub(crate) async fn latest_revision(db: &impl ConnectionTrait, name: &str, status: Option<&str>) -> Result<Option<jd::Model>, DbErr> {
+pub(crate) async fn latest_revision(
+    db: &impl ConnectionTrait,
+    name: &str,
+    status: Option<DefinitionStatus>,
+) -> Result<Option<jd::Model>, DbErr> {
     let mut query = jd::Entity::find().filter(jd::Column::Name.eq(name)).order_by_desc(jd::Column::Revision);
     if let Some(status) = status {
-        query = query.filter(jd::Column::Status.eq(status));
+        query = query.filter(jd::Column::Status.eq(status.as_str()));
     }
     query.one(db).await
 }

@@ -6,7 +6,7 @@ use super::entities::{
 use super::jobs::runs_as_container;
 use crate::batch::from_json;
 use domain::JobStatus;
-use domain::compute_environment::{DockerHost, State};
+use domain::compute_environment::DockerHost;
 use domain::job_queue::JobStateTimeLimitAction;
 use domain::scheduler::{EnvironmentSnapshot, HostSnapshot, PASS_LIMIT, QueueSnapshot, RunnableJob, Snapshot, WaitingJob, queue_window};
 use sea_orm::sea_query::{Expr, Func};
@@ -38,7 +38,7 @@ async fn queue_snapshots(db: &impl ConnectionTrait) -> Result<Vec<QueueSnapshot>
         let actions: Vec<JobStateTimeLimitAction> = from_json("job_state_time_limit_actions", &queue.job_state_time_limit_actions)?;
         queues.push(QueueSnapshot {
             id: queue.id,
-            state: if queue.state == "ENABLED" { State::Enabled } else { State::Disabled },
+            state: *queue.state,
             priority: queue.priority.into(),
             environments: environments.into_iter().map(|(_, id)| id).collect(),
             time_limits: actions.into_iter().map(|a| (a.max_time_seconds, a.reason)).collect(),
@@ -83,7 +83,7 @@ async fn environment_snapshots(db: &impl ConnectionTrait) -> Result<Vec<Environm
             .collect();
         environments.push(EnvironmentSnapshot {
             id: environment.id,
-            state: if environment.state == "ENABLED" { State::Enabled } else { State::Disabled },
+            state: *environment.state,
             max_milli_vcpus: i64::from(environment.max_vcpus) * 1000,
             hosts,
             name: environment.name,

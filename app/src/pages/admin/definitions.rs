@@ -62,7 +62,7 @@ pub fn DefinitionsPage() -> impl IntoView {
                                     <tr>
                                         <td><a href=format!("/definitions?compare={}", d.job_definition_name) title="Compare its revisions side by side">{d.job_definition_name.clone()}</a></td>
                                         <td class="count">{d.revision}</td>
-                                        <td><span class=format!("state {}", if active { "enabled" } else { "disabled" })>{d.status.clone()}</span></td>
+                                        <td><span class=format!("state {}", if active { "enabled" } else { "disabled" })>{d.status.as_str()}</span></td>
                                         <td>{d.container_properties.image.clone()}</td>
                                         <td><code>{d.container_properties.command.join(" ")}</code></td>
                                         <td>{d.retry_strategy.as_ref().and_then(|r| r.attempts).unwrap_or(1)}</td>
@@ -94,7 +94,7 @@ pub fn DefinitionsPage() -> impl IntoView {
 fn Revisions(name: String, mut revisions: Vec<JobDefinitionDetail>) -> impl IntoView {
     revisions.sort_by_key(|d| d.revision);
     let facts: [(&str, fn(&JobDefinitionDetail) -> String); 9] = [
-        ("Status", |d| d.status.clone()),
+        ("Status", |d| d.status.to_string()),
         ("Image", |d| d.container_properties.image.clone()),
         ("Command", |d| d.container_properties.command.join(" ")),
         ("Resources", |d| {

@@ -57,8 +57,8 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                 view! {
                                     <tr>
                                         <td>{name.clone()}</td>
-                                        <td><span class=format!("state {}", row.detail.state.to_lowercase())>{row.detail.state.clone()}</span></td>
-                                        <td>{row.detail.executor.clone()}</td>
+                                        <td><span class=format!("state {}", row.detail.state.as_str().to_lowercase())>{row.detail.state.as_str()}</span></td>
+                                        <td>{row.detail.executor.as_str()}</td>
                                         <td class="count">{format!("{} / {max}", row.used_milli_vcpus as f64 / 1000.0)}</td>
                                         <td class="count">{format!("{} MiB", row.used_memory_mib)}</td>
                                         <td class="count">{row.running_jobs}</td>

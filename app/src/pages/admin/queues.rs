@@ -46,7 +46,7 @@ pub fn QueuesPage() -> impl IntoView {
                                 view! {
                                     <tr>
                                         <td><a href=format!("/jobs?queue={name}")>{name.clone()}</a></td>
-                                        <td><span class=format!("state {}", queue.state.to_lowercase())>{queue.state.clone()}</span></td>
+                                        <td><span class=format!("state {}", queue.state.as_str().to_lowercase())>{queue.state.as_str()}</span></td>
                                         <td class="count">{queue.priority}</td>
                                         <td>{environments.clone()}</td>
                                         <td>

@@ -37,9 +37,9 @@ pub fn JobPage() -> impl IntoView {
                     let job = found.job;
                     let summary = job.array_properties.as_ref().and_then(|a| a.status_summary.clone());
                     view! {
-                        <h1>{job.job_name.clone()} " " <StatusBadge status=job.status.clone()/></h1>
+                        <h1>{job.job_name.clone()} " " <StatusBadge status=job.status/></h1>
                         <p class="job-id">{job.job_id.clone()}</p>
-                        <JobActions job_id=job.job_id.clone() status=job.status.clone() stop operator/>
+                        <JobActions job_id=job.job_id.clone() status=job.status stop operator/>
                         {job.status_reason.clone().map(|reason| view! { <p class="reason"><strong>"Reason: "</strong>{reason}</p> })}
                         <dl class="facts">
                             <dt>"Queue"</dt><dd>{job.job_queue.rsplit('/').next().unwrap_or_default().to_string()}</dd>
@@ -71,7 +71,7 @@ pub fn JobPage() -> impl IntoView {
                         <h2>"Timeline"</h2>
                         <ol class="timeline">
                             {job.status_history.iter().map(|change| view! {
-                                <li><StatusBadge status=change.status.clone()/> " " {utc(change.at)} " " {change.reason.clone().unwrap_or_default()}</li>
+                                <li><StatusBadge status=change.status/> " " {utc(change.at)} " " {change.reason.clone().unwrap_or_default()}</li>
                             }).collect_view()}
                         </ol>
                         <h2>"Attempts"</h2>
@@ -131,10 +131,10 @@ pub fn JobPage() -> impl IntoView {
 /// Cancel (not started yet) or terminate (started), clone and resubmit, copy the link. The
 /// buttons show only for roles that may use them; the server checks again.
 #[component]
-fn JobActions(job_id: String, status: String, stop: ServerAction<StopJobs>, operator: Signal<bool>) -> impl IntoView {
+fn JobActions(job_id: String, status: JobStatus, stop: ServerAction<StopJobs>, operator: Signal<bool>) -> impl IntoView {
     let stop_action = stop;
     // A job not started yet is cancelled; a started one is terminated; a finished one neither.
-    let stop = match status.parse::<JobStatus>().ok() {
+    let stop = match Some(status) {
         Some(JobStatus::Submitted | JobStatus::Pending | JobStatus::Runnable) => Some((false, "Reason for cancelling", "Cancel job")),
         Some(JobStatus::Starting | JobStatus::Running) => Some((true, "Reason for terminating", "Terminate job")),
         _ => None,
@@ -189,7 +189,7 @@ fn ChildrenGrid(parent_id: String, version: usize) -> impl IntoView {
                     {list.into_iter().map(|child| {
                         let index = child.array_properties.as_ref().and_then(|a| a.index).unwrap_or_default();
                         let title = format!("index {index}: {}", child.status);
-                        view! { <a class=format!("cell status {}", child.status.to_lowercase()) href=format!("/jobs/{}", child.job_id) title=title>{index}</a> }
+                        view! { <a class=format!("cell status {}", child.status.as_str().to_lowercase()) href=format!("/jobs/{}", child.job_id) title=title>{index}</a> }
                     }).collect_view()}
                 </div>
             })}

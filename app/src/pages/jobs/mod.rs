@@ -13,7 +13,7 @@ use leptos::prelude::*;
 
 /// A status as a coloured badge.
 #[component]
-pub fn StatusBadge(status: String) -> impl IntoView {
-    let class = format!("status {}", status.to_lowercase());
-    view! { <span class=class>{status}</span> }
+pub fn StatusBadge(status: domain::JobStatus) -> impl IntoView {
+    let class = format!("status {}", status.as_str().to_lowercase());
+    view! { <span class=class>{status.as_str()}</span> }
 }

@@ -18,7 +18,7 @@ async fn user(db: &DatabaseConnection, username: &str, role: &str) -> users::Mod
     let row = users::ActiveModel {
         username: Set(username.into()),
         password_hash: Set("hash".into()),
-        role: Set(role.into()),
+        role: Set(domain::access::Role::parse(role).expect("a role").into()),
         disabled: Set(false),
         created_at: Set(0),
         updated_at: Set(0),
@@ -107,7 +107,7 @@ async fn a_revoked_access_key_no_longer_counts_as_active(db: DatabaseConnection)
             revoked_at: None,
             user_id: alice.id,
             username: "alice".into(),
-            role: "operator".into(),
+            role: domain::access::Role::Operator,
             disabled: false,
         }
     );

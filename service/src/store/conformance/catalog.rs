@@ -13,10 +13,10 @@ async fn a_queue_keeps_its_environment_order(db: DatabaseConnection) {
         let environment = ce::ActiveModel {
             name: Set(name.into()),
             kind: Set("MANAGED".into()),
-            state: Set("ENABLED".into()),
+            state: Set(domain::compute_environment::State::Enabled.into()),
             status: Set("VALID".into()),
             max_vcpus: Set(4),
-            executor: Set("DOCKER".into()),
+            executor: Set(domain::compute_environment::ExecutorKind::Docker.into()),
             allow_privileged: Set(false),
             host_access: Set("{}".into()),
             hosts: Set("[]".into()),
@@ -29,7 +29,7 @@ async fn a_queue_keeps_its_environment_order(db: DatabaseConnection) {
     }
     let queue = jq::ActiveModel {
         name: Set("q".into()),
-        state: Set("ENABLED".into()),
+        state: Set(domain::compute_environment::State::Enabled.into()),
         status: Set("VALID".into()),
         priority: Set(1),
         job_state_time_limit_actions: Set("[]".into()),

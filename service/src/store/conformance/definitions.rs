@@ -18,10 +18,10 @@ async fn insert_environment(db: &DatabaseConnection, name: &str) -> ce::Model {
     let environment = ce::ActiveModel {
         name: Set(name.into()),
         kind: Set("MANAGED".into()),
-        state: Set("ENABLED".into()),
+        state: Set(domain::compute_environment::State::Enabled.into()),
         status: Set("VALID".into()),
         max_vcpus: Set(4),
-        executor: Set("DOCKER".into()),
+        executor: Set(domain::compute_environment::ExecutorKind::Docker.into()),
         allow_privileged: Set(false),
         host_access: Set("{}".into()),
         hosts: Set("[]".into()),
@@ -36,7 +36,7 @@ async fn insert_environment(db: &DatabaseConnection, name: &str) -> ce::Model {
 async fn insert_queue(db: &DatabaseConnection, name: &str) -> jq::Model {
     let queue = jq::ActiveModel {
         name: Set(name.into()),
-        state: Set("ENABLED".into()),
+        state: Set(domain::compute_environment::State::Enabled.into()),
         status: Set("VALID".into()),
         priority: Set(1),
         job_state_time_limit_actions: Set("[]".into()),
@@ -49,6 +49,7 @@ async fn insert_queue(db: &DatabaseConnection, name: &str) -> jq::Model {
 }
 
 async fn insert_definition(db: &DatabaseConnection, name: &str, revision: i32, status: &str) -> jd::Model {
+    let status = domain::job_definition::DefinitionStatus::parse(status).expect("ACTIVE or INACTIVE");
     let definition = jd::ActiveModel {
         name: Set(name.into()),
         revision: Set(revision),
@@ -85,7 +86,7 @@ async fn insert_job(db: &DatabaseConnection, new: NewJob<'_>) {
         name: Set(new.id.into()),
         job_queue_id: Set(new.queue),
         job_definition_id: Set(new.definition),
-        status: Set(if new.stopped_at.is_some() { "SUCCEEDED" } else { "RUNNING" }.into()),
+        status: Set(if new.stopped_at.is_some() { domain::JobStatus::Succeeded } else { domain::JobStatus::Running }.into()),
         status_reason: Set(None),
         created_at: Set(new.created_at),
         status_changed_at: Set(new.stopped_at.unwrap_or(new.created_at)),
@@ -211,14 +212,17 @@ async fn the_latest_active_revision_skips_inactive_ones(db: DatabaseConnection) 
     insert_definition(&db, "other", 7, "ACTIVE").await;
     // Deregistering the newest revision leaves the one before it to run.
     let mut inactive: jd::ActiveModel = third.into();
-    inactive.status = Set("INACTIVE".into());
+    inactive.status = Set(domain::job_definition::DefinitionStatus::Inactive.into());
     job_definitions::update(&db, inactive).await.unwrap();
     assert_eq!(job_definitions::latest_revision_number(&db, "def").await.unwrap(), Some(3));
-    let active = job_definitions::latest_revision(&db, "def", Some("ACTIVE")).await.unwrap().unwrap();
+    let active =
+        job_definitions::latest_revision(&db, "def", Some(domain::job_definition::DefinitionStatus::Active)).await.unwrap().unwrap();
     assert_eq!((active.revision, active.status.as_str()), (2, "ACTIVE"));
     let newest = job_definitions::latest_revision(&db, "def", None).await.unwrap().unwrap();
     assert_eq!((newest.revision, newest.status.as_str()), (3, "INACTIVE"));
-    assert!(job_definitions::latest_revision(&db, "def", Some("NONE")).await.unwrap().is_none());
+    assert!(
+        job_definitions::latest_revision(&db, "other", Some(domain::job_definition::DefinitionStatus::Inactive)).await.unwrap().is_none()
+    );
     assert_eq!(job_definitions::find_revision(&db, "def", 1).await.unwrap().unwrap().revision, 1);
     assert!(job_definitions::find_revision(&db, "def", 4).await.unwrap().is_none());
     let all: Vec<(String, i32)> = job_definitions::list(&db, None).await.unwrap().into_iter().map(|d| (d.name, d.revision)).collect();

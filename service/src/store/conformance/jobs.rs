@@ -40,7 +40,7 @@ fn submit(name: &str, array_size: Option<i64>) -> SubmitJob {
 }
 
 async fn status_of(db: &DatabaseConnection, id: &str) -> JobStatus {
-    job_rows::find(db, id).await.unwrap().unwrap().status.parse().unwrap()
+    *job_rows::find(db, id).await.unwrap().unwrap().status
 }
 
 /// (first index, last index) of each history row of `parent`'s children entering `status`.
@@ -64,7 +64,7 @@ async fn an_array_is_written_with_its_children_and_one_history_run(db: DatabaseC
     let mut indexes: Vec<i32> = children.iter().map(|c| c.array_index.unwrap()).collect();
     indexes.sort();
     assert_eq!(indexes, [0, 1, 2, 3, 4]);
-    assert!(children.iter().all(|c| c.id == format!("{parent}:{}", c.array_index.unwrap()) && c.status == "SUBMITTED"));
+    assert!(children.iter().all(|c| c.id == format!("{parent}:{}", c.array_index.unwrap()) && c.status == Submitted));
     assert_eq!(runs(&db, &parent, Submitted).await, [(None, None), (Some(0), Some(4))], "the parent's own row and one run");
 }
 

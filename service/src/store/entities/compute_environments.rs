@@ -1,3 +1,5 @@
+use super::stored::Stored;
+use domain::compute_environment::{ExecutorKind, State};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,12 +8,12 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub name: String,
-    pub state: String,
+    pub state: Stored<State>,
     pub status: String,
     #[sea_orm(column_name = "type")]
     pub kind: String,
     pub max_vcpus: i32,
-    pub executor: String,
+    pub executor: Stored<ExecutorKind>,
     pub allow_privileged: bool,
     /// JSON of `HostAccess` (its `allowPrivileged` is the column above).
     pub host_access: String,

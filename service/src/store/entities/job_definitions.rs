@@ -1,3 +1,5 @@
+use super::stored::Stored;
+use domain::job_definition::DefinitionStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: i32,
     pub name: String,
     pub revision: i32,
-    pub status: String,
+    pub status: Stored<DefinitionStatus>,
     #[sea_orm(column_name = "type")]
     pub kind: String,
     pub container_properties: String,

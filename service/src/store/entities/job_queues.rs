@@ -1,3 +1,5 @@
+use super::stored::Stored;
+use domain::compute_environment::State;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub name: String,
-    pub state: String,
+    pub state: Stored<State>,
     pub status: String,
     pub priority: i32,
     pub job_state_time_limit_actions: String,

@@ -1,3 +1,5 @@
+use super::stored::Stored;
+use domain::JobStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +10,7 @@ pub struct Model {
     pub name: String,
     pub job_queue_id: i32,
     pub job_definition_id: i32,
-    pub status: String,
+    pub status: Stored<JobStatus>,
     pub status_reason: Option<String>,
     pub created_at: i64,
     pub status_changed_at: i64,

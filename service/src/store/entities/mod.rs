@@ -16,4 +16,5 @@ pub mod jobs;
 pub mod scheduler_lease;
 pub mod secrets;
 pub mod sessions;
+pub mod stored;
 pub mod users;

@@ -1,3 +1,5 @@
+use super::stored::Stored;
+use domain::access::Role;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: i32,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Stored<Role>,
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
