@@ -74,7 +74,15 @@ impl Batch {
         self.work.notified().await;
     }
 
+    /// The store's connection. The service reaches the store through `store` functions only;
+    /// tests and benches (the `testing` feature) use it to set up and inspect rows.
+    #[cfg(feature = "testing")]
     pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    #[cfg(not(feature = "testing"))]
+    pub(crate) fn db(&self) -> &DatabaseConnection {
         &self.db
     }
 

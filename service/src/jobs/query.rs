@@ -259,7 +259,7 @@ impl Batch {
     }
 
     /// An array parent's children counted by status (every status present, zeros included).
-    pub async fn children_by_status(&self, parent_id: &str) -> ServiceResult<BTreeMap<String, i64>> {
+    async fn children_by_status(&self, parent_id: &str) -> ServiceResult<BTreeMap<String, i64>> {
         let counts = job_rows::count_children_by_status(self.reader(), parent_id).await?;
         let mut summary: BTreeMap<String, i64> = JobStatus::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect();
         summary.extend(counts);
