@@ -43,6 +43,17 @@ fn start(batch: &TestBatch, instance: &str) -> oneshot::Sender<()> {
     stop
 }
 
+/// A simulated environment, queue `q` on it, and definition `sim` whose jobs end at once.
+async fn instant_jobs(batch: &TestBatch) {
+    let mut simulated = environment("sim", 100);
+    simulated.executor = Some(domain::compute_environment::ExecutorKind::Simulated);
+    batch.create_compute_environment(&admin(), simulated).await.unwrap();
+    batch.create_job_queue(&admin(), queue("q", &["sim"])).await.unwrap();
+    let mut d = shell_definition("sim", "ignored");
+    d.container_properties.as_mut().unwrap().environment = vec![KeyValuePair { name: "SIMULATED_DURATION_MS".into(), value: "0".into() }];
+    batch.register_job_definition(&admin(), d).await.unwrap();
+}
+
 #[tokio::test]
 async fn retention_removes_exactly_what_is_old() {
     for backend in BACKENDS {
@@ -52,14 +63,7 @@ async fn retention_removes_exactly_what_is_old() {
             ..BatchConfig::default()
         };
         let batch = TestBatch::wrap(Batch::new(db, config));
-        let mut simulated = environment("sim", 100);
-        simulated.executor = Some(domain::compute_environment::ExecutorKind::Simulated);
-        batch.create_compute_environment(&admin(), simulated).await.unwrap();
-        batch.create_job_queue(&admin(), queue("q", &["sim"])).await.unwrap();
-        let mut d = shell_definition("sim", "ignored");
-        d.container_properties.as_mut().unwrap().environment =
-            vec![KeyValuePair { name: "SIMULATED_DURATION_MS".into(), value: "0".into() }];
-        batch.register_job_definition(&admin(), d).await.unwrap();
+        instant_jobs(&batch).await;
         let first = start(&batch, "first");
         let old = batch.submit_job(&operator(), submit_to("sim", "old")).await.unwrap().job_id;
         let mut array = submit_to("sim", "old-array");
@@ -129,14 +133,7 @@ async fn the_store_stays_flat_under_steady_traffic() {
         let (db, dir) = fresh_database(backend).await;
         let retention = Retention { jobs_ms: 2000, every: Duration::from_secs(1), ..Retention::default() };
         let batch = TestBatch::wrap(Batch::new(db, BatchConfig { retention, ..BatchConfig::default() }));
-        let mut simulated = environment("sim", 100);
-        simulated.executor = Some(domain::compute_environment::ExecutorKind::Simulated);
-        batch.create_compute_environment(&admin(), simulated).await.unwrap();
-        batch.create_job_queue(&admin(), queue("q", &["sim"])).await.unwrap();
-        let mut d = shell_definition("sim", "ignored");
-        d.container_properties.as_mut().unwrap().environment =
-            vec![KeyValuePair { name: "SIMULATED_DURATION_MS".into(), value: "0".into() }];
-        batch.register_job_definition(&admin(), d).await.unwrap();
+        instant_jobs(&batch).await;
         let _scheduler = start(&batch, "steady");
 
         // 25 submissions a second for 20 s, the store's job rows sampled every second.

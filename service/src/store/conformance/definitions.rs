@@ -1,9 +1,7 @@
 //! Compute environments, job definitions, tags and retention.
 
-use crate::store::entities::{
-    attempt_logs, compute_environments as ce, job_attempts, job_definitions as jd, job_dependencies, job_queues as jq, job_status_history,
-    jobs,
-};
+use super::{insert_environment, insert_queue};
+use crate::store::entities::{attempt_logs, job_attempts, job_definitions as jd, job_dependencies, job_status_history, jobs};
 use crate::store::{compute_environments, job_definitions, retention, tags};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait};
 
@@ -13,40 +11,6 @@ on_both_stores!(
     retention_finds_and_deletes_exactly_the_expired_job,
     held_resources_are_summed_per_environment,
 );
-
-async fn insert_environment(db: &DatabaseConnection, name: &str) -> ce::Model {
-    let environment = ce::ActiveModel {
-        name: Set(name.into()),
-        kind: Set("MANAGED".into()),
-        state: Set(domain::compute_environment::State::Enabled.into()),
-        status: Set("VALID".into()),
-        max_vcpus: Set(4),
-        executor: Set(domain::compute_environment::ExecutorKind::Docker.into()),
-        allow_privileged: Set(false),
-        host_access: Set("{}".into()),
-        hosts: Set("[]".into()),
-        tags: Set("{}".into()),
-        created_at: Set(0),
-        updated_at: Set(0),
-        ..Default::default()
-    };
-    compute_environments::insert(db, environment).await.unwrap()
-}
-
-async fn insert_queue(db: &DatabaseConnection, name: &str) -> jq::Model {
-    let queue = jq::ActiveModel {
-        name: Set(name.into()),
-        state: Set(domain::compute_environment::State::Enabled.into()),
-        status: Set("VALID".into()),
-        priority: Set(1),
-        job_state_time_limit_actions: Set("[]".into()),
-        tags: Set("{}".into()),
-        created_at: Set(0),
-        updated_at: Set(0),
-        ..Default::default()
-    };
-    crate::store::job_queues::insert(db, queue).await.unwrap()
-}
 
 async fn insert_definition(db: &DatabaseConnection, name: &str, revision: i32, status: &str) -> jd::Model {
     let status = domain::job_definition::DefinitionStatus::parse(status).expect("ACTIVE or INACTIVE");
