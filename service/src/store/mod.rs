@@ -15,7 +15,6 @@
 
 pub(crate) mod access_keys;
 pub(crate) mod array_children;
-pub(crate) mod attempt_logs;
 pub(crate) mod attempts;
 pub(crate) mod audit_log;
 pub(crate) mod catalog;
