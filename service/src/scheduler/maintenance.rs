@@ -27,7 +27,7 @@ impl Scheduler {
     pub(super) async fn maintain(&self, due: &mut Maintenance) {
         if due.reconciled_at.elapsed() >= RECONCILE_EVERY {
             if let Err(error) = self.reconcile().await {
-                tracing::warn!(%error, "reconciling with the engines failed; retrying at the next interval");
+                tracing::warn!(?error, "reconciling with the engines failed; retrying at the next interval");
             }
             due.reconciled_at = Instant::now();
         }

@@ -123,7 +123,7 @@ impl Scheduler {
                         }
                     }
                     Ok(_) => {}
-                    Err(error) => tracing::error!(%error, "scheduler pass failed"),
+                    Err(error) => tracing::error!(?error, "scheduler pass failed"),
                 }
             }
             tokio::select! {
@@ -152,7 +152,7 @@ impl Scheduler {
         match self.reconcile().await {
             Ok(()) => true,
             Err(error) => {
-                tracing::error!(%error, "recovery after taking the lead failed; retrying");
+                tracing::error!(?error, "recovery after taking the lead failed; retrying");
                 false
             }
         }

@@ -68,13 +68,13 @@ impl Scheduler {
         let mut listing = self.list_containers().await?;
         for job in active {
             // A simulated attempt lives only in the memory of the process that claimed it (a
-            // claim takes it straight to RUNNING). If none follows it, that process died or its
-            // pass failed after the claim: nothing ran, so the claim is released and the job
-            // placed again, as for a container that was never created.
+            // claim takes it straight to RUNNING). If none follows it after the settle time, that
+            // process died or its pass failed after the claim: nothing ran, so the claim is
+            // released and the job placed again, as for a container that was never created.
             if simulated(&job) {
                 if job.status_changed_at <= listing.listed_at_ms - SETTLE_MS {
                     tracing::info!(job_id = %job.id, attempt = job.attempt_count, "releasing a simulated attempt no process follows");
-                    self.release_claim(&job).await?;
+                    self.release_claim(&job, JobStatus::Running).await?;
                 }
                 continue;
             }
@@ -98,7 +98,7 @@ impl Scheduler {
                 None if job_settling(&job, listing.listed_at_ms) => {}
                 None if job.status == JobStatus::Starting && attempt.is_none_or(|a| a.container_id.is_none()) => {
                     tracing::info!(job_id = %job.id, attempt = job.attempt_count, "releasing a claim whose container was never created");
-                    self.release_claim(&job).await?;
+                    self.release_claim(&job, JobStatus::Starting).await?;
                 }
                 None => {
                     tracing::warn!(job_id = %job.id, attempt = job.attempt_count, "{VANISHED}");
@@ -153,13 +153,17 @@ impl Scheduler {
         *self.inner.unreachable.lock().expect("unreachable hosts").entry(endpoint.to_string()).or_insert_with(Instant::now)
     }
 
-    /// A claim whose container was never created (or a simulated attempt no process runs): the
+    /// A claim whose container was never created, or a simulated attempt no process runs: the
     /// job goes back to RUNNABLE with its attempt count as before the claim, as if it had never
-    /// been placed.
-    async fn release_claim(&self, job: &jobs::Model) -> ServiceResult<()> {
+    /// been placed. Only from the state recovery saw (`from`): a container claim that reached
+    /// RUNNING meanwhile (a slow create of a process that lost the lead) keeps it. (A process
+    /// cut off from the store for longer than the settle time while it runs a simulated
+    /// attempt could still end the re-claimed attempt of the same number; simulated attempts
+    /// run no code, so only which simulated end is recorded can differ.)
+    async fn release_claim(&self, job: &jobs::Model, from: JobStatus) -> ServiceResult<()> {
         let db = self.batch().db();
         attempts::withdraw(db, &job.id, job.attempt_count).await?;
-        let release = Transition::new(&[JobStatus::Starting, JobStatus::Running], JobStatus::Runnable, now_ms())
+        let release = Transition::new(std::slice::from_ref(&from), JobStatus::Runnable, now_ms())
             .also(vec![Also::PlacementReleased, Also::AttemptWithdrawn])
             .only_if(Guard::OnAttempt(job.attempt_count));
         transition(db, std::slice::from_ref(&job.id), &release).await?;
