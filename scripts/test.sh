@@ -10,10 +10,13 @@ started=$(date +%s)
 
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 # Format and lints first: they fail in seconds, before anything is installed or started.
-say "cargo fmt --check, cargo clippy --all-targets -D warnings"
+say "cargo fmt --check, leptosfmt --check, cargo clippy --all-targets -D warnings"
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 cargo fmt --check
+# view! macros are formatted by leptosfmt (settings in leptosfmt.toml), which rustfmt cannot do.
+command -v leptosfmt >/dev/null 2>&1 || cargo install leptosfmt --version 0.1.33 --locked --quiet
+leptosfmt --check --quiet app/src frontend/src
 cargo clippy --all-targets -- -D warnings
 # The store boundary (ARCHITECTURE.md §10): queries live in service/src/store only. Exempt: the
 # test helpers' set-up SQL, and group_commit's own test of the mechanism on a scratch table.

@@ -14,7 +14,9 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
     let signed_in = move || me.get().and_then(Result::ok).flatten();
     view! {
         <header class="topbar">
-            <a class="brand" href="/">"Batch"</a>
+            <a class="brand" href="/">
+                "Batch"
+            </a>
             <button
                 class="menu-toggle"
                 type="button"
@@ -24,9 +26,7 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
             >
                 {move || if menu_open.get() { "Close menu" } else { "Menu" }}
             </button>
-            <Suspense>
-                {move || signed_in().map(|who| view! { <SignedIn who/> })}
-            </Suspense>
+            <Suspense>{move || signed_in().map(|who| view! { <SignedIn who /> })}</Suspense>
         </header>
         <div class="frame">
             <nav id="main-nav" class="sidebar" class:open=move || menu_open.get()>
@@ -37,14 +37,23 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
                 <a href="/queues">"Job queues"</a>
                 <a href="/environments">"Compute environments"</a>
                 <Suspense>
-                    {move || signed_in().map(|who| {
-                        let admin = Caller::User(who).may(Action::ManageUsers);
-                        view! {
-                            <a href="/access-keys">"Access keys"</a>
-                            <a href="/secrets">"Secrets"</a>
-                            {admin.then(|| view! { <a href="/users">"Users"</a> <a href="/audit">"Audit log"</a> })}
-                        }
-                    })}
+                    {move || {
+                        signed_in()
+                            .map(|who| {
+                                let admin = Caller::User(who).may(Action::ManageUsers);
+                                view! {
+                                    <a href="/access-keys">"Access keys"</a>
+                                    <a href="/secrets">"Secrets"</a>
+                                    {admin
+                                        .then(|| {
+                                            view! {
+                                                <a href="/users">"Users"</a>
+                                                <a href="/audit">"Audit log"</a>
+                                            }
+                                        })}
+                                }
+                            })
+                    }}
                 </Suspense>
             </nav>
             <main class="content">{children()}</main>

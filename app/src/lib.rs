@@ -21,13 +21,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <HydrationScripts options/>
-                <MetaTags/>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
             </head>
             <body>
-                <App/>
+                <App />
             </body>
         </html>
     }
@@ -45,24 +45,24 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="console-style" href=format!("/pkg/{BUNDLE_NAME}.css")/>
-        <Title text="Batch console"/>
+        <Stylesheet id="console-style" href=format!("/pkg/{BUNDLE_NAME}.css") />
+        <Title text="Batch console" />
         <Router>
             <layout::ConsoleLayout>
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("") view=pages::Home/>
-                    <Route path=path!("/jobs") view=pages::jobs::JobsPage/>
-                    <Route path=path!("/jobs/:id") view=pages::jobs::JobPage/>
-                    <Route path=path!("/submit") view=pages::jobs::SubmitPage/>
-                    <Route path=path!("/environments") view=pages::admin::EnvironmentsPage/>
-                    <Route path=path!("/queues") view=pages::admin::QueuesPage/>
-                    <Route path=path!("/definitions") view=pages::admin::DefinitionsPage/>
-                    <Route path=path!("/login") view=pages::access::SignInPage/>
-                    <Route path=path!("/setup") view=pages::access::SetupPage/>
-                    <Route path=path!("/users") view=pages::access::UsersPage/>
-                    <Route path=path!("/access-keys") view=pages::access::AccessKeysPage/>
-                    <Route path=path!("/secrets") view=pages::access::SecretsPage/>
-                    <Route path=path!("/audit") view=pages::access::AuditPage/>
+                    <Route path=path!("") view=pages::Home />
+                    <Route path=path!("/jobs") view=pages::jobs::JobsPage />
+                    <Route path=path!("/jobs/:id") view=pages::jobs::JobPage />
+                    <Route path=path!("/submit") view=pages::jobs::SubmitPage />
+                    <Route path=path!("/environments") view=pages::admin::EnvironmentsPage />
+                    <Route path=path!("/queues") view=pages::admin::QueuesPage />
+                    <Route path=path!("/definitions") view=pages::admin::DefinitionsPage />
+                    <Route path=path!("/login") view=pages::access::SignInPage />
+                    <Route path=path!("/setup") view=pages::access::SetupPage />
+                    <Route path=path!("/users") view=pages::access::UsersPage />
+                    <Route path=path!("/access-keys") view=pages::access::AccessKeysPage />
+                    <Route path=path!("/secrets") view=pages::access::SecretsPage />
+                    <Route path=path!("/audit") view=pages::access::AuditPage />
                 </Routes>
             </layout::ConsoleLayout>
         </Router>

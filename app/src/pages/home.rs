@@ -20,70 +20,129 @@ pub fn Home() -> impl IntoView {
     view! {
         <h1>"Dashboard"</h1>
         <p class="lede">
-            "Define compute environments, job queues and job definitions, submit jobs, "
-            "and watch them run as Docker containers."
+            "Define compute environments, job queues and job definitions, submit jobs, " "and watch them run as Docker containers."
         </p>
         <h2>"Job queues"</h2>
-        <Transition fallback=|| view! { <p>"Loading queues…"</p> }>
-            {move || overview.get().map(|result| match result {
-                Ok(queues) if queues.is_empty() => view! {
-                    <p class="empty">"No job queues yet. Create a compute environment, then a queue on it."</p>
-                }.into_any(),
-                Ok(queues) => view! { <QueueTable queues/> }.into_any(),
-                Err(error) => view! { <p class="error">"Could not load the queues: " {error.to_string()}</p> }.into_any(),
-            })}
+        <Transition fallback=|| {
+            view! { <p>"Loading queues…"</p> }
+        }>
+            {move || {
+                overview
+                    .get()
+                    .map(|result| match result {
+                        Ok(queues) if queues.is_empty() => {
+                            view! { <p class="empty">"No job queues yet. Create a compute environment, then a queue on it."</p> }.into_any()
+                        }
+                        Ok(queues) => view! { <QueueTable queues /> }.into_any(),
+                        Err(error) => view! { <p class="error">"Could not load the queues: " {error.to_string()}</p> }.into_any(),
+                    })
+            }}
         </Transition>
         <h2>"Compute environments"</h2>
-        <Transition fallback=|| view! { <p>"Loading environments…"</p> }>
-            {move || environments.get().and_then(Result::ok).map(|rows| view! {
-                <table class="grid usage">
-                    <thead><tr><th>"Environment"</th><th>"State"</th><th>"vCPUs in use"</th><th>"Memory in use"</th><th>"Running jobs"</th></tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|row| {
-                            let max = row.detail.compute_resources.max_vcpus.max(1);
-                            let used = row.used_milli_vcpus as f64 / 1000.0;
-                            let percent = (used / max as f64 * 100.0).min(100.0);
-                            view! {
-                                <tr>
-                                    <td>{row.detail.compute_environment_name.clone()}</td>
-                                    <td><span class=format!("state {}", row.detail.state.as_str().to_lowercase())>{row.detail.state.as_str()}</span></td>
-                                    <td>
-                                        <meter min="0" max=max.to_string() value=used.to_string() title=format!("{percent:.0}%")></meter>
-                                        " " {format!("{used} / {max}")}
-                                    </td>
-                                    <td class="count">{format!("{} MiB", row.used_memory_mib)}</td>
-                                    <td class="count">{row.running_jobs}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            })}
+        <Transition fallback=|| {
+            view! { <p>"Loading environments…"</p> }
+        }>
+            {move || {
+                environments
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|rows| {
+                        view! {
+                            <table class="grid usage">
+                                <thead>
+                                    <tr>
+                                        <th>"Environment"</th>
+                                        <th>"State"</th>
+                                        <th>"vCPUs in use"</th>
+                                        <th>"Memory in use"</th>
+                                        <th>"Running jobs"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {rows
+                                        .into_iter()
+                                        .map(|row| {
+                                            let max = row.detail.compute_resources.max_vcpus.max(1);
+                                            let used = row.used_milli_vcpus as f64 / 1000.0;
+                                            let percent = (used / max as f64 * 100.0).min(100.0);
+                                            view! {
+                                                <tr>
+                                                    <td>{row.detail.compute_environment_name.clone()}</td>
+                                                    <td>
+                                                        <span class=format!(
+                                                            "state {}",
+                                                            row.detail.state.as_str().to_lowercase(),
+                                                        )>{row.detail.state.as_str()}</span>
+                                                    </td>
+                                                    <td>
+                                                        <meter
+                                                            min="0"
+                                                            max=max.to_string()
+                                                            value=used.to_string()
+                                                            title=format!("{percent:.0}%")
+                                                        ></meter>
+                                                        " "
+                                                        {format!("{used} / {max}")}
+                                                    </td>
+                                                    <td class="count">{format!("{} MiB", row.used_memory_mib)}</td>
+                                                    <td class="count">{row.running_jobs}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                    })
+            }}
         </Transition>
         <h2>"Jobs by state, last hour"</h2>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || chart.get().and_then(Result::ok).map(|data| view! { <StateChart data/> })}
-        </Transition>
+        <Transition fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>{move || chart.get().and_then(Result::ok).map(|data| view! { <StateChart data /> })}</Transition>
         <h2>"Recent failures"</h2>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || failures.get().and_then(Result::ok).map(|jobs| if jobs.is_empty() {
-                view! { <p class="empty">"No failed jobs."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="grid failures">
-                        <thead><tr><th>"Job"</th><th>"Reason"</th><th>"Stopped (UTC)"</th></tr></thead>
-                        <tbody>
-                            {jobs.into_iter().map(|job| view! {
-                                <tr>
-                                    <td><a href=format!("/jobs/{}", job.job_id)>{job.job_name}</a></td>
-                                    <td class="reason">{job.status_reason.unwrap_or_default()}</td>
-                                    <td>{crate::pages::time::utc_opt(job.stopped_at)}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any()
-            })}
+        <Transition fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
+            {move || {
+                failures
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|jobs| {
+                        if jobs.is_empty() {
+                            view! { <p class="empty">"No failed jobs."</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="grid failures">
+                                    <thead>
+                                        <tr>
+                                            <th>"Job"</th>
+                                            <th>"Reason"</th>
+                                            <th>"Stopped (UTC)"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {jobs
+                                            .into_iter()
+                                            .map(|job| {
+                                                view! {
+                                                    <tr>
+                                                        <td>
+                                                            <a href=format!("/jobs/{}", job.job_id)>{job.job_name}</a>
+                                                        </td>
+                                                        <td class="reason">{job.status_reason.unwrap_or_default()}</td>
+                                                        <td>{crate::pages::time::utc_opt(job.stopped_at)}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
         </Transition>
     }
 }
@@ -102,22 +161,36 @@ fn QueueTable(queues: Vec<QueueOverview>) -> impl IntoView {
                 </tr>
             </thead>
             <tbody>
-                {queues.into_iter().map(|queue| {
-                    let counts = queue.counts.clone();
-                    view! {
-                        <tr>
-                            <td><a href=format!("/jobs?queue={}", queue.name)>{queue.name.clone()}</a></td>
-                            <td><span class=format!("state {}", queue.state.to_lowercase())>{queue.state.clone()}</span></td>
-                            <td>{queue.priority}</td>
-                            <td>{queue.compute_environments.join(", ")}</td>
-                            {JobStatus::ALL.iter().map(|s| {
-                                let n = counts.get(s.as_str()).copied().unwrap_or(0);
-                                let shown = if n > domain::limits::COUNT_CAP { format!("{}+", domain::limits::COUNT_CAP) } else { n.to_string() };
-                                view! { <td class="count">{shown}</td> }
-                            }).collect_view()}
-                        </tr>
-                    }
-                }).collect_view()}
+                {queues
+                    .into_iter()
+                    .map(|queue| {
+                        let counts = queue.counts.clone();
+                        view! {
+                            <tr>
+                                <td>
+                                    <a href=format!("/jobs?queue={}", queue.name)>{queue.name.clone()}</a>
+                                </td>
+                                <td>
+                                    <span class=format!("state {}", queue.state.to_lowercase())>{queue.state.clone()}</span>
+                                </td>
+                                <td>{queue.priority}</td>
+                                <td>{queue.compute_environments.join(", ")}</td>
+                                {JobStatus::ALL
+                                    .iter()
+                                    .map(|s| {
+                                        let n = counts.get(s.as_str()).copied().unwrap_or(0);
+                                        let shown = if n > domain::limits::COUNT_CAP {
+                                            format!("{}+", domain::limits::COUNT_CAP)
+                                        } else {
+                                            n.to_string()
+                                        };
+                                        view! { <td class="count">{shown}</td> }
+                                    })
+                                    .collect_view()}
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
             </tbody>
         </table>
     }
@@ -137,24 +210,50 @@ fn StateChart(data: crate::api::ChartData) -> impl IntoView {
     let bar = group / 5.0;
     view! {
         <figure class="chart">
-            <svg viewBox=format!("0 0 {width} {}", height + 20.0) role="img" aria-label="Jobs entering each state per five minutes over the last hour">
-                {starts.iter().enumerate().map(|(i, at)| {
-                    let x0 = i as f64 * group;
-                    view! {
-                        <g>
-                            {SERIES.iter().enumerate().map(|(j, (status, colour))| {
-                                let n = count(*at, status);
-                                let h = n as f64 / max as f64 * height;
-                                view! { <rect x=x0 + 4.0 + j as f64 * bar y=height - h width=bar - 2.0 height=h fill=*colour><title>{format!("{status}: {n}")}</title></rect> }
-                            }).collect_view()}
-                            <text x=x0 + 4.0 y=height + 14.0 class="tick">{crate::pages::time::utc(*at).get(11..16).unwrap_or_default().to_string()}</text>
-                        </g>
-                    }
-                }).collect_view()}
+            <svg
+                viewBox=format!("0 0 {width} {}", height + 20.0)
+                role="img"
+                aria-label="Jobs entering each state per five minutes over the last hour"
+            >
+                {starts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, at)| {
+                        let x0 = i as f64 * group;
+                        view! {
+                            <g>
+                                {SERIES
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(j, (status, colour))| {
+                                        let n = count(*at, status);
+                                        let h = n as f64 / max as f64 * height;
+                                        view! {
+                                            <rect x=x0 + 4.0 + j as f64 * bar y=height - h width=bar - 2.0 height=h fill=*colour>
+                                                <title>{format!("{status}: {n}")}</title>
+                                            </rect>
+                                        }
+                                    })
+                                    .collect_view()} <text x=x0 + 4.0 y=height + 14.0 class="tick">
+                                    {crate::pages::time::utc(*at).get(11..16).unwrap_or_default().to_string()}
+                                </text>
+                            </g>
+                        }
+                    })
+                    .collect_view()}
             </svg>
             <figcaption>
-                {SERIES.iter().map(|(status, colour)| view! { <span class="legend"><span class="swatch" style=format!("background:{colour}")></span>{*status}</span> }).collect_view()}
-                {format!(" (tallest bar: {max})")}
+                {SERIES
+                    .iter()
+                    .map(|(status, colour)| {
+                        view! {
+                            <span class="legend">
+                                <span class="swatch" style=format!("background:{colour}")></span>
+                                {*status}
+                            </span>
+                        }
+                    })
+                    .collect_view()} {format!(" (tallest bar: {max})")}
             </figcaption>
         </figure>
     }

@@ -18,14 +18,20 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <h1>"Page not found"</h1>
-        <p><a href="/">"Back to the dashboard"</a></p>
+        <p>
+            <a href="/">"Back to the dashboard"</a>
+        </p>
     }
 }
 
 /// A server function's error as one line under the form that caused it.
 pub(crate) fn error_line(error: Option<Result<impl Sized, ServerFnError>>) -> Option<impl IntoView> {
     match error {
-        Some(Err(error)) => Some(view! { <p class="error" role="alert">{clean(&error)}</p> }),
+        Some(Err(error)) => Some(view! {
+            <p class="error" role="alert">
+                {clean(&error)}
+            </p>
+        }),
         _ => None,
     }
 }

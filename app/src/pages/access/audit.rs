@@ -12,32 +12,63 @@ pub fn AuditPage() -> impl IntoView {
     let records = Resource::new(before, audit_log);
     view! {
         <h1>"Audit log"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || records.get().map(|result| match result {
-                Ok(list) => {
-                    let older = list.last().filter(|_| list.len() == 100).map(|r| format!("/audit?before={}", r.id));
-                    view! {
-                        <table class="grid audit">
-                            <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"What"</th><th>"Target"</th><th>"Outcome"</th><th>"Detail"</th><th>"Client"</th></tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|r| view! {
-                                    <tr>
-                                        <td>{utc(r.at)}</td>
-                                        <td>{r.actor}</td>
-                                        <td>{r.action}</td>
-                                        <td>{r.target}</td>
-                                        <td><span class=format!("outcome {}", r.outcome)>{r.outcome.clone()}</span></td>
-                                        <td>{r.detail}</td>
-                                        <td>{r.client.unwrap_or_default()}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                        {older.map(|href| view! { <p><a href=href>"Older records"</a></p> })}
-                    }.into_any()
-                }
-                Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
-            })}
+        <Suspense fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
+            {move || {
+                records
+                    .get()
+                    .map(|result| match result {
+                        Ok(list) => {
+                            let older = list.last().filter(|_| list.len() == 100).map(|r| format!("/audit?before={}", r.id));
+                            view! {
+                                <table class="grid audit">
+                                    <thead>
+                                        <tr>
+                                            <th>"When (UTC)"</th>
+                                            <th>"Who"</th>
+                                            <th>"What"</th>
+                                            <th>"Target"</th>
+                                            <th>"Outcome"</th>
+                                            <th>"Detail"</th>
+                                            <th>"Client"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|r| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{utc(r.at)}</td>
+                                                        <td>{r.actor}</td>
+                                                        <td>{r.action}</td>
+                                                        <td>{r.target}</td>
+                                                        <td>
+                                                            <span class=format!("outcome {}", r.outcome)>{r.outcome.clone()}</span>
+                                                        </td>
+                                                        <td>{r.detail}</td>
+                                                        <td>{r.client.unwrap_or_default()}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                                {older
+                                    .map(|href| {
+                                        view! {
+                                            <p>
+                                                <a href=href>"Older records"</a>
+                                            </p>
+                                        }
+                                    })}
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
+                    })
+            }}
         </Suspense>
     }
 }

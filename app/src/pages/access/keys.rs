@@ -14,51 +14,98 @@ pub fn AccessKeysPage() -> impl IntoView {
     view! {
         <h1>"Access keys"</h1>
         <p class="lede">
-            "Keys for boto3 and the AWS CLI (SigV4). They act with your role. "
-            "The secret is shown once, when the key is created."
+            "Keys for boto3 and the AWS CLI (SigV4). They act with your role. " "The secret is shown once, when the key is created."
         </p>
         <ActionForm action=create>
             <button type="submit">"Create access key"</button>
         </ActionForm>
         {move || error_line(create.value().get())}
-        {move || create.value().get().and_then(Result::ok).map(|key| view! {
-            <div class="new-key" role="status">
-                <p>"Copy the secret now; it is not shown again."</p>
-                <dl>
-                    <dt>"Access key id"</dt><dd><code class="access-key-id">{key.access_key_id}</code></dd>
-                    <dt>"Secret access key"</dt><dd><code class="secret-access-key">{key.secret_access_key}</code></dd>
-                </dl>
-            </div>
-        })}
+        {move || {
+            create
+                .value()
+                .get()
+                .and_then(Result::ok)
+                .map(|key| {
+                    view! {
+                        <div class="new-key" role="status">
+                            <p>"Copy the secret now; it is not shown again."</p>
+                            <dl>
+                                <dt>"Access key id"</dt>
+                                <dd>
+                                    <code class="access-key-id">{key.access_key_id}</code>
+                                </dd>
+                                <dt>"Secret access key"</dt>
+                                <dd>
+                                    <code class="secret-access-key">{key.secret_access_key}</code>
+                                </dd>
+                            </dl>
+                        </div>
+                    }
+                })
+        }}
         {move || error_line(revoke.value().get())}
-        <Suspense fallback=|| view! { <p>"Loading keys…"</p> }>
-            {move || keys.get().map(|result| match result {
-                Ok(list) if list.is_empty() => view! { <p class="empty">"No access keys yet."</p> }.into_any(),
-                Ok(list) => view! {
-                    <table class="grid keys">
-                        <thead><tr><th>"Access key id"</th><th>"Created"</th><th>"Last used"</th><th>"State"</th></tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|key| view! {
-                                <tr>
-                                    <td><code>{key.access_key_id.clone()}</code></td>
-                                    <td>{utc(key.created_at)}</td>
-                                    <td>{utc_opt(key.last_used_at)}</td>
-                                    <td>{match key.revoked_at {
-                                        Some(at) => view! { <span class="state disabled">"revoked " {utc(at)}</span> }.into_any(),
-                                        None => view! {
-                                            <ActionForm action=revoke attr:class="inline-form">
-                                                <input type="hidden" name="access_key_id" value=key.access_key_id.clone()/>
-                                                <button type="submit">"Revoke"</button>
-                                            </ActionForm>
-                                        }.into_any(),
-                                    }}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-                Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
-            })}
+        <Suspense fallback=|| {
+            view! { <p>"Loading keys…"</p> }
+        }>
+            {move || {
+                keys.get()
+                    .map(|result| match result {
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No access keys yet."</p> }.into_any(),
+                        Ok(list) => {
+                            view! {
+                                <table class="grid keys">
+                                    <thead>
+                                        <tr>
+                                            <th>"Access key id"</th>
+                                            <th>"Created"</th>
+                                            <th>"Last used"</th>
+                                            <th>"State"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|key| {
+                                                view! {
+                                                    <tr>
+                                                        <td>
+                                                            <code>{key.access_key_id.clone()}</code>
+                                                        </td>
+                                                        <td>{utc(key.created_at)}</td>
+                                                        <td>{utc_opt(key.last_used_at)}</td>
+                                                        <td>
+                                                            {match key.revoked_at {
+                                                                Some(at) => {
+                                                                    view! { <span class="state disabled">"revoked " {utc(at)}</span> }
+                                                                        .into_any()
+                                                                }
+                                                                None => {
+                                                                    view! {
+                                                                        <ActionForm action=revoke attr:class="inline-form">
+                                                                            <input
+                                                                                type="hidden"
+                                                                                name="access_key_id"
+                                                                                value=key.access_key_id.clone()
+                                                                            />
+                                                                            <button type="submit">"Revoke"</button>
+                                                                        </ActionForm>
+                                                                    }
+                                                                        .into_any()
+                                                                }
+                                                            }}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
+                    })
+            }}
         </Suspense>
     }
 }

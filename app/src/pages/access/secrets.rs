@@ -18,47 +18,79 @@ pub fn SecretsPage() -> impl IntoView {
     view! {
         <h1>"Secrets"</h1>
         <p class="lede">
-            "A job definition names a secret in " <code>"containerProperties.secrets"</code>
-            " (" <code>"{\"name\": \"DB_PASSWORD\", \"valueFrom\": \"NAME\"}"</code>
+            "A job definition names a secret in " <code>"containerProperties.secrets"</code> " ("
+            <code>"{\"name\": \"DB_PASSWORD\", \"valueFrom\": \"NAME\"}"</code>
             "); the job gets its value in that environment variable. Values are sealed at rest and never shown."
         </p>
         <Show when=move || admin.get()>
             <h2>"New secret"</h2>
             <ActionForm action=create attr:class="inline-form">
-                <label>"Name" <input name="name" required/></label>
-                <label>"Value" <input name="value" type="password" autocomplete="off" required/></label>
-                <label>"Description" <input name="description"/></label>
+                <label>"Name" <input name="name" required /></label>
+                <label>"Value" <input name="value" type="password" autocomplete="off" required /></label>
+                <label>"Description" <input name="description" /></label>
                 <button type="submit">"Create secret"</button>
             </ActionForm>
         </Show>
         {move || error_line(create.value().get())}
         {move || error_line(delete.value().get())}
-        <Suspense fallback=|| view! { <p>"Loading secrets…"</p> }>
-            {move || secrets.get().map(|result| match result {
-                Ok(list) if list.is_empty() => view! { <p class="empty">"No secrets yet."</p> }.into_any(),
-                Ok(list) => view! {
-                    <table class="grid secrets">
-                        <thead><tr><th>"Name"</th><th>"ARN"</th><th>"Description"</th><th>"Created"</th><th></th></tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|secret| view! {
-                                <tr>
-                                    <td>{secret.name.clone()}</td>
-                                    <td><code>{secret.arn.clone()}</code></td>
-                                    <td>{secret.description.clone()}</td>
-                                    <td>{utc(secret.created_at)}</td>
-                                    <td>{admin.get().then(|| view! {
-                                        <ActionForm action=delete attr:class="inline-form">
-                                            <input type="hidden" name="name" value=secret.name.clone()/>
-                                            <button type="submit" class="danger">"Delete"</button>
-                                        </ActionForm>
-                                    })}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-                Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
-            })}
+        <Suspense fallback=|| {
+            view! { <p>"Loading secrets…"</p> }
+        }>
+            {move || {
+                secrets
+                    .get()
+                    .map(|result| match result {
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No secrets yet."</p> }.into_any(),
+                        Ok(list) => {
+                            view! {
+                                <table class="grid secrets">
+                                    <thead>
+                                        <tr>
+                                            <th>"Name"</th>
+                                            <th>"ARN"</th>
+                                            <th>"Description"</th>
+                                            <th>"Created"</th>
+                                            <th></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|secret| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{secret.name.clone()}</td>
+                                                        <td>
+                                                            <code>{secret.arn.clone()}</code>
+                                                        </td>
+                                                        <td>{secret.description.clone()}</td>
+                                                        <td>{utc(secret.created_at)}</td>
+                                                        <td>
+                                                            {admin
+                                                                .get()
+                                                                .then(|| {
+                                                                    view! {
+                                                                        <ActionForm action=delete attr:class="inline-form">
+                                                                            <input type="hidden" name="name" value=secret.name.clone() />
+                                                                            <button type="submit" class="danger">
+                                                                                "Delete"
+                                                                            </button>
+                                                                        </ActionForm>
+                                                                    }
+                                                                })}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
+                    })
+            }}
         </Suspense>
     }
 }

@@ -12,11 +12,20 @@ pub fn SignInPage() -> impl IntoView {
     view! {
         <section class="sign-in">
             <h1>"Sign in"</h1>
-            {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {move || {
+                error()
+                    .map(|e| {
+                        view! {
+                            <p class="error" role="alert">
+                                {e}
+                            </p>
+                        }
+                    })
+            }}
             <form method="post" action="/auth/login" class="stack">
-                <input type="hidden" name="next" value=next/>
-                <label>"Username" <input name="username" autocomplete="username" required autofocus/></label>
-                <label>"Password" <input name="password" type="password" autocomplete="current-password" required/></label>
+                <input type="hidden" name="next" value=next />
+                <label>"Username" <input name="username" autocomplete="username" required autofocus /></label>
+                <label>"Password" <input name="password" type="password" autocomplete="current-password" required /></label>
                 <button type="submit">"Sign in"</button>
             </form>
             <p class="hint">"No account yet? Ask an admin of this console to create one."</p>
@@ -32,16 +41,27 @@ pub fn SetupPage() -> impl IntoView {
         <section class="sign-in">
             <h1>"Set up this console"</h1>
             <p>"Nobody can sign in yet. Create the first administrator; this page closes once a user exists."</p>
-            {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {move || {
+                error()
+                    .map(|e| {
+                        view! {
+                            <p class="error" role="alert">
+                                {e}
+                            </p>
+                        }
+                    })
+            }}
             <form method="post" action="/auth/setup" class="stack">
-                <label>"Set-up token (printed in the server's log at start)"
-                    <input name="token" autocomplete="off" spellcheck="false" required autofocus/>
+                <label>
+                    "Set-up token (printed in the server's log at start)"
+                    <input name="token" autocomplete="off" spellcheck="false" required autofocus />
                 </label>
-                <label>"Username" <input name="username" autocomplete="username" required/></label>
-                <label>"Password (10 characters or more)"
-                    <input name="password" type="password" autocomplete="new-password" minlength="10" required/>
+                <label>"Username" <input name="username" autocomplete="username" required /></label>
+                <label>
+                    "Password (10 characters or more)"
+                    <input name="password" type="password" autocomplete="new-password" minlength="10" required />
                 </label>
-                <label>"Password again" <input name="confirm" type="password" autocomplete="new-password" required/></label>
+                <label>"Password again" <input name="confirm" type="password" autocomplete="new-password" required /></label>
                 <button type="submit">"Create the administrator"</button>
             </form>
         </section>

@@ -20,20 +20,26 @@ pub fn UsersPage() -> impl IntoView {
         <h1>"Users"</h1>
         <h2>"New user"</h2>
         <ActionForm action=create attr:class="inline-form">
-            <label>"Username" <input name="username" required/></label>
-            <label>"Password" <input name="password" type="password" autocomplete="new-password" minlength="10" required/></label>
-            <label>"Role" <RoleSelect name="role" selected=Role::Viewer/></label>
+            <label>"Username" <input name="username" required /></label>
+            <label>"Password" <input name="password" type="password" autocomplete="new-password" minlength="10" required /></label>
+            <label>"Role" <RoleSelect name="role" selected=Role::Viewer /></label>
             <button type="submit">"Create user"</button>
         </ActionForm>
         {move || error_line(create.value().get())}
         {move || error_line(role.value().get())}
         {move || error_line(disabled.value().get())}
         {move || error_line(reset.value().get())}
-        <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
-            {move || users.get().map(|result| match result {
-                Ok(list) => view! { <UserTable list role disabled reset/> }.into_any(),
-                Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
-            })}
+        <Suspense fallback=|| {
+            view! { <p>"Loading users…"</p> }
+        }>
+            {move || {
+                users
+                    .get()
+                    .map(|result| match result {
+                        Ok(list) => view! { <UserTable list role disabled reset /> }.into_any(),
+                        Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
+                    })
+            }}
         </Suspense>
     }
 }
@@ -42,7 +48,16 @@ pub fn UsersPage() -> impl IntoView {
 fn RoleSelect(name: &'static str, selected: Role) -> impl IntoView {
     view! {
         <select name=name>
-            {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == selected>{r.as_str()}</option> }).collect_view()}
+            {Role::ALL
+                .iter()
+                .map(|r| {
+                    view! {
+                        <option value=r.as_str() selected=*r == selected>
+                            {r.as_str()}
+                        </option>
+                    }
+                })
+                .collect_view()}
         </select>
     }
 }
@@ -56,44 +71,64 @@ fn UserTable(
 ) -> impl IntoView {
     view! {
         <table class="grid users">
-            <thead><tr><th>"User"</th><th>"Role"</th><th>"State"</th><th>"Created"</th><th>"Password"</th></tr></thead>
+            <thead>
+                <tr>
+                    <th>"User"</th>
+                    <th>"Role"</th>
+                    <th>"State"</th>
+                    <th>"Created"</th>
+                    <th>"Password"</th>
+                </tr>
+            </thead>
             <tbody>
-                {list.into_iter().map(|user| {
-                    let name = user.username.clone();
-                    let (name2, name3) = (name.clone(), name.clone());
-                    let reset_label = format!("New password for {name}");
-                    view! {
-                        <tr>
-                            <td>{user.username.clone()}</td>
-                            <td>
-                                <ActionForm action=role attr:class="inline-form">
-                                    <input type="hidden" name="username" value=name/>
-                                    <RoleSelect name="role" selected=user.role/>
-                                    <button type="submit">"Change role"</button>
-                                </ActionForm>
-                            </td>
-                            <td>
-                                <ActionForm action=disabled attr:class="inline-form">
-                                    <input type="hidden" name="username" value=name2/>
-                                    <input type="hidden" name="disabled" value=(!user.disabled).to_string()/>
-                                    <span class=if user.disabled { "state disabled" } else { "state enabled" }>
-                                        {if user.disabled { "DISABLED" } else { "ACTIVE" }}
-                                    </span>
-                                    <button type="submit">{if user.disabled { "Enable" } else { "Disable" }}</button>
-                                </ActionForm>
-                            </td>
-                            <td>{utc(user.created_at)}</td>
-                            <td>
-                                <ActionForm action=reset attr:class="inline-form">
-                                    <input type="hidden" name="username" value=name3/>
-                                    <input name="password" type="password" autocomplete="new-password" minlength="10"
-                                        placeholder="new password" aria-label=reset_label required/>
-                                    <button type="submit">"Reset"</button>
-                                </ActionForm>
-                            </td>
-                        </tr>
-                    }
-                }).collect_view()}
+                {list
+                    .into_iter()
+                    .map(|user| {
+                        let name = user.username.clone();
+                        let (name2, name3) = (name.clone(), name.clone());
+                        let reset_label = format!("New password for {name}");
+                        view! {
+                            <tr>
+                                <td>{user.username.clone()}</td>
+                                <td>
+                                    <ActionForm action=role attr:class="inline-form">
+                                        <input type="hidden" name="username" value=name />
+                                        <RoleSelect name="role" selected=user.role />
+                                        <button type="submit">"Change role"</button>
+                                    </ActionForm>
+                                </td>
+                                <td>
+                                    <ActionForm action=disabled attr:class="inline-form">
+                                        <input type="hidden" name="username" value=name2 />
+                                        <input type="hidden" name="disabled" value=(!user.disabled).to_string() />
+                                        <span class=if user.disabled {
+                                            "state disabled"
+                                        } else {
+                                            "state enabled"
+                                        }>{if user.disabled { "DISABLED" } else { "ACTIVE" }}</span>
+                                        <button type="submit">{if user.disabled { "Enable" } else { "Disable" }}</button>
+                                    </ActionForm>
+                                </td>
+                                <td>{utc(user.created_at)}</td>
+                                <td>
+                                    <ActionForm action=reset attr:class="inline-form">
+                                        <input type="hidden" name="username" value=name3 />
+                                        <input
+                                            name="password"
+                                            type="password"
+                                            autocomplete="new-password"
+                                            minlength="10"
+                                            placeholder="new password"
+                                            aria-label=reset_label
+                                            required
+                                        />
+                                        <button type="submit">"Reset"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
             </tbody>
         </table>
     }

@@ -31,59 +31,118 @@ pub fn DefinitionsPage() -> impl IntoView {
     view! {
         <h1>"Job definitions"</h1>
         <Transition fallback=|| ()>
-            {move || compare().and_then(|name| {
-                let revisions: Vec<JobDefinitionDetail> = definitions.get()?.ok()?.into_iter().filter(|d| d.job_definition_name == name).collect();
-                Some(view! { <Revisions name revisions/> })
-            })}
+            {move || {
+                compare()
+                    .and_then(|name| {
+                        let revisions: Vec<JobDefinitionDetail> = definitions
+                            .get()?
+                            .ok()?
+                            .into_iter()
+                            .filter(|d| d.job_definition_name == name)
+                            .collect();
+                        Some(view! { <Revisions name revisions /> })
+                    })
+            }}
         </Transition>
         <Show when=move || operator.get()>
             <h2>"Register a revision"</h2>
             <ActionForm action=register attr:class="stack">
-                <label>"RegisterJobDefinition JSON (as for the AWS API)"
-                    <textarea name="json" rows="12" class="json">{EXAMPLE}</textarea>
+                <label>
+                    "RegisterJobDefinition JSON (as for the AWS API)" <textarea name="json" rows="12" class="json">
+                        {EXAMPLE}
+                    </textarea>
                 </label>
                 <button type="submit">"Register"</button>
             </ActionForm>
         </Show>
         {move || error_line(register.value().get())}
         {move || error_line(deregister.value().get())}
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || definitions.get().map(|result| match result {
-                Ok(list) if list.is_empty() => view! { <p class="empty">"No job definitions yet."</p> }.into_any(),
-                Ok(list) => view! {
-                    <table class="grid definitions">
-                        <thead><tr><th>"Name"</th><th>"Revision"</th><th>"Status"</th><th>"Image"</th><th>"Command"</th><th>"Retry"</th><th>"Timeout"</th><th></th></tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|d| {
-                                let arn = d.job_definition_arn.clone();
-                                let active = d.status == "ACTIVE";
-                                let submit_href = format!("/submit?definition={}:{}", d.job_definition_name, d.revision);
-                                view! {
-                                    <tr>
-                                        <td><a href=format!("/definitions?compare={}", d.job_definition_name) title="Compare its revisions side by side">{d.job_definition_name.clone()}</a></td>
-                                        <td class="count">{d.revision}</td>
-                                        <td><span class=format!("state {}", if active { "enabled" } else { "disabled" })>{d.status.as_str()}</span></td>
-                                        <td>{d.container_properties.image.clone()}</td>
-                                        <td><code>{d.container_properties.command.join(" ")}</code></td>
-                                        <td>{d.retry_strategy.as_ref().and_then(|r| r.attempts).unwrap_or(1)}</td>
-                                        <td>{d.timeout.as_ref().and_then(|t| t.attempt_duration_seconds).map(|s| format!("{s} s")).unwrap_or_default()}</td>
-                                        <td>
-                                            {(operator.get() && active).then(|| view! {
-                                                <a href=submit_href>"Submit"</a>
-                                                <ActionForm action=deregister attr:class="inline-form">
-                                                    <input type="hidden" name="arn" value=arn/>
-                                                    <button type="submit" class="danger">"Deregister"</button>
-                                                </ActionForm>
-                                            })}
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-                Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
-            })}
+        <Transition fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
+            {move || {
+                definitions
+                    .get()
+                    .map(|result| match result {
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No job definitions yet."</p> }.into_any(),
+                        Ok(list) => {
+                            view! {
+                                <table class="grid definitions">
+                                    <thead>
+                                        <tr>
+                                            <th>"Name"</th>
+                                            <th>"Revision"</th>
+                                            <th>"Status"</th>
+                                            <th>"Image"</th>
+                                            <th>"Command"</th>
+                                            <th>"Retry"</th>
+                                            <th>"Timeout"</th>
+                                            <th></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|d| {
+                                                let arn = d.job_definition_arn.clone();
+                                                let active = d.status == "ACTIVE";
+                                                let submit_href = format!("/submit?definition={}:{}", d.job_definition_name, d.revision);
+                                                view! {
+                                                    <tr>
+                                                        <td>
+                                                            <a
+                                                                href=format!("/definitions?compare={}", d.job_definition_name)
+                                                                title="Compare its revisions side by side"
+                                                            >
+                                                                {d.job_definition_name.clone()}
+                                                            </a>
+                                                        </td>
+                                                        <td class="count">{d.revision}</td>
+                                                        <td>
+                                                            <span class=format!(
+                                                                "state {}",
+                                                                if active { "enabled" } else { "disabled" },
+                                                            )>{d.status.as_str()}</span>
+                                                        </td>
+                                                        <td>{d.container_properties.image.clone()}</td>
+                                                        <td>
+                                                            <code>{d.container_properties.command.join(" ")}</code>
+                                                        </td>
+                                                        <td>{d.retry_strategy.as_ref().and_then(|r| r.attempts).unwrap_or(1)}</td>
+                                                        <td>
+                                                            {d
+                                                                .timeout
+                                                                .as_ref()
+                                                                .and_then(|t| t.attempt_duration_seconds)
+                                                                .map(|s| format!("{s} s"))
+                                                                .unwrap_or_default()}
+                                                        </td>
+                                                        <td>
+                                                            {(operator.get() && active)
+                                                                .then(|| {
+                                                                    view! {
+                                                                        <a href=submit_href>"Submit"</a>
+                                                                        <ActionForm action=deregister attr:class="inline-form">
+                                                                            <input type="hidden" name="arn" value=arn />
+                                                                            <button type="submit" class="danger">
+                                                                                "Deregister"
+                                                                            </button>
+                                                                        </ActionForm>
+                                                                    }
+                                                                })}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
+                    })
+            }}
         </Transition>
     }
 }
@@ -116,20 +175,32 @@ fn Revisions(name: String, mut revisions: Vec<JobDefinitionDetail>) -> impl Into
         <section class="revisions">
             <h2>{format!("Revisions of {name}")} " " <a href="/definitions">"(close)"</a></h2>
             <table class="grid compare">
-                <thead><tr><th></th>{revisions.iter().map(|d| view! { <th>{format!("Revision {}", d.revision)}</th> }).collect_view()}</tr></thead>
+                <thead>
+                    <tr>
+                        <th></th>
+                        {revisions.iter().map(|d| view! { <th>{format!("Revision {}", d.revision)}</th> }).collect_view()}
+                    </tr>
+                </thead>
                 <tbody>
-                    {facts.iter().map(|(label, fact)| {
-                        let values: Vec<String> = revisions.iter().map(fact).collect();
-                        view! {
-                            <tr>
-                                <th>{*label}</th>
-                                {values.iter().enumerate().map(|(i, v)| {
-                                    let differs = i > 0 && values[i - 1] != *v;
-                                    view! { <td class:differs=differs>{v.clone()}</td> }
-                                }).collect_view()}
-                            </tr>
-                        }
-                    }).collect_view()}
+                    {facts
+                        .iter()
+                        .map(|(label, fact)| {
+                            let values: Vec<String> = revisions.iter().map(fact).collect();
+                            view! {
+                                <tr>
+                                    <th>{*label}</th>
+                                    {values
+                                        .iter()
+                                        .enumerate()
+                                        .map(|(i, v)| {
+                                            let differs = i > 0 && values[i - 1] != *v;
+                                            view! { <td class:differs=differs>{v.clone()}</td> }
+                                        })
+                                        .collect_view()}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </section>

@@ -27,11 +27,13 @@ pub fn EnvironmentsPage() -> impl IntoView {
         <Show when=move || admin.get()>
             <h2>"New compute environment"</h2>
             <ActionForm action=create attr:class="inline-form">
-                <label>"Name" <input name="name" required/></label>
-                <label>"Max vCPUs" <input name="max_vcpus" type="number" min="1" value="4" required/></label>
-                <label>"Executor"
-                    <select name="executor">
-                        <option value="docker" selected>"Docker"</option>
+                <label>"Name" <input name="name" required /></label>
+                <label>"Max vCPUs" <input name="max_vcpus" type="number" min="1" value="4" required /></label>
+                <label>
+                    "Executor" <select name="executor">
+                        <option value="docker" selected>
+                            "Docker"
+                        </option>
                         <option value="simulated">"Simulated"</option>
                     </select>
                 </label>
@@ -42,48 +44,100 @@ pub fn EnvironmentsPage() -> impl IntoView {
         {move || error_line(change.value().get())}
         {move || error_line(update.value().get())}
         {move || error_line(host.value().get())}
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || rows.get().map(|result| match result {
-                Ok(list) if list.is_empty() => view! { <p class="empty">"No compute environments yet."</p> }.into_any(),
-                Ok(list) => view! {
-                    <table class="grid environments">
-                        <thead><tr><th>"Name"</th><th>"State"</th><th>"Executor"</th><th>"vCPUs in use"</th><th>"Memory in use"</th><th>"Running jobs"</th><th>"Host access"</th><th></th></tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|row| {
-                                let name = row.detail.compute_environment_name.clone();
-                                let (edit_name, edit_label) = (name.clone(), format!("Max vCPUs of {name}"));
-                                let enabled = row.detail.state == "ENABLED";
-                                let max = row.detail.compute_resources.max_vcpus;
-                                view! {
-                                    <tr>
-                                        <td>{name.clone()}</td>
-                                        <td><span class=format!("state {}", row.detail.state.as_str().to_lowercase())>{row.detail.state.as_str()}</span></td>
-                                        <td>{row.detail.executor.as_str()}</td>
-                                        <td class="count">{format!("{} / {max}", row.used_milli_vcpus as f64 / 1000.0)}</td>
-                                        <td class="count">{format!("{} MiB", row.used_memory_mib)}</td>
-                                        <td class="count">{row.running_jobs}</td>
-                                        <td class="host-access">
-                                            {host_access_summary(&row.detail.host_access)}
-                                            {admin.get().then(|| view! { <HostAccessForm action=host name=name.clone() access=row.detail.host_access.clone()/> })}
-                                        </td>
-                                        <td>
-                                            {admin.get().then(|| view! {
-                                                <ActionForm action=update attr:class="inline-form">
-                                                    <input type="hidden" name="name" value=edit_name/>
-                                                    <input name="max_vcpus" type="number" min="1" value=max.to_string() aria-label=edit_label/>
-                                                    <button type="submit">"Save"</button>
-                                                </ActionForm>
-                                                <ResourceActions action=change kind="environment" name=name.clone() enabled/>
-                                            })}
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-                Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
-            })}
+        <Transition fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
+            {move || {
+                rows.get()
+                    .map(|result| match result {
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No compute environments yet."</p> }.into_any(),
+                        Ok(list) => {
+                            view! {
+                                <table class="grid environments">
+                                    <thead>
+                                        <tr>
+                                            <th>"Name"</th>
+                                            <th>"State"</th>
+                                            <th>"Executor"</th>
+                                            <th>"vCPUs in use"</th>
+                                            <th>"Memory in use"</th>
+                                            <th>"Running jobs"</th>
+                                            <th>"Host access"</th>
+                                            <th></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|row| {
+                                                let name = row.detail.compute_environment_name.clone();
+                                                let (edit_name, edit_label) = (name.clone(), format!("Max vCPUs of {name}"));
+                                                let enabled = row.detail.state == "ENABLED";
+                                                let max = row.detail.compute_resources.max_vcpus;
+                                                view! {
+                                                    <tr>
+                                                        <td>{name.clone()}</td>
+                                                        <td>
+                                                            <span class=format!(
+                                                                "state {}",
+                                                                row.detail.state.as_str().to_lowercase(),
+                                                            )>{row.detail.state.as_str()}</span>
+                                                        </td>
+                                                        <td>{row.detail.executor.as_str()}</td>
+                                                        <td class="count">{format!("{} / {max}", row.used_milli_vcpus as f64 / 1000.0)}</td>
+                                                        <td class="count">{format!("{} MiB", row.used_memory_mib)}</td>
+                                                        <td class="count">{row.running_jobs}</td>
+                                                        <td class="host-access">
+                                                            {host_access_summary(&row.detail.host_access)}
+                                                            {admin
+                                                                .get()
+                                                                .then(|| {
+                                                                    view! {
+                                                                        <HostAccessForm
+                                                                            action=host
+                                                                            name=name.clone()
+                                                                            access=row.detail.host_access.clone()
+                                                                        />
+                                                                    }
+                                                                })}
+                                                        </td>
+                                                        <td>
+                                                            {admin
+                                                                .get()
+                                                                .then(|| {
+                                                                    view! {
+                                                                        <ActionForm action=update attr:class="inline-form">
+                                                                            <input type="hidden" name="name" value=edit_name />
+                                                                            <input
+                                                                                name="max_vcpus"
+                                                                                type="number"
+                                                                                min="1"
+                                                                                value=max.to_string()
+                                                                                aria-label=edit_label
+                                                                            />
+                                                                            <button type="submit">"Save"</button>
+                                                                        </ActionForm>
+                                                                        <ResourceActions
+                                                                            action=change
+                                                                            kind="environment"
+                                                                            name=name.clone()
+                                                                            enabled
+                                                                        />
+                                                                    }
+                                                                })}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
+                    })
+            }}
         </Transition>
     }
 }
@@ -115,18 +169,25 @@ fn HostAccessForm(action: ServerAction<UpdateHostAccess>, name: String, access: 
         <details>
             <summary aria-label=label>"Edit"</summary>
             <ActionForm action attr:class="stacked-form">
-                <input type="hidden" name="name" value=name/>
-                <label>"Allowed host paths (one per line)"
-                    <textarea name="allowed_host_paths" rows="2">{access.allowed_host_paths.join("\n")}</textarea>
+                <input type="hidden" name="name" value=name />
+                <label>
+                    "Allowed host paths (one per line)" <textarea name="allowed_host_paths" rows="2">
+                        {access.allowed_host_paths.join("\n")}
+                    </textarea>
                 </label>
-                <label>"Allowed capabilities (comma-separated)"
-                    <input name="allowed_capabilities" value=access.allowed_capabilities.join(", ")/>
+                <label>
+                    "Allowed capabilities (comma-separated)"
+                    <input name="allowed_capabilities" value=access.allowed_capabilities.join(", ") />
                 </label>
-                <label>"Network (bridge, none or a Docker network)"
-                    <input name="network_mode" value=access.network().to_string()/>
+                <label>"Network (bridge, none or a Docker network)" <input name="network_mode" value=access.network().to_string() /></label>
+                <label class="check">
+                    <input type="checkbox" name="allow_privileged" value="on" checked=access.allow_privileged />
+                    " Privileged containers"
                 </label>
-                <label class="check"><input type="checkbox" name="allow_privileged" value="on" checked=access.allow_privileged/>" Privileged containers"</label>
-                <label class="check"><input type="checkbox" name="allow_devices" value="on" checked=access.allow_devices/>" Host devices"</label>
+                <label class="check">
+                    <input type="checkbox" name="allow_devices" value="on" checked=access.allow_devices />
+                    " Host devices"
+                </label>
                 <button type="submit">"Save host access"</button>
             </ActionForm>
         </details>

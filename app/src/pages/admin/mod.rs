@@ -18,10 +18,12 @@ fn ResourceActions(action: ServerAction<ChangeResource>, kind: &'static str, nam
         let name = name.clone();
         view! {
             <ActionForm action=action attr:class="inline-form">
-                <input type="hidden" name="kind" value=kind/>
-                <input type="hidden" name="name" value=name/>
-                <input type="hidden" name="change" value=change/>
-                <button type="submit" class=class>{label}</button>
+                <input type="hidden" name="kind" value=kind />
+                <input type="hidden" name="name" value=name />
+                <input type="hidden" name="change" value=change />
+                <button type="submit" class=class>
+                    {label}
+                </button>
             </ActionForm>
         }
     };

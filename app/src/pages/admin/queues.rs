@@ -19,55 +19,104 @@ pub fn QueuesPage() -> impl IntoView {
         <Show when=move || admin.get()>
             <h2>"New job queue"</h2>
             <ActionForm action=create attr:class="inline-form">
-                <label>"Name" <input name="name" required/></label>
-                <label>"Priority" <input name="priority" type="number" min="0" value="1" required/></label>
-                <label>"Compute environments (in order, comma-separated)" <input name="environments" required/></label>
+                <label>"Name" <input name="name" required /></label>
+                <label>"Priority" <input name="priority" type="number" min="0" value="1" required /></label>
+                <label>"Compute environments (in order, comma-separated)" <input name="environments" required /></label>
                 <button type="submit">"Create queue"</button>
             </ActionForm>
         </Show>
         {move || error_line(create.value().get())}
         {move || error_line(change.value().get())}
         {move || error_line(update.value().get())}
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || queues.get().map(|result| match result {
-                Ok(list) if list.is_empty() => view! { <p class="empty">"No job queues yet."</p> }.into_any(),
-                Ok(list) => view! {
-                    <table class="grid queues">
-                        <thead><tr><th>"Name"</th><th>"State"</th><th>"Priority"</th><th>"Compute environments"</th><th></th></tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|queue| {
-                                let name = queue.job_queue_name.clone();
-                                let (edit_name, edit_label) = (name.clone(), format!("Priority of {name}"));
-                                let environments_label = format!("Compute environments of {name}");
-                                let enabled = queue.state == "ENABLED";
-                                let environments = queue.compute_environment_order.iter()
-                                    .map(|o| o.compute_environment.rsplit('/').next().unwrap_or_default().to_string())
-                                    .collect::<Vec<_>>().join(", ");
-                                view! {
-                                    <tr>
-                                        <td><a href=format!("/jobs?queue={name}")>{name.clone()}</a></td>
-                                        <td><span class=format!("state {}", queue.state.as_str().to_lowercase())>{queue.state.as_str()}</span></td>
-                                        <td class="count">{queue.priority}</td>
-                                        <td>{environments.clone()}</td>
-                                        <td>
-                                            {admin.get().then(|| view! {
-                                                <ActionForm action=update attr:class="inline-form">
-                                                    <input type="hidden" name="name" value=edit_name/>
-                                                    <input name="priority" type="number" min="0" value=queue.priority.to_string() aria-label=edit_label/>
-                                                    <input name="environments" value=environments.clone() aria-label=environments_label/>
-                                                    <button type="submit">"Save"</button>
-                                                </ActionForm>
-                                                <ResourceActions action=change kind="queue" name=name.clone() enabled/>
-                                            })}
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-                Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
-            })}
+        <Transition fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
+            {move || {
+                queues
+                    .get()
+                    .map(|result| match result {
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No job queues yet."</p> }.into_any(),
+                        Ok(list) => {
+                            view! {
+                                <table class="grid queues">
+                                    <thead>
+                                        <tr>
+                                            <th>"Name"</th>
+                                            <th>"State"</th>
+                                            <th>"Priority"</th>
+                                            <th>"Compute environments"</th>
+                                            <th></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|queue| {
+                                                let name = queue.job_queue_name.clone();
+                                                let (edit_name, edit_label) = (name.clone(), format!("Priority of {name}"));
+                                                let environments_label = format!("Compute environments of {name}");
+                                                let enabled = queue.state == "ENABLED";
+                                                let environments = queue
+                                                    .compute_environment_order
+                                                    .iter()
+                                                    .map(|o| o.compute_environment.rsplit('/').next().unwrap_or_default().to_string())
+                                                    .collect::<Vec<_>>()
+                                                    .join(", ");
+                                                view! {
+                                                    <tr>
+                                                        <td>
+                                                            <a href=format!("/jobs?queue={name}")>{name.clone()}</a>
+                                                        </td>
+                                                        <td>
+                                                            <span class=format!(
+                                                                "state {}",
+                                                                queue.state.as_str().to_lowercase(),
+                                                            )>{queue.state.as_str()}</span>
+                                                        </td>
+                                                        <td class="count">{queue.priority}</td>
+                                                        <td>{environments.clone()}</td>
+                                                        <td>
+                                                            {admin
+                                                                .get()
+                                                                .then(|| {
+                                                                    view! {
+                                                                        <ActionForm action=update attr:class="inline-form">
+                                                                            <input type="hidden" name="name" value=edit_name />
+                                                                            <input
+                                                                                name="priority"
+                                                                                type="number"
+                                                                                min="0"
+                                                                                value=queue.priority.to_string()
+                                                                                aria-label=edit_label
+                                                                            />
+                                                                            <input
+                                                                                name="environments"
+                                                                                value=environments.clone()
+                                                                                aria-label=environments_label
+                                                                            />
+                                                                            <button type="submit">"Save"</button>
+                                                                        </ActionForm>
+                                                                        <ResourceActions
+                                                                            action=change
+                                                                            kind="queue"
+                                                                            name=name.clone()
+                                                                            enabled
+                                                                        />
+                                                                    }
+                                                                })}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <p class="error">{crate::pages::clean(&error)}</p> }.into_any(),
+                    })
+            }}
         </Transition>
     }
 }

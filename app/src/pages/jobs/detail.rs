@@ -29,101 +29,222 @@ pub fn JobPage() -> impl IntoView {
     let operator = may(Action::CancelJob);
     view! {
         {move || crate::pages::error_line(stop.value().get())}
-        <Transition fallback=|| view! { <p>"Loading the job…"</p> }>
-            {move || view_of.get().map(|result| match result {
-                Err(error) => view! { <p class="error">"Could not load the job: " {error.to_string()}</p> }.into_any(),
-                Ok(None) => view! { <h1>"No such job"</h1><p><a href="/jobs">"All jobs"</a></p> }.into_any(),
-                Ok(Some(found)) => {
-                    let job = found.job;
-                    let summary = job.array_properties.as_ref().and_then(|a| a.status_summary.clone());
-                    view! {
-                        <h1>{job.job_name.clone()} " " <StatusBadge status=job.status/></h1>
-                        <p class="job-id">{job.job_id.clone()}</p>
-                        <JobActions job_id=job.job_id.clone() status=job.status stop operator/>
-                        {job.status_reason.clone().map(|reason| view! { <p class="reason"><strong>"Reason: "</strong>{reason}</p> })}
-                        <dl class="facts">
-                            <dt>"Queue"</dt><dd>{job.job_queue.rsplit('/').next().unwrap_or_default().to_string()}</dd>
-                            <dt>"Definition"</dt><dd>{job.job_definition.rsplit('/').next().unwrap_or_default().to_string()}</dd>
-                            <dt>"Image"</dt><dd>{job.container.image.clone()}</dd>
-                            <dt>"Command"</dt><dd><code>{job.container.command.join(" ")}</code></dd>
-                            <dt>"Resources"</dt><dd>{format!("{} vCPU, {} MiB", job.container.vcpus, job.container.memory)}</dd>
-                            <dt>"Retry strategy"</dt><dd>{retry_text(&job.retry_strategy)}</dd>
-                            <dt>"Timeout"</dt><dd>{job.timeout.as_ref().and_then(|t| t.attempt_duration_seconds).map(|s| format!("{s} s")).unwrap_or_else(|| "none".into())}</dd>
-                            <dt>"Submitted by"</dt><dd>{job.submitted_by.clone()}</dd>
-                            <dt>"Created"</dt><dd>{utc(job.created_at)}</dd>
-                            <dt>"Parameters"</dt><dd>{pairs(job.parameters.iter())}</dd>
-                            <dt>"Environment"</dt><dd>{pairs(job.container.environment.iter().map(|e| (&e.name, &e.value)))}</dd>
-                            <dt>"Tags"</dt><dd>{pairs(job.tags.iter())}</dd>
-                            <dt>"Depends on"</dt>
-                            <dd>
-                                {if job.depends_on.is_empty() { Some("none") } else { None }}
-                                {job.depends_on.iter().map(|d| {
-                                    let id = d.job_id.clone().unwrap_or_default();
-                                    view! { <a href=format!("/jobs/{id}")>{id.clone()}</a> " " {d.kind.clone().unwrap_or_default()} " " }
-                                }).collect_view()}
-                            </dd>
-                        </dl>
-                        {summary.map(|counts| view! {
-                            <h2>"Array children"</h2>
-                            <p class="summary">{counts.into_iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{s}: {n}")).collect::<Vec<_>>().join(" · ")}</p>
-                            <ChildrenGrid parent_id=job.job_id.clone() version=job.status_history.len()/>
-                        })}
-                        <h2>"Timeline"</h2>
-                        <ol class="timeline">
-                            {job.status_history.iter().map(|change| view! {
-                                <li><StatusBadge status=change.status/> " " {utc(change.at)} " " {change.reason.clone().unwrap_or_default()}</li>
-                            }).collect_view()}
-                        </ol>
-                        <h2>"Attempts"</h2>
-                        <table class="grid attempts">
-                            <thead><tr><th>"#"</th><th>"Exit code"</th><th>"Reason"</th><th>"Host"</th><th>"Started"</th><th>"Stopped"</th></tr></thead>
-                            <tbody>
-                                {job.attempts.iter().map(|a| view! {
-                                    <tr>
-                                        <td>{a.attempt_number}</td>
-                                        <td>{a.container.exit_code.map(|c| c.to_string()).unwrap_or_default()}</td>
-                                        <td>{a.container.reason.clone().or(a.status_reason.clone()).unwrap_or_default()}</td>
-                                        <td>{a.container.container_instance_arn.clone().unwrap_or_default()}</td>
-                                        <td>{utc_opt(a.started_at)}</td>
-                                        <td>{utc_opt(a.stopped_at)}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                        <h2>"Output"</h2>
-                        <div class="actions">
-                            <button type="button" on:click=move |_| following.update(|f| *f = !*f)>
-                                {move || if following.get() { "Pause following" } else { "Follow" }}
-                            </button>
-                            <a class="button" href=format!("/jobs/{}/log", job.job_id) download="">"Download the log"</a>
-                            {(job.attempts.len() > 1).then(|| view! {
-                                <span class="attempt-picker" role="group" aria-label="Output of">
-                                    <button type="button" aria-pressed=move || only_attempt.get().is_none().to_string()
-                                        on:click=move |_| only_attempt.set(None)>"All attempts"</button>
-                                    {job.attempts.iter().map(|a| {
-                                        let n = a.attempt_number;
+        <Transition fallback=|| {
+            view! { <p>"Loading the job…"</p> }
+        }>
+            {move || {
+                view_of
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <p class="error">"Could not load the job: " {error.to_string()}</p> }.into_any(),
+                        Ok(None) => {
+                            view! {
+                                <h1>"No such job"</h1>
+                                <p>
+                                    <a href="/jobs">"All jobs"</a>
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Ok(Some(found)) => {
+                            let job = found.job;
+                            let summary = job.array_properties.as_ref().and_then(|a| a.status_summary.clone());
+                            view! {
+                                <h1>{job.job_name.clone()} " " <StatusBadge status=job.status /></h1>
+                                <p class="job-id">{job.job_id.clone()}</p>
+                                <JobActions job_id=job.job_id.clone() status=job.status stop operator />
+                                {job
+                                    .status_reason
+                                    .clone()
+                                    .map(|reason| {
                                         view! {
-                                            <button type="button" aria-pressed=move || (only_attempt.get() == Some(n)).to_string()
-                                                on:click=move |_| only_attempt.set(Some(n))>{format!("Attempt {n}")}</button>
+                                            <p class="reason">
+                                                <strong>"Reason: "</strong>
+                                                {reason}
+                                            </p>
                                         }
-                                    }).collect_view()}
-                                </span>
-                            })}
-                        </div>
-                        <pre class="log">
-                            {found.log.into_iter().map(|l| {
-                                let attempt = i64::from(l.attempt);
-                                view! {
-                                    <span class=format!("line {}", l.stream)
-                                        style:display=move || if only_attempt.get().is_none_or(|n| n == attempt) { "inline" } else { "none" }>
-                                        {format!("[{}] {}\n", l.attempt, l.line)}
-                                    </span>
-                                }
-                            }).collect_view()}
-                        </pre>
-                    }.into_any()
-                }
-            })}
+                                    })}
+                                <dl class="facts">
+                                    <dt>"Queue"</dt>
+                                    <dd>{job.job_queue.rsplit('/').next().unwrap_or_default().to_string()}</dd>
+                                    <dt>"Definition"</dt>
+                                    <dd>{job.job_definition.rsplit('/').next().unwrap_or_default().to_string()}</dd>
+                                    <dt>"Image"</dt>
+                                    <dd>{job.container.image.clone()}</dd>
+                                    <dt>"Command"</dt>
+                                    <dd>
+                                        <code>{job.container.command.join(" ")}</code>
+                                    </dd>
+                                    <dt>"Resources"</dt>
+                                    <dd>{format!("{} vCPU, {} MiB", job.container.vcpus, job.container.memory)}</dd>
+                                    <dt>"Retry strategy"</dt>
+                                    <dd>{retry_text(&job.retry_strategy)}</dd>
+                                    <dt>"Timeout"</dt>
+                                    <dd>
+                                        {job
+                                            .timeout
+                                            .as_ref()
+                                            .and_then(|t| t.attempt_duration_seconds)
+                                            .map(|s| format!("{s} s"))
+                                            .unwrap_or_else(|| "none".into())}
+                                    </dd>
+                                    <dt>"Submitted by"</dt>
+                                    <dd>{job.submitted_by.clone()}</dd>
+                                    <dt>"Created"</dt>
+                                    <dd>{utc(job.created_at)}</dd>
+                                    <dt>"Parameters"</dt>
+                                    <dd>{pairs(job.parameters.iter())}</dd>
+                                    <dt>"Environment"</dt>
+                                    <dd>{pairs(job.container.environment.iter().map(|e| (&e.name, &e.value)))}</dd>
+                                    <dt>"Tags"</dt>
+                                    <dd>{pairs(job.tags.iter())}</dd>
+                                    <dt>"Depends on"</dt>
+                                    <dd>
+                                        {if job.depends_on.is_empty() { Some("none") } else { None }}
+                                        {job
+                                            .depends_on
+                                            .iter()
+                                            .map(|d| {
+                                                let id = d.job_id.clone().unwrap_or_default();
+                                                view! {
+                                                    <a href=format!("/jobs/{id}")>{id.clone()}</a>
+                                                    " "
+                                                    {d.kind.clone().unwrap_or_default()}
+                                                    " "
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </dd>
+                                </dl>
+                                {summary
+                                    .map(|counts| {
+                                        view! {
+                                            <h2>"Array children"</h2>
+                                            <p class="summary">
+                                                {counts
+                                                    .into_iter()
+                                                    .filter(|(_, n)| *n > 0)
+                                                    .map(|(s, n)| format!("{s}: {n}"))
+                                                    .collect::<Vec<_>>()
+                                                    .join(" · ")}
+                                            </p>
+                                            <ChildrenGrid parent_id=job.job_id.clone() version=job.status_history.len() />
+                                        }
+                                    })}
+                                <h2>"Timeline"</h2>
+                                <ol class="timeline">
+                                    {job
+                                        .status_history
+                                        .iter()
+                                        .map(|change| {
+                                            view! {
+                                                <li>
+                                                    <StatusBadge status=change.status />
+                                                    " "
+                                                    {utc(change.at)}
+                                                    " "
+                                                    {change.reason.clone().unwrap_or_default()}
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ol>
+                                <h2>"Attempts"</h2>
+                                <table class="grid attempts">
+                                    <thead>
+                                        <tr>
+                                            <th>"#"</th>
+                                            <th>"Exit code"</th>
+                                            <th>"Reason"</th>
+                                            <th>"Host"</th>
+                                            <th>"Started"</th>
+                                            <th>"Stopped"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {job
+                                            .attempts
+                                            .iter()
+                                            .map(|a| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{a.attempt_number}</td>
+                                                        <td>{a.container.exit_code.map(|c| c.to_string()).unwrap_or_default()}</td>
+                                                        <td>
+                                                            {a.container.reason.clone().or(a.status_reason.clone()).unwrap_or_default()}
+                                                        </td>
+                                                        <td>{a.container.container_instance_arn.clone().unwrap_or_default()}</td>
+                                                        <td>{utc_opt(a.started_at)}</td>
+                                                        <td>{utc_opt(a.stopped_at)}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                                <h2>"Output"</h2>
+                                <div class="actions">
+                                    <button type="button" on:click=move |_| following.update(|f| *f = !*f)>
+                                        {move || if following.get() { "Pause following" } else { "Follow" }}
+                                    </button>
+                                    <a class="button" href=format!("/jobs/{}/log", job.job_id) download="">
+                                        "Download the log"
+                                    </a>
+                                    {(job.attempts.len() > 1)
+                                        .then(|| {
+                                            view! {
+                                                <span class="attempt-picker" role="group" aria-label="Output of">
+                                                    <button
+                                                        type="button"
+                                                        aria-pressed=move || only_attempt.get().is_none().to_string()
+                                                        on:click=move |_| only_attempt.set(None)
+                                                    >
+                                                        "All attempts"
+                                                    </button>
+                                                    {job
+                                                        .attempts
+                                                        .iter()
+                                                        .map(|a| {
+                                                            let n = a.attempt_number;
+                                                            view! {
+                                                                <button
+                                                                    type="button"
+                                                                    aria-pressed=move || (only_attempt.get() == Some(n)).to_string()
+                                                                    on:click=move |_| only_attempt.set(Some(n))
+                                                                >
+                                                                    {format!("Attempt {n}")}
+                                                                </button>
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </span>
+                                            }
+                                        })}
+                                </div>
+                                <pre class="log">
+                                    {found
+                                        .log
+                                        .into_iter()
+                                        .map(|l| {
+                                            let attempt = i64::from(l.attempt);
+                                            view! {
+                                                <span
+                                                    class=format!("line {}", l.stream)
+                                                    style:display=move || {
+                                                        if only_attempt.get().is_none_or(|n| n == attempt) { "inline" } else { "none" }
+                                                    }
+                                                >
+                                                    {format!("[{}] {}\n", l.attempt, l.line)}
+                                                </span>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </pre>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
         </Transition>
     }
 }
@@ -142,16 +263,32 @@ fn JobActions(job_id: String, status: JobStatus, stop: ServerAction<StopJobs>, o
     let clone_href = format!("/submit?from={job_id}");
     view! {
         <div class="actions">
-            {stop.filter(|_| operator.get()).map(|(terminate, reason_label, button)| { let id = job_id.clone(); view! {
-                <ActionForm action=stop_action attr:class="inline-form">
-                    <input type="hidden" name="ids" value=id/>
-                    <input type="hidden" name="terminate" value=terminate.to_string()/>
-                    <input name="reason" placeholder="reason (optional)" aria-label=reason_label/>
-                    <button type="submit" class="danger">{button}</button>
-                </ActionForm>
-            }})}
-            {operator.get().then(|| view! { <a class="button" href=clone_href>"Clone and resubmit"</a> })}
-            <a class="button" href=format!("/jobs/{job_id}")>"Link to this job"</a>
+            {stop
+                .filter(|_| operator.get())
+                .map(|(terminate, reason_label, button)| {
+                    let id = job_id.clone();
+                    view! {
+                        <ActionForm action=stop_action attr:class="inline-form">
+                            <input type="hidden" name="ids" value=id />
+                            <input type="hidden" name="terminate" value=terminate.to_string() />
+                            <input name="reason" placeholder="reason (optional)" aria-label=reason_label />
+                            <button type="submit" class="danger">
+                                {button}
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+            {operator
+                .get()
+                .then(|| {
+                    view! {
+                        <a class="button" href=clone_href>
+                            "Clone and resubmit"
+                        </a>
+                    }
+                })} <a class="button" href=format!("/jobs/{job_id}")>
+                "Link to this job"
+            </a>
         </div>
     }
 }
@@ -183,16 +320,36 @@ fn retry_text(strategy: &domain::retry::RetryStrategy) -> String {
 fn ChildrenGrid(parent_id: String, version: usize) -> impl IntoView {
     let children = Resource::new(move || (parent_id.clone(), version), |(id, _)| crate::api::array_children(id));
     view! {
-        <Transition fallback=|| view! { <p>"Loading children…"</p> }>
-            {move || children.get().and_then(Result::ok).map(|list| view! {
-                <div class="children-grid">
-                    {list.into_iter().map(|child| {
-                        let index = child.array_properties.as_ref().and_then(|a| a.index).unwrap_or_default();
-                        let title = format!("index {index}: {}", child.status);
-                        view! { <a class=format!("cell status {}", child.status.as_str().to_lowercase()) href=format!("/jobs/{}", child.job_id) title=title>{index}</a> }
-                    }).collect_view()}
-                </div>
-            })}
+        <Transition fallback=|| {
+            view! { <p>"Loading children…"</p> }
+        }>
+            {move || {
+                children
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|list| {
+                        view! {
+                            <div class="children-grid">
+                                {list
+                                    .into_iter()
+                                    .map(|child| {
+                                        let index = child.array_properties.as_ref().and_then(|a| a.index).unwrap_or_default();
+                                        let title = format!("index {index}: {}", child.status);
+                                        view! {
+                                            <a
+                                                class=format!("cell status {}", child.status.as_str().to_lowercase())
+                                                href=format!("/jobs/{}", child.job_id)
+                                                title=title
+                                            >
+                                                {index}
+                                            </a>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </div>
+                        }
+                    })
+            }}
         </Transition>
     }
 }

@@ -38,98 +38,187 @@ pub fn JobsPage() -> impl IntoView {
             <div class="bulk actions">
                 <span>{move || format!("{} selected", selected.with(|s| s.len()))}</span>
                 <ActionForm action=stop attr:class="inline-form">
-                    <input type="hidden" name="ids" prop:value=selected_ids/>
-                    <input type="hidden" name="terminate" value="false"/>
-                    <input type="hidden" name="reason" value=""/>
-                    <button type="submit" class="danger">"Cancel selected"</button>
+                    <input type="hidden" name="ids" prop:value=selected_ids />
+                    <input type="hidden" name="terminate" value="false" />
+                    <input type="hidden" name="reason" value="" />
+                    <button type="submit" class="danger">
+                        "Cancel selected"
+                    </button>
                 </ActionForm>
                 <ActionForm action=stop attr:class="inline-form">
-                    <input type="hidden" name="ids" prop:value=selected_ids/>
-                    <input type="hidden" name="terminate" value="true"/>
-                    <input type="hidden" name="reason" value=""/>
-                    <button type="submit" class="danger">"Terminate selected"</button>
+                    <input type="hidden" name="ids" prop:value=selected_ids />
+                    <input type="hidden" name="terminate" value="true" />
+                    <input type="hidden" name="reason" value="" />
+                    <button type="submit" class="danger">
+                        "Terminate selected"
+                    </button>
                 </ActionForm>
             </div>
         </Show>
-        <Transition fallback=|| view! { <p>"Loading jobs…"</p> }>
-            {move || page.get().map(|result| match result {
-                Err(error) => view! { <p class="error">"Could not list jobs: " {error.to_string()}</p> }.into_any(),
-                Ok(page) => {
-                    let queue = param("queue").or_else(|| page.queues.first().cloned()).unwrap_or_default();
-                    let status = param("status").unwrap_or_default();
-                    let name = param("name").unwrap_or_default();
-                    let definition = param("definition").unwrap_or_default();
-                    let after = param("after").unwrap_or_default();
-                    let before = param("before").unwrap_or_default();
-                    // Each value encoded: a name prefix may hold `&`, `#`, `+` or `%`.
-                    let next = page.next_token.clone().map(|token| {
-                        let query = form_urlencoded::Serializer::new(String::new())
-                            .extend_pairs([
-                                ("queue", &queue),
-                                ("status", &status),
-                                ("name", &name),
-                                ("definition", &definition),
-                                ("after", &after),
-                                ("before", &before),
-                                ("token", &token),
-                            ])
-                            .finish();
-                        format!("/jobs?{query}")
-                    });
-                    view! {
-                        <form class="filters" method="get" action="/jobs">
-                            <label>"Queue "
-                                <select name="queue">
-                                    {page.queues.iter().map(|q| view! { <option value=q.clone() selected=*q == queue>{q.clone()}</option> }).collect_view()}
-                                </select>
-                            </label>
-                            <label>"Status "
-                                <select name="status">
-                                    <option value="" selected=status.is_empty()>"any"</option>
-                                    {JobStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=s.as_str() == status>{s.as_str()}</option> }).collect_view()}
-                                </select>
-                            </label>
-                            <label>"Name starts with " <input name="name" value=name.clone()/></label>
-                            <label>"Definition (name or name:revision) " <input name="definition" value=definition.clone()/></label>
-                            <label>"Created after (UTC) " <input name="after" type="datetime-local" value=after.clone()/></label>
-                            <label>"Created before (UTC) " <input name="before" type="datetime-local" value=before.clone()/></label>
-                            <button type="submit">"Filter"</button>
-                        </form>
-                        {if page.jobs.is_empty() {
-                            view! { <p class="empty">"No jobs match."</p> }.into_any()
-                        } else {
+        <Transition fallback=|| {
+            view! { <p>"Loading jobs…"</p> }
+        }>
+            {move || {
+                page.get()
+                    .map(|result| match result {
+                        Err(error) => view! { <p class="error">"Could not list jobs: " {error.to_string()}</p> }.into_any(),
+                        Ok(page) => {
+                            let queue = param("queue").or_else(|| page.queues.first().cloned()).unwrap_or_default();
+                            let status = param("status").unwrap_or_default();
+                            let name = param("name").unwrap_or_default();
+                            let definition = param("definition").unwrap_or_default();
+                            let after = param("after").unwrap_or_default();
+                            let before = param("before").unwrap_or_default();
+                            let next = page
+                                .next_token
+                                .clone()
+                                .map(|token| {
+                                    let query = form_urlencoded::Serializer::new(String::new())
+                                        .extend_pairs([
+                                            ("queue", &queue),
+                                            ("status", &status),
+                                            ("name", &name),
+                                            ("definition", &definition),
+                                            ("after", &after),
+                                            ("before", &before),
+                                            ("token", &token),
+                                        ])
+                                        .finish();
+                                    format!("/jobs?{query}")
+                                });
+                            // Each value encoded: a name prefix may hold `&`, `#`, `+` or `%`.
                             view! {
-                                <table class="grid jobs">
-                                    <thead><tr><th class="select"></th><th>"Name"</th><th>"Status"</th><th>"Reason"</th><th>"Created"</th><th>"Started"</th><th>"Stopped"</th></tr></thead>
-                                    <tbody>
-                                        {page.jobs.into_iter().map(|job| { let id = job.job_id.clone(); view! {
-                                            <tr>
-                                                <td class="select">
-                                                    {operator.get().then(|| { let id = id.clone(); let label = format!("Select {}", job.job_name); view! {
-                                                        <input type="checkbox" aria-label=label
-                                                            prop:checked={ let id = id.clone(); move || selected.with(|s| s.contains(&id)) }
-                                                            on:change=move |ev| {
-                                                                let on = event_target_checked(&ev);
-                                                                selected.update(|s| { if on { s.insert(id.clone()); } else { s.remove(&id); } });
-                                                            }/>
-                                                    }})}
-                                                </td>
-                                                <td><a href=format!("/jobs/{}", job.job_id)>{job.job_name}</a></td>
-                                                <td><StatusBadge status=job.status/></td>
-                                                <td class="reason">{job.status_reason.unwrap_or_default()}</td>
-                                                <td>{utc(job.created_at)}</td>
-                                                <td>{utc_opt(job.started_at)}</td>
-                                                <td>{utc_opt(job.stopped_at)}</td>
-                                            </tr>
-                                        }}).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any()
-                        }}
-                        {next.map(|href| view! { <p><a class="next" href=href>"Older jobs →"</a></p> })}
-                    }.into_any()
-                }
-            })}
+                                <form class="filters" method="get" action="/jobs">
+                                    <label>
+                                        "Queue "
+                                        <select name="queue">
+                                            {page
+                                                .queues
+                                                .iter()
+                                                .map(|q| {
+                                                    view! {
+                                                        <option value=q.clone() selected=*q == queue>
+                                                            {q.clone()}
+                                                        </option>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                    </label>
+                                    <label>
+                                        "Status " <select name="status">
+                                            <option value="" selected=status.is_empty()>
+                                                "any"
+                                            </option>
+                                            {JobStatus::ALL
+                                                .iter()
+                                                .map(|s| {
+                                                    view! {
+                                                        <option value=s.as_str() selected=s.as_str() == status>
+                                                            {s.as_str()}
+                                                        </option>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                    </label>
+                                    <label>"Name starts with " <input name="name" value=name.clone() /></label>
+                                    <label>
+                                        "Definition (name or name:revision) " <input name="definition" value=definition.clone() />
+                                    </label>
+                                    <label>"Created after (UTC) " <input name="after" type="datetime-local" value=after.clone() /></label>
+                                    <label>
+                                        "Created before (UTC) " <input name="before" type="datetime-local" value=before.clone() />
+                                    </label>
+                                    <button type="submit">"Filter"</button>
+                                </form>
+                                {if page.jobs.is_empty() {
+                                    view! { <p class="empty">"No jobs match."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <table class="grid jobs">
+                                            <thead>
+                                                <tr>
+                                                    <th class="select"></th>
+                                                    <th>"Name"</th>
+                                                    <th>"Status"</th>
+                                                    <th>"Reason"</th>
+                                                    <th>"Created"</th>
+                                                    <th>"Started"</th>
+                                                    <th>"Stopped"</th>
+                                                </tr>
+                                            </thead>
+                                            <tbody>
+                                                {page
+                                                    .jobs
+                                                    .into_iter()
+                                                    .map(|job| {
+                                                        let id = job.job_id.clone();
+                                                        view! {
+                                                            <tr>
+                                                                <td class="select">
+                                                                    {operator
+                                                                        .get()
+                                                                        .then(|| {
+                                                                            let id = id.clone();
+                                                                            let label = format!("Select {}", job.job_name);
+                                                                            view! {
+                                                                                <input
+                                                                                    type="checkbox"
+                                                                                    aria-label=label
+                                                                                    prop:checked={
+                                                                                        let id = id.clone();
+                                                                                        move || selected.with(|s| s.contains(&id))
+                                                                                    }
+                                                                                    on:change=move |ev| {
+                                                                                        let on = event_target_checked(&ev);
+                                                                                        selected
+                                                                                            .update(|s| {
+                                                                                                if on {
+                                                                                                    s.insert(id.clone());
+                                                                                                } else {
+                                                                                                    s.remove(&id);
+                                                                                                }
+                                                                                            });
+                                                                                    }
+                                                                                />
+                                                                            }
+                                                                        })}
+                                                                </td>
+                                                                <td>
+                                                                    <a href=format!("/jobs/{}", job.job_id)>{job.job_name}</a>
+                                                                </td>
+                                                                <td>
+                                                                    <StatusBadge status=job.status />
+                                                                </td>
+                                                                <td class="reason">{job.status_reason.unwrap_or_default()}</td>
+                                                                <td>{utc(job.created_at)}</td>
+                                                                <td>{utc_opt(job.started_at)}</td>
+                                                                <td>{utc_opt(job.stopped_at)}</td>
+                                                            </tr>
+                                                        }
+                                                    })
+                                                    .collect_view()}
+                                            </tbody>
+                                        </table>
+                                    }
+                                        .into_any()
+                                }}
+                                {next
+                                    .map(|href| {
+                                        view! {
+                                            <p>
+                                                <a class="next" href=href>
+                                                    "Older jobs →"
+                                                </a>
+                                            </p>
+                                        }
+                                    })}
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
         </Transition>
     }
 }

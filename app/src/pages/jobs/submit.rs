@@ -31,65 +31,133 @@ pub fn SubmitPage() -> impl IntoView {
     });
     let error_for = move |field: &'static str| {
         move || match submit.value().get() {
-            Some(Ok(SubmitOutcome::Rejected { field: f, message })) if f == field => {
-                Some(view! { <span class="field-error" role="alert">{message}</span> })
-            }
+            Some(Ok(SubmitOutcome::Rejected { field: f, message })) if f == field => Some(view! {
+                <span class="field-error" role="alert">
+                    {message}
+                </span>
+            }),
             _ => None,
         }
     };
     let form_error = move || match submit.value().get() {
-        Some(Err(error)) => Some(view! { <p class="error" role="alert">{crate::pages::clean(&error)}</p> }),
-        Some(Ok(SubmitOutcome::Rejected { field, message })) if field == "form" => {
-            Some(view! { <p class="error" role="alert">{message}</p> })
-        }
+        Some(Err(error)) => Some(view! {
+            <p class="error" role="alert">
+                {crate::pages::clean(&error)}
+            </p>
+        }),
+        Some(Ok(SubmitOutcome::Rejected { field, message })) if field == "form" => Some(view! {
+            <p class="error" role="alert">
+                {message}
+            </p>
+        }),
         _ => None,
     };
     view! {
         <h1>"Submit a job"</h1>
         {form_error}
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || {
                 let queues = queues.get().and_then(Result::ok).unwrap_or_default();
-                let definitions: Vec<_> = definitions.get().and_then(Result::ok).unwrap_or_default().into_iter().filter(|d| d.status == "ACTIVE").collect();
+                let definitions: Vec<_> = definitions
+                    .get()
+                    .and_then(Result::ok)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|d| d.status == "ACTIVE")
+                    .collect();
                 let cloned = from.get().flatten().map(|found| found.job);
-                let chosen_definition = query.with(|q| q.get("definition")).or_else(|| cloned.as_ref().map(|j| j.job_definition.rsplit('/').next().unwrap_or_default().to_string())).unwrap_or_default();
-                let chosen_queue = cloned.as_ref().map(|j| j.job_queue.rsplit('/').next().unwrap_or_default().to_string()).unwrap_or_default();
+                let chosen_definition = query
+                    .with(|q| q.get("definition"))
+                    .or_else(|| cloned.as_ref().map(|j| j.job_definition.rsplit('/').next().unwrap_or_default().to_string()))
+                    .unwrap_or_default();
+                let chosen_queue = cloned
+                    .as_ref()
+                    .map(|j| j.job_queue.rsplit('/').next().unwrap_or_default().to_string())
+                    .unwrap_or_default();
                 let name = cloned.as_ref().map(|j| j.job_name.clone()).unwrap_or_default();
                 let command = cloned.as_ref().map(|j| j.container.command.join(" ")).unwrap_or_default();
-                let environment = cloned.as_ref().map(|j| j.container.environment.iter().filter(|e| !e.name.starts_with("AWS_BATCH")).map(|e| format!("{}={}", e.name, e.value)).collect::<Vec<_>>().join("\n")).unwrap_or_default();
+                let environment = cloned
+                    .as_ref()
+                    .map(|j| {
+                        j.container
+                            .environment
+                            .iter()
+                            .filter(|e| !e.name.starts_with("AWS_BATCH"))
+                            .map(|e| format!("{}={}", e.name, e.value))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })
+                    .unwrap_or_default();
                 view! {
                     <ActionForm action=submit attr:class="submit-form">
-                        <label>"Job name" <input name="form[job_name]" value=name required/> {error_for("job_name")}</label>
-                        <label>"Job queue"
-                            <select name="form[job_queue]" required>
-                                {queues.into_iter().map(|q| { let n = q.job_queue_name; view! { <option value=n.clone() selected=n == chosen_queue>{n.clone()}</option> } }).collect_view()}
-                            </select>
-                            {error_for("job_queue")}
+                        <label>"Job name" <input name="form[job_name]" value=name required /> {error_for("job_name")}</label>
+                        <label>
+                            "Job queue" <select name="form[job_queue]" required>
+                                {queues
+                                    .into_iter()
+                                    .map(|q| {
+                                        let n = q.job_queue_name;
+                                        view! {
+                                            <option value=n.clone() selected=n == chosen_queue>
+                                                {n.clone()}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </select> {error_for("job_queue")}
                         </label>
-                        <label>"Job definition"
-                            <select name="form[job_definition]" required>
-                                {definitions.into_iter().map(|d| {
-                                    let value = format!("{}:{}", d.job_definition_name, d.revision);
-                                    let selected = value == chosen_definition || d.job_definition_name == chosen_definition;
-                                    view! { <option value=value.clone() selected=selected>{value.clone()}</option> }
-                                }).collect_view()}
-                            </select>
-                            {error_for("job_definition")}
+                        <label>
+                            "Job definition" <select name="form[job_definition]" required>
+                                {definitions
+                                    .into_iter()
+                                    .map(|d| {
+                                        let value = format!("{}:{}", d.job_definition_name, d.revision);
+                                        let selected = value == chosen_definition || d.job_definition_name == chosen_definition;
+                                        view! {
+                                            <option value=value.clone() selected=selected>
+                                                {value.clone()}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </select> {error_for("job_definition")}
                         </label>
                         <fieldset>
                             <legend>"Overrides (empty keeps the definition's)"</legend>
-                            <label>"Command (words separated by spaces)" <input name="form[command]" value=command/> {error_for("command")}</label>
-                            <label>"Environment (NAME=value per line)" <textarea name="form[environment]" rows="3">{environment}</textarea> {error_for("environment")}</label>
-                            <label>"vCPUs" <input name="form[vcpus]" inputmode="decimal"/> {error_for("vcpus")}</label>
-                            <label>"Memory (MiB)" <input name="form[memory]" inputmode="numeric"/> {error_for("memory")}</label>
-                            <label>"Parameters (name=value per line)" <textarea name="form[parameters]" rows="2"></textarea> {error_for("parameters")}</label>
+                            <label>
+                                "Command (words separated by spaces)" <input name="form[command]" value=command /> {error_for("command")}
+                            </label>
+                            <label>
+                                "Environment (NAME=value per line)" <textarea name="form[environment]" rows="3">
+                                    {environment}
+                                </textarea> {error_for("environment")}
+                            </label>
+                            <label>"vCPUs" <input name="form[vcpus]" inputmode="decimal" /> {error_for("vcpus")}</label>
+                            <label>"Memory (MiB)" <input name="form[memory]" inputmode="numeric" /> {error_for("memory")}</label>
+                            <label>
+                                "Parameters (name=value per line)" <textarea name="form[parameters]" rows="2"></textarea>
+                                {error_for("parameters")}
+                            </label>
                         </fieldset>
                         <fieldset>
                             <legend>"Scheduling"</legend>
-                            <label>"Array size (2 to 10,000; empty for a single job)" <input name="form[array_size]" inputmode="numeric"/> {error_for("array_size")}</label>
-                            <label>"Depends on (job ids, comma-separated)" <input name="form[depends_on]"/> {error_for("depends_on")}</label>
-                            <label>"Retry attempts (1 to 10)" <input name="form[retry_attempts]" inputmode="numeric"/> {error_for("retry_attempts")}</label>
-                            <label>"Timeout (seconds, 60 or more)" <input name="form[timeout_seconds]" inputmode="numeric"/> {error_for("timeout_seconds")}</label>
+                            <label>
+                                "Array size (2 to 10,000; empty for a single job)" <input name="form[array_size]" inputmode="numeric" />
+                                {error_for("array_size")}
+                            </label>
+                            <label>
+                                "Depends on (job ids, comma-separated)" <input name="form[depends_on]" /> {error_for("depends_on")}
+                            </label>
+                            <label>
+                                "Retry attempts (1 to 10)" <input name="form[retry_attempts]" inputmode="numeric" />
+                                {error_for("retry_attempts")}
+                            </label>
+                            <label>
+                                "Timeout (seconds, 60 or more)" <input name="form[timeout_seconds]" inputmode="numeric" />
+                                {error_for("timeout_seconds")}
+                            </label>
                             <label>"Tags (key=value per line)" <textarea name="form[tags]" rows="2"></textarea> {error_for("tags")}</label>
                         </fieldset>
                         <button type="submit">"Submit job"</button>
