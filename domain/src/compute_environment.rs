@@ -1,5 +1,6 @@
 //! Compute environments: pools of Docker engines with a vCPU budget (`maxvCpus`).
 
+use crate::aws_fields::AwsFields;
 use crate::host_access::HostAccess;
 use crate::tags::{Tags, validate_tags};
 use crate::validation::{FieldError, Validated, ensure, name};
@@ -87,9 +88,12 @@ pub struct ComputeResourceInput {
     pub min_vcpus: Option<i64>,
     #[serde(rename = "desiredvCpus", default, skip_serializing_if = "Option::is_none")]
     pub desired_vcpus: Option<i64>,
-    /// EC2, SPOT, FARGATE, ... accepted and stored: every environment here runs on Docker.
+    /// EC2, SPOT, FARGATE, ... accepted and returned: every environment here runs on Docker.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// instanceTypes, subnets, securityGroupIds, launchTemplate, ...: kept and returned.
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
 
 /// CreateComputeEnvironment, with this service's additions (`dockerHosts`, `executor`, and what
@@ -115,7 +119,41 @@ pub struct CreateComputeEnvironment {
     pub executor: Option<ExecutorKind>,
     #[serde(flatten)]
     pub host_access: HostAccess,
+    /// serviceRole, context, ...: kept and returned (must stay the last flattened member: it
+    /// takes whatever the others did not).
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
+
+/// Members of CreateComputeEnvironment with columns of their own; the rest is kept as sent
+/// (`AwsFields::of`).
+pub const OWNED_ON_CREATE: &[&str] = &[
+    "computeEnvironmentName",
+    "type",
+    "state",
+    "tags",
+    "dockerHosts",
+    "executor",
+    "allowPrivileged",
+    "allowedHostPaths",
+    "allowDevices",
+    "allowedCapabilities",
+    "networkMode",
+    "computeResources.maxvCpus",
+];
+
+/// The same for UpdateComputeEnvironment.
+pub const OWNED_ON_UPDATE: &[&str] = &[
+    "computeEnvironment",
+    "state",
+    "dockerHosts",
+    "allowPrivileged",
+    "allowedHostPaths",
+    "allowDevices",
+    "allowedCapabilities",
+    "networkMode",
+    "computeResources.maxvCpus",
+];
 
 fn default_type() -> String {
     "MANAGED".into()
@@ -221,6 +259,8 @@ pub struct UpdateComputeEnvironment {
     pub docker_hosts: Option<Vec<DockerHost>>,
     #[serde(flatten)]
     pub host_access: HostAccessUpdate,
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
 
 /// The host-access fields an update may change; the others stay as they are.
@@ -295,6 +335,7 @@ mod tests {
             docker_hosts: None,
             executor: None,
             host_access: HostAccess::default(),
+            aws_fields: AwsFields::default(),
         }
     }
 

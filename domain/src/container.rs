@@ -78,6 +78,10 @@ pub struct ContainerProperties {
     /// Environment variables whose values come from named secrets, set at start.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<crate::secret::SecretReference>,
+    /// jobRoleArn, executionRoleArn, logConfiguration, fargatePlatformConfiguration,
+    /// networkConfiguration, ephemeralStorage, runtimePlatform, ...: kept and returned.
+    #[serde(flatten)]
+    pub aws_fields: crate::aws_fields::AwsFields,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

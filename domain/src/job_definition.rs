@@ -1,5 +1,6 @@
 //! Job definitions: versioned container templates (name + revision, ACTIVE / INACTIVE).
 
+use crate::aws_fields::AwsFields;
 use crate::container::{ContainerProperties, Resources};
 use crate::limits::MIN_TIMEOUT_SECONDS;
 use crate::parameters::Parameters;
@@ -71,7 +72,14 @@ pub struct RegisterJobDefinition {
     pub scheduling_priority: Option<i64>,
     #[serde(default)]
     pub tags: Tags,
+    /// propagateTags, platformCapabilities, ...: kept and returned as sent.
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
+
+/// Members of RegisterJobDefinition with columns of their own; the rest is kept as sent.
+pub const OWNED: &[&str] =
+    &["jobDefinitionName", "type", "parameters", "containerProperties", "retryStrategy", "timeout", "schedulingPriority", "tags"];
 
 fn container_type() -> String {
     "container".into()

@@ -1,5 +1,6 @@
 //! Job queues: a priority, a state, and up to three compute environments in order.
 
+use crate::aws_fields::AwsFields;
 use crate::compute_environment::State;
 use crate::limits::MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE;
 use crate::tags::{Tags, validate_tags};
@@ -41,7 +42,18 @@ pub struct CreateJobQueue {
     /// Fair-share scheduling policies are not provided; a queue that names one is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduling_policy_arn: Option<String>,
+    /// jobQueueType, ...: kept and returned as sent.
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
+
+/// Members of CreateJobQueue with columns of their own; the rest is kept as sent.
+pub const OWNED_ON_CREATE: &[&str] =
+    &["jobQueueName", "priority", "state", "computeEnvironmentOrder", "jobStateTimeLimitActions", "tags", "schedulingPolicyArn"];
+
+/// The same for UpdateJobQueue.
+pub const OWNED_ON_UPDATE: &[&str] =
+    &["jobQueue", "priority", "state", "computeEnvironmentOrder", "jobStateTimeLimitActions", "schedulingPolicyArn"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidJobQueue {
@@ -132,6 +144,8 @@ pub struct UpdateJobQueue {
     pub compute_environment_order: Option<Vec<ComputeEnvironmentOrder>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_state_time_limit_actions: Option<Vec<JobStateTimeLimitAction>>,
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,6 +191,7 @@ mod tests {
             job_state_time_limit_actions: vec![],
             tags: Tags::new(),
             scheduling_policy_arn: None,
+            aws_fields: AwsFields::default(),
         }
     }
 

@@ -31,12 +31,14 @@ macro_rules! text_enum {
 }
 
 pub mod access;
+pub mod aws_fields;
 pub mod compute_environment;
 pub mod container;
 pub mod container_spec;
 pub mod history;
 pub mod host_access;
 pub mod job_definition;
+pub mod job_logs;
 pub mod job_queue;
 pub mod job_status;
 pub mod limits;

@@ -1,5 +1,6 @@
 //! SubmitJob: the request and its rules.
 
+use crate::aws_fields::AwsFields;
 use crate::container::ContainerOverrides;
 use crate::job_definition::JobTimeout;
 use crate::limits::{MAX_ARRAY_SIZE, MAX_DEPENDENCIES, MIN_ARRAY_SIZE};
@@ -58,9 +59,29 @@ pub struct SubmitJob {
     pub share_identifier: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduling_priority_override: Option<i64>,
-    #[serde(default)]
-    pub propagate_tags: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagate_tags: Option<bool>,
+    /// Members of the AWS shape this struct does not model, kept and returned as sent.
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
+
+/// Members of SubmitJob with columns of their own (or shown in another form, such as
+/// `arrayProperties.size` and the resolved `jobDefinition`); the rest is kept as sent.
+pub const OWNED: &[&str] = &[
+    "jobName",
+    "jobQueue",
+    "jobDefinition",
+    "arrayProperties",
+    "dependsOn",
+    "parameters",
+    "containerOverrides",
+    "retryStrategy",
+    "timeout",
+    "tags",
+    "shareIdentifier",
+    "schedulingPriorityOverride",
+];
 
 /// A dependency after validation: what it waits on, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]

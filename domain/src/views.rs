@@ -2,6 +2,7 @@
 //! The console and the AWS-compatible API both render these.
 
 use crate::JobStatus;
+use crate::aws_fields::AwsFields;
 use crate::compute_environment::{DockerHost, ExecutorKind, State};
 use crate::container::{ContainerProperties, KeyValuePair};
 use crate::job_definition::{DefinitionStatus, JobTimeout};
@@ -30,16 +31,22 @@ pub struct ComputeEnvironmentDetail {
     #[serde(flatten)]
     pub host_access: crate::host_access::HostAccess,
     pub tags: Tags,
+    /// A stable ARN naming the environment, as AWS names its ECS cluster.
+    pub ecs_cluster_arn: String,
+    pub container_orchestration_type: String,
+    pub uuid: String,
+    /// What the request set that has no column here (serviceRole, context, updatePolicy, ...).
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComputeResourceDetail {
-    #[serde(rename = "type")]
-    pub kind: String,
     #[serde(rename = "maxvCpus")]
     pub max_vcpus: i64,
-    #[serde(rename = "minvCpus")]
-    pub min_vcpus: i64,
+    /// type, minvCpus, instanceTypes, subnets, ... as the request set them.
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +61,9 @@ pub struct JobQueueDetail {
     pub compute_environment_order: Vec<ComputeEnvironmentOrder>,
     pub job_state_time_limit_actions: Vec<JobStateTimeLimitAction>,
     pub tags: Tags,
+    /// jobQueueType, ... as the request set them.
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +85,10 @@ pub struct JobDefinitionDetail {
     pub scheduling_priority: Option<i64>,
     pub tags: Tags,
     pub created_at: i64,
+    pub container_orchestration_type: String,
+    /// propagateTags, platformCapabilities, ... as the request set them.
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,6 +153,17 @@ pub struct JobContainerDetail {
     pub exit_code: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Of the latest attempt, as AWS shows them on the job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_stream_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_instance_arn: Option<String>,
+    /// The rest of the definition's container properties (volumes, mountPoints, user,
+    /// linuxParameters, secrets, jobRoleArn, ...).
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -176,6 +201,9 @@ pub struct JobDetail {
     /// Not in AWS: who submitted the job, and every status change with its time and reason.
     pub submitted_by: String,
     pub status_history: Vec<StatusChange>,
+    /// propagateTags, platformCapabilities, ... from the definition and the submission.
+    #[serde(flatten)]
+    pub aws_fields: AwsFields,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

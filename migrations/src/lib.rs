@@ -15,6 +15,8 @@ mod m20261126_000005_fewer_index_entries;
 mod m20261126_000006_attempts_end_in_place;
 mod m20261126_000007_history_of_child_ranges;
 mod m20261202_000008_host_access_and_secrets;
+mod m20261205_000009_aws_fields;
+mod m20261205_000010_log_stream_names;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -39,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_attempts_end_in_place::Migration),
             Box::new(m20261126_000007_history_of_child_ranges::Migration),
             Box::new(m20261202_000008_host_access_and_secrets::Migration),
+            Box::new(m20261205_000009_aws_fields::Migration),
+            Box::new(m20261205_000010_log_stream_names::Migration),
         ]
     }
 }

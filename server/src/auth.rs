@@ -20,7 +20,8 @@ pub struct SessionToken(pub String);
 
 /// Paths anyone may reach: the sign-in and set-up pages and their form handlers, the browser
 /// bundle, health checks, and the AWS-compatible API (which authenticates each request by its
-/// SigV4 signature instead of a cookie).
+/// SigV4 signature instead of a cookie; CloudWatch Logs requests, `POST /` with a `Logs_*`
+/// target, too).
 fn is_public(path: &str) -> bool {
     needs_no_session(path) || matches!(path, "/login" | "/setup" | "/api/whoami") || path.starts_with("/auth/")
 }
@@ -48,7 +49,7 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
     let path = request.uri().path().to_string();
     // Health checks and the bundle never need a session: no store round trip for them, and
     // /readyz can report a lost database instead of failing on the session lookup.
-    if needs_no_session(&path) {
+    if needs_no_session(&path) || crate::aws::logs::is_logs_request(request.headers()) {
         return next.run(request).await;
     }
     if !state.edge.accepts_host(request.headers()) {

@@ -255,6 +255,8 @@ fn router(state: AppState) -> Router {
     let bundle = ServeDir::new(pkg_dir).precompressed_gzip();
     Router::new()
         .route("/v1/{*operation}", any(aws::handle))
+        // CloudWatch Logs (awsJson1.1) posts to the root; the console only ever GETs it.
+        .route("/", post(aws::logs::handle))
         .route("/events", get(live::events))
         .route("/jobs/{id}/log", get(job_log::download))
         .route("/auth/login", post(auth::login))

@@ -96,6 +96,11 @@ impl Batch {
         &self.config.region
     }
 
+    /// The account id ARNs are built with.
+    pub fn account_id(&self) -> &str {
+        &self.config.account_id
+    }
+
     pub(crate) fn arn(&self, kind: &str, name: &str) -> String {
         format!("arn:aws:batch:{}:{}:{kind}/{name}", self.config.region, self.config.account_id)
     }

@@ -5,7 +5,8 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::store::compute_environments as environments;
 use crate::store::entities::compute_environments as ce;
 use domain::access::{Action, Caller};
-use domain::compute_environment::{CreateComputeEnvironment, DockerHost, ExecutorKind, State, UpdateComputeEnvironment};
+use domain::aws_fields::AwsFields;
+use domain::compute_environment::{self, CreateComputeEnvironment, DockerHost, ExecutorKind, State, UpdateComputeEnvironment};
 use domain::host_access::HostAccess;
 use domain::views::{ComputeEnvironmentDetail, ComputeResourceDetail};
 use sea_orm::Set;
@@ -20,6 +21,7 @@ impl Batch {
         let target = input.compute_environment_name.clone();
         self.guarded(caller, Action::CreateComputeEnvironment, &target, async move {
             let valid = input.validate()?;
+            let aws_fields = AwsFields::of(&input, compute_environment::OWNED_ON_CREATE);
             if environments::find_by_name(&self.db, valid.name.as_str()).await?.is_some() {
                 return Err(ServiceError::Conflict(format!(
                     "computeEnvironmentName: a compute environment named {} already exists",
@@ -50,6 +52,7 @@ impl Batch {
                 host_access: Set(to_json(&valid.host_access)),
                 hosts: Set(to_json(&hosts)),
                 tags: Set(to_json(&valid.tags)),
+                aws_fields: Set(aws_fields.to_json()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -83,6 +86,8 @@ impl Batch {
             let access = input.host_access.apply(&host_access_of(&existing)?)?;
             model.allow_privileged = Set(access.allow_privileged);
             model.host_access = Set(to_json(&access));
+            let changed = AwsFields::of(&input, compute_environment::OWNED_ON_UPDATE);
+            model.aws_fields = Set(AwsFields::from_json(&existing.aws_fields).updated_with(&changed).to_json());
             model.updated_at = Set(now_ms());
             let updated = environments::update(&self.db, model).await?;
             self.compute_environment_detail(updated)
@@ -132,18 +137,29 @@ impl Batch {
     fn compute_environment_detail(&self, model: ce::Model) -> ServiceResult<ComputeEnvironmentDetail> {
         let hosts: Vec<DockerHost> = from_json("hosts", &model.hosts)?;
         let host_access = host_access_of(&model)?;
+        let arn = self.arn("compute-environment", &model.name);
+        // Stable for this environment, new for one re-created under the same name (as in AWS).
+        let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("{arn}#{}", model.created_at).as_bytes()).to_string();
+        let aws_fields = AwsFields::from_json(&model.aws_fields);
         Ok(ComputeEnvironmentDetail {
-            compute_environment_arn: self.arn("compute-environment", &model.name),
+            ecs_cluster_arn: format!("arn:aws:ecs:{}:{}:cluster/{}_Batch_{uuid}", self.config.region, self.config.account_id, model.name),
+            container_orchestration_type: "ECS".into(),
+            uuid,
+            compute_environment_arn: arn,
             compute_environment_name: model.name,
             kind: model.kind,
             state: *model.state,
             status: model.status,
             status_reason: "ComputeEnvironment Healthy".into(),
-            compute_resources: ComputeResourceDetail { kind: "DOCKER".into(), max_vcpus: model.max_vcpus.into(), min_vcpus: 0 },
+            compute_resources: ComputeResourceDetail {
+                max_vcpus: model.max_vcpus.into(),
+                aws_fields: aws_fields.nested("computeResources"),
+            },
             docker_hosts: hosts,
             executor: *model.executor,
             host_access,
             tags: from_json("tags", &model.tags)?,
+            aws_fields: aws_fields.without("computeResources"),
         })
     }
 }

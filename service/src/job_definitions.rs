@@ -6,6 +6,7 @@ use crate::store::entities::job_definitions as jd;
 use crate::store::job_definitions as definitions;
 use domain::FieldError;
 use domain::access::{Action, Caller};
+use domain::aws_fields::AwsFields;
 use domain::job_definition::{DefinitionRef, DefinitionStatus, JobTimeout, RegisterJobDefinition};
 use domain::retry::RetryStrategy;
 use domain::views::JobDefinitionDetail;
@@ -44,6 +45,7 @@ impl Batch {
                 timeout_seconds: Set(valid.timeout_seconds.map(|s| s as i32)),
                 scheduling_priority: Set(valid.scheduling_priority.map(|p| p as i32)),
                 tags: Set(to_json(&valid.tags)),
+                aws_fields: Set(AwsFields::of(&input, domain::job_definition::OWNED).to_json()),
                 created_at: Set(now_ms()),
                 ..Default::default()
             };
@@ -147,6 +149,8 @@ impl Batch {
             scheduling_priority: model.scheduling_priority.map(Into::into),
             tags: from_json("tags", &model.tags)?,
             created_at: model.created_at,
+            container_orchestration_type: "ECS".into(),
+            aws_fields: AwsFields::from_json(&model.aws_fields),
         })
     }
 }

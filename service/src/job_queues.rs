@@ -5,8 +5,9 @@ use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
 use crate::store::entities::job_queues as jq;
 use crate::store::job_queues as queues;
 use domain::access::{Action, Caller};
+use domain::aws_fields::AwsFields;
 use domain::compute_environment::State;
-use domain::job_queue::{ComputeEnvironmentOrder, CreateJobQueue, UpdateJobQueue};
+use domain::job_queue::{self, ComputeEnvironmentOrder, CreateJobQueue, UpdateJobQueue};
 use domain::views::JobQueueDetail;
 use sea_orm::{Set, TransactionTrait};
 
@@ -31,6 +32,7 @@ impl Batch {
                 priority: Set(valid.priority as i32),
                 job_state_time_limit_actions: Set(to_json(&valid.time_limit_actions)),
                 tags: Set(to_json(&valid.tags)),
+                aws_fields: Set(AwsFields::of(&input, job_queue::OWNED_ON_CREATE).to_json()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -64,6 +66,8 @@ impl Batch {
             if let Some(actions) = &valid.time_limit_actions {
                 model.job_state_time_limit_actions = Set(to_json(actions));
             }
+            let changed = AwsFields::of(&input, job_queue::OWNED_ON_UPDATE);
+            model.aws_fields = Set(AwsFields::from_json(&existing.aws_fields).updated_with(&changed).to_json());
             model.updated_at = Set(now_ms());
             let updated = queues::update(&txn, model).await?;
             if let Some(ids) = environment_ids {
@@ -150,6 +154,7 @@ impl Batch {
             compute_environment_order,
             job_state_time_limit_actions: from_json("job_state_time_limit_actions", &queue.job_state_time_limit_actions)?,
             tags: from_json("tags", &queue.tags)?,
+            aws_fields: AwsFields::from_json(&queue.aws_fields),
         })
     }
 }

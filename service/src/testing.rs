@@ -79,6 +79,7 @@ pub fn environment(name: &str, max_vcpus: i64) -> CreateComputeEnvironment {
             allowed_host_paths: vec![std::env::temp_dir().display().to_string()],
             ..Default::default()
         },
+        aws_fields: Default::default(),
     }
 }
 
@@ -100,6 +101,7 @@ pub fn queue(name: &str, environments: &[&str]) -> CreateJobQueue {
         job_state_time_limit_actions: vec![],
         tags: Default::default(),
         scheduling_policy_arn: None,
+        aws_fields: Default::default(),
     }
 }
 
@@ -121,6 +123,7 @@ pub fn definition(name: &str) -> RegisterJobDefinition {
         timeout: None,
         scheduling_priority: None,
         tags: Default::default(),
+        aws_fields: Default::default(),
     }
 }
 

@@ -1,5 +1,5 @@
 //! Who signed an API request: SigV4 over what was received, with the secret of the access key
-//! named in the credential.
+//! named in the credential, scoped to the service the request is for (`batch` or `logs`).
 
 use super::errors::ApiError;
 use super::sigv4::{self, Received, SignatureError};
@@ -10,6 +10,7 @@ use service::Batch;
 pub async fn caller_of(
     batch: &Batch,
     region: &str,
+    service: &str,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -29,7 +30,7 @@ pub async fn caller_of(
     let received =
         Received { method: method.as_str(), raw_path: uri.path(), raw_query: uri.query().unwrap_or(""), headers: &header_pairs, body };
     let now = chrono::Utc::now().timestamp();
-    sigv4::verify(&received, &authorization, &credentials.secret_access_key, region, now).map_err(signature_error)?;
+    sigv4::verify(&received, &authorization, &credentials.secret_access_key, region, service, now).map_err(signature_error)?;
     batch.access_key_used(&authorization.access_key_id).await?;
     Ok(credentials.caller)
 }

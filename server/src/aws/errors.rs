@@ -17,6 +17,11 @@ impl ApiError {
         ApiError { status: StatusCode::BAD_REQUEST, kind: "ClientException", message: message.into() }
     }
 
+    /// A refusal of the request (400) with the service's own error type.
+    pub fn refused(kind: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::BAD_REQUEST, kind, message: message.into() }
+    }
+
     pub fn auth(kind: &'static str, message: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::FORBIDDEN, kind, message: message.into() }
     }

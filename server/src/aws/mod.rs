@@ -1,10 +1,13 @@
 //! The AWS-Batch-compatible API: `POST /v1/<operation>` and `/v1/tags/{resourceArn}`, rest-json
 //! as in the AWS Batch model, SigV4-signed with a user's access key. Every operation calls the
 //! same service use case as the console, with the key owner as the caller, so the two can
-//! never disagree about who may do what.
+//! never disagree about who may do what. The same endpoint answers CloudWatch Logs reads of
+//! job output (`logs`).
 
 mod authenticate;
 pub mod errors;
+pub mod logs;
+mod model;
 mod operations;
 pub mod sigv4;
 
@@ -19,16 +22,21 @@ use serde_json::json;
 
 /// Every `/v1/...` request: authenticate, dispatch, answer; `x-amzn-RequestId` on all answers.
 pub async fn handle(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
     let region = state.batch.region().to_string();
-    let result = match authenticate::caller_of(&state.batch, &region, &method, &uri, &headers, &body).await {
+    let result = match authenticate::caller_of(&state.batch, &region, "batch", &method, &uri, &headers, &body).await {
         Ok(caller) => dispatch(&state, &caller, &method, &uri, &body).await,
         Err(error) => Err(error),
     };
+    respond(uri.path(), result)
+}
+
+/// The answer to an API request: the value as JSON, or the error; `x-amzn-RequestId` on all.
+fn respond(path: &str, result: Result<serde_json::Value, ApiError>) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
     let mut response = match result {
         Ok(value) => axum::Json(value).into_response(),
         Err(error) => {
-            tracing::info!(%request_id, path = uri.path(), ?error, "API request refused");
+            tracing::info!(%request_id, path, ?error, "API request refused");
             error.into_response()
         }
     };

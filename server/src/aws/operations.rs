@@ -20,8 +20,6 @@ pub type ApiResult = Result<Value, ApiError>;
 /// Operations of the AWS Batch model this service does not provide: a clear refusal beats
 /// silently wrong behaviour.
 pub const NOT_PROVIDED: &[&str] = &[
-    "canceljobs",
-    "terminatejobs",
     "createconsumableresource",
     "deleteconsumableresource",
     "describeconsumableresource",
@@ -51,15 +49,25 @@ pub const NOT_PROVIDED: &[&str] = &[
     "getjobqueuesnapshot",
 ];
 
-fn parse<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T, ApiError> {
+/// The body as JSON (`{}` when empty), checked against the operation's input shape in the AWS
+/// model before any operation reads it.
+fn checked_body(operation: &str, body: &[u8]) -> Result<Value, ApiError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_body(operation, e))
+    let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::bad_body(operation, e))?;
+    if let Some(name) = super::model::operation_name(operation) {
+        super::model::check_input(name, &value).map_err(ApiError::client)?;
+    }
+    Ok(value)
+}
+
+fn parse<T: DeserializeOwned>(operation: &str, body: &Value) -> Result<T, ApiError> {
+    T::deserialize(body).map_err(|e| ApiError::bad_body(operation, e))
 }
 
 /// Fields of the AWS model for features this service does not run (multi-node, EKS, ECS):
 /// refused by name instead of being ignored.
-fn refuse_fields(body: &[u8], fields: &[&str]) -> Result<(), ApiError> {
-    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else { return Ok(()) };
+fn refuse_fields(body: &Value, fields: &[&str]) -> Result<(), ApiError> {
+    let Value::Object(map) = body else { return Ok(()) };
     match fields.iter().find(|f| map.get(**f).is_some_and(|v| !v.is_null())) {
         Some(field) => Err(ApiError::client(format!(
             "{field}: not supported; this service runs single-container jobs on Docker (use containerProperties / containerOverrides)"
@@ -134,6 +142,60 @@ struct StopJob {
     reason: String,
 }
 
+#[derive(Deserialize)]
+struct StopJobs {
+    jobs: Vec<String>,
+    reason: String,
+}
+
+#[derive(Clone, Copy)]
+enum Stop {
+    Cancel,
+    Terminate,
+}
+
+/// The AWS limit of CancelJobs and TerminateJobs.
+const MAX_JOBS_PER_STOP: usize = 50;
+
+/// CancelJobs / TerminateJobs: each job as its single-job operation would, with an outcome per
+/// job (`successful`, or `errors` with the code and message that job got).
+async fn stop_jobs(batch: &Batch, caller: &Caller, request: StopJobs, stop: Stop) -> ApiResult {
+    if request.jobs.is_empty() || request.jobs.len() > MAX_JOBS_PER_STOP {
+        return Err(ApiError::client(format!("jobs: give between 1 and {MAX_JOBS_PER_STOP} job ids (got {})", request.jobs.len())));
+    }
+    // The reason is the request's, not a job's: a bad one refuses the whole call.
+    service::jobs::check_stop_reason(&request.reason)?;
+    let (mut successful, mut errors) = (Vec::new(), Vec::new());
+    for job in request.jobs {
+        let outcome = match stop {
+            Stop::Cancel => batch.cancel_job(caller, &job, &request.reason).await,
+            Stop::Terminate => batch.terminate_job(caller, &job, &request.reason).await,
+        };
+        match outcome {
+            Ok(()) => successful.push(job),
+            Err(error) => {
+                let message = match &error {
+                    service::ServiceError::Store(_) => "the service failed; try again".to_string(),
+                    other => other.to_string(),
+                };
+                errors.push(json!({ "job": job, "code": stop_error_code(&error), "message": message }));
+            }
+        }
+    }
+    Ok(json!({ "successful": successful, "errors": errors }))
+}
+
+/// The codes the model lists for a job that could not be stopped.
+fn stop_error_code(error: &service::ServiceError) -> &'static str {
+    use service::ServiceError;
+    match error {
+        ServiceError::Invalid(_) => "ValidationException",
+        ServiceError::NotFound { .. } | ServiceError::Conflict(_) => "ClientException",
+        ServiceError::Forbidden(_) | ServiceError::Unauthenticated(_) => "AccessDenied",
+        ServiceError::Store(_) => "ServerException",
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct ListJobsRequest {
@@ -155,6 +217,7 @@ struct KeyValuesPair {
 
 pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) -> ApiResult {
     let op = operation;
+    let body = &checked_body(operation, body)?;
     match operation {
         "createcomputeenvironment" => {
             refuse_fields(body, &["eksConfiguration"])?;
@@ -245,6 +308,8 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
             batch.terminate_job(caller, &request.job_id, &request.reason).await?;
             Ok(json!({}))
         }
+        "canceljobs" => stop_jobs(batch, caller, parse(op, body)?, Stop::Cancel).await,
+        "terminatejobs" => stop_jobs(batch, caller, parse(op, body)?, Stop::Terminate).await,
         other if NOT_PROVIDED.contains(&other) => Err(ApiError::client(format!("{other}: this operation is not provided by this service"))),
         other => Err(ApiError::client(format!("{other}: no such AWS Batch operation"))),
     }

@@ -164,11 +164,12 @@ pub fn verify(
     authorization: &Authorization,
     secret: &str,
     expected_region: &str,
+    expected_service: &str,
     now_seconds: i64,
 ) -> Result<(), SignatureError> {
-    if authorization.service != "batch" {
+    if authorization.service != expected_service {
         return Err(SignatureError::Invalid(format!(
-            "Credential should be scoped to correct service: 'batch' (got '{}')",
+            "Credential should be scoped to correct service: '{expected_service}' (got '{}')",
             authorization.service
         )));
     }
@@ -261,17 +262,19 @@ mod tests {
         let now = parse_amz_date(date).unwrap();
         let (headers, auth) = signed("/v1/submitjob", "", br#"{"jobName":"a"}"#, date);
         let ok = Received { method: "POST", raw_path: "/v1/submitjob", raw_query: "", headers: &headers, body: br#"{"jobName":"a"}"# };
-        assert_eq!(verify(&ok, &auth, SECRET, "us-east-1", now), Ok(()));
+        assert_eq!(verify(&ok, &auth, SECRET, "us-east-1", "batch", now), Ok(()));
         let tampered = Received { body: br#"{"jobName":"b"}"#, ..ok };
         assert!(
-            matches!(verify(&tampered, &auth, SECRET, "us-east-1", now), Err(SignatureError::Invalid(m)) if m.contains("does not match"))
+            matches!(verify(&tampered, &auth, SECRET, "us-east-1", "batch", now), Err(SignatureError::Invalid(m)) if m.contains("does not match"))
         );
         let ok = Received { body: br#"{"jobName":"a"}"#, ..tampered };
-        assert!(verify(&ok, &auth, "another secret", "us-east-1", now).is_err());
-        assert!(verify(&ok, &auth, SECRET, "eu-west-1", now).unwrap_err() != SignatureError::Missing(String::new()));
-        let late = verify(&ok, &auth, SECRET, "us-east-1", now + MAX_SKEW_SECONDS + 1);
+        assert!(verify(&ok, &auth, "another secret", "us-east-1", "batch", now).is_err());
+        // A request signed for Batch is not one for CloudWatch Logs, on the same endpoint.
+        assert!(verify(&ok, &auth, SECRET, "us-east-1", "logs", now).is_err());
+        assert!(verify(&ok, &auth, SECRET, "eu-west-1", "batch", now).unwrap_err() != SignatureError::Missing(String::new()));
+        let late = verify(&ok, &auth, SECRET, "us-east-1", "batch", now + MAX_SKEW_SECONDS + 1);
         assert!(matches!(late, Err(SignatureError::Invalid(m)) if m.contains("Signature expired")));
-        assert_eq!(verify(&ok, &auth, SECRET, "us-east-1", now + MAX_SKEW_SECONDS - 1), Ok(()));
+        assert_eq!(verify(&ok, &auth, SECRET, "us-east-1", "batch", now + MAX_SKEW_SECONDS - 1), Ok(()));
     }
 
     #[test]

@@ -14,6 +14,9 @@ use domain::access::{Action, Caller};
 use domain::{FieldError, JobStatus};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
+/// The AWS limit on a cancel or terminate reason.
+const MAX_REASON_CHARS: usize = 1024;
+
 const NOT_STARTED: [JobStatus; 3] = [JobStatus::Submitted, JobStatus::Pending, JobStatus::Runnable];
 
 impl Batch {
@@ -49,13 +52,22 @@ impl Batch {
     }
 
     async fn job_for_control(&self, job_id: &str, reason: &str) -> ServiceResult<jobs::Model> {
-        if reason.trim().is_empty() {
-            return Err(FieldError::new("reason", "is required").into());
-        }
+        check_stop_reason(reason)?;
         job_rows::find(&self.db, name_from_arn(job_id))
             .await?
             .ok_or_else(|| ServiceError::Invalid(FieldError::new("jobId", format!("no job with id {job_id}"))))
     }
+}
+
+/// A cancel or terminate reason as AWS takes it: given, and at most 1,024 characters.
+pub fn check_stop_reason(reason: &str) -> ServiceResult<()> {
+    if reason.trim().is_empty() {
+        return Err(FieldError::new("reason", "is required").into());
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(FieldError::new("reason", format!("must be at most {MAX_REASON_CHARS} characters")).into());
+    }
+    Ok(())
 }
 
 /// Fails the job and, for an array job, its children, those still SUBMITTED, PENDING or

@@ -2,10 +2,13 @@
 
 mod changes;
 mod control;
+mod logs;
 mod query;
 mod submit;
 
 pub use changes::{BUCKET_MS, ChangeCursor, StateChanges};
+pub use control::check_stop_reason;
+pub use logs::{FilterEvents, FilteredEvents, ListStreams, LogEvent, LogStream, ReadStream, StreamPage};
 pub use query::{ListJobs, LogLine, NameFilter, token_after};
 pub use submit::SubmittedJob;
 

@@ -6,6 +6,7 @@ use crate::store::entities::jobs;
 use crate::store::jobs::{JobPage, JobScope};
 use crate::store::{attempts, catalog, jobs as job_rows};
 use domain::access::{Action, Caller};
+use domain::aws_fields::AwsFields;
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::job_definition::{DefinitionRef, JobTimeout};
 use domain::limits::{COUNT_CAP, MAX_DESCRIBE_JOBS};
@@ -222,6 +223,10 @@ impl Batch {
                 memory: resources.memory_mib,
                 exit_code: last_attempt.and_then(|a| a.exit_code.map(Into::into)),
                 reason: last_attempt.and_then(|a| a.reason.clone()),
+                log_stream_name: last_attempt.and_then(|a| a.log_stream_name.clone()),
+                task_arn: last_attempt.and_then(|a| a.container_id.clone()),
+                container_instance_arn: last_attempt.and_then(|a| a.host.clone()),
+                aws_fields: container_members(&properties, &overrides),
             },
             parameters,
             retry_strategy: RetryStrategy {
@@ -253,6 +258,7 @@ impl Batch {
             is_terminated: job.terminate_reason.is_some(),
             submitted_by: job.submitted_by,
             status_history,
+            aws_fields: AwsFields::from_json(&definition.aws_fields).updated_with(&AwsFields::from_json(&job.aws_fields)),
             job_id: job.id,
             job_name: job.name,
         })
@@ -347,4 +353,16 @@ impl Batch {
         })
         .await
     }
+}
+
+/// The definition's container properties a job shows besides those its container detail
+/// computes itself (image, command, environment, vcpus, memory), with the submission's
+/// `resourceRequirements` in place of the definition's when it gave any.
+fn container_members(properties: &ContainerProperties, overrides: &ContainerOverrides) -> AwsFields {
+    let mut members = AwsFields::of(properties, &["image", "command", "environment", "vcpus", "memory"]);
+    if !overrides.resource_requirements.is_empty() {
+        let requirements = serde_json::to_value(&overrides.resource_requirements).expect("requirements serialize");
+        members = members.updated_with(&AwsFields([("resourceRequirements".to_string(), requirements)].into_iter().collect()));
+    }
+    members
 }

@@ -5,6 +5,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::store::entities::{job_dependencies as deps, jobs};
 use crate::store::{array_children, jobs as job_rows};
 use domain::access::{Action, Caller};
+use domain::aws_fields::AwsFields;
 use domain::container::ContainerOverrides;
 use domain::limits::MAX_SUBMIT_PAYLOAD_BYTES;
 use domain::retry::RetryStrategy;
@@ -96,6 +97,7 @@ impl Batch {
                 memory_mib: Set(resources.memory_mib.min(i32::MAX as i64) as i32),
                 compute_environment_id: Set(None),
                 host_index: Set(None),
+                aws_fields: Set(AwsFields::of(&input, domain::submit::OWNED).to_json()),
             };
 
             let job_row = row(job_id.clone(), &to_json(&input.depends_on));

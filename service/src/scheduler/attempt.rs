@@ -15,6 +15,7 @@ use domain::JobStatus;
 use domain::compute_environment::{DockerHost, ExecutorKind};
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::container_spec::{Attempt, container_spec};
+use domain::job_logs;
 use domain::parameters::merge;
 use domain::retry::AttemptExit;
 use domain::scheduler::{Plan, claim_path};
@@ -65,7 +66,10 @@ impl Scheduler {
                 attempt_number: Set(job.attempt_count),
                 compute_environment: Set(environment.map(|e| e.name.clone())),
                 host: Set(context.endpoint_of(job)),
-                log_stream_name: Set(Some(format!("{}/{}/{}", job.name, job.id, job.attempt_count))),
+                log_stream_name: Set(context
+                    .definitions
+                    .get(&job.job_definition_id)
+                    .map(|definition| job_logs::stream_name(&definition.name, &job.id, job.attempt_count))),
                 // Claimed straight to RUNNING (simulated): the attempt started with the claim.
                 started_at: Set(job.started_at.filter(|_| job.status == JobStatus::Running)),
                 ..Default::default()

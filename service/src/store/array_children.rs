@@ -33,6 +33,7 @@ const CHILD_COLUMNS: &[(&str, &str)] = &[
     ("attempt_count", "0"),
     ("milli_vcpus", "p.milli_vcpus"),
     ("memory_mib", "p.memory_mib"),
+    ("aws_fields", "p.aws_fields"),
 ];
 
 /// `0 .. size-1` as rows of one column `i`, under the name `s`.

@@ -128,6 +128,15 @@ pub(crate) async fn of_job(db: &impl ConnectionTrait, job_id: &str) -> Result<Ve
         .await
 }
 
+/// Every attempt of the given jobs, in no particular order.
+pub(crate) async fn of_jobs(db: &impl ConnectionTrait, job_ids: &[String]) -> Result<Vec<job_attempts::Model>, DbErr> {
+    let mut attempts = Vec::new();
+    for chunk in job_ids.chunks(IN_CHUNK) {
+        attempts.extend(job_attempts::Entity::find().filter(job_attempts::Column::JobId.is_in(chunk.iter().cloned())).all(db).await?);
+    }
+    Ok(attempts)
+}
+
 /// Output lines of `job_id` (one attempt, or all) after line `after_id`, oldest first.
 pub(crate) async fn output_of(
     db: &impl ConnectionTrait,

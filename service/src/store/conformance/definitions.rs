@@ -75,6 +75,7 @@ async fn insert_job(db: &DatabaseConnection, new: NewJob<'_>) {
         memory_mib: Set(new.memory_mib),
         compute_environment_id: Set(new.environment),
         host_index: Set(None),
+        aws_fields: Set("{}".into()),
     };
     job.insert(db).await.unwrap();
 }

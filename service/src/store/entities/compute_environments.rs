@@ -22,6 +22,8 @@ pub struct Model {
     pub tags: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// JSON of `domain::aws_fields::AwsFields`: AWS members kept as sent.
+    pub aws_fields: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

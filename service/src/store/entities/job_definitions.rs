@@ -19,6 +19,8 @@ pub struct Model {
     pub scheduling_priority: Option<i32>,
     pub tags: String,
     pub created_at: i64,
+    /// JSON of `domain::aws_fields::AwsFields`: AWS members kept as sent.
+    pub aws_fields: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -35,6 +35,8 @@ pub struct Model {
     pub memory_mib: i32,
     pub compute_environment_id: Option<i32>,
     pub host_index: Option<i32>,
+    /// JSON of `domain::aws_fields::AwsFields`: AWS members kept as sent.
+    pub aws_fields: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

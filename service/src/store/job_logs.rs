@@ -1,0 +1,120 @@
+//! Reading job output as log streams (ARCHITECTURE.md §12): a page of one attempt's lines in
+//! either direction, lines across attempts from a point on, and the streams themselves.
+
+use super::entities::{attempt_logs, job_attempts};
+use domain::job_logs::LogToken;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+
+/// Lines stamped within `start..end` (milliseconds; either open).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TimeRange {
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+}
+
+fn within(mut query: Select<attempt_logs::Entity>, range: TimeRange) -> Select<attempt_logs::Entity> {
+    if let Some(start) = range.start {
+        query = query.filter(attempt_logs::Column::At.gte(start));
+    }
+    if let Some(end) = range.end {
+        query = query.filter(attempt_logs::Column::At.lt(end));
+    }
+    query
+}
+
+/// Up to `limit` lines of one attempt from `from`: after a line oldest first, or the newest
+/// before a line, also returned oldest first.
+pub(crate) async fn page(
+    db: &impl ConnectionTrait,
+    job_id: &str,
+    attempt: i32,
+    from: LogToken,
+    range: TimeRange,
+    limit: u64,
+) -> Result<Vec<attempt_logs::Model>, DbErr> {
+    let query = attempt_logs::Entity::find()
+        .filter(attempt_logs::Column::JobId.eq(job_id))
+        .filter(attempt_logs::Column::AttemptNumber.eq(attempt))
+        .limit(limit);
+    let query = within(query, range);
+    match from {
+        LogToken::Forward(after) => query.filter(attempt_logs::Column::Id.gt(after)).order_by_asc(attempt_logs::Column::Id).all(db).await,
+        LogToken::Backward(before) => {
+            let mut lines = query.filter(attempt_logs::Column::Id.lt(before)).order_by_desc(attempt_logs::Column::Id).all(db).await?;
+            lines.reverse();
+            Ok(lines)
+        }
+    }
+}
+
+/// Up to `limit` lines after line `after`, oldest first, of the given attempts (all when
+/// `None`).
+pub(crate) async fn across(
+    db: &impl ConnectionTrait,
+    attempts: Option<&[(String, i32)]>,
+    after: i64,
+    range: TimeRange,
+    limit: u64,
+) -> Result<Vec<attempt_logs::Model>, DbErr> {
+    let mut query =
+        attempt_logs::Entity::find().filter(attempt_logs::Column::Id.gt(after)).order_by_asc(attempt_logs::Column::Id).limit(limit);
+    if let Some(attempts) = attempts {
+        let any = attempts.iter().fold(Condition::any(), |any, (job, attempt)| {
+            any.add(
+                Condition::all().add(attempt_logs::Column::JobId.eq(job.as_str())).add(attempt_logs::Column::AttemptNumber.eq(*attempt)),
+            )
+        });
+        query = query.filter(any);
+    }
+    within(query, range).all(db).await
+}
+
+/// The attempt a stream name was given to, if any.
+pub(crate) async fn attempt_named(db: &impl ConnectionTrait, job_id: &str, attempt: i32, stream: &str) -> Result<bool, DbErr> {
+    let found = job_attempts::Entity::find()
+        .select_only()
+        .column(job_attempts::Column::Id)
+        .filter(job_attempts::Column::JobId.eq(job_id))
+        .filter(job_attempts::Column::AttemptNumber.eq(attempt))
+        .filter(job_attempts::Column::LogStreamName.eq(stream))
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// How DescribeLogStreams orders, and where the previous page ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StreamOrder {
+    /// By name, after (descending: before) the name given.
+    Name(Option<String>),
+    /// By when the attempt opened (its row id), after (descending: before) the id given.
+    Opened(Option<i64>),
+}
+
+/// Up to `limit` attempts that have a stream whose name starts with `prefix`, in `order`.
+/// LIKE is only a first cut (SQLite's is case-insensitive): the caller keeps exact matches.
+pub(crate) async fn streams(
+    db: &impl ConnectionTrait,
+    prefix: &str,
+    order: &StreamOrder,
+    descending: bool,
+    limit: u64,
+) -> Result<Vec<job_attempts::Model>, DbErr> {
+    use job_attempts::Column::{Id, LogStreamName};
+    let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let mut query =
+        job_attempts::Entity::find().filter(Expr::col(LogStreamName).like(LikeExpr::new(format!("{escaped}%")).escape('\\'))).limit(limit);
+    query = match (order, descending) {
+        (StreamOrder::Name(after), false) => {
+            after.as_ref().map_or(query.clone(), |after| query.filter(LogStreamName.gt(after))).order_by_asc(LogStreamName)
+        }
+        (StreamOrder::Name(after), true) => {
+            after.as_ref().map_or(query.clone(), |after| query.filter(LogStreamName.lt(after))).order_by_desc(LogStreamName)
+        }
+        (StreamOrder::Opened(after), false) => after.map_or(query.clone(), |after| query.filter(Id.gt(after))).order_by_asc(Id),
+        (StreamOrder::Opened(after), true) => after.map_or(query.clone(), |after| query.filter(Id.lt(after))).order_by_desc(Id),
+    };
+    query.all(db).await
+}
