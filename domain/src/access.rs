@@ -52,6 +52,9 @@ pub enum Action {
     CreateJobQueue,
     UpdateJobQueue,
     DeleteJobQueue,
+    CreateSchedulingPolicy,
+    UpdateSchedulingPolicy,
+    DeleteSchedulingPolicy,
     RegisterJobDefinition,
     DeregisterJobDefinition,
     SubmitJob,
@@ -84,6 +87,9 @@ impl Action {
             | CreateJobQueue
             | UpdateJobQueue
             | DeleteJobQueue
+            | CreateSchedulingPolicy
+            | UpdateSchedulingPolicy
+            | DeleteSchedulingPolicy
             | ManageUsers
             | ManageSecrets => Role::Admin,
         }
@@ -100,6 +106,9 @@ impl Action {
             CreateJobQueue => "CreateJobQueue",
             UpdateJobQueue => "UpdateJobQueue",
             DeleteJobQueue => "DeleteJobQueue",
+            CreateSchedulingPolicy => "CreateSchedulingPolicy",
+            UpdateSchedulingPolicy => "UpdateSchedulingPolicy",
+            DeleteSchedulingPolicy => "DeleteSchedulingPolicy",
             RegisterJobDefinition => "RegisterJobDefinition",
             DeregisterJobDefinition => "DeregisterJobDefinition",
             SubmitJob => "SubmitJob",

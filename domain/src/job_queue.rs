@@ -4,7 +4,7 @@ use crate::aws_fields::AwsFields;
 use crate::compute_environment::State;
 use crate::limits::MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE;
 use crate::tags::{Tags, validate_tags};
-use crate::validation::{FieldError, Validated, ensure, name};
+use crate::validation::{Validated, ensure, name};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +39,7 @@ pub struct CreateJobQueue {
     pub job_state_time_limit_actions: Vec<JobStateTimeLimitAction>,
     #[serde(default)]
     pub tags: Tags,
-    /// Fair-share scheduling policies are not provided; a queue that names one is refused.
+    /// The fair-share policy the queue follows (an ARN); none: first in, first out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduling_policy_arn: Option<String>,
     /// jobQueueType, ...: kept and returned as sent.
@@ -115,8 +115,8 @@ impl CreateJobQueue {
         let name = name("jobQueueName", &self.job_queue_name)?;
         validate_priority(self.priority)?;
         let state = self.state.as_deref().map(|raw| State::parse("state", raw)).transpose()?.unwrap_or(State::Enabled);
-        if self.scheduling_policy_arn.is_some() {
-            return Err(FieldError::new("schedulingPolicyArn", "fair-share scheduling policies are not supported by this service"));
+        if let Some(arn) = &self.scheduling_policy_arn {
+            ensure(!arn.is_empty(), "schedulingPolicyArn", "must name a scheduling policy")?;
         }
         let compute_environments = validate_order(&self.compute_environment_order)?;
         validate_time_limit_actions(&self.job_state_time_limit_actions)?;
@@ -144,6 +144,9 @@ pub struct UpdateJobQueue {
     pub compute_environment_order: Option<Vec<ComputeEnvironmentOrder>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_state_time_limit_actions: Option<Vec<JobStateTimeLimitAction>>,
+    /// A new policy for a queue that has one (AWS: replaced, never added or removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduling_policy_arn: Option<String>,
     #[serde(flatten)]
     pub aws_fields: AwsFields,
 }

@@ -48,6 +48,7 @@ pub mod output;
 pub mod parameters;
 pub mod retry;
 pub mod scheduler;
+pub mod scheduling_policy;
 pub mod secret;
 pub mod sign_in_throttle;
 pub mod submit;

@@ -61,6 +61,9 @@ pub struct JobQueueDetail {
     pub compute_environment_order: Vec<ComputeEnvironmentOrder>,
     pub job_state_time_limit_actions: Vec<JobStateTimeLimitAction>,
     pub tags: Tags,
+    /// The fair-share policy the queue follows; none: first in, first out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduling_policy_arn: Option<String>,
     /// jobQueueType, ... as the request set them.
     #[serde(flatten)]
     pub aws_fields: AwsFields,
@@ -232,4 +235,14 @@ pub struct Page<T> {
     pub items: Vec<T>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchedulingPolicyDetail {
+    pub name: String,
+    pub arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fairshare_policy: Option<crate::scheduling_policy::FairsharePolicy>,
+    pub tags: Tags,
 }

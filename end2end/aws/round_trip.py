@@ -27,8 +27,10 @@ NOT_RETURNED_AS_SENT = {
     },
     "CreateJobQueue": {
         "computeEnvironmentOrder": "returned with each environment's ARN, as AWS does",
-        "schedulingPolicyArn": "refused until scheduling policies exist",
         "serviceEnvironmentOrder": "refused: no service environments (SageMaker) here",
+    },
+    "CreateSchedulingPolicy": {
+        "quotaSharePolicy": "refused: quota shares are for SageMaker job queues, which are not run here",
     },
     "RegisterJobDefinition": {
         "nodeProperties": "refused until multi-node jobs exist",
@@ -54,7 +56,8 @@ NOT_RETURNED_AS_SENT = {
 ACTED_ON = {
     "CreateComputeEnvironment": {"computeEnvironmentName", "type", "state", "unmanagedvCpus", "tags", "computeResources.maxvCpus",
                                  "computeResources.minvCpus"},
-    "CreateJobQueue": {"jobQueueName", "state", "priority", "tags", "jobStateTimeLimitActions"},
+    "CreateJobQueue": {"jobQueueName", "state", "priority", "tags", "jobStateTimeLimitActions", "schedulingPolicyArn"},
+    "CreateSchedulingPolicy": {"name", "fairsharePolicy", "tags"},
     "RegisterJobDefinition": {
         "jobDefinitionName", "type", "parameters", "retryStrategy", "timeout", "schedulingPriority", "tags",
         "containerProperties.image", "containerProperties.vcpus", "containerProperties.memory", "containerProperties.command",
@@ -170,11 +173,23 @@ class RoundTrip(unittest.TestCase):
             described = batch.describe_compute_environments(computeEnvironments=[name])["computeEnvironments"][0]
             self.check("CreateComputeEnvironment", environment, described)
 
+            # Every other case's queue shares by a fair-share policy, and its job names a share.
+            fair_share = case % 2 == 0
+            if fair_share:
+                policy = {"name": name, "tags": {"case": str(case)}, "fairsharePolicy": {
+                    "shareDecaySeconds": generator.random.randrange(0, 604801),
+                    "computeReservation": generator.random.randrange(0, 100),
+                    "shareDistribution": [{"shareIdentifier": "teama", "weightFactor": 0.5}, {"shareIdentifier": "batch*"}],
+                }}
+                arn = batch.create_scheduling_policy(**policy)["arn"]
+                described = batch.describe_scheduling_policies(arns=[arn])["schedulingPolicies"][0]
+                self.check("CreateSchedulingPolicy", policy, described)
             queue = generator.kept_members(
                 "CreateJobQueue",
                 MODEL.operation_model("CreateJobQueue").input_shape,
                 {"jobQueueName": name, "state": "ENABLED", "priority": case,
-                 "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": name}], "tags": {"case": str(case)}},
+                 "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": name}], "tags": {"case": str(case)},
+                 **({"schedulingPolicyArn": arn} if fair_share else {})},
             )
             batch.create_job_queue(**without(queue, set(NOT_RETURNED_AS_SENT["CreateJobQueue"]) - {"computeEnvironmentOrder"}))
             described = batch.describe_job_queues(jobQueues=[name])["jobQueues"][0]
@@ -196,7 +211,8 @@ class RoundTrip(unittest.TestCase):
             submission = generator.kept_members(
                 "SubmitJob",
                 MODEL.operation_model("SubmitJob").input_shape,
-                {"jobName": name, "jobQueue": name, "jobDefinition": name, "shareIdentifier": "team-a", "tags": {"case": str(case)}},
+                {"jobName": name, "jobQueue": name, "jobDefinition": name, "tags": {"case": str(case)},
+                 **({"shareIdentifier": "teama"} if fair_share else {})},
             )
             job_id = batch.submit_job(**without(submission, set(NOT_RETURNED_AS_SENT["SubmitJob"]) - {"jobQueue", "jobDefinition"}))["jobId"]
             job = batch.describe_jobs(jobs=[job_id])["jobs"][0]

@@ -21,6 +21,7 @@ import round_trip
 
 from clients import ENDPOINT, IMAGE, REGION, client, error_code, server, user_with_key, wait_for
 from job_logs import JobOutputThroughCloudWatchLogs  # noqa: F401 (run with the rest)
+from scheduling_policies import SchedulingPolicies  # noqa: F401 (run with the rest)
 
 
 class BatchThroughBoto3(unittest.TestCase):
@@ -188,9 +189,10 @@ class BatchThroughBoto3(unittest.TestCase):
             lambda: self.batch.submit_job(jobName="x", jobQueue="api-queue", jobDefinition="api-echo", nodeOverrides={"numNodes": 2})
         )
         self.assertIn("nodeOverrides", message)
-        code, message, _ = error_code(lambda: self.batch.create_scheduling_policy(name="fair"))
+        code, message, _ = error_code(lambda: self.batch.create_service_environment(
+            serviceEnvironmentName="sagemaker", serviceEnvironmentType="SAGEMAKER_TRAINING", capacityLimits=[{"maxCapacity": 1}]))
         self.assertEqual(code, "ClientException")
-        self.assertIn("not provided", message)
+        self.assertIn("use a compute environment", message)
 
     def test_deregister_and_delete_follow_the_aws_rules(self):
         batch = self.batch

@@ -17,6 +17,7 @@ mod m20261126_000007_history_of_child_ranges;
 mod m20261202_000008_host_access_and_secrets;
 mod m20261205_000009_aws_fields;
 mod m20261205_000010_log_stream_names;
+mod m20261205_000011_scheduling_policies;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_host_access_and_secrets::Migration),
             Box::new(m20261205_000009_aws_fields::Migration),
             Box::new(m20261205_000010_log_stream_names::Migration),
+            Box::new(m20261205_000011_scheduling_policies::Migration),
         ]
     }
 }

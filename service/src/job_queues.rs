@@ -1,9 +1,11 @@
-//! Use cases of job queues: create, update, delete, describe.
+//! Use cases of job queues: create, update, delete, describe. A queue's scheduling policy
+//! follows AWS's rules (`crate::scheduling_policies`).
 
 use crate::batch::{Batch, from_json, name_from_arn, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
 use crate::store::entities::job_queues as jq;
 use crate::store::job_queues as queues;
+use domain::FieldError;
 use domain::access::{Action, Caller};
 use domain::aws_fields::AwsFields;
 use domain::compute_environment::State;
@@ -18,6 +20,10 @@ impl Batch {
         self.guarded(caller, Action::CreateJobQueue, &target, async move {
             let valid = input.validate()?;
             let environment_ids = self.resolve_environments(&valid.compute_environments).await?;
+            let policy_id = match &input.scheduling_policy_arn {
+                Some(arn) => Some(self.scheduling_policy_for("schedulingPolicyArn", arn).await?.id),
+                None => None,
+            };
             let name = valid.name.to_string();
             let taken = || format!("jobQueueName: a job queue named {name} already exists");
             if queues::find_by_name(&self.db, &name).await?.is_some() {
@@ -33,6 +39,7 @@ impl Batch {
                 job_state_time_limit_actions: Set(to_json(&valid.time_limit_actions)),
                 tags: Set(to_json(&valid.tags)),
                 aws_fields: Set(AwsFields::of(&input, job_queue::OWNED_ON_CREATE).to_json()),
+                scheduling_policy_id: Set(policy_id),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -55,6 +62,20 @@ impl Batch {
                 Some(names) => Some(self.resolve_environments(names).await?),
                 None => None,
             };
+            let policy_id = match (&input.scheduling_policy_arn, existing.scheduling_policy_id) {
+                (None, _) => None,
+                (Some(_), None) => {
+                    return Err(FieldError::new(
+                        "schedulingPolicyArn",
+                        format!(
+                            "{} runs jobs first in, first out; a fair-share policy can only be given to a queue when it is created",
+                            existing.name
+                        ),
+                    )
+                    .into());
+                }
+                (Some(arn), Some(_)) => Some(self.scheduling_policy_for("schedulingPolicyArn", arn).await?.id),
+            };
             let txn = self.db.begin().await?;
             let mut model: jq::ActiveModel = existing.clone().into();
             if let Some(priority) = valid.priority {
@@ -65,6 +86,9 @@ impl Batch {
             }
             if let Some(actions) = &valid.time_limit_actions {
                 model.job_state_time_limit_actions = Set(to_json(actions));
+            }
+            if let Some(policy_id) = policy_id {
+                model.scheduling_policy_id = Set(Some(policy_id));
             }
             let changed = AwsFields::of(&input, job_queue::OWNED_ON_UPDATE);
             model.aws_fields = Set(AwsFields::from_json(&existing.aws_fields).updated_with(&changed).to_json());
@@ -154,6 +178,7 @@ impl Batch {
             compute_environment_order,
             job_state_time_limit_actions: from_json("job_state_time_limit_actions", &queue.job_state_time_limit_actions)?,
             tags: from_json("tags", &queue.tags)?,
+            scheduling_policy_arn: self.scheduling_policy_arn(queue.scheduling_policy_id).await?,
             aws_fields: AwsFields::from_json(&queue.aws_fields),
         })
     }

@@ -28,6 +28,7 @@ pub mod job_queues;
 pub mod jobs;
 pub mod retention;
 pub mod scheduler;
+pub mod scheduling_policies;
 pub mod secrets;
 pub mod tags;
 

@@ -1,5 +1,5 @@
 //! ListTagsForResource, TagResource, UntagResource: tags on compute environments, job queues,
-//! job definitions and jobs, addressed by ARN as AWS does.
+//! job definitions, jobs and scheduling policies, addressed by ARN as AWS does.
 
 use crate::batch::{Batch, from_json, to_json};
 use crate::error::{ServiceError, ServiceResult};
@@ -14,7 +14,7 @@ fn locate(arn: &str) -> ServiceResult<Tagged> {
     let invalid = || {
         ServiceError::Invalid(FieldError::new(
             "resourceArn",
-            format!("{arn} is not the ARN of a compute environment, job queue, job definition or job"),
+            format!("{arn} is not the ARN of a compute environment, job queue, job definition, job or scheduling policy"),
         ))
     };
     let resource = arn.strip_prefix("arn:").and_then(|rest| rest.splitn(5, ':').nth(4)).ok_or_else(invalid)?;
@@ -23,6 +23,7 @@ fn locate(arn: &str) -> ServiceResult<Tagged> {
         "compute-environment" => Tagged::ComputeEnvironment(name.into()),
         "job-queue" => Tagged::JobQueue(name.into()),
         "job" => Tagged::Job(name.into()),
+        "scheduling-policy" => Tagged::SchedulingPolicy(name.into()),
         "job-definition" => {
             let (name, revision) = name.rsplit_once(':').ok_or_else(invalid)?;
             let revision: i32 = revision.parse().map_err(|_| invalid())?;

@@ -7,6 +7,7 @@ use domain::access::Caller;
 use domain::compute_environment::{CreateComputeEnvironment, UpdateComputeEnvironment};
 use domain::job_definition::RegisterJobDefinition;
 use domain::job_queue::{CreateJobQueue, UpdateJobQueue};
+use domain::scheduling_policy::{CreateSchedulingPolicy, UpdateSchedulingPolicy};
 use domain::submit::SubmitJob;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -17,37 +18,25 @@ use service::jobs::{ListJobs, NameFilter};
 
 pub type ApiResult = Result<Value, ApiError>;
 
-/// Operations of the AWS Batch model this service does not provide: a clear refusal beats
-/// silently wrong behaviour.
-pub const NOT_PROVIDED: &[&str] = &[
-    "createconsumableresource",
-    "deleteconsumableresource",
-    "describeconsumableresource",
-    "listconsumableresources",
-    "listjobsbyconsumableresource",
-    "updateconsumableresource",
-    "createquotashare",
-    "deletequotashare",
-    "describequotashare",
-    "listquotashares",
-    "updatequotashare",
-    "createschedulingpolicy",
-    "deleteschedulingpolicy",
-    "describeschedulingpolicies",
-    "listschedulingpolicies",
-    "updateschedulingpolicy",
-    "createserviceenvironment",
-    "deleteserviceenvironment",
-    "describeserviceenvironments",
-    "updateserviceenvironment",
-    "describeservicejob",
-    "listservicejobs",
-    "submitservicejob",
-    "terminateservicejob",
-    "terminateservicejobs",
-    "updateservicejob",
-    "getjobqueuesnapshot",
+/// Operations of the AWS Batch model this service does not provide, each with why and what to
+/// use instead: a clear refusal beats silently wrong behaviour.
+pub const NOT_PROVIDED: &[(&str, &str)] = &[
+    ("consumableresource", "consumable resources are not provided yet; limit concurrency with the compute environment's maxvCpus"),
+    ("consumableresources", "consumable resources are not provided yet; limit concurrency with the compute environment's maxvCpus"),
+    ("quotashare", "quota shares are for SageMaker job queues, which are not run here; use a fair-share scheduling policy"),
+    ("quotashares", "quota shares are for SageMaker job queues, which are not run here; use a fair-share scheduling policy"),
+    ("serviceenvironment", "SageMaker service environments are not run here; use a compute environment (Docker)"),
+    ("serviceenvironments", "SageMaker service environments are not run here; use a compute environment (Docker)"),
+    ("servicejob", "SageMaker service jobs are not run here; use SubmitJob with a container job definition"),
+    ("servicejobs", "SageMaker service jobs are not run here; use SubmitJob with a container job definition"),
+    ("getjobqueuesnapshot", "not provided yet; ListJobs with jobStatus RUNNABLE lists a queue's waiting jobs"),
 ];
+
+/// Why `operation` (lower case) is not provided, when it is one of the model's that is not.
+fn not_provided(operation: &str) -> Option<&'static str> {
+    super::model::operation_name(operation)?;
+    NOT_PROVIDED.iter().find(|(resource, _)| operation.ends_with(resource)).map(|(_, why)| *why)
+}
 
 /// The body as JSON (`{}` when empty), checked against the operation's input shape in the AWS
 /// model before any operation reads it.
@@ -127,6 +116,23 @@ struct DeleteJobQueue {
 #[serde(rename_all = "camelCase")]
 struct DeregisterJobDefinition {
     job_definition: String,
+}
+
+#[derive(Deserialize)]
+struct PolicyArn {
+    arn: String,
+}
+
+#[derive(Deserialize)]
+struct PolicyArns {
+    arns: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ListRequest {
+    max_results: Option<u64>,
+    next_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -243,7 +249,7 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
             Ok(json!({ "computeEnvironments": items, "nextToken": next }))
         }
         "createjobqueue" => {
-            refuse_fields(body, &["schedulingPolicyArn", "serviceEnvironmentOrder"])?;
+            refuse_fields(body, &["serviceEnvironmentOrder"])?;
             let created = batch.create_job_queue(caller, parse::<CreateJobQueue>(op, body)?).await?;
             Ok(json!({ "jobQueueName": created.job_queue_name, "jobQueueArn": created.job_queue_arn }))
         }
@@ -260,6 +266,28 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
             let all = batch.describe_job_queues(caller, &request.job_queues).await?;
             let (items, next) = page(all, request.max_results, request.next_token.as_deref())?;
             Ok(json!({ "jobQueues": items, "nextToken": next }))
+        }
+        "createschedulingpolicy" => {
+            let created = batch.create_scheduling_policy(caller, parse::<CreateSchedulingPolicy>(op, body)?).await?;
+            Ok(json!({ "name": created.name, "arn": created.arn }))
+        }
+        "updateschedulingpolicy" => {
+            batch.update_scheduling_policy(caller, parse::<UpdateSchedulingPolicy>(op, body)?).await?;
+            Ok(json!({}))
+        }
+        "deleteschedulingpolicy" => {
+            batch.delete_scheduling_policy(caller, &parse::<PolicyArn>(op, body)?.arn).await?;
+            Ok(json!({}))
+        }
+        "describeschedulingpolicies" => {
+            let arns = parse::<PolicyArns>(op, body)?.arns;
+            Ok(json!({ "schedulingPolicies": batch.describe_scheduling_policies(caller, &arns).await? }))
+        }
+        "listschedulingpolicies" => {
+            let request: ListRequest = parse(op, body)?;
+            let page = batch.list_scheduling_policies(caller, request.max_results, request.next_token).await?;
+            let arns: Vec<Value> = page.items.into_iter().map(|arn| json!({ "arn": arn })).collect();
+            Ok(json!({ "schedulingPolicies": arns, "nextToken": page.next_token }))
         }
         "registerjobdefinition" => {
             refuse_fields(body, &["nodeProperties", "eksProperties", "ecsProperties", "consumableResourceProperties"])?;
@@ -310,8 +338,10 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
         }
         "canceljobs" => stop_jobs(batch, caller, parse(op, body)?, Stop::Cancel).await,
         "terminatejobs" => stop_jobs(batch, caller, parse(op, body)?, Stop::Terminate).await,
-        other if NOT_PROVIDED.contains(&other) => Err(ApiError::client(format!("{other}: this operation is not provided by this service"))),
-        other => Err(ApiError::client(format!("{other}: no such AWS Batch operation"))),
+        other => match not_provided(other) {
+            Some(why) => Err(ApiError::client(format!("{other}: {why}"))),
+            None => Err(ApiError::client(format!("{other}: no such AWS Batch operation"))),
+        },
     }
 }
 
@@ -353,4 +383,19 @@ async fn list_jobs(batch: &Batch, caller: &Caller, request: ListJobsRequest) -> 
     }
     let page = batch.list_jobs(caller, &list).await?;
     Ok(json!({ "jobSummaryList": page.items, "nextToken": page.next_token }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_provided;
+
+    #[test]
+    fn operations_not_provided_say_why_and_what_to_use() {
+        for operation in ["listjobsbyconsumableresource", "createquotashare", "terminateservicejobs", "getjobqueuesnapshot"] {
+            assert!(not_provided(operation).is_some_and(|why| why.contains(';')), "{operation}");
+        }
+        for operation in ["submitjob", "terminatejobs", "nosuchoperation"] {
+            assert_eq!(not_provided(operation), None, "{operation}");
+        }
+    }
 }

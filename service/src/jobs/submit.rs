@@ -44,6 +44,7 @@ impl Batch {
                     FieldError::new("jobQueue", format!("job queue {} is {} and cannot accept new jobs", queue.name, queue.state)).into()
                 );
             }
+            domain::scheduling_policy::check_share_identifier(queue.scheduling_policy_id.is_some(), input.share_identifier.as_deref())?;
             let definition =
                 self.active_definition_for_submit(&input.job_definition).await.map_err(|e| field_for_missing(e, "jobDefinition"))?;
             let targets = self.check_dependencies(&valid.dependencies, valid.array_size).await?;

@@ -1,4 +1,4 @@
-//! Tags on compute environments, job queues, job definitions and jobs: each table's `tags`
+//! Tags on compute environments, job queues, job definitions, jobs and scheduling policies: each table's `tags`
 //! column (a JSON object), read and written as text.
 
 use super::Dialect;
@@ -11,6 +11,7 @@ pub(crate) enum Tagged {
     JobQueue(String),
     JobDefinition { name: String, revision: i32 },
     Job(String),
+    SchedulingPolicy(String),
 }
 
 /// Where a resource's tags live: its table and the condition that finds its row.
@@ -27,6 +28,9 @@ impl Tagged {
                 TaggedRow { table: "compute_environments", condition: "name = $1", keys: vec![name.as_str().into()] }
             }
             Tagged::JobQueue(name) => TaggedRow { table: "job_queues", condition: "name = $1", keys: vec![name.as_str().into()] },
+            Tagged::SchedulingPolicy(name) => {
+                TaggedRow { table: "scheduling_policies", condition: "name = $1", keys: vec![name.as_str().into()] }
+            }
             Tagged::Job(id) => TaggedRow { table: "jobs", condition: "id = $1", keys: vec![id.as_str().into()] },
             Tagged::JobDefinition { name, revision } => TaggedRow {
                 table: "job_definitions",

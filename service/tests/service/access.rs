@@ -5,6 +5,7 @@ use crate::fixtures::{TestBatch, batch_on, definition, environment, queue, submi
 use domain::access::{Action, Caller, Role};
 use domain::compute_environment::UpdateComputeEnvironment;
 use domain::job_queue::UpdateJobQueue;
+use domain::scheduling_policy::{CreateSchedulingPolicy, UpdateSchedulingPolicy};
 use sea_orm::{ConnectionTrait, Statement};
 use service::ServiceError;
 use service::access::NewUser;
@@ -40,6 +41,7 @@ async fn fingerprint(batch: &TestBatch) -> String {
         "SELECT name, state, max_vcpus, updated_at FROM compute_environments ORDER BY name",
         "SELECT name, state, priority, updated_at FROM job_queues ORDER BY name",
         "SELECT name, revision, status FROM job_definitions ORDER BY name, revision",
+        "SELECT name, fairshare_policy, updated_at FROM scheduling_policies ORDER BY name",
         "SELECT id, status, status_reason, terminate_reason FROM jobs ORDER BY id",
         "SELECT username, role, disabled, password_hash FROM users ORDER BY username",
         "SELECT access_key_id, revoked_at FROM access_keys ORDER BY access_key_id",
@@ -72,6 +74,15 @@ async fn prepare(team: &Team, action: Action, tag: &str) -> String {
             batch.create_job_queue(admin, create).await.unwrap();
             name
         }
+        Action::UpdateSchedulingPolicy | Action::DeleteSchedulingPolicy => {
+            let policy = CreateSchedulingPolicy {
+                name: format!("p-{tag}"),
+                fairshare_policy: None,
+                quota_share_policy: None,
+                tags: Default::default(),
+            };
+            batch.create_scheduling_policy(admin, policy).await.unwrap().arn
+        }
         Action::DeregisterJobDefinition => {
             batch.register_job_definition(admin, definition(&format!("old-{tag}"))).await.unwrap().job_definition_arn
         }
@@ -98,6 +109,21 @@ async fn attempt(team: &Team, action: Action, caller: &Caller, target: &str) -> 
             batch.update_job_queue(caller, update).await.map(drop)
         }
         Action::DeleteJobQueue => batch.delete_job_queue(caller, target).await,
+        Action::CreateSchedulingPolicy => {
+            let policy = CreateSchedulingPolicy {
+                name: format!("p-{target}"),
+                fairshare_policy: None,
+                quota_share_policy: None,
+                tags: Default::default(),
+            };
+            batch.create_scheduling_policy(caller, policy).await.map(drop)
+        }
+        Action::UpdateSchedulingPolicy => {
+            let update =
+                UpdateSchedulingPolicy { arn: target.into(), fairshare_policy: Some(Default::default()), quota_share_policy: None };
+            batch.update_scheduling_policy(caller, update).await.map(drop)
+        }
+        Action::DeleteSchedulingPolicy => batch.delete_scheduling_policy(caller, target).await,
         Action::RegisterJobDefinition => batch.register_job_definition(caller, definition(&format!("d-{target}"))).await.map(drop),
         Action::DeregisterJobDefinition => batch.deregister_job_definition(caller, target).await,
         Action::SubmitJob => batch.submit_job(caller, submission(&format!("job-{target}"))).await.map(drop),
@@ -116,13 +142,16 @@ async fn attempt(team: &Team, action: Action, caller: &Caller, target: &str) -> 
     }
 }
 
-const MUTATIONS: [Action; 14] = [
+const MUTATIONS: [Action; 17] = [
     Action::CreateComputeEnvironment,
     Action::UpdateComputeEnvironment,
     Action::DeleteComputeEnvironment,
     Action::CreateJobQueue,
     Action::UpdateJobQueue,
     Action::DeleteJobQueue,
+    Action::CreateSchedulingPolicy,
+    Action::UpdateSchedulingPolicy,
+    Action::DeleteSchedulingPolicy,
     Action::RegisterJobDefinition,
     Action::DeregisterJobDefinition,
     Action::SubmitJob,

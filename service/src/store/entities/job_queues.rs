@@ -17,6 +17,8 @@ pub struct Model {
     pub updated_at: i64,
     /// JSON of `domain::aws_fields::AwsFields`: AWS members kept as sent.
     pub aws_fields: String,
+    /// The fair-share policy the queue follows; none: first in, first out.
+    pub scheduling_policy_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

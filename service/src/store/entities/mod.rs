@@ -14,6 +14,7 @@ pub mod job_queues;
 pub mod job_status_history;
 pub mod jobs;
 pub mod scheduler_lease;
+pub mod scheduling_policies;
 pub mod secrets;
 pub mod sessions;
 pub mod stored;
