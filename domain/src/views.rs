@@ -226,6 +226,24 @@ pub struct JobSummary {
     pub job_definition: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub array_properties: Option<ArrayPropertiesDetail>,
+    /// The latest attempt's exit code and reason, once it has either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<ContainerSummary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_identifier: Option<String>,
+    #[serde(default)]
+    pub is_cancelled: bool,
+    #[serde(default)]
+    pub is_terminated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerSummary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A page of a list and the opaque token of the next one.

@@ -126,6 +126,12 @@ class BatchThroughBoto3(unittest.TestCase):
         batch.terminate_job(jobId=nap["jobId"], reason="taking too long")
         terminated = wait_for(batch, nap["jobId"], {"FAILED"})
         self.assertEqual(terminated["statusReason"], "taking too long")
+        self.assertEqual((terminated["isTerminated"], terminated["isCancelled"], cancelled["isCancelled"]), (True, False, True))
+        # ListJobs summaries say the same, with the attempt's exit code as AWS's do.
+        summaries = {j["jobId"]: j for j in batch.list_jobs(jobQueue="api-queue", jobStatus="FAILED")["jobSummaryList"]}
+        self.assertEqual((summaries[nap["jobId"]]["isTerminated"], summaries[waiting["jobId"]]["isCancelled"]), (True, True))
+        self.assertIn("exitCode", summaries[nap["jobId"]]["container"])
+        self.assertNotIn("container", summaries[waiting["jobId"]])
 
     def test_cancel_and_terminate_in_bulk_with_an_outcome_per_job(self):
         batch = self.batch

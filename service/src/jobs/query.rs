@@ -13,7 +13,8 @@ use domain::limits::{COUNT_CAP, MAX_DESCRIBE_JOBS};
 use domain::parameters::{Parameters, merge, substitute};
 use domain::retry::RetryStrategy;
 use domain::views::{
-    ArrayPropertiesDetail, AttemptContainerDetail, AttemptDetail, JobContainerDetail, JobDetail, JobSummary, Page, StatusChange,
+    ArrayPropertiesDetail, AttemptContainerDetail, AttemptDetail, ContainerSummary, JobContainerDetail, JobDetail, JobSummary, Page,
+    StatusChange,
 };
 use domain::{FieldError, JobStatus};
 use std::collections::{BTreeMap, HashMap};
@@ -138,9 +139,17 @@ impl Batch {
 
     async fn summaries(&self, rows: Vec<jobs::Model>) -> ServiceResult<Vec<JobSummary>> {
         let definition_arns = self.definition_arns(rows.iter().map(|r| r.job_definition_id)).await?;
+        let mut current = attempts::current_of(self.reader(), &rows).await?;
         Ok(rows
             .into_iter()
             .map(|job| JobSummary {
+                container: current
+                    .remove(&job.id)
+                    .filter(|a| a.exit_code.is_some() || a.reason.is_some())
+                    .map(|a| ContainerSummary { exit_code: a.exit_code.map(Into::into), reason: a.reason }),
+                share_identifier: job.share_identifier.clone(),
+                is_cancelled: is_cancelled(&job),
+                is_terminated: is_terminated(&job),
                 job_arn: self.arn("job", &job.id),
                 job_definition: definition_arns.get(&job.job_definition_id).cloned().unwrap_or_default(),
                 array_properties: job
@@ -252,10 +261,10 @@ impl Batch {
                 })
                 .collect(),
             tags: from_json("tags", &job.tags)?,
+            is_cancelled: is_cancelled(&job),
+            is_terminated: is_terminated(&job),
             share_identifier: job.share_identifier,
             scheduling_priority: job.scheduling_priority.map(Into::into),
-            is_cancelled: status == JobStatus::Failed && job.terminate_reason.is_none() && job.started_at.is_none(),
-            is_terminated: job.terminate_reason.is_some(),
             submitted_by: job.submitted_by,
             status_history,
             aws_fields: AwsFields::from_json(&definition.aws_fields).updated_with(&AwsFields::from_json(&job.aws_fields)),
@@ -353,6 +362,16 @@ impl Batch {
         })
         .await
     }
+}
+
+/// Cancelled: failed before it ever started, without a terminate request (a cancel, or a
+/// dependency that failed).
+fn is_cancelled(job: &jobs::Model) -> bool {
+    *job.status == JobStatus::Failed && job.terminate_reason.is_none() && job.started_at.is_none()
+}
+
+fn is_terminated(job: &jobs::Model) -> bool {
+    job.terminate_reason.is_some()
 }
 
 /// The definition's container properties a job shows besides those its container detail
