@@ -99,3 +99,31 @@ class SchedulingPolicies(unittest.TestCase):
         self.assertIn("policy-q2", message)
         batch.delete_scheduling_policy(arn=first)
         self.assertEqual(batch.describe_scheduling_policies(arns=[first])["schedulingPolicies"], [])
+
+    def test_the_queue_snapshot_lists_the_front_in_dispatch_order_and_what_runs(self):
+        batch = self.batch
+        # Room for one job at a time: the first runs, the rest wait RUNNABLE in order.
+        batch.create_compute_environment(computeEnvironmentName="snap-ce", type="MANAGED", computeResources={"type": "EC2", "maxvCpus": 1})
+        policy = batch.create_scheduling_policy(name="snap-policy")["arn"]
+        batch.create_job_queue(jobQueueName="snap-q", priority=1, schedulingPolicyArn=policy,
+                               computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "snap-ce"}])
+        sleep = {"command": ["sleep", "60"], "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "16"}]}
+        running = batch.submit_job(jobName="snap-0", jobQueue="snap-q", jobDefinition="policy-echo", shareIdentifier="blue",
+                                   containerOverrides=sleep)
+        wait_for(batch, running["jobId"], {"RUNNING"})
+        waiting = [batch.submit_job(jobName=f"snap-{n}", jobQueue="snap-q", jobDefinition="policy-echo", shareIdentifier="green",
+                                    containerOverrides=sleep)["jobArn"] for n in range(1, 4)]
+        for arn in waiting:
+            wait_for(batch, arn.rsplit("/", 1)[1], {"RUNNABLE"})
+        snapshot = batch.get_job_queue_snapshot(jobQueue="snap-q")
+        self.assertEqual([j["jobArn"] for j in snapshot["frontOfQueue"]["jobs"]], waiting)
+        self.assertTrue(all(isinstance(j["earliestTimeAtPosition"], int) for j in snapshot["frontOfQueue"]["jobs"]))
+        utilization = snapshot["queueUtilization"]
+        self.assertEqual(utilization["totalCapacityUsage"], [{"capacityUnit": "VCPU", "quantity": 1.0}])
+        self.assertEqual(utilization["fairshareUtilization"]["activeShareCount"], 1)
+        self.assertEqual(utilization["fairshareUtilization"]["topCapacityUtilization"],
+                         [{"shareIdentifier": "blue", "capacityUsage": [{"capacityUnit": "VCPU", "quantity": 1.0}]}])
+        code, _, _ = error_code(lambda: batch.get_job_queue_snapshot(jobQueue="no-such-queue"))
+        self.assertEqual(code, "ClientException")
+        stopped = batch.terminate_jobs(jobs=[running["jobId"], *[arn.rsplit("/", 1)[1] for arn in waiting]], reason="snapshot seen")
+        self.assertEqual(stopped["errors"], [])

@@ -93,6 +93,16 @@ pub fn plan(snapshot: &Snapshot, now_ms: i64) -> Plan {
     plan
 }
 
+/// The first `limit` RUNNABLE jobs of a queue in the order the next pass offers them room:
+/// the plan's own order, less the jobs the plan fails for waiting too long.
+pub fn front_of_queue(snapshot: &Snapshot, queue_id: i32, now_ms: i64, limit: usize) -> Vec<&RunnableJob> {
+    let staying: Vec<&RunnableJob> = snapshot.runnable.iter().filter(|job| time_limit_reason(snapshot, job, now_ms).is_none()).collect();
+    let (_, mut by_queue) = placement::dispatch_order(snapshot, &staying);
+    let mut front = by_queue.remove(&queue_id).unwrap_or_default();
+    front.truncate(limit);
+    front
+}
+
 fn time_limit_reason(snapshot: &Snapshot, job: &RunnableJob, now_ms: i64) -> Option<String> {
     let queue = snapshot.queues.iter().find(|q| q.id == job.queue_id)?;
     let waited_ms = now_ms - job.runnable_since;

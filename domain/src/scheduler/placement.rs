@@ -22,13 +22,7 @@ pub struct Placement {
 /// The placements, and each job left waiting whose reason is not the one it already shows.
 pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (Vec<Placement>, Vec<(String, WaitReason)>) {
     let mut environments: HashMap<i32, EnvironmentSnapshot> = snapshot.environments.iter().map(|e| (e.id, e.clone())).collect();
-    let mut queues: Vec<&QueueSnapshot> = snapshot.queues.iter().collect();
-    queues.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.name.cmp(&b.name)));
-
-    let mut by_queue: HashMap<i32, Vec<&RunnableJob>> = HashMap::new();
-    for job in runnable {
-        by_queue.entry(job.queue_id).or_default().push(job);
-    }
+    let (queues, mut by_queue) = dispatch_order(snapshot, runnable);
     let mut placements = Vec::new();
     let mut reasons = Vec::new();
     let mut note = |job: &RunnableJob, reason: WaitReason| {
@@ -77,6 +71,22 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
         note(job, WaitReason::QueueGone);
     }
     (placements, reasons)
+}
+
+/// The order jobs are offered room in: queues by priority (then name), and each queue's jobs
+/// in the order given (oldest first, as the store reads them). GetJobQueueSnapshot shows the
+/// same order (`front_of_queue`), so what it says runs next is what the scheduler tries next.
+pub fn dispatch_order<'a>(
+    snapshot: &'a Snapshot,
+    runnable: &[&'a RunnableJob],
+) -> (Vec<&'a QueueSnapshot>, HashMap<i32, Vec<&'a RunnableJob>>) {
+    let mut queues: Vec<&QueueSnapshot> = snapshot.queues.iter().collect();
+    queues.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.name.cmp(&b.name)));
+    let mut by_queue: HashMap<i32, Vec<&RunnableJob>> = HashMap::new();
+    for job in runnable {
+        by_queue.entry(job.queue_id).or_default().push(job);
+    }
+    (queues, by_queue)
 }
 
 /// The job is bigger than any enabled environment's limit or largest host.

@@ -437,3 +437,23 @@ fn the_window_shares_the_pass_limit_but_never_falls_below_the_minimum() {
     assert_eq!(queue_window(4), PASS_LIMIT / 4);
     assert_eq!(queue_window(1000), MIN_QUEUE_WINDOW);
 }
+
+#[test]
+fn the_front_of_a_queue_is_the_order_the_plan_offers_room_in() {
+    let mut expiring = queue(1, 1, vec![1]);
+    expiring.time_limits = vec![(600, "waited too long".into())];
+    let mut stale = job("stale", 1, 1, 64);
+    stale.runnable_since = -700_000;
+    let snapshot = Snapshot {
+        queues: vec![expiring, queue(2, 9, vec![1])],
+        environments: vec![environment(1, 2, vec![host(8, 8192)])],
+        runnable: vec![job("a1", 1, 1, 64), stale, job("b1", 2, 1, 64), job("a2", 1, 1, 64), job("a3", 1, 1, 64)],
+        waiting: vec![],
+    };
+    let ids = |front: Vec<&RunnableJob>| front.into_iter().map(|j| j.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(front_of_queue(&snapshot, 1, 0, 100)), ["a1", "a2", "a3"], "the job the plan fails for its wait is not in front");
+    assert_eq!(ids(front_of_queue(&snapshot, 1, 0, 2)), ["a1", "a2"]);
+    assert_eq!(ids(front_of_queue(&snapshot, 3, 0, 100)), Vec::<String>::new());
+    // The plan gives room in that order: the higher-priority queue first, then queue 1's front.
+    assert_eq!(placed(&plan(&snapshot, 0)), ["b1", "a1"]);
+}

@@ -29,7 +29,6 @@ pub const NOT_PROVIDED: &[(&str, &str)] = &[
     ("serviceenvironments", "SageMaker service environments are not run here; use a compute environment (Docker)"),
     ("servicejob", "SageMaker service jobs are not run here; use SubmitJob with a container job definition"),
     ("servicejobs", "SageMaker service jobs are not run here; use SubmitJob with a container job definition"),
-    ("getjobqueuesnapshot", "not provided yet; ListJobs with jobStatus RUNNABLE lists a queue's waiting jobs"),
 ];
 
 /// Why `operation` (lower case) is not provided, when it is one of the model's that is not.
@@ -108,7 +107,7 @@ struct DeleteComputeEnvironment {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct DeleteJobQueue {
+struct JobQueueRef {
     job_queue: String,
 }
 
@@ -258,7 +257,7 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
             Ok(json!({ "jobQueueName": updated.job_queue_name, "jobQueueArn": updated.job_queue_arn }))
         }
         "deletejobqueue" => {
-            batch.delete_job_queue(caller, &parse::<DeleteJobQueue>(op, body)?.job_queue).await?;
+            batch.delete_job_queue(caller, &parse::<JobQueueRef>(op, body)?.job_queue).await?;
             Ok(json!({}))
         }
         "describejobqueues" => {
@@ -289,6 +288,7 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
             let arns: Vec<Value> = page.items.into_iter().map(|arn| json!({ "arn": arn })).collect();
             Ok(json!({ "schedulingPolicies": arns, "nextToken": page.next_token }))
         }
+        "getjobqueuesnapshot" => job_queue_snapshot(batch, caller, &parse::<JobQueueRef>(op, body)?.job_queue).await,
         "registerjobdefinition" => {
             refuse_fields(body, &["nodeProperties", "eksProperties", "ecsProperties", "consumableResourceProperties"])?;
             let registered = batch.register_job_definition(caller, parse::<RegisterJobDefinition>(op, body)?).await?;
@@ -345,6 +345,20 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
     }
 }
 
+/// GetJobQueueSnapshot: the front of the queue in dispatch order and its vCPU use.
+async fn job_queue_snapshot(batch: &Batch, caller: &Caller, queue: &str) -> ApiResult {
+    let report = batch.job_queue_snapshot(caller, queue).await?;
+    let vcpus = |milli: i64| json!([{ "capacityUnit": "VCPU", "quantity": milli as f64 / 1000.0 }]);
+    let jobs: Vec<Value> = report.front.into_iter().map(|(arn, since)| json!({ "jobArn": arn, "earliestTimeAtPosition": since })).collect();
+    let mut utilization = json!({ "totalCapacityUsage": vcpus(report.used_milli_vcpus), "lastUpdatedAt": report.at });
+    if let Some(shares) = report.shares {
+        let top: Vec<Value> =
+            shares.top.into_iter().map(|(share, milli)| json!({ "shareIdentifier": share, "capacityUsage": vcpus(milli) })).collect();
+        utilization["fairshareUtilization"] = json!({ "activeShareCount": shares.active, "topCapacityUtilization": top });
+    }
+    Ok(json!({ "frontOfQueue": { "jobs": jobs, "lastUpdatedAt": report.at }, "queueUtilization": utilization }))
+}
+
 /// ListJobs as AWS defines it: with `filters`, `jobStatus` is ignored and every status is
 /// listed; without either, only RUNNING jobs are.
 async fn list_jobs(batch: &Batch, caller: &Caller, request: ListJobsRequest) -> ApiResult {
@@ -391,7 +405,7 @@ mod tests {
 
     #[test]
     fn operations_not_provided_say_why_and_what_to_use() {
-        for operation in ["listjobsbyconsumableresource", "createquotashare", "terminateservicejobs", "getjobqueuesnapshot"] {
+        for operation in ["listjobsbyconsumableresource", "createquotashare", "terminateservicejobs", "describeserviceenvironments"] {
             assert!(not_provided(operation).is_some_and(|why| why.contains(';')), "{operation}");
         }
         for operation in ["submitjob", "terminatejobs", "nosuchoperation"] {

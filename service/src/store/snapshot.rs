@@ -230,3 +230,20 @@ pub(crate) async fn runnable_jobs(db: &impl ConnectionTrait, queues: &[QueueSnap
 fn at_least_one(amount: i32) -> i64 {
     i64::from(amount).max(1)
 }
+
+/// The vCPUs (milli) a queue's started jobs hold, by share identifier (none outside fair
+/// share): what GetJobQueueSnapshot reports as the queue's utilization.
+pub(crate) async fn queue_usage(db: &impl ConnectionTrait, queue_id: i32) -> Result<Vec<(Option<String>, Option<i64>)>, DbErr> {
+    let started = [JobStatus::Starting.as_str(), JobStatus::Running.as_str()];
+    jobs::Entity::find()
+        .select_only()
+        .column(jobs::Column::ShareIdentifier)
+        .column_as(Expr::from(Func::sum(Expr::col(jobs::Column::MilliVcpus))), "milli_vcpus")
+        .filter(jobs::Column::JobQueueId.eq(queue_id))
+        .filter(jobs::Column::Status.is_in(started))
+        .filter(runs_as_container())
+        .group_by(jobs::Column::ShareIdentifier)
+        .into_tuple()
+        .all(db)
+        .await
+}
