@@ -55,6 +55,9 @@ pub enum Action {
     CreateSchedulingPolicy,
     UpdateSchedulingPolicy,
     DeleteSchedulingPolicy,
+    CreateConsumableResource,
+    UpdateConsumableResource,
+    DeleteConsumableResource,
     RegisterJobDefinition,
     DeregisterJobDefinition,
     SubmitJob,
@@ -90,6 +93,9 @@ impl Action {
             | CreateSchedulingPolicy
             | UpdateSchedulingPolicy
             | DeleteSchedulingPolicy
+            | CreateConsumableResource
+            | UpdateConsumableResource
+            | DeleteConsumableResource
             | ManageUsers
             | ManageSecrets => Role::Admin,
         }
@@ -109,6 +115,9 @@ impl Action {
             CreateSchedulingPolicy => "CreateSchedulingPolicy",
             UpdateSchedulingPolicy => "UpdateSchedulingPolicy",
             DeleteSchedulingPolicy => "DeleteSchedulingPolicy",
+            CreateConsumableResource => "CreateConsumableResource",
+            UpdateConsumableResource => "UpdateConsumableResource",
+            DeleteConsumableResource => "DeleteConsumableResource",
             RegisterJobDefinition => "RegisterJobDefinition",
             DeregisterJobDefinition => "DeregisterJobDefinition",
             SubmitJob => "SubmitJob",

@@ -117,6 +117,7 @@ impl RegisterJobDefinition {
             ensure((0..=9999).contains(&priority), "schedulingPriority", "must be between 0 and 9999")?;
         }
         validate_tags("tags", &self.tags)?;
+        crate::consumable_resource::needs_in(&self.aws_fields, "consumableResourceProperties")?;
         Ok(ValidJobDefinition {
             name,
             container,

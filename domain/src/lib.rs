@@ -33,6 +33,7 @@ macro_rules! text_enum {
 pub mod access;
 pub mod aws_fields;
 pub mod compute_environment;
+pub mod consumable_resource;
 pub mod container;
 pub mod container_spec;
 pub mod history;

@@ -81,6 +81,7 @@ pub const OWNED: &[&str] = &[
     "tags",
     "shareIdentifier",
     "schedulingPriorityOverride",
+    "consumableResourcePropertiesOverride",
 ];
 
 /// A dependency after validation: what it waits on, and how.

@@ -202,6 +202,10 @@ pub struct JobDetail {
     pub is_cancelled: bool,
     pub is_terminated: bool,
     /// Not in AWS: who submitted the job, and every status change with its time and reason.
+    /// What the job needs of consumable resources: its submission's override, else its
+    /// definition's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumable_resource_properties: Option<crate::consumable_resource::ConsumableResourceProperties>,
     pub submitted_by: String,
     pub status_history: Vec<StatusChange>,
     /// propagateTags, platformCapabilities, ... from the definition and the submission.

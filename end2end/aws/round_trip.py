@@ -36,7 +36,6 @@ NOT_RETURNED_AS_SENT = {
         "nodeProperties": "refused until multi-node jobs exist",
         "eksProperties": "refused: no Kubernetes compute environments here",
         "ecsProperties": "refused: ECS task properties with several containers are not run",
-        "consumableResourceProperties": "refused until consumable resources exist",
     },
     "SubmitJob": {
         "jobQueue": "returned as the queue's ARN",
@@ -47,7 +46,7 @@ NOT_RETURNED_AS_SENT = {
         "nodeOverrides": "refused until multi-node jobs exist",
         "eksPropertiesOverride": "refused: no Kubernetes compute environments here",
         "ecsPropertiesOverride": "refused: ECS task properties are not run",
-        "consumableResourcePropertiesOverride": "refused until consumable resources exist",
+        "consumableResourcePropertiesOverride": "applied: the job's consumableResourceProperties shows it",
     },
 }
 
@@ -64,7 +63,7 @@ ACTED_ON = {
         "containerProperties.environment", "containerProperties.resourceRequirements", "containerProperties.user",
         "containerProperties.privileged", "containerProperties.readonlyRootFilesystem", "containerProperties.volumes",
         "containerProperties.mountPoints", "containerProperties.ulimits", "containerProperties.linuxParameters",
-        "containerProperties.secrets",
+        "containerProperties.secrets", "consumableResourceProperties",
     },
     "SubmitJob": {"jobName", "dependsOn", "parameters", "retryStrategy", "timeout", "tags", "shareIdentifier"},
 }

@@ -22,6 +22,7 @@ import round_trip
 from clients import ENDPOINT, IMAGE, REGION, client, error_code, server, user_with_key, wait_for
 from job_logs import JobOutputThroughCloudWatchLogs  # noqa: F401 (run with the rest)
 from scheduling_policies import SchedulingPolicies  # noqa: F401 (run with the rest)
+from consumable_resources import ConsumableResources  # noqa: F401 (run with the rest)
 
 
 class BatchThroughBoto3(unittest.TestCase):

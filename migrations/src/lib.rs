@@ -18,6 +18,7 @@ mod m20261202_000008_host_access_and_secrets;
 mod m20261205_000009_aws_fields;
 mod m20261205_000010_log_stream_names;
 mod m20261205_000011_scheduling_policies;
+mod m20261205_000012_consumable_resources;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000009_aws_fields::Migration),
             Box::new(m20261205_000010_log_stream_names::Migration),
             Box::new(m20261205_000011_scheduling_policies::Migration),
+            Box::new(m20261205_000012_consumable_resources::Migration),
         ]
     }
 }

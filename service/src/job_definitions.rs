@@ -30,6 +30,9 @@ impl Batch {
         let target = input.job_definition_name.clone();
         self.guarded(caller, Action::RegisterJobDefinition, &target, async move {
             let valid = input.validate()?;
+            if let Some(needs) = domain::consumable_resource::needs_in(&input.aws_fields, "consumableResourceProperties")? {
+                self.check_resources_exist("consumableResourceProperties", &needs).await?;
+            }
             self.check_never_allowed("containerProperties", &valid.container)?;
             let name = valid.name.to_string();
             let txn = self.db.begin().await?;

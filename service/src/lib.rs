@@ -20,6 +20,7 @@ pub mod testing;
 pub mod access;
 pub mod batch;
 pub mod compute_environments;
+pub mod consumable_resources;
 pub mod error;
 mod host_access;
 pub mod host_paths;

@@ -16,7 +16,7 @@ pub use array::array_outcome;
 pub use backlog::{BlockedBacklog, REREAD_AFTER_MS};
 pub use claim::{ClaimPath, claim_path};
 pub use placement::{Placement, place_runnable_jobs};
-pub use snapshot::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, RunnableJob, Snapshot, WaitingJob};
+pub use snapshot::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, ResourceNeeds, ResourceSnapshot, RunnableJob, Snapshot, WaitingJob};
 pub use wait_reason::{EnvironmentUse, NAMED_POSITIONS, WaitReason};
 pub use window::{MIN_QUEUE_WINDOW, PASS_LIMIT, queue_window};
 
@@ -64,6 +64,7 @@ pub fn plan(snapshot: &Snapshot, now_ms: i64) -> Plan {
                 queue_id: job.queue_id,
                 milli_vcpus: job.milli_vcpus,
                 memory_mib: job.memory_mib,
+                resources: job.resources.clone(),
                 runnable_since: now_ms,
                 current_reason: None,
             }),

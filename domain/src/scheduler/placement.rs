@@ -4,8 +4,8 @@
 //! queue's environments in order. A job is placed on the first host with room, never beyond the
 //! environment's `maxvCpus` nor the host's vCPUs and memory. Every job left waiting gets the
 //! reason, checked in this order: the queue is disabled; no environment is enabled; the job is
-//! larger than any enabled environment could ever offer; jobs ahead of it are waiting; the
-//! environments are full.
+//! larger than any enabled environment could ever offer; a consumable resource it needs is short;
+//! jobs ahead of it are waiting; the environments are full.
 
 use super::snapshot::{EnvironmentSnapshot, QueueSnapshot, RunnableJob, Snapshot};
 use super::wait_reason::{EnvironmentUse, NAMED_POSITIONS, WaitReason};
@@ -22,6 +22,7 @@ pub struct Placement {
 /// The placements, and each job left waiting whose reason is not the one it already shows.
 pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (Vec<Placement>, Vec<(String, WaitReason)>) {
     let mut environments: HashMap<i32, EnvironmentSnapshot> = snapshot.environments.iter().map(|e| (e.id, e.clone())).collect();
+    let mut available: HashMap<&str, i64> = snapshot.resources.iter().map(|r| (r.name.as_str(), r.available)).collect();
     let (queues, mut by_queue) = dispatch_order(snapshot, runnable);
     let mut placements = Vec::new();
     let mut reasons = Vec::new();
@@ -53,8 +54,19 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
                 note(job, reason);
                 continue;
             }
+            // A job short of a consumable resource waits for it without holding up the jobs
+            // behind it, which may need none.
+            if let Some(reason) = short_of(job, &available) {
+                note(job, reason);
+                continue;
+            }
             match place_one(job, &enabled, &mut environments) {
-                Some(placement) => placements.push(placement),
+                Some(placement) => {
+                    for (name, quantity) in &job.resources {
+                        *available.entry(name.as_str()).or_insert(0) -= quantity;
+                    }
+                    placements.push(placement)
+                }
                 None => {
                     let reason = if waiting_ahead == 0 {
                         capacity_reason(&enabled, &environments)
@@ -87,6 +99,15 @@ pub fn dispatch_order<'a>(
         by_queue.entry(job.queue_id).or_default().push(job);
     }
     (queues, by_queue)
+}
+
+/// The first consumable resource the job needs more of than is available (a resource that no
+/// longer exists has none).
+fn short_of(job: &RunnableJob, available: &HashMap<&str, i64>) -> Option<WaitReason> {
+    job.resources.iter().find_map(|(name, needed)| {
+        let available = available.get(name.as_str()).copied().unwrap_or(0);
+        (available < *needed).then(|| WaitReason::ResourceShort { resource: name.clone(), needed: *needed, available: available.max(0) })
+    })
 }
 
 /// The job is bigger than any enabled environment's limit or largest host.

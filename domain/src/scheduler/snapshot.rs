@@ -11,7 +11,20 @@ pub struct Snapshot {
     pub waiting: Vec<WaitingJob>,
     /// RUNNABLE jobs, oldest first within each queue.
     pub runnable: Vec<RunnableJob>,
+    /// Consumable resources and how much of each is available now.
+    pub resources: Vec<ResourceSnapshot>,
 }
+
+/// A consumable resource: its total less what started jobs hold (REPLENISHABLE) or have used
+/// up (NON_REPLENISHABLE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceSnapshot {
+    pub name: String,
+    pub available: i64,
+}
+
+/// What a job needs of consumable resources: (resource name, quantity).
+pub type ResourceNeeds = Vec<(String, i64)>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueSnapshot {
@@ -53,6 +66,7 @@ pub struct WaitingJob {
     pub queue_id: i32,
     pub milli_vcpus: i64,
     pub memory_mib: i64,
+    pub resources: ResourceNeeds,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +75,7 @@ pub struct RunnableJob {
     pub queue_id: i32,
     pub milli_vcpus: i64,
     pub memory_mib: i64,
+    pub resources: ResourceNeeds,
     /// When the job became RUNNABLE (time limits count from here).
     pub runnable_since: i64,
     pub current_reason: Option<String>,

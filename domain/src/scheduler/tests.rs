@@ -15,11 +15,19 @@ fn queue(id: i32, priority: i64, environments: Vec<i32>) -> QueueSnapshot {
 }
 
 fn job(id: &str, queue_id: i32, vcpus: i64, memory: i64) -> RunnableJob {
-    RunnableJob { id: id.into(), queue_id, milli_vcpus: vcpus * 1000, memory_mib: memory, runnable_since: 0, current_reason: None }
+    RunnableJob {
+        id: id.into(),
+        queue_id,
+        milli_vcpus: vcpus * 1000,
+        memory_mib: memory,
+        resources: vec![],
+        runnable_since: 0,
+        current_reason: None,
+    }
 }
 
 fn waiting(id: &str, status: JobStatus, dependency_states: Vec<JobStatus>) -> WaitingJob {
-    WaitingJob { id: id.into(), status, dependency_states, queue_id: 1, milli_vcpus: 1000, memory_mib: 64 }
+    WaitingJob { id: id.into(), status, dependency_states, queue_id: 1, milli_vcpus: 1000, memory_mib: 64, resources: vec![] }
 }
 
 fn placed(plan: &Plan) -> Vec<&str> {
@@ -72,6 +80,7 @@ fn a_job_whose_dependencies_are_met_starts_in_the_same_pass_behind_older_runnabl
             waiting("too-late", Pending, vec![]),
             waiting("blocked", Submitted, vec![Running]),
         ],
+        resources: vec![],
     };
     let plan = plan(&snapshot, 0);
     assert_eq!(placed(&plan), ["old", "ready"], "capacity for two: the RUNNABLE job first, then the one ready now");
@@ -243,9 +252,10 @@ fn snapshots() -> impl Strategy<Value = Snapshot> {
                     queue_id: queue_id(q),
                     milli_vcpus: 1000 * vcpus,
                     memory_mib: memory,
+                    resources: vec![],
                 })
                 .collect();
-            Snapshot { queues, environments, runnable, waiting }
+            Snapshot { queues, environments, runnable, waiting, resources: vec![] }
         })
 }
 
@@ -448,7 +458,7 @@ fn the_front_of_a_queue_is_the_order_the_plan_offers_room_in() {
         queues: vec![expiring, queue(2, 9, vec![1])],
         environments: vec![environment(1, 2, vec![host(8, 8192)])],
         runnable: vec![job("a1", 1, 1, 64), stale, job("b1", 2, 1, 64), job("a2", 1, 1, 64), job("a3", 1, 1, 64)],
-        waiting: vec![],
+        ..Default::default()
     };
     let ids = |front: Vec<&RunnableJob>| front.into_iter().map(|j| j.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(front_of_queue(&snapshot, 1, 0, 100)), ["a1", "a2", "a3"], "the job the plan fails for its wait is not in front");
@@ -456,4 +466,57 @@ fn the_front_of_a_queue_is_the_order_the_plan_offers_room_in() {
     assert_eq!(ids(front_of_queue(&snapshot, 3, 0, 100)), Vec::<String>::new());
     // The plan gives room in that order: the higher-priority queue first, then queue 1's front.
     assert_eq!(placed(&plan(&snapshot, 0)), ["b1", "a1"]);
+}
+
+fn needing(mut job: RunnableJob, resource: &str, quantity: i64) -> RunnableJob {
+    job.resources.push((resource.into(), quantity));
+    job
+}
+
+#[test]
+fn consumable_resources_limit_what_starts_and_the_rest_wait_naming_the_resource() {
+    let snapshot = Snapshot {
+        queues: vec![queue(1, 1, vec![1])],
+        environments: vec![environment(1, 64, vec![host(64, 65536)])],
+        runnable: vec![
+            needing(job("a", 1, 1, 64), "licences", 2),
+            needing(job("b", 1, 1, 64), "licences", 2),
+            job("free", 1, 1, 64),
+            needing(job("c", 1, 1, 64), "licences", 1),
+            needing(job("gone", 1, 1, 64), "deleted", 1),
+        ],
+        resources: vec![ResourceSnapshot { name: "licences".into(), available: 3 }],
+        ..Default::default()
+    };
+    let plan = plan(&snapshot, 0);
+    assert_eq!(placed(&plan), ["a", "free", "c"], "2 + 1 of 3 licences; the job needing none is not held up");
+    assert_eq!(reason_of(&plan, "b"), Some(&WaitReason::ResourceShort { resource: "licences".into(), needed: 2, available: 1 }));
+    assert_eq!(
+        reason_of(&plan, "gone").map(ToString::to_string).as_deref(),
+        Some("Waiting for consumable resource deleted: needs 1, 0 available")
+    );
+}
+
+proptest! {
+    /// However jobs ask, what the plan starts never holds more of a resource than is available.
+    #[test]
+    fn placements_never_exceed_a_resource(available in 0..10i64, asks in proptest::collection::vec(0..4i64, 0..30)) {
+        let runnable: Vec<RunnableJob> = asks
+            .iter()
+            .enumerate()
+            .map(|(n, ask)| if *ask == 0 { job(&format!("j{n}"), 1, 1, 1) } else { needing(job(&format!("j{n}"), 1, 1, 1), "r", *ask) })
+            .collect();
+        let snapshot = Snapshot {
+            queues: vec![queue(1, 1, vec![1])],
+            environments: vec![environment(1, 1000, vec![host(1000, 1 << 20)])],
+            runnable: runnable.clone(),
+            resources: vec![ResourceSnapshot { name: "r".into(), available }],
+            ..Default::default()
+        };
+        let plan = plan(&snapshot, 0);
+        let held: i64 = plan.placements.iter().filter_map(|p| runnable.iter().find(|j| j.id == p.job_id)).flat_map(|j| j.resources.iter().map(|(_, q)| *q)).sum();
+        prop_assert!(held <= available, "{held} of {available}");
+        let free = asks.iter().filter(|a| **a == 0).count();
+        prop_assert!(plan.placements.len() >= free, "every job needing nothing starts");
+    }
 }

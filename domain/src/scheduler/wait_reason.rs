@@ -31,6 +31,12 @@ pub enum WaitReason {
         queue: String,
         ahead: usize,
     },
+    /// Needs more of a consumable resource than is available now.
+    ResourceShort {
+        resource: String,
+        needed: i64,
+        available: i64,
+    },
     QueueGone,
 }
 
@@ -69,6 +75,9 @@ impl fmt::Display for WaitReason {
             }
             WaitReason::BehindOthers { queue, .. } => {
                 write!(f, "Waiting behind {NAMED_POSITIONS} or more jobs in queue {queue} for capacity")
+            }
+            WaitReason::ResourceShort { resource, needed, available } => {
+                write!(f, "Waiting for consumable resource {resource}: needs {needed}, {available} available")
             }
             WaitReason::QueueGone => write!(f, "Its job queue no longer exists"),
         }

@@ -5,6 +5,7 @@
 //! job output (`logs`).
 
 mod authenticate;
+mod consumable_resources;
 pub mod errors;
 pub mod logs;
 mod model;

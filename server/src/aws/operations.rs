@@ -5,6 +5,7 @@ use super::errors::ApiError;
 use domain::JobStatus;
 use domain::access::Caller;
 use domain::compute_environment::{CreateComputeEnvironment, UpdateComputeEnvironment};
+use domain::consumable_resource::{CreateConsumableResource, UpdateConsumableResource};
 use domain::job_definition::RegisterJobDefinition;
 use domain::job_queue::{CreateJobQueue, UpdateJobQueue};
 use domain::scheduling_policy::{CreateSchedulingPolicy, UpdateSchedulingPolicy};
@@ -13,6 +14,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use service::Batch;
+use service::consumable_resources::ConsumableResourceView;
 use service::job_definitions::DefinitionFilter;
 use service::jobs::{ListJobs, NameFilter};
 
@@ -21,8 +23,6 @@ pub type ApiResult = Result<Value, ApiError>;
 /// Operations of the AWS Batch model this service does not provide, each with why and what to
 /// use instead: a clear refusal beats silently wrong behaviour.
 pub const NOT_PROVIDED: &[(&str, &str)] = &[
-    ("consumableresource", "consumable resources are not provided yet; limit concurrency with the compute environment's maxvCpus"),
-    ("consumableresources", "consumable resources are not provided yet; limit concurrency with the compute environment's maxvCpus"),
     ("quotashare", "quota shares are for SageMaker job queues, which are not run here; use a fair-share scheduling policy"),
     ("quotashares", "quota shares are for SageMaker job queues, which are not run here; use a fair-share scheduling policy"),
     ("serviceenvironment", "SageMaker service environments are not run here; use a compute environment (Docker)"),
@@ -115,6 +115,12 @@ struct JobQueueRef {
 #[serde(rename_all = "camelCase")]
 struct DeregisterJobDefinition {
     job_definition: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceRef {
+    consumable_resource: String,
 }
 
 #[derive(Deserialize)]
@@ -289,8 +295,30 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
             Ok(json!({ "schedulingPolicies": arns, "nextToken": page.next_token }))
         }
         "getjobqueuesnapshot" => job_queue_snapshot(batch, caller, &parse::<JobQueueRef>(op, body)?.job_queue).await,
+        "createconsumableresource" => {
+            let created = batch.create_consumable_resource(caller, parse::<CreateConsumableResource>(op, body)?).await?;
+            Ok(json!({ "consumableResourceName": created.name, "consumableResourceArn": created.arn }))
+        }
+        "updateconsumableresource" => {
+            let updated = batch.update_consumable_resource(caller, parse::<UpdateConsumableResource>(op, body)?).await?;
+            Ok(json!({
+                "consumableResourceName": updated.name,
+                "consumableResourceArn": updated.arn,
+                "totalQuantity": updated.total_quantity,
+            }))
+        }
+        "deleteconsumableresource" => {
+            batch.delete_consumable_resource(caller, &parse::<ResourceRef>(op, body)?.consumable_resource).await?;
+            Ok(json!({}))
+        }
+        "describeconsumableresource" => {
+            let resource = batch.describe_consumable_resource(caller, &parse::<ResourceRef>(op, body)?.consumable_resource).await?;
+            Ok(resource_view(resource, true))
+        }
+        "listconsumableresources" => super::consumable_resources::list(batch, caller, parse(op, body)?).await,
+        "listjobsbyconsumableresource" => super::consumable_resources::jobs(batch, caller, parse(op, body)?).await,
         "registerjobdefinition" => {
-            refuse_fields(body, &["nodeProperties", "eksProperties", "ecsProperties", "consumableResourceProperties"])?;
+            refuse_fields(body, &["nodeProperties", "eksProperties", "ecsProperties"])?;
             let registered = batch.register_job_definition(caller, parse::<RegisterJobDefinition>(op, body)?).await?;
             Ok(json!({
                 "jobDefinitionName": registered.job_definition_name,
@@ -314,10 +342,7 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
             Ok(json!({ "jobDefinitions": items, "nextToken": next }))
         }
         "submitjob" => {
-            refuse_fields(
-                body,
-                &["nodeOverrides", "eksPropertiesOverride", "ecsPropertiesOverride", "consumableResourcePropertiesOverride"],
-            )?;
+            refuse_fields(body, &["nodeOverrides", "eksPropertiesOverride", "ecsPropertiesOverride"])?;
             let submitted = batch.submit_job(caller, parse::<SubmitJob>(op, body)?).await?;
             Ok(serde_json::to_value(submitted).expect("a submitted job serializes"))
         }
@@ -343,6 +368,23 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
             None => Err(ApiError::client(format!("{other}: no such AWS Batch operation"))),
         },
     }
+}
+
+/// A consumable resource as Describe (`full`) or a list's summary shows it.
+pub fn resource_view(resource: ConsumableResourceView, full: bool) -> Value {
+    let mut view = json!({
+        "consumableResourceName": resource.name,
+        "consumableResourceArn": resource.arn,
+        "totalQuantity": resource.total_quantity,
+        "inUseQuantity": resource.in_use_quantity,
+        "resourceType": resource.resource_type,
+    });
+    if full {
+        view["availableQuantity"] = json!(resource.available_quantity);
+        view["createdAt"] = json!(resource.created_at);
+        view["tags"] = json!(resource.tags);
+    }
+    view
 }
 
 /// GetJobQueueSnapshot: the front of the queue in dispatch order and its vCPU use.
@@ -405,7 +447,7 @@ mod tests {
 
     #[test]
     fn operations_not_provided_say_why_and_what_to_use() {
-        for operation in ["listjobsbyconsumableresource", "createquotashare", "terminateservicejobs", "describeserviceenvironments"] {
+        for operation in ["createquotashare", "terminateservicejobs", "describeserviceenvironments"] {
             assert!(not_provided(operation).is_some_and(|why| why.contains(';')), "{operation}");
         }
         for operation in ["submitjob", "terminatejobs", "nosuchoperation"] {

@@ -7,6 +7,7 @@ use crate::store::jobs::{JobPage, JobScope};
 use crate::store::{attempts, catalog, jobs as job_rows};
 use domain::access::{Action, Caller};
 use domain::aws_fields::AwsFields;
+use domain::consumable_resource::{ConsumableResourceProperties, ConsumableResourceRequirement};
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::job_definition::{DefinitionRef, JobTimeout};
 use domain::limits::{COUNT_CAP, MAX_DESCRIBE_JOBS};
@@ -267,7 +268,10 @@ impl Batch {
             scheduling_priority: job.scheduling_priority.map(Into::into),
             submitted_by: job.submitted_by,
             status_history,
-            aws_fields: AwsFields::from_json(&definition.aws_fields).updated_with(&AwsFields::from_json(&job.aws_fields)),
+            consumable_resource_properties: consumable_resource_properties(&job.consumable_resources)?,
+            aws_fields: AwsFields::from_json(&definition.aws_fields)
+                .without("consumableResourceProperties")
+                .updated_with(&AwsFields::from_json(&job.aws_fields)),
             job_id: job.id,
             job_name: job.name,
         })
@@ -362,6 +366,17 @@ impl Batch {
         })
         .await
     }
+}
+
+/// The job's needs as AWS shows them, `None` when it needs no consumable resource.
+fn consumable_resource_properties(stored: &str) -> ServiceResult<Option<ConsumableResourceProperties>> {
+    let needs: Vec<(String, i64)> = from_json("consumable_resources", stored)?;
+    Ok((!needs.is_empty()).then(|| ConsumableResourceProperties {
+        consumable_resource_list: needs
+            .into_iter()
+            .map(|(consumable_resource, quantity)| ConsumableResourceRequirement { consumable_resource, quantity })
+            .collect(),
+    }))
 }
 
 /// Cancelled: failed before it ever started, without a terminate request (a cancel, or a

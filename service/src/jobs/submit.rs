@@ -62,6 +62,7 @@ impl Batch {
             self.check_host_access_on_queue("containerProperties", &properties, queue.id).await?;
             // A secret deleted since registration is named now, not when the job starts.
             self.check_secrets_exist("containerProperties", &properties.secrets).await?;
+            let resource_needs = self.resource_needs_of(&input, &definition).await?;
 
             let job_id = uuid::Uuid::new_v4().to_string();
             let now = now_ms();
@@ -99,6 +100,7 @@ impl Batch {
                 compute_environment_id: Set(None),
                 host_index: Set(None),
                 aws_fields: Set(AwsFields::of(&input, domain::submit::OWNED).to_json()),
+                consumable_resources: Set(to_json(&resource_needs)),
             };
 
             let job_row = row(job_id.clone(), &to_json(&input.depends_on));

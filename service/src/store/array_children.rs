@@ -34,6 +34,7 @@ const CHILD_COLUMNS: &[(&str, &str)] = &[
     ("milli_vcpus", "p.milli_vcpus"),
     ("memory_mib", "p.memory_mib"),
     ("aws_fields", "p.aws_fields"),
+    ("consumable_resources", "p.consumable_resources"),
 ];
 
 /// `0 .. size-1` as rows of one column `i`, under the name `s`.

@@ -20,6 +20,7 @@ pub(crate) mod audit_log;
 pub(crate) mod catalog;
 pub(crate) mod changes;
 pub(crate) mod compute_environments;
+pub(crate) mod consumable_resources;
 pub mod db;
 pub mod entities;
 pub(crate) mod history;

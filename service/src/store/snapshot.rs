@@ -8,7 +8,10 @@ use crate::batch::from_json;
 use domain::JobStatus;
 use domain::compute_environment::DockerHost;
 use domain::job_queue::JobStateTimeLimitAction;
-use domain::scheduler::{EnvironmentSnapshot, HostSnapshot, PASS_LIMIT, QueueSnapshot, RunnableJob, Snapshot, WaitingJob, queue_window};
+use domain::scheduler::{
+    EnvironmentSnapshot, HostSnapshot, PASS_LIMIT, QueueSnapshot, ResourceNeeds, ResourceSnapshot, RunnableJob, Snapshot, WaitingJob,
+    queue_window,
+};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
@@ -23,7 +26,17 @@ pub(crate) async fn load_snapshot_but_runnable(db: &impl ConnectionTrait) -> Res
         environments: environment_snapshots(db).await?,
         waiting: waiting_jobs(db).await?,
         runnable: Vec::new(),
+        resources: super::consumable_resources::availability(db)
+            .await?
+            .into_iter()
+            .map(|(r, _, available)| ResourceSnapshot { name: r.name, available })
+            .collect(),
     })
+}
+
+/// A job's consumable resource needs as stored (`[]` for nearly every job: no parse).
+fn needs_of(stored: &str) -> Result<ResourceNeeds, DbErr> {
+    if stored == "[]" { Ok(Vec::new()) } else { from_json("consumable_resources", stored) }
 }
 
 async fn queue_snapshots(db: &impl ConnectionTrait) -> Result<Vec<QueueSnapshot>, DbErr> {
@@ -97,9 +110,10 @@ async fn environment_snapshots(db: &impl ConnectionTrait) -> Result<Vec<Environm
 async fn waiting_jobs(db: &impl ConnectionTrait) -> Result<Vec<WaitingJob>, DbErr> {
     // One index range per state, each read in created order: an IN over both states would
     // make the store sort the whole backlog (100,000 rows) to return its oldest 10,000.
-    let mut rows: Vec<(String, String, Option<String>, i32, i32, i32, i64)> = Vec::new();
+    type Row = (String, String, Option<String>, i32, i32, i32, i64, String);
+    let mut rows: Vec<Row> = Vec::new();
     for status in [JobStatus::Submitted, JobStatus::Pending] {
-        let oldest: Vec<(String, String, Option<String>, i32, i32, i32, i64)> = jobs::Entity::find()
+        let oldest: Vec<Row> = jobs::Entity::find()
             .select_only()
             .columns([
                 jobs::Column::Id,
@@ -109,6 +123,7 @@ async fn waiting_jobs(db: &impl ConnectionTrait) -> Result<Vec<WaitingJob>, DbEr
                 jobs::Column::MilliVcpus,
                 jobs::Column::MemoryMib,
                 jobs::Column::CreatedAt,
+                jobs::Column::ConsumableResources,
             ])
             .filter(jobs::Column::Status.eq(status.as_str()))
             .filter(runs_as_container())
@@ -132,23 +147,23 @@ async fn waiting_jobs(db: &impl ConnectionTrait) -> Result<Vec<WaitingJob>, DbEr
     let states = statuses_of(db, &targets).await?;
     let states_of =
         |id: &str| -> Vec<JobStatus> { edges.get(id).into_iter().flatten().filter_map(|target| states.get(target).copied()).collect() };
-    Ok(rows
-        .into_iter()
-        .map(|(id, status, parent, queue_id, vcpus, memory, _)| {
+    rows.into_iter()
+        .map(|(id, status, parent, queue_id, vcpus, memory, _, needs)| {
             let mut dependency_states = states_of(&id);
             if let Some(parent) = &parent {
                 dependency_states.extend(states_of(parent));
             }
-            WaitingJob {
+            Ok(WaitingJob {
                 status: status.parse().unwrap_or(JobStatus::Submitted),
                 dependency_states,
                 id,
                 queue_id,
                 milli_vcpus: at_least_one(vcpus),
                 memory_mib: at_least_one(memory),
-            }
+                resources: needs_of(&needs)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 async fn dependency_edges(db: &impl ConnectionTrait, ids: &[String]) -> Result<HashMap<String, Vec<String>>, DbErr> {
@@ -187,9 +202,10 @@ pub(crate) async fn statuses_of(db: &impl ConnectionTrait, ids: &[String]) -> Re
 /// one queue (parked behind a full or disabled environment) never hides another's jobs.
 pub(crate) async fn runnable_jobs(db: &impl ConnectionTrait, queues: &[QueueSnapshot]) -> Result<Vec<RunnableJob>, DbErr> {
     let window = queue_window(queues.len());
-    let mut rows: Vec<(String, i32, i32, i32, i64, Option<String>)> = Vec::new();
+    type Row = (String, i32, i32, i32, i64, Option<String>, String);
+    let mut rows: Vec<Row> = Vec::new();
     for queue in queues {
-        let front: Vec<(String, i32, i32, i32, i64, Option<String>)> = jobs::Entity::find()
+        let front: Vec<Row> = jobs::Entity::find()
             .select_only()
             .columns([
                 jobs::Column::Id,
@@ -198,6 +214,7 @@ pub(crate) async fn runnable_jobs(db: &impl ConnectionTrait, queues: &[QueueSnap
                 jobs::Column::MemoryMib,
                 jobs::Column::StatusChangedAt,
                 jobs::Column::StatusReason,
+                jobs::Column::ConsumableResources,
             ])
             .filter(jobs::Column::JobQueueId.eq(queue.id))
             .filter(jobs::Column::Status.eq(JobStatus::Runnable.as_str()))
@@ -211,17 +228,19 @@ pub(crate) async fn runnable_jobs(db: &impl ConnectionTrait, queues: &[QueueSnap
             .await?;
         rows.extend(front);
     }
-    Ok(rows
-        .into_iter()
-        .map(|(id, queue_id, vcpus, memory, since, reason)| RunnableJob {
-            id,
-            queue_id,
-            milli_vcpus: at_least_one(vcpus),
-            memory_mib: at_least_one(memory),
-            runnable_since: since,
-            current_reason: reason,
+    rows.into_iter()
+        .map(|(id, queue_id, vcpus, memory, since, reason, needs)| {
+            Ok(RunnableJob {
+                id,
+                queue_id,
+                milli_vcpus: at_least_one(vcpus),
+                memory_mib: at_least_one(memory),
+                resources: needs_of(&needs)?,
+                runnable_since: since,
+                current_reason: reason,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Validation never lets a job ask for nothing, but a row that does (bulk-loaded, or from an

@@ -4,6 +4,7 @@
 use crate::fixtures::{TestBatch, batch_on, definition, environment, queue, submission};
 use domain::access::{Action, Caller, Role};
 use domain::compute_environment::UpdateComputeEnvironment;
+use domain::consumable_resource::{CreateConsumableResource, UpdateConsumableResource};
 use domain::job_queue::UpdateJobQueue;
 use domain::scheduling_policy::{CreateSchedulingPolicy, UpdateSchedulingPolicy};
 use sea_orm::{ConnectionTrait, Statement};
@@ -42,6 +43,7 @@ async fn fingerprint(batch: &TestBatch) -> String {
         "SELECT name, state, priority, updated_at FROM job_queues ORDER BY name",
         "SELECT name, revision, status FROM job_definitions ORDER BY name, revision",
         "SELECT name, fairshare_policy, updated_at FROM scheduling_policies ORDER BY name",
+        "SELECT name, total_quantity FROM consumable_resources ORDER BY name",
         "SELECT id, status, status_reason, terminate_reason FROM jobs ORDER BY id",
         "SELECT username, role, disabled, password_hash FROM users ORDER BY username",
         "SELECT access_key_id, revoked_at FROM access_keys ORDER BY access_key_id",
@@ -82,6 +84,15 @@ async fn prepare(team: &Team, action: Action, tag: &str) -> String {
                 tags: Default::default(),
             };
             batch.create_scheduling_policy(admin, policy).await.unwrap().arn
+        }
+        Action::UpdateConsumableResource | Action::DeleteConsumableResource => {
+            let resource = CreateConsumableResource {
+                consumable_resource_name: format!("r-{tag}"),
+                total_quantity: Some(1),
+                resource_type: None,
+                tags: Default::default(),
+            };
+            batch.create_consumable_resource(admin, resource).await.unwrap().name
         }
         Action::DeregisterJobDefinition => {
             batch.register_job_definition(admin, definition(&format!("old-{tag}"))).await.unwrap().job_definition_arn
@@ -124,6 +135,21 @@ async fn attempt(team: &Team, action: Action, caller: &Caller, target: &str) -> 
             batch.update_scheduling_policy(caller, update).await.map(drop)
         }
         Action::DeleteSchedulingPolicy => batch.delete_scheduling_policy(caller, target).await,
+        Action::CreateConsumableResource => {
+            let resource = CreateConsumableResource {
+                consumable_resource_name: format!("r-{target}"),
+                total_quantity: Some(1),
+                resource_type: None,
+                tags: Default::default(),
+            };
+            batch.create_consumable_resource(caller, resource).await.map(drop)
+        }
+        Action::UpdateConsumableResource => {
+            let update =
+                UpdateConsumableResource { consumable_resource: target.into(), operation: None, quantity: Some(2), client_token: None };
+            batch.update_consumable_resource(caller, update).await.map(drop)
+        }
+        Action::DeleteConsumableResource => batch.delete_consumable_resource(caller, target).await,
         Action::RegisterJobDefinition => batch.register_job_definition(caller, definition(&format!("d-{target}"))).await.map(drop),
         Action::DeregisterJobDefinition => batch.deregister_job_definition(caller, target).await,
         Action::SubmitJob => batch.submit_job(caller, submission(&format!("job-{target}"))).await.map(drop),
@@ -142,7 +168,7 @@ async fn attempt(team: &Team, action: Action, caller: &Caller, target: &str) -> 
     }
 }
 
-const MUTATIONS: [Action; 17] = [
+const MUTATIONS: [Action; 20] = [
     Action::CreateComputeEnvironment,
     Action::UpdateComputeEnvironment,
     Action::DeleteComputeEnvironment,
@@ -152,6 +178,9 @@ const MUTATIONS: [Action; 17] = [
     Action::CreateSchedulingPolicy,
     Action::UpdateSchedulingPolicy,
     Action::DeleteSchedulingPolicy,
+    Action::CreateConsumableResource,
+    Action::UpdateConsumableResource,
+    Action::DeleteConsumableResource,
     Action::RegisterJobDefinition,
     Action::DeregisterJobDefinition,
     Action::SubmitJob,

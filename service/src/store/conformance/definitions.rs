@@ -76,6 +76,7 @@ async fn insert_job(db: &DatabaseConnection, new: NewJob<'_>) {
         compute_environment_id: Set(new.environment),
         host_index: Set(None),
         aws_fields: Set("{}".into()),
+        consumable_resources: Set("[]".into()),
     };
     job.insert(db).await.unwrap();
 }

@@ -37,6 +37,8 @@ pub struct Model {
     pub host_index: Option<i32>,
     /// JSON of `domain::aws_fields::AwsFields`: AWS members kept as sent.
     pub aws_fields: String,
+    /// JSON of `[[resource name, quantity], ...]`: what the job needs of consumable resources.
+    pub consumable_resources: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

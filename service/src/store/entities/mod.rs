@@ -5,6 +5,7 @@ pub mod access_keys;
 pub mod attempt_logs;
 pub mod audit_log;
 pub mod compute_environments;
+pub mod consumable_resources;
 pub mod installation;
 pub mod job_attempts;
 pub mod job_definitions;
