@@ -2,6 +2,7 @@
 to queues and submissions. The order a policy asks for is the scheduler's business, tested
 with it; here what a user of AWS Batch reads and is refused."""
 
+import time
 import unittest
 
 from clients import IMAGE, client, error_code, user_with_key, wait_for
@@ -127,3 +128,37 @@ class SchedulingPolicies(unittest.TestCase):
         self.assertEqual(code, "ClientException")
         stopped = batch.terminate_jobs(jobs=[running["jobId"], *[arn.rsplit("/", 1)[1] for arn in waiting]], reason="snapshot seen")
         self.assertEqual(stopped["errors"], [])
+
+    def test_a_fair_share_queue_gives_a_late_team_its_share_ahead_of_an_early_backlog(self):
+        batch = self.batch
+        # Two slots. Team a submits 8 jobs first; team b (weight 0.25: four times a's share)
+        # submits 4 once a's first two run. First in, first out would run all of a's first.
+        batch.create_compute_environment(computeEnvironmentName="fair-ce", type="MANAGED", computeResources={"type": "EC2", "maxvCpus": 2})
+        policy = batch.create_scheduling_policy(
+            name="fair-teams", fairsharePolicy={"shareDistribution": [{"shareIdentifier": "teamb", "weightFactor": 0.25}]})["arn"]
+        batch.create_job_queue(jobQueueName="fair-q", priority=1, schedulingPolicyArn=policy,
+                               computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "fair-ce"}])
+        work = {"command": ["sleep", "1"], "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "16"}]}
+
+        def submit(share, n):
+            return batch.submit_job(jobName=f"{share}-{n}", jobQueue="fair-q", jobDefinition="policy-echo", shareIdentifier=share,
+                                    containerOverrides=work)["jobId"]
+
+        early = [submit("teama", n) for n in range(8)]
+        for job_id in early[:2]:
+            wait_for(batch, job_id, {"RUNNING", "SUCCEEDED"})
+        late = [submit("teamb", n) for n in range(4)]
+        reasons = set()
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            jobs = batch.describe_jobs(jobs=early + late)["jobs"]
+            reasons |= {j.get("statusReason", "") for j in jobs if j["status"] == "RUNNABLE" and j["shareIdentifier"] == "teama"}
+            if all(j["status"] in ("SUCCEEDED", "FAILED") for j in jobs):
+                break
+            time.sleep(0.2)
+        started = {j["jobId"]: j["startedAt"] for j in jobs}
+        self.assertEqual({j["status"] for j in jobs}, {"SUCCEEDED"})
+        last_of_b = max(started[job_id] for job_id in late)
+        a_after_b = [job_id for job_id in early if started[job_id] > last_of_b]
+        self.assertGreaterEqual(len(a_after_b), 4, "team b's jobs went ahead of most of team a's backlog")
+        self.assertTrue(any(r.startswith("Share teama is over its fair share") for r in reasons), reasons)

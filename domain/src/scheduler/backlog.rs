@@ -15,7 +15,7 @@ use super::{Plan, Snapshot};
 pub const REREAD_AFTER_MS: i64 = 1000;
 
 /// What decided, at the last read, that no RUNNABLE job could start.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BlockedBacklog {
     queues: Vec<QueueSnapshot>,
     environments: Vec<EnvironmentSnapshot>,

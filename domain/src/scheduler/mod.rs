@@ -7,6 +7,7 @@
 mod array;
 mod backlog;
 mod claim;
+mod fair_share;
 mod placement;
 mod snapshot;
 mod wait_reason;
@@ -15,6 +16,7 @@ mod window;
 pub use array::array_outcome;
 pub use backlog::{BlockedBacklog, REREAD_AFTER_MS};
 pub use claim::{ClaimPath, claim_path};
+pub use fair_share::FairShare;
 pub use placement::{Placement, place_runnable_jobs};
 pub use snapshot::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, ResourceNeeds, ResourceSnapshot, RunnableJob, Snapshot, WaitingJob};
 pub use wait_reason::{EnvironmentUse, NAMED_POSITIONS, WaitReason};
@@ -65,6 +67,8 @@ pub fn plan(snapshot: &Snapshot, now_ms: i64) -> Plan {
                 milli_vcpus: job.milli_vcpus,
                 memory_mib: job.memory_mib,
                 resources: job.resources.clone(),
+                share: job.share.clone(),
+                priority: job.priority,
                 runnable_since: now_ms,
                 current_reason: None,
             }),

@@ -7,6 +7,7 @@
 //! larger than any enabled environment could ever offer; a consumable resource it needs is short;
 //! jobs ahead of it are waiting; the environments are full.
 
+use super::fair_share::{self, FairShare};
 use super::snapshot::{EnvironmentSnapshot, QueueSnapshot, RunnableJob, Snapshot};
 use super::wait_reason::{EnvironmentUse, NAMED_POSITIONS, WaitReason};
 use crate::compute_environment::State;
@@ -48,6 +49,8 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
             }
             continue;
         }
+        let mut shares = fair_share_state(queue, &jobs);
+        let capacity: i64 = enabled.iter().filter_map(|id| environments.get(id)).map(|e| e.max_milli_vcpus).sum();
         let mut waiting_ahead = 0usize;
         for job in jobs {
             if let Some(reason) = never_fits(job, &enabled, &environments) {
@@ -60,18 +63,25 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
                 note(job, reason);
                 continue;
             }
+            if let Some(reason) = shares.as_ref().and_then(|s| s.held_back(job, capacity, free_capacity(&enabled, &environments))) {
+                note(job, reason);
+                continue;
+            }
             match place_one(job, &enabled, &mut environments) {
                 Some(placement) => {
                     for (name, quantity) in &job.resources {
                         *available.entry(name.as_str()).or_insert(0) -= quantity;
                     }
+                    if let Some(shares) = &mut shares {
+                        shares.gave(job);
+                    }
                     placements.push(placement)
                 }
                 None => {
-                    let reason = if waiting_ahead == 0 {
-                        capacity_reason(&enabled, &environments)
-                    } else {
-                        WaitReason::BehindOthers { queue: queue.name.clone(), ahead: waiting_ahead.min(NAMED_POSITIONS) }
+                    let reason = match shares.as_ref().and_then(|s| s.over_target(job)) {
+                        Some(reason) => reason,
+                        None if waiting_ahead == 0 => capacity_reason(&enabled, &environments),
+                        None => WaitReason::BehindOthers { queue: queue.name.clone(), ahead: waiting_ahead.min(NAMED_POSITIONS) },
                     };
                     note(job, reason);
                     waiting_ahead += 1;
@@ -86,7 +96,8 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
 }
 
 /// The order jobs are offered room in: queues by priority (then name), and each queue's jobs
-/// in the order given (oldest first, as the store reads them). GetJobQueueSnapshot shows the
+/// in the order given (oldest first, as the store reads them), or by share in a fair-share
+/// queue (`fair_share::order`). GetJobQueueSnapshot shows the
 /// same order (`front_of_queue`), so what it says runs next is what the scheduler tries next.
 pub fn dispatch_order<'a>(
     snapshot: &'a Snapshot,
@@ -97,6 +108,12 @@ pub fn dispatch_order<'a>(
     let mut by_queue: HashMap<i32, Vec<&RunnableJob>> = HashMap::new();
     for job in runnable {
         by_queue.entry(job.queue_id).or_default().push(job);
+    }
+    for queue in &queues {
+        let Some(fair) = &queue.fair_share else { continue };
+        if let Some(jobs) = by_queue.remove(&queue.id) {
+            by_queue.insert(queue.id, fair_share::order(fair, jobs));
+        }
     }
     (queues, by_queue)
 }
@@ -150,6 +167,72 @@ fn place_one(job: &RunnableJob, enabled: &[i32], environments: &mut HashMap<i32,
         }
     }
     None
+}
+
+/// Milli-vCPUs the environments could still give.
+fn free_capacity(enabled: &[i32], environments: &HashMap<i32, EnvironmentSnapshot>) -> i64 {
+    enabled.iter().filter_map(|id| environments.get(id)).map(|e| (e.max_milli_vcpus - e.used_milli_vcpus()).max(0)).sum()
+}
+
+/// A fair-share queue's shares during a pass: what each holds (now, plus what the pass gave).
+struct Shares<'a> {
+    fair: &'a FairShare,
+    holding: HashMap<String, i64>,
+    /// Shares that hold capacity or have RUNNABLE jobs, for the targets.
+    busy: Vec<String>,
+}
+
+fn fair_share_state<'a>(queue: &'a QueueSnapshot, jobs: &[&RunnableJob]) -> Option<Shares<'a>> {
+    let fair = queue.fair_share.as_ref()?;
+    let holding: HashMap<String, i64> = fair.holding.iter().cloned().collect();
+    let mut busy: Vec<String> = holding.iter().filter(|(_, held)| **held > 0).map(|(share, _)| share.clone()).collect();
+    busy.extend(jobs.iter().map(|job| share_of(job).to_string()));
+    busy.sort();
+    busy.dedup();
+    Some(Shares { fair, holding, busy })
+}
+
+fn share_of(job: &RunnableJob) -> &str {
+    job.share.as_deref().unwrap_or("")
+}
+
+impl Shares<'_> {
+    fn held(&self, share: &str) -> i64 {
+        self.holding.get(share).copied().unwrap_or(0)
+    }
+
+    fn gave(&mut self, job: &RunnableJob) {
+        *self.holding.entry(share_of(job).to_string()).or_insert(0) += job.milli_vcpus;
+    }
+
+    /// A job of a share that already holds capacity may not take what the policy's
+    /// reservation keeps for shares that hold none.
+    fn held_back(&self, job: &RunnableJob, capacity: i64, free: i64) -> Option<WaitReason> {
+        if self.held(share_of(job)) == 0 {
+            return None;
+        }
+        let active = self.holding.values().filter(|held| **held > 0).count();
+        let reserved = self.fair.reserved(capacity, active);
+        (reserved > 0 && free - job.milli_vcpus < reserved).then_some(WaitReason::HeldForNewShares { reserved_milli_vcpus: reserved })
+    }
+
+    /// The share-terms reason of a job left without room, when its share holds more than its
+    /// target part of what the queue holds.
+    fn over_target(&self, job: &RunnableJob) -> Option<WaitReason> {
+        let share = share_of(job);
+        let total: i64 = self.holding.values().sum();
+        if total == 0 {
+            return None;
+        }
+        let busy: Vec<&str> = self.busy.iter().map(String::as_str).collect();
+        let holding = self.held(share) as f64 / total as f64;
+        let target = self.fair.target(share, &busy);
+        (holding > target).then(|| WaitReason::ShareOverTarget {
+            share: share.to_string(),
+            holding_percent: (holding * 100.0).round() as u32,
+            target_percent: (target * 100.0).round() as u32,
+        })
+    }
 }
 
 fn capacity_reason(enabled: &[i32], environments: &HashMap<i32, EnvironmentSnapshot>) -> WaitReason {

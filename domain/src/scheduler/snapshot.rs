@@ -3,7 +3,7 @@
 use crate::JobStatus;
 use crate::compute_environment::State;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
     pub queues: Vec<QueueSnapshot>,
     pub environments: Vec<EnvironmentSnapshot>,
@@ -26,7 +26,7 @@ pub struct ResourceSnapshot {
 /// What a job needs of consumable resources: (resource name, quantity).
 pub type ResourceNeeds = Vec<(String, i64)>;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueueSnapshot {
     pub id: i32,
     pub name: String,
@@ -36,6 +36,8 @@ pub struct QueueSnapshot {
     pub environments: Vec<i32>,
     /// (maxTimeSeconds, reason) of RUNNABLE time-limit actions.
     pub time_limits: Vec<(i64, String)>,
+    /// The fair-share policy it follows and what its shares hold; none: first in, first out.
+    pub fair_share: Option<super::fair_share::FairShare>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +69,8 @@ pub struct WaitingJob {
     pub milli_vcpus: i64,
     pub memory_mib: i64,
     pub resources: ResourceNeeds,
+    pub share: Option<String>,
+    pub priority: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +80,9 @@ pub struct RunnableJob {
     pub milli_vcpus: i64,
     pub memory_mib: i64,
     pub resources: ResourceNeeds,
+    /// Its `shareIdentifier` and `schedulingPriority` (0 when none), for fair-share queues.
+    pub share: Option<String>,
+    pub priority: i64,
     /// When the job became RUNNABLE (time limits count from here).
     pub runnable_since: i64,
     pub current_reason: Option<String>,

@@ -11,7 +11,7 @@ fn environment(id: i32, max_vcpus: i64, hosts: Vec<HostSnapshot>) -> Environment
 }
 
 fn queue(id: i32, priority: i64, environments: Vec<i32>) -> QueueSnapshot {
-    QueueSnapshot { id, name: format!("q{id}"), state: State::Enabled, priority, environments, time_limits: vec![] }
+    QueueSnapshot { id, name: format!("q{id}"), state: State::Enabled, priority, environments, time_limits: vec![], fair_share: None }
 }
 
 fn job(id: &str, queue_id: i32, vcpus: i64, memory: i64) -> RunnableJob {
@@ -21,13 +21,25 @@ fn job(id: &str, queue_id: i32, vcpus: i64, memory: i64) -> RunnableJob {
         milli_vcpus: vcpus * 1000,
         memory_mib: memory,
         resources: vec![],
+        share: None,
+        priority: 0,
         runnable_since: 0,
         current_reason: None,
     }
 }
 
 fn waiting(id: &str, status: JobStatus, dependency_states: Vec<JobStatus>) -> WaitingJob {
-    WaitingJob { id: id.into(), status, dependency_states, queue_id: 1, milli_vcpus: 1000, memory_mib: 64, resources: vec![] }
+    WaitingJob {
+        id: id.into(),
+        status,
+        dependency_states,
+        queue_id: 1,
+        milli_vcpus: 1000,
+        memory_mib: 64,
+        resources: vec![],
+        share: None,
+        priority: 0,
+    }
 }
 
 fn placed(plan: &Plan) -> Vec<&str> {
@@ -253,6 +265,8 @@ fn snapshots() -> impl Strategy<Value = Snapshot> {
                     milli_vcpus: 1000 * vcpus,
                     memory_mib: memory,
                     resources: vec![],
+                    share: None,
+                    priority: 0,
                 })
                 .collect();
             Snapshot { queues, environments, runnable, waiting, resources: vec![] }
@@ -518,5 +532,145 @@ proptest! {
         prop_assert!(held <= available, "{held} of {available}");
         let free = asks.iter().filter(|a| **a == 0).count();
         prop_assert!(plan.placements.len() >= free, "every job needing nothing starts");
+    }
+}
+
+mod fair_share {
+    use super::*;
+    use crate::scheduling_policy::{FairsharePolicy, ShareAttributes};
+
+    fn fair_queue(weights: &[(&str, f64)], reservation: Option<i64>, holding: Vec<(String, i64)>) -> QueueSnapshot {
+        let policy = FairsharePolicy {
+            compute_reservation: reservation,
+            share_distribution: weights
+                .iter()
+                .map(|(share, weight)| ShareAttributes { share_identifier: share.to_string(), weight_factor: Some(*weight) })
+                .collect(),
+            ..Default::default()
+        };
+        QueueSnapshot { fair_share: Some(FairShare { policy, holding }), ..queue(1, 1, vec![1]) }
+    }
+
+    fn shared(id: String, share: &str) -> RunnableJob {
+        RunnableJob { share: Some(share.into()), ..job(&id, 1, 1, 1) }
+    }
+
+    /// Runs `ticks` of a queue with room for `slots` one-vCPU jobs, each share always having
+    /// RUNNABLE jobs; a job of share i runs `durations[i]` ticks. Returns each share's vCPU-ticks
+    /// after the first tenth of the run.
+    fn simulate(weights: &[(&str, f64)], durations: &[u32], slots: i64, ticks: u32) -> Vec<f64> {
+        let mut running: Vec<(usize, u32)> = Vec::new();
+        let mut received = vec![0.0; weights.len()];
+        let mut next_id = 0u64;
+        for tick in 0..ticks {
+            running.retain_mut(|(_, left)| {
+                *left -= 1;
+                *left > 0
+            });
+            let holding = weights
+                .iter()
+                .enumerate()
+                .map(|(i, (share, _))| (share.to_string(), 1000 * running.iter().filter(|(s, _)| *s == i).count() as i64))
+                .collect();
+            let mut host = host(slots, 1 << 20);
+            host.used_milli_vcpus = 1000 * running.len() as i64;
+            let mut runnable = Vec::new();
+            // As many as could start in a tick: every share always contends for all the room.
+            for (i, (share, _)) in weights.iter().enumerate() {
+                for _ in 0..slots {
+                    next_id += 1;
+                    runnable.push(shared(format!("{i}-{next_id}"), share));
+                }
+            }
+            let snapshot = Snapshot {
+                queues: vec![fair_queue(weights, None, holding)],
+                environments: vec![environment(1, slots, vec![host])],
+                runnable,
+                ..Default::default()
+            };
+            for placement in plan(&snapshot, i64::from(tick)).placements {
+                let share: usize = placement.job_id.split('-').next().unwrap().parse().unwrap();
+                running.push((share, durations[share]));
+            }
+            // Converging, not the start: the first passes fill an empty queue with whatever is
+            // RUNNABLE, before there is contention to share.
+            if tick >= ticks / 10 {
+                for (share, _) in &running {
+                    received[*share] += 1.0;
+                }
+            }
+        }
+        received
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        /// Under sustained contention each share's vCPU-time converges to its inverse-weight
+        /// part, whatever its jobs' durations.
+        #[test]
+        fn shares_receive_capacity_inversely_to_their_weights(
+            weights in proptest::sample::subsequence(vec![1.0, 0.5, 0.25, 2.0, 0.125], 2..=3),
+            durations in proptest::collection::vec(4u32..12, 3),
+        ) {
+            let named: Vec<(String, f64)> = weights.iter().enumerate().map(|(i, w)| (format!("s{i}"), *w)).collect();
+            let shares: Vec<(&str, f64)> = named.iter().map(|(s, w)| (s.as_str(), *w)).collect();
+            // 400 slots: one job more or less is well under 5% of the smallest share's part.
+            let received = simulate(&shares, &durations, 400, 600);
+            let total: f64 = received.iter().sum();
+            let inverse: f64 = weights.iter().map(|w| 1.0 / w).sum();
+            for (i, weight) in weights.iter().enumerate() {
+                let target = (1.0 / weight) / inverse;
+                let got = received[i] / total;
+                prop_assert!((got - target).abs() <= 0.05 * target, "share {i} (weight {weight}): {got:.4} of capacity, target {target:.4}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_share_that_holds_nothing_starts_first_even_behind_a_backlog() {
+        let runnable: Vec<RunnableJob> = (0..50).map(|n| shared(format!("a{n}"), "a")).chain([shared("b0".into(), "b")]).collect();
+        let snapshot = Snapshot {
+            queues: vec![fair_queue(&[], None, vec![("a".into(), 4000)])],
+            environments: vec![environment(1, 5, vec![HostSnapshot { used_milli_vcpus: 4000, ..host(8, 8192) }])],
+            runnable,
+            ..Default::default()
+        };
+        assert_eq!(placed(&plan(&snapshot, 0)), ["b0"], "one slot left: the newcomer gets it");
+    }
+
+    #[test]
+    fn the_reservation_keeps_room_for_new_shares_and_says_so() {
+        // 8 vCPU, 50% reserved with one active share: a may grow to 4, not beyond.
+        let runnable: Vec<RunnableJob> = (0..8).map(|n| shared(format!("a{n}"), "a")).collect();
+        let snapshot = Snapshot {
+            queues: vec![fair_queue(&[], Some(50), vec![("a".into(), 1000)])],
+            environments: vec![environment(1, 8, vec![HostSnapshot { used_milli_vcpus: 1000, ..host(8, 8192) }])],
+            runnable,
+            ..Default::default()
+        };
+        let plan = plan(&snapshot, 0);
+        assert_eq!(placed(&plan), ["a0", "a1", "a2"], "1 held + 3 = 4 vCPU, 4 kept for newcomers");
+        assert_eq!(
+            reason_of(&plan, "a3").map(ToString::to_string).as_deref(),
+            Some("Waiting: 4 vCPU are held back for shares with no running job (computeReservation)")
+        );
+    }
+
+    #[test]
+    fn a_share_over_its_target_is_told_so_in_share_terms() {
+        let runnable = vec![shared("a9".into(), "a"), shared("b9".into(), "b")];
+        let snapshot = Snapshot {
+            queues: vec![fair_queue(&[("b", 0.25)], None, vec![("a".into(), 3000), ("b".into(), 1000)])],
+            environments: vec![environment(1, 4, vec![HostSnapshot { used_milli_vcpus: 4000, ..host(8, 8192) }])],
+            runnable,
+            ..Default::default()
+        };
+        let plan = plan(&snapshot, 0);
+        assert_eq!(
+            reason_of(&plan, "a9").map(ToString::to_string).as_deref(),
+            Some("Share a is over its fair share (75% of the queue's capacity in use, target 20%)")
+        );
+        assert!(matches!(reason_of(&plan, "b9"), Some(WaitReason::EnvironmentsFull { .. })), "b is under its target: the capacity reason");
     }
 }

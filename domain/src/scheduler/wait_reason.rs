@@ -37,6 +37,16 @@ pub enum WaitReason {
         needed: i64,
         available: i64,
     },
+    /// A fair-share queue's job whose share holds more than its part of what is in use.
+    ShareOverTarget {
+        share: String,
+        holding_percent: u32,
+        target_percent: u32,
+    },
+    /// A fair-share queue holds this much back for shares that have no running job.
+    HeldForNewShares {
+        reserved_milli_vcpus: i64,
+    },
     QueueGone,
 }
 
@@ -79,6 +89,15 @@ impl fmt::Display for WaitReason {
             WaitReason::ResourceShort { resource, needed, available } => {
                 write!(f, "Waiting for consumable resource {resource}: needs {needed}, {available} available")
             }
+            WaitReason::ShareOverTarget { share, holding_percent, target_percent } => write!(
+                f,
+                "Share {share} is over its fair share ({holding_percent}% of the queue's capacity in use, target {target_percent}%)"
+            ),
+            WaitReason::HeldForNewShares { reserved_milli_vcpus } => write!(
+                f,
+                "Waiting: {} vCPU are held back for shares with no running job (computeReservation)",
+                vcpus(*reserved_milli_vcpus)
+            ),
             WaitReason::QueueGone => write!(f, "Its job queue no longer exists"),
         }
     }

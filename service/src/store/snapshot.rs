@@ -2,6 +2,7 @@
 
 use super::entities::{
     compute_environments as ce, job_dependencies as deps, job_queue_compute_environments as jqce, job_queues as jq, jobs,
+    scheduling_policies as sp,
 };
 use super::jobs::runs_as_container;
 use crate::batch::from_json;
@@ -9,9 +10,10 @@ use domain::JobStatus;
 use domain::compute_environment::DockerHost;
 use domain::job_queue::JobStateTimeLimitAction;
 use domain::scheduler::{
-    EnvironmentSnapshot, HostSnapshot, PASS_LIMIT, QueueSnapshot, ResourceNeeds, ResourceSnapshot, RunnableJob, Snapshot, WaitingJob,
-    queue_window,
+    EnvironmentSnapshot, FairShare, HostSnapshot, MIN_QUEUE_WINDOW, PASS_LIMIT, QueueSnapshot, ResourceNeeds, ResourceSnapshot,
+    RunnableJob, Snapshot, WaitingJob, queue_window,
 };
+use domain::scheduling_policy::FairsharePolicy;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
@@ -44,8 +46,10 @@ async fn queue_snapshots(db: &impl ConnectionTrait) -> Result<Vec<QueueSnapshot>
     for row in jqce::Entity::find().all(db).await? {
         order.entry(row.job_queue_id).or_default().push((row.position, row.compute_environment_id));
     }
+    let rows = jq::Entity::find().all(db).await?;
+    let mut fair_shares = fair_shares(db, &rows).await?;
     let mut queues = Vec::new();
-    for queue in jq::Entity::find().all(db).await? {
+    for queue in rows {
         let mut environments = order.remove(&queue.id).unwrap_or_default();
         environments.sort();
         let actions: Vec<JobStateTimeLimitAction> = from_json("job_state_time_limit_actions", &queue.job_state_time_limit_actions)?;
@@ -55,10 +59,50 @@ async fn queue_snapshots(db: &impl ConnectionTrait) -> Result<Vec<QueueSnapshot>
             priority: queue.priority.into(),
             environments: environments.into_iter().map(|(_, id)| id).collect(),
             time_limits: actions.into_iter().map(|a| (a.max_time_seconds, a.reason)).collect(),
+            fair_share: fair_shares.remove(&queue.id),
             name: queue.name,
         });
     }
     Ok(queues)
+}
+
+/// The fair-share queues' policies and what each share's jobs hold now, by queue id (two
+/// queries, and none when no queue follows a policy).
+async fn fair_shares(db: &impl ConnectionTrait, queues: &[jq::Model]) -> Result<HashMap<i32, FairShare>, DbErr> {
+    let fair: Vec<(i32, i32)> = queues.iter().filter_map(|q| q.scheduling_policy_id.map(|policy| (q.id, policy))).collect();
+    if fair.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let policies: HashMap<i32, FairsharePolicy> = sp::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| Ok((p.id, from_json::<Option<FairsharePolicy>>("fairshare_policy", &p.fairshare_policy)?.unwrap_or_default())))
+        .collect::<Result<_, DbErr>>()?;
+    let holding: Vec<(i32, Option<String>, Option<i64>)> = jobs::Entity::find()
+        .select_only()
+        .column(jobs::Column::JobQueueId)
+        .column(jobs::Column::ShareIdentifier)
+        .column_as(Expr::from(Func::sum(Expr::col(jobs::Column::MilliVcpus))), "vcpus")
+        .filter(jobs::Column::JobQueueId.is_in(fair.iter().map(|(queue, _)| *queue)))
+        .filter(jobs::Column::Status.is_in([JobStatus::Starting.as_str(), JobStatus::Running.as_str()]))
+        .filter(runs_as_container())
+        .group_by(jobs::Column::JobQueueId)
+        .group_by(jobs::Column::ShareIdentifier)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(fair
+        .into_iter()
+        .map(|(queue, policy)| {
+            let holding = holding
+                .iter()
+                .filter(|(q, _, _)| *q == queue)
+                .map(|(_, share, held)| (share.clone().unwrap_or_default(), held.unwrap_or(0)))
+                .collect();
+            (queue, FairShare { policy: policies.get(&policy).cloned().unwrap_or_default(), holding })
+        })
+        .collect())
 }
 
 async fn environment_snapshots(db: &impl ConnectionTrait) -> Result<Vec<EnvironmentSnapshot>, DbErr> {
@@ -110,7 +154,7 @@ async fn environment_snapshots(db: &impl ConnectionTrait) -> Result<Vec<Environm
 async fn waiting_jobs(db: &impl ConnectionTrait) -> Result<Vec<WaitingJob>, DbErr> {
     // One index range per state, each read in created order: an IN over both states would
     // make the store sort the whole backlog (100,000 rows) to return its oldest 10,000.
-    type Row = (String, String, Option<String>, i32, i32, i32, i64, String);
+    type Row = (String, String, Option<String>, i32, i32, i32, i64, String, Option<String>, Option<i32>);
     let mut rows: Vec<Row> = Vec::new();
     for status in [JobStatus::Submitted, JobStatus::Pending] {
         let oldest: Vec<Row> = jobs::Entity::find()
@@ -124,6 +168,8 @@ async fn waiting_jobs(db: &impl ConnectionTrait) -> Result<Vec<WaitingJob>, DbEr
                 jobs::Column::MemoryMib,
                 jobs::Column::CreatedAt,
                 jobs::Column::ConsumableResources,
+                jobs::Column::ShareIdentifier,
+                jobs::Column::SchedulingPriority,
             ])
             .filter(jobs::Column::Status.eq(status.as_str()))
             .filter(runs_as_container())
@@ -148,7 +194,7 @@ async fn waiting_jobs(db: &impl ConnectionTrait) -> Result<Vec<WaitingJob>, DbEr
     let states_of =
         |id: &str| -> Vec<JobStatus> { edges.get(id).into_iter().flatten().filter_map(|target| states.get(target).copied()).collect() };
     rows.into_iter()
-        .map(|(id, status, parent, queue_id, vcpus, memory, _, needs)| {
+        .map(|(id, status, parent, queue_id, vcpus, memory, _, needs, share, priority)| {
             let mut dependency_states = states_of(&id);
             if let Some(parent) = &parent {
                 dependency_states.extend(states_of(parent));
@@ -161,6 +207,8 @@ async fn waiting_jobs(db: &impl ConnectionTrait) -> Result<Vec<WaitingJob>, DbEr
                 milli_vcpus: at_least_one(vcpus),
                 memory_mib: at_least_one(memory),
                 resources: needs_of(&needs)?,
+                share,
+                priority: priority.map_or(0, i64::from),
             })
         })
         .collect()
@@ -202,45 +250,81 @@ pub(crate) async fn statuses_of(db: &impl ConnectionTrait, ids: &[String]) -> Re
 /// one queue (parked behind a full or disabled environment) never hides another's jobs.
 pub(crate) async fn runnable_jobs(db: &impl ConnectionTrait, queues: &[QueueSnapshot]) -> Result<Vec<RunnableJob>, DbErr> {
     let window = queue_window(queues.len());
-    type Row = (String, i32, i32, i32, i64, Option<String>, String);
+    type Row = (String, i32, i32, i32, i64, Option<String>, String, Option<String>, Option<i32>);
     let mut rows: Vec<Row> = Vec::new();
     for queue in queues {
-        let front: Vec<Row> = jobs::Entity::find()
-            .select_only()
-            .columns([
-                jobs::Column::Id,
-                jobs::Column::JobQueueId,
-                jobs::Column::MilliVcpus,
-                jobs::Column::MemoryMib,
-                jobs::Column::StatusChangedAt,
-                jobs::Column::StatusReason,
-                jobs::Column::ConsumableResources,
-            ])
-            .filter(jobs::Column::JobQueueId.eq(queue.id))
-            .filter(jobs::Column::Status.eq(JobStatus::Runnable.as_str()))
-            .filter(runs_as_container())
-            .order_by_asc(jobs::Column::CreatedAt)
-            .order_by_asc(jobs::Column::ArrayIndex)
-            .order_by_asc(jobs::Column::Id)
-            .limit(window)
-            .into_tuple()
-            .all(db)
-            .await?;
-        rows.extend(front);
+        // A fair-share queue is read per share, each share's highest priority then oldest
+        // first, so one share's backlog never hides another's jobs from the plan.
+        let shares: Vec<Option<Option<String>>> = match queue.fair_share {
+            None => vec![None],
+            Some(_) => runnable_shares(db, queue.id).await?.into_iter().map(Some).collect(),
+        };
+        let share_window = (window / shares.len().max(1) as u64).max(MIN_QUEUE_WINDOW / 10);
+        for share in shares {
+            let mut query = jobs::Entity::find()
+                .select_only()
+                .columns([
+                    jobs::Column::Id,
+                    jobs::Column::JobQueueId,
+                    jobs::Column::MilliVcpus,
+                    jobs::Column::MemoryMib,
+                    jobs::Column::StatusChangedAt,
+                    jobs::Column::StatusReason,
+                    jobs::Column::ConsumableResources,
+                    jobs::Column::ShareIdentifier,
+                    jobs::Column::SchedulingPriority,
+                ])
+                .filter(jobs::Column::JobQueueId.eq(queue.id))
+                .filter(jobs::Column::Status.eq(JobStatus::Runnable.as_str()))
+                .filter(runs_as_container());
+            query = match share {
+                None => query.limit(window),
+                Some(share) => {
+                    let query = match share {
+                        Some(share) => query.filter(jobs::Column::ShareIdentifier.eq(share)),
+                        None => query.filter(jobs::Column::ShareIdentifier.is_null()),
+                    };
+                    query.order_by_desc(jobs::Column::SchedulingPriority).limit(share_window)
+                }
+            };
+            let front: Vec<Row> = query
+                .order_by_asc(jobs::Column::CreatedAt)
+                .order_by_asc(jobs::Column::ArrayIndex)
+                .order_by_asc(jobs::Column::Id)
+                .into_tuple()
+                .all(db)
+                .await?;
+            rows.extend(front);
+        }
     }
     rows.into_iter()
-        .map(|(id, queue_id, vcpus, memory, since, reason, needs)| {
+        .map(|(id, queue_id, vcpus, memory, since, reason, needs, share, priority)| {
             Ok(RunnableJob {
                 id,
                 queue_id,
                 milli_vcpus: at_least_one(vcpus),
                 memory_mib: at_least_one(memory),
                 resources: needs_of(&needs)?,
+                share,
+                priority: priority.map_or(0, i64::from),
                 runnable_since: since,
                 current_reason: reason,
             })
         })
         .collect()
+}
+
+/// The share identifiers of a queue's RUNNABLE jobs.
+async fn runnable_shares(db: &impl ConnectionTrait, queue_id: i32) -> Result<Vec<Option<String>>, DbErr> {
+    jobs::Entity::find()
+        .select_only()
+        .column(jobs::Column::ShareIdentifier)
+        .distinct()
+        .filter(jobs::Column::JobQueueId.eq(queue_id))
+        .filter(jobs::Column::Status.eq(JobStatus::Runnable.as_str()))
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// Validation never lets a job ask for nothing, but a row that does (bulk-loaded, or from an

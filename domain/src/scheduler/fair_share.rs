@@ -1,0 +1,185 @@
+//! Fair-share ordering of a queue that follows a scheduling policy (ARCHITECTURE.md §14).
+//!
+//! Room goes, one job at a time, to the share whose holding, weighed by its `weightFactor`,
+//! is least: the vCPUs its jobs hold now, plus what this pass has already given it, plus half
+//! the job it would start (so no share is favoured by rounding to whole jobs). So under
+//! contention a share's holding tends to be inversely proportional to its weight (0.125 gets
+//! eight times what 1.0 gets), a share that holds nothing goes first, and within a share jobs
+//! go by `schedulingPriority` (higher first), then oldest first. `computeReservation` holds back
+//! `(computeReservation/100)^activeShares` of the queue's vCPUs for shares that hold none.
+
+use super::snapshot::RunnableJob;
+use crate::scheduling_policy::FairsharePolicy;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+
+/// A fair-share queue's policy and what each share's jobs hold now, as a pass sees them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FairShare {
+    pub policy: FairsharePolicy,
+    /// (share identifier, milli-vCPUs its STARTING and RUNNING jobs in this queue hold).
+    pub holding: Vec<(String, i64)>,
+}
+
+impl FairShare {
+    pub fn holding_of(&self, share: &str) -> i64 {
+        self.holding.iter().find(|(s, _)| s == share).map_or(0, |(_, held)| *held)
+    }
+
+    /// Shares that hold capacity now.
+    pub fn active_shares(&self) -> usize {
+        self.holding.iter().filter(|(_, held)| *held > 0).count()
+    }
+
+    /// Milli-vCPUs of `capacity` held back for shares that hold none, with `active` shares
+    /// holding some.
+    pub fn reserved(&self, capacity: i64, active: usize) -> i64 {
+        let percent = self.policy.compute_reservation.unwrap_or(0);
+        if percent <= 0 || active == 0 {
+            return 0;
+        }
+        (capacity as f64 * (percent as f64 / 100.0).powi(active as i32)).floor() as i64
+    }
+
+    /// Each share's part of the capacity its queue's busy shares (holding or waiting) should
+    /// get: the inverse of its weight over the sum of theirs.
+    pub fn target(&self, share: &str, busy: &[&str]) -> f64 {
+        let inverse = |s: &str| 1.0 / self.policy.weight_of(s);
+        let total: f64 = busy.iter().map(|s| inverse(s)).sum();
+        if total > 0.0 { inverse(share) / total } else { 1.0 }
+    }
+}
+
+/// A share's turn: weighed holding (least first), then its next job's place in the input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Turn {
+    weighed: f64,
+    first_seen: usize,
+    share: usize,
+}
+
+impl Eq for Turn {}
+
+impl Ord for Turn {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.weighed.total_cmp(&other.weighed).then(self.first_seen.cmp(&other.first_seen)).then(self.share.cmp(&other.share))
+    }
+}
+
+impl PartialOrd for Turn {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The queue's RUNNABLE jobs (given oldest first) in the order fair share offers them room.
+pub fn order<'a>(fair: &FairShare, jobs: Vec<&'a RunnableJob>) -> Vec<&'a RunnableJob> {
+    let mut shares: Vec<(&str, VecDeque<(usize, &'a RunnableJob)>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (position, job) in jobs.into_iter().enumerate() {
+        let share = job.share.as_deref().unwrap_or("");
+        let slot = *index.entry(share).or_insert_with(|| {
+            shares.push((share, VecDeque::new()));
+            shares.len() - 1
+        });
+        shares[slot].1.push_back((position, job));
+    }
+    for (_, queue) in &mut shares {
+        // Stable: equal priorities keep their age order.
+        queue.make_contiguous().sort_by_key(|(_, job)| Reverse(job.priority));
+    }
+    let weights: Vec<f64> = shares.iter().map(|(share, _)| fair.policy.weight_of(share)).collect();
+    let mut held: Vec<i64> = shares.iter().map(|(share, _)| fair.holding_of(share)).collect();
+    // A share's turn is weighed by what it holds plus half its next job (Sainte-Laguë's
+    // divisor): weighing what it holds before the job favours small shares by up to a job,
+    // weighing what it would hold after disfavours them by as much.
+    let weighed = |held: i64, next: &RunnableJob, weight: f64| (held as f64 + next.milli_vcpus as f64 / 2.0) * weight;
+    let mut turns: BinaryHeap<Reverse<Turn>> = shares
+        .iter()
+        .enumerate()
+        .map(|(slot, (_, queue))| {
+            let (first_seen, next) = queue[0];
+            Reverse(Turn { weighed: weighed(held[slot], next, weights[slot]), first_seen, share: slot })
+        })
+        .collect();
+    let mut ordered = Vec::with_capacity(index.len());
+    while let Some(Reverse(turn)) = turns.pop() {
+        let queue = &mut shares[turn.share].1;
+        let Some((_, job)) = queue.pop_front() else { continue };
+        ordered.push(job);
+        held[turn.share] += job.milli_vcpus;
+        if let Some(&(first_seen, next)) = queue.front() {
+            let weighed = weighed(held[turn.share], next, weights[turn.share]);
+            turns.push(Reverse(Turn { weighed, first_seen, share: turn.share }));
+        }
+    }
+    ordered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduling_policy::ShareAttributes;
+
+    fn job(id: &str, share: &str, priority: i64) -> RunnableJob {
+        RunnableJob {
+            id: id.into(),
+            queue_id: 1,
+            milli_vcpus: 1000,
+            memory_mib: 64,
+            resources: vec![],
+            share: Some(share.into()),
+            priority,
+            runnable_since: 0,
+            current_reason: None,
+        }
+    }
+
+    fn policy(weights: &[(&str, f64)]) -> FairsharePolicy {
+        FairsharePolicy {
+            share_distribution: weights
+                .iter()
+                .map(|(share, weight)| ShareAttributes { share_identifier: share.to_string(), weight_factor: Some(*weight) })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn ids(jobs: Vec<&RunnableJob>) -> Vec<&str> {
+        jobs.into_iter().map(|j| j.id.as_str()).collect()
+    }
+
+    #[test]
+    fn shares_take_turns_by_weight_not_by_age() {
+        // Team a submitted first and much more; b and c still get their turns at once.
+        let jobs: Vec<RunnableJob> =
+            (0..6).map(|n| job(&format!("a{n}"), "a", 0)).chain([job("b0", "b", 0), job("b1", "b", 0), job("c0", "c", 0)]).collect();
+        let fair = FairShare { policy: policy(&[("b", 0.5)]), holding: vec![] };
+        // b weighs half, so it goes first and its second job comes before a's second.
+        assert_eq!(ids(order(&fair, jobs.iter().collect())), ["b0", "a0", "c0", "b1", "a1", "a2", "a3", "a4", "a5"]);
+    }
+
+    #[test]
+    fn what_a_share_holds_now_counts_and_priority_orders_within_a_share() {
+        let jobs = [job("a-low", "a", 1), job("a-high", "a", 9), job("b0", "b", 0)];
+        let fair = FairShare { policy: policy(&[]), holding: vec![("b".into(), 3000)] };
+        assert_eq!(ids(order(&fair, jobs.iter().collect())), ["a-high", "a-low", "b0"]);
+    }
+
+    #[test]
+    fn the_reservation_shrinks_with_each_active_share() {
+        let fair = FairShare { policy: FairsharePolicy { compute_reservation: Some(50), ..Default::default() }, holding: vec![] };
+        assert_eq!(fair.reserved(8000, 0), 0, "nothing to hold back while no share is active");
+        assert_eq!(fair.reserved(8000, 1), 4000);
+        assert_eq!(fair.reserved(8000, 2), 2000);
+        assert_eq!(fair.reserved(8000, 3), 1000);
+    }
+
+    #[test]
+    fn targets_are_inverse_weights_over_the_busy_shares() {
+        let fair = FairShare { policy: policy(&[("gold", 0.25), ("silver", 0.5)]), holding: vec![] };
+        let busy = ["gold", "silver", "plain"];
+        assert!((fair.target("gold", &busy) - 4.0 / 7.0).abs() < 1e-9);
+        assert!((fair.target("plain", &busy) - 1.0 / 7.0).abs() < 1e-9);
+    }
+}
