@@ -40,14 +40,6 @@ impl FairShare {
         }
         (capacity as f64 * (percent as f64 / 100.0).powi(active as i32)).floor() as i64
     }
-
-    /// Each share's part of the capacity its queue's busy shares (holding or waiting) should
-    /// get: the inverse of its weight over the sum of theirs.
-    pub fn target(&self, share: &str, busy: &[&str]) -> f64 {
-        let inverse = |s: &str| 1.0 / self.policy.weight_of(s);
-        let total: f64 = busy.iter().map(|s| inverse(s)).sum();
-        if total > 0.0 { inverse(share) / total } else { 1.0 }
-    }
 }
 
 /// A share's turn: weighed holding (least first), then its next job's place in the input.
@@ -173,13 +165,5 @@ mod tests {
         assert_eq!(fair.reserved(8000, 1), 4000);
         assert_eq!(fair.reserved(8000, 2), 2000);
         assert_eq!(fair.reserved(8000, 3), 1000);
-    }
-
-    #[test]
-    fn targets_are_inverse_weights_over_the_busy_shares() {
-        let fair = FairShare { policy: policy(&[("gold", 0.25), ("silver", 0.5)]), holding: vec![] };
-        let busy = ["gold", "silver", "plain"];
-        assert!((fair.target("gold", &busy) - 4.0 / 7.0).abs() < 1e-9);
-        assert!((fair.target("plain", &busy) - 1.0 / 7.0).abs() < 1e-9);
     }
 }

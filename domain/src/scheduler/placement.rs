@@ -63,7 +63,7 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
                 note(job, reason);
                 continue;
             }
-            if let Some(reason) = shares.as_ref().and_then(|s| s.held_back(job, capacity, free_capacity(&enabled, &environments))) {
+            if let Some(reason) = shares.as_ref().and_then(|s| s.held_back(job, capacity, || free_capacity(&enabled, &environments))) {
                 note(job, reason);
                 continue;
             }
@@ -174,22 +174,38 @@ fn free_capacity(enabled: &[i32], environments: &HashMap<i32, EnvironmentSnapsho
     enabled.iter().filter_map(|id| environments.get(id)).map(|e| (e.max_milli_vcpus - e.used_milli_vcpus()).max(0)).sum()
 }
 
-/// A fair-share queue's shares during a pass: what each holds (now, plus what the pass gave).
+/// A fair-share queue's shares during a pass: what each holds (now, plus what the pass gave),
+/// kept with the totals the reasons need so each job costs a few lookups, not a walk of the
+/// shares.
 struct Shares<'a> {
     fair: &'a FairShare,
     holding: HashMap<String, i64>,
-    /// Shares that hold capacity or have RUNNABLE jobs, for the targets.
-    busy: Vec<String>,
+    total_held: i64,
+    active: usize,
+    /// 1 / weightFactor of each share that holds capacity or has RUNNABLE jobs, and their sum:
+    /// a share's target part is its own over the sum.
+    inverse_weights: HashMap<String, f64>,
+    inverse_total: f64,
 }
 
 fn fair_share_state<'a>(queue: &'a QueueSnapshot, jobs: &[&RunnableJob]) -> Option<Shares<'a>> {
     let fair = queue.fair_share.as_ref()?;
     let holding: HashMap<String, i64> = fair.holding.iter().cloned().collect();
-    let mut busy: Vec<String> = holding.iter().filter(|(_, held)| **held > 0).map(|(share, _)| share.clone()).collect();
-    busy.extend(jobs.iter().map(|job| share_of(job).to_string()));
-    busy.sort();
-    busy.dedup();
-    Some(Shares { fair, holding, busy })
+    let mut inverse_weights: HashMap<String, f64> = HashMap::new();
+    let busy = holding.iter().filter(|(_, held)| **held > 0).map(|(share, _)| share.as_str()).chain(jobs.iter().map(|job| share_of(job)));
+    for share in busy {
+        if !inverse_weights.contains_key(share) {
+            inverse_weights.insert(share.to_string(), 1.0 / fair.policy.weight_of(share));
+        }
+    }
+    Some(Shares {
+        fair,
+        total_held: holding.values().sum(),
+        active: holding.values().filter(|held| **held > 0).count(),
+        inverse_total: inverse_weights.values().sum(),
+        inverse_weights,
+        holding,
+    })
 }
 
 fn share_of(job: &RunnableJob) -> &str {
@@ -202,31 +218,33 @@ impl Shares<'_> {
     }
 
     fn gave(&mut self, job: &RunnableJob) {
-        *self.holding.entry(share_of(job).to_string()).or_insert(0) += job.milli_vcpus;
+        let held = self.holding.entry(share_of(job).to_string()).or_insert(0);
+        if *held == 0 {
+            self.active += 1;
+        }
+        *held += job.milli_vcpus;
+        self.total_held += job.milli_vcpus;
     }
 
     /// A job of a share that already holds capacity may not take what the policy's
     /// reservation keeps for shares that hold none.
-    fn held_back(&self, job: &RunnableJob, capacity: i64, free: i64) -> Option<WaitReason> {
+    fn held_back(&self, job: &RunnableJob, capacity: i64, free: impl FnOnce() -> i64) -> Option<WaitReason> {
         if self.held(share_of(job)) == 0 {
             return None;
         }
-        let active = self.holding.values().filter(|held| **held > 0).count();
-        let reserved = self.fair.reserved(capacity, active);
-        (reserved > 0 && free - job.milli_vcpus < reserved).then_some(WaitReason::HeldForNewShares { reserved_milli_vcpus: reserved })
+        let reserved = self.fair.reserved(capacity, self.active);
+        (reserved > 0 && free() - job.milli_vcpus < reserved).then_some(WaitReason::HeldForNewShares { reserved_milli_vcpus: reserved })
     }
 
     /// The share-terms reason of a job left without room, when its share holds more than its
     /// target part of what the queue holds.
     fn over_target(&self, job: &RunnableJob) -> Option<WaitReason> {
         let share = share_of(job);
-        let total: i64 = self.holding.values().sum();
-        if total == 0 {
+        if self.total_held == 0 || self.inverse_total <= 0.0 {
             return None;
         }
-        let busy: Vec<&str> = self.busy.iter().map(String::as_str).collect();
-        let holding = self.held(share) as f64 / total as f64;
-        let target = self.fair.target(share, &busy);
+        let holding = self.held(share) as f64 / self.total_held as f64;
+        let target = self.inverse_weights.get(share).copied().unwrap_or(1.0) / self.inverse_total;
         (holding > target).then(|| WaitReason::ShareOverTarget {
             share: share.to_string(),
             holding_percent: (holding * 100.0).round() as u32,
