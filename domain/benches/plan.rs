@@ -30,7 +30,7 @@ fn snapshot(runnable: usize, shares: usize, fair: bool) -> Snapshot {
         priority: 1,
         environments: vec![1],
         time_limits: vec![],
-        fair_share: fair.then_some(FairShare { policy, holding }),
+        fair_share: fair.then_some(FairShare { policy, holding, recent: vec![] }),
     };
     let host = HostSnapshot { milli_vcpus: 10_000_000, memory_mib: 1 << 40, used_milli_vcpus: 9_900_000, used_memory_mib: 0 };
     let environment =

@@ -19,6 +19,7 @@ mod m20261205_000009_aws_fields;
 mod m20261205_000010_log_stream_names;
 mod m20261205_000011_scheduling_policies;
 mod m20261205_000012_consumable_resources;
+mod m20261205_000013_share_usage;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_log_stream_names::Migration),
             Box::new(m20261205_000011_scheduling_policies::Migration),
             Box::new(m20261205_000012_consumable_resources::Migration),
+            Box::new(m20261205_000013_share_usage::Migration),
         ]
     }
 }

@@ -5,7 +5,9 @@
 //! the job it would start (so no share is favoured by rounding to whole jobs). So under
 //! contention a share's holding tends to be inversely proportional to its weight (0.125 gets
 //! eight times what 1.0 gets), a share that holds nothing goes first, and within a share jobs
-//! go by `schedulingPriority` (higher first), then oldest first. `computeReservation` holds back
+//! go by `schedulingPriority` (higher first), then oldest first. What a share holds counts with
+//! what it used recently (`shareDecaySeconds`), so a team that used much a minute ago yields to
+//! one that did not. `computeReservation` holds back
 //! `(computeReservation/100)^activeShares` of the queue's vCPUs for shares that hold none.
 
 use super::snapshot::RunnableJob;
@@ -19,11 +21,31 @@ pub struct FairShare {
     pub policy: FairsharePolicy,
     /// (share identifier, milli-vCPUs its STARTING and RUNNING jobs in this queue hold).
     pub holding: Vec<(String, i64)>,
+    /// (share identifier, milli-vCPUs its finished jobs used on average over the policy's
+    /// `shareDecaySeconds`, decayed to now: `recent_use`).
+    pub recent: Vec<(String, f64)>,
+}
+
+/// A share's used vCPU-milliseconds (milli-vCPUs × ms), `elapsed_ms` after it was `value`:
+/// it fades by e over each `window_seconds`, so use an hour ago weighs less than use now.
+pub fn decayed(value: f64, elapsed_ms: i64, window_seconds: i64) -> f64 {
+    value * (-(elapsed_ms.max(0) as f64) / (window_seconds.max(1) as f64 * 1000.0)).exp()
+}
+
+/// What a share's decayed use (milli-vCPU·ms) amounts to as milli-vCPUs held through the
+/// window: the unit of `holding`, so the two add up.
+pub fn recent_use(decayed_vcpu_ms: f64, window_seconds: i64) -> f64 {
+    decayed_vcpu_ms / (window_seconds.max(1) as f64 * 1000.0)
 }
 
 impl FairShare {
     pub fn holding_of(&self, share: &str) -> i64 {
         self.holding.iter().find(|(s, _)| s == share).map_or(0, |(_, held)| *held)
+    }
+
+    /// What a share counts as using: what it holds now plus its recent use.
+    fn usage_of(&self, share: &str) -> f64 {
+        self.holding_of(share) as f64 + self.recent.iter().find(|(s, _)| s == share).map_or(0.0, |(_, used)| *used)
     }
 
     /// Shares that hold capacity now.
@@ -81,11 +103,11 @@ pub fn order<'a>(fair: &FairShare, jobs: Vec<&'a RunnableJob>) -> Vec<&'a Runnab
         queue.make_contiguous().sort_by_key(|(_, job)| Reverse(job.priority));
     }
     let weights: Vec<f64> = shares.iter().map(|(share, _)| fair.policy.weight_of(share)).collect();
-    let mut held: Vec<i64> = shares.iter().map(|(share, _)| fair.holding_of(share)).collect();
+    let mut held: Vec<f64> = shares.iter().map(|(share, _)| fair.usage_of(share)).collect();
     // A share's turn is weighed by what it holds plus half its next job (Sainte-Laguë's
     // divisor): weighing what it holds before the job favours small shares by up to a job,
     // weighing what it would hold after disfavours them by as much.
-    let weighed = |held: i64, next: &RunnableJob, weight: f64| (held as f64 + next.milli_vcpus as f64 / 2.0) * weight;
+    let weighed = |held: f64, next: &RunnableJob, weight: f64| (held + next.milli_vcpus as f64 / 2.0) * weight;
     let mut turns: BinaryHeap<Reverse<Turn>> = shares
         .iter()
         .enumerate()
@@ -99,7 +121,7 @@ pub fn order<'a>(fair: &FairShare, jobs: Vec<&'a RunnableJob>) -> Vec<&'a Runnab
         let queue = &mut shares[turn.share].1;
         let Some((_, job)) = queue.pop_front() else { continue };
         ordered.push(job);
-        held[turn.share] += job.milli_vcpus;
+        held[turn.share] += job.milli_vcpus as f64;
         if let Some(&(first_seen, next)) = queue.front() {
             let weighed = weighed(held[turn.share], next, weights[turn.share]);
             turns.push(Reverse(Turn { weighed, first_seen, share: turn.share }));
@@ -146,7 +168,7 @@ mod tests {
         // Team a submitted first and much more; b and c still get their turns at once.
         let jobs: Vec<RunnableJob> =
             (0..6).map(|n| job(&format!("a{n}"), "a", 0)).chain([job("b0", "b", 0), job("b1", "b", 0), job("c0", "c", 0)]).collect();
-        let fair = FairShare { policy: policy(&[("b", 0.5)]), holding: vec![] };
+        let fair = FairShare { policy: policy(&[("b", 0.5)]), holding: vec![], recent: vec![] };
         // b weighs half, so it goes first and its second job comes before a's second.
         assert_eq!(ids(order(&fair, jobs.iter().collect())), ["b0", "a0", "c0", "b1", "a1", "a2", "a3", "a4", "a5"]);
     }
@@ -154,13 +176,33 @@ mod tests {
     #[test]
     fn what_a_share_holds_now_counts_and_priority_orders_within_a_share() {
         let jobs = [job("a-low", "a", 1), job("a-high", "a", 9), job("b0", "b", 0)];
-        let fair = FairShare { policy: policy(&[]), holding: vec![("b".into(), 3000)] };
+        let fair = FairShare { policy: policy(&[]), holding: vec![("b".into(), 3000)], recent: vec![] };
         assert_eq!(ids(order(&fair, jobs.iter().collect())), ["a-high", "a-low", "b0"]);
     }
 
     #[test]
+    fn a_share_that_used_much_recently_yields_to_one_that_did_not() {
+        // a submitted first but used 2.5 vCPUs on average over the window; b used nothing.
+        let jobs = [job("a0", "a", 0), job("a1", "a", 0), job("b0", "b", 0), job("b1", "b", 0)];
+        let fresh = FairShare { policy: policy(&[]), holding: vec![], recent: vec![] };
+        assert_eq!(ids(order(&fresh, jobs.iter().collect())), ["a0", "b0", "a1", "b1"]);
+        let fair = FairShare { recent: vec![("a".into(), 2500.0)], ..fresh };
+        assert_eq!(ids(order(&fair, jobs.iter().collect())), ["b0", "b1", "a0", "a1"]);
+    }
+
+    #[test]
+    fn use_fades_by_e_over_each_window() {
+        assert_eq!(decayed(1000.0, 0, 600), 1000.0);
+        assert!((decayed(1000.0, 600_000, 600) - 1000.0 / std::f64::consts::E).abs() < 1e-9);
+        assert!(decayed(1000.0, 6_000_000, 600) < 0.05);
+        // One vCPU (1000 milli) used through a whole 600 s window is one vCPU held.
+        assert_eq!(recent_use(1000.0 * 600_000.0, 600), 1000.0);
+    }
+
+    #[test]
     fn the_reservation_shrinks_with_each_active_share() {
-        let fair = FairShare { policy: FairsharePolicy { compute_reservation: Some(50), ..Default::default() }, holding: vec![] };
+        let fair =
+            FairShare { policy: FairsharePolicy { compute_reservation: Some(50), ..Default::default() }, holding: vec![], recent: vec![] };
         assert_eq!(fair.reserved(8000, 0), 0, "nothing to hold back while no share is active");
         assert_eq!(fair.reserved(8000, 1), 4000);
         assert_eq!(fair.reserved(8000, 2), 2000);

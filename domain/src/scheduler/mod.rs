@@ -16,7 +16,7 @@ mod window;
 pub use array::array_outcome;
 pub use backlog::{BlockedBacklog, REREAD_AFTER_MS};
 pub use claim::{ClaimPath, claim_path};
-pub use fair_share::FairShare;
+pub use fair_share::{FairShare, decayed, recent_use};
 pub use placement::{Placement, place_runnable_jobs};
 pub use snapshot::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, ResourceNeeds, ResourceSnapshot, RunnableJob, Snapshot, WaitingJob};
 pub use wait_reason::{EnvironmentUse, NAMED_POSITIONS, WaitReason};

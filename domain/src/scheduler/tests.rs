@@ -548,7 +548,7 @@ mod fair_share {
                 .collect(),
             ..Default::default()
         };
-        QueueSnapshot { fair_share: Some(FairShare { policy, holding }), ..queue(1, 1, vec![1]) }
+        QueueSnapshot { fair_share: Some(FairShare { policy, holding, recent: vec![] }), ..queue(1, 1, vec![1]) }
     }
 
     fn shared(id: String, share: &str) -> RunnableJob {

@@ -6,8 +6,8 @@ use super::by_reason;
 use super::follow::Backoff;
 use crate::batch::{Batch, from_json, now_ms};
 use crate::error::ServiceResult;
-use crate::store::attempts;
 use crate::store::transition::{Also, Guard, Transition, transition};
+use crate::store::{attempts, share_usage};
 use domain::JobStatus;
 use domain::retry::{AttemptOutcome, EvaluateOnExit, RetryStrategy, next_status, succeeds_unless_terminated};
 use std::collections::{HashMap, HashSet};
@@ -41,6 +41,7 @@ impl Batch {
         }
 
         let succeeded = self.succeed_clean_exits(ends, now).await?;
+        let mut finished: Vec<String> = succeeded.iter().cloned().collect();
         let ends: Vec<&(String, i32, AttemptEnd)> = ends.iter().filter(|(id, _, _)| !succeeded.contains(id)).collect();
 
         let ids: Vec<String> = ends.iter().map(|(id, _, _)| id.clone()).collect();
@@ -60,8 +61,14 @@ impl Batch {
                 .reason(Some(&reason))
                 .also(vec![Also::PlacementReleased])
                 .only_if(Guard::OnAttempt(attempt));
-            transition(self.db(), &ids, &t).await?;
+            let moved = transition(self.db(), &ids, &t).await?;
+            if to.is_terminal() {
+                finished.extend(moved);
+            }
         }
+        // Fair share counts what finished jobs used. Recorded after the moves: a crash in
+        // between forgets some use (it only nudges the order), never a job's outcome.
+        share_usage::add_finished(self.db(), &finished, now).await?;
         Ok(())
     }
 

@@ -34,6 +34,7 @@ pub(crate) mod retention;
 pub(crate) mod scheduling_policies;
 pub(crate) mod secrets;
 pub(crate) mod sessions;
+pub(crate) mod share_usage;
 pub(crate) mod snapshot;
 pub(crate) mod tags;
 pub(crate) mod transition;

@@ -11,7 +11,7 @@ use domain::compute_environment::DockerHost;
 use domain::job_queue::JobStateTimeLimitAction;
 use domain::scheduler::{
     EnvironmentSnapshot, FairShare, HostSnapshot, MIN_QUEUE_WINDOW, PASS_LIMIT, QueueSnapshot, ResourceNeeds, ResourceSnapshot,
-    RunnableJob, Snapshot, WaitingJob, queue_window,
+    RunnableJob, Snapshot, WaitingJob, decayed, queue_window, recent_use,
 };
 use domain::scheduling_policy::FairsharePolicy;
 use sea_orm::sea_query::{Expr, Func};
@@ -92,15 +92,25 @@ async fn fair_shares(db: &impl ConnectionTrait, queues: &[jq::Model]) -> Result<
         .into_tuple()
         .all(db)
         .await?;
+    let queue_ids: Vec<i32> = fair.iter().map(|(queue, _)| *queue).collect();
+    let used = super::share_usage::of_queues(db, &queue_ids).await?;
+    let now = crate::batch::now_ms();
     Ok(fair
         .into_iter()
         .map(|(queue, policy)| {
+            let policy = policies.get(&policy).cloned().unwrap_or_default();
+            let window = policy.decay_seconds();
             let holding = holding
                 .iter()
                 .filter(|(q, _, _)| *q == queue)
                 .map(|(_, share, held)| (share.clone().unwrap_or_default(), held.unwrap_or(0)))
                 .collect();
-            (queue, FairShare { policy: policies.get(&policy).cloned().unwrap_or_default(), holding })
+            let recent = used
+                .iter()
+                .filter(|row| row.job_queue_id == queue)
+                .map(|row| (row.share_identifier.clone(), recent_use(decayed(row.vcpu_ms, now - row.updated_at, window), window)))
+                .collect();
+            (queue, FairShare { policy, holding, recent })
         })
         .collect())
 }

@@ -10,6 +10,7 @@ on_both_stores!(
     the_latest_active_revision_skips_inactive_ones,
     retention_finds_and_deletes_exactly_the_expired_job,
     held_resources_are_summed_per_environment,
+    share_usage_adds_finished_jobs_and_decays,
 );
 
 async fn insert_definition(db: &DatabaseConnection, name: &str, revision: i32, status: &str) -> jd::Model {
@@ -300,4 +301,50 @@ async fn held_resources_are_summed_per_environment(db: DatabaseConnection) {
     of_queue.sort();
     assert_eq!(of_queue, ["busy", "idle"]);
     assert_eq!(jobs::Entity::find().count(&db).await.unwrap(), 4);
+}
+
+/// Fair share's recent use: finished jobs of a share add milli-vCPUs × run time, and what was
+/// there decays by e over the policy's window; a job without a share adds nothing.
+async fn share_usage_adds_finished_jobs_and_decays(db: DatabaseConnection) {
+    use crate::store::entities::{job_queues as jq, scheduling_policies as sp};
+    use crate::store::share_usage;
+    let policy = sp::ActiveModel {
+        name: Set("fair".into()),
+        fairshare_policy: Set(r#"{"shareDecaySeconds":600}"#.into()),
+        tags: Set("{}".into()),
+        created_at: Set(0),
+        updated_at: Set(0),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let queue = insert_queue(&db, "q").await;
+    jq::ActiveModel { id: Set(queue.id), scheduling_policy_id: Set(Some(policy.id)), ..Default::default() }.update(&db).await.unwrap();
+    let definition = insert_definition(&db, "d", 1, "ACTIVE").await;
+    for (id, started, share) in [("first", 0, Some("teama")), ("second", 600_000, Some("teama")), ("fifo", 0, None)] {
+        let new = NewJob {
+            id,
+            queue: queue.id,
+            definition: definition.id,
+            created_at: started,
+            stopped_at: None,
+            parent: None,
+            environment: None,
+            milli_vcpus: 1000,
+            memory_mib: 64,
+        };
+        insert_job(&db, new).await;
+        jobs::ActiveModel { id: Set(id.into()), share_identifier: Set(share.map(Into::into)), ..Default::default() }
+            .update(&db)
+            .await
+            .unwrap();
+    }
+    share_usage::add_finished(&db, &["first".into(), "fifo".into()], 10_000).await.unwrap();
+    let rows = share_usage::of_queues(&db, &[queue.id]).await.unwrap();
+    assert_eq!(rows.iter().map(|r| (r.share_identifier.as_str(), r.vcpu_ms, r.updated_at)).collect::<Vec<_>>(), [("teama", 1e7, 10_000)]);
+    // A window later (600 s after the first record) the first use counts 1/e, plus the new.
+    share_usage::add_finished(&db, &["second".into()], 610_000).await.unwrap();
+    let row = share_usage::of_queues(&db, &[queue.id]).await.unwrap().remove(0);
+    assert!((row.vcpu_ms - 1e7 * (1.0 + 1.0 / std::f64::consts::E)).abs() < 1.0, "{}", row.vcpu_ms);
 }

@@ -18,5 +18,6 @@ pub mod scheduler_lease;
 pub mod scheduling_policies;
 pub mod secrets;
 pub mod sessions;
+pub mod share_usage;
 pub mod stored;
 pub mod users;
