@@ -10,10 +10,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use std::collections::HashMap;
 
 /// Adds what the finished jobs `ids` used (milli-vCPUs × run time) to their shares' recent use,
-/// each share's use decayed over its queue's policy window. Jobs without a share (first-in,
-/// first-out queues) add nothing and cost one indexed read.
+/// each share's use decayed over its queue's policy window. Without fair-share queues this is
+/// one read of the (small) queue table; jobs without a share add nothing.
 pub(crate) async fn add_finished(db: &impl ConnectionTrait, ids: &[String], now: i64) -> Result<(), DbErr> {
     if ids.is_empty() {
+        return Ok(());
+    }
+    let windows = policy_windows(db).await?;
+    if windows.is_empty() {
         return Ok(());
     }
     let mut used: HashMap<(i32, String), f64> = HashMap::new();
@@ -31,10 +35,6 @@ pub(crate) async fn add_finished(db: &impl ConnectionTrait, ids: &[String], now:
             *used.entry((queue, share)).or_default() += f64::from(vcpus) * (now - started).max(0) as f64;
         }
     }
-    if used.is_empty() {
-        return Ok(());
-    }
-    let windows = policy_windows(db).await?;
     for ((queue, share), added) in used {
         let Some(window) = windows.get(&queue).copied() else { continue };
         let previous = su::Entity::find_by_id((queue, share.clone())).one(db).await?;
