@@ -30,6 +30,12 @@ pub struct SubmitForm {
     pub tags: String,
     /// `name=value` lines.
     pub parameters: String,
+    /// A fair-share queue's share (required there, refused elsewhere, as on AWS).
+    #[serde(default)]
+    pub share_identifier: String,
+    /// Order within the share, 0 to 9999; empty keeps the definition's.
+    #[serde(default)]
+    pub scheduling_priority: String,
 }
 
 fn number(field: &str, text: &str) -> Result<Option<i64>, FieldError> {
@@ -96,6 +102,8 @@ impl SubmitForm {
             timeout: number("timeout.attemptDurationSeconds", &self.timeout_seconds)?
                 .map(|seconds| JobTimeout { attempt_duration_seconds: Some(seconds) }),
             tags: pairs("tags", &self.tags)?,
+            share_identifier: Some(self.share_identifier.trim().to_string()).filter(|share| !share.is_empty()),
+            scheduling_priority_override: number("schedulingPriorityOverride", &self.scheduling_priority)?,
             ..Default::default()
         })
     }
@@ -119,6 +127,8 @@ impl SubmitForm {
             ("timeout", "timeout_seconds"),
             ("tags", "tags"),
             ("parameters", "parameters"),
+            ("shareIdentifier", "share_identifier"),
+            ("schedulingPriorityOverride", "scheduling_priority"),
         ];
         BY_PREFIX.iter().find(|(prefix, _)| path.starts_with(prefix)).map_or("form", |(_, field)| field)
     }
@@ -144,6 +154,8 @@ mod tests {
             timeout_seconds: "120".into(),
             tags: "team=data".into(),
             parameters: "day=mon".into(),
+            share_identifier: String::new(),
+            scheduling_priority: String::new(),
         };
         let request = form.to_request().unwrap();
         assert_eq!(request.job_name, "nightly");
@@ -175,5 +187,17 @@ mod tests {
         assert_eq!(SubmitForm::form_field(&bad.field), "vcpus");
         assert_eq!(SubmitForm::form_field("containerOverrides.environment[0].name"), "environment");
         assert_eq!(SubmitForm::form_field("somethingElse"), "form");
+        let bad = SubmitForm { scheduling_priority: "high".into(), ..Default::default() }.to_request().unwrap_err();
+        assert_eq!(SubmitForm::form_field(&bad.field), "scheduling_priority");
+        assert_eq!(SubmitForm::form_field("shareIdentifier"), "share_identifier");
+    }
+
+    #[test]
+    fn a_share_and_its_priority_are_given_only_when_typed() {
+        let form = SubmitForm { share_identifier: " teama ".into(), scheduling_priority: "7".into(), ..Default::default() };
+        let request = form.to_request().unwrap();
+        assert_eq!((request.share_identifier.as_deref(), request.scheduling_priority_override), (Some("teama"), Some(7)));
+        let request = SubmitForm::default().to_request().unwrap();
+        assert_eq!((request.share_identifier, request.scheduling_priority_override), (None, None));
     }
 }

@@ -159,6 +159,14 @@ pub fn SubmitPage() -> impl IntoView {
                                 {error_for("timeout_seconds")}
                             </label>
                             <label>"Tags (key=value per line)" <textarea name="form[tags]" rows="2"></textarea> {error_for("tags")}</label>
+                            <label>
+                                "Share identifier (fair-share queues only)" <input name="form[share_identifier]" />
+                                {error_for("share_identifier")}
+                            </label>
+                            <label>
+                                "Scheduling priority within the share (0 to 9999)"
+                                <input name="form[scheduling_priority]" inputmode="numeric" /> {error_for("scheduling_priority")}
+                            </label>
                         </fieldset>
                         <button type="submit">"Submit job"</button>
                     </ActionForm>
