@@ -35,6 +35,7 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
                 <a href="/submit">"Submit job"</a>
                 <a href="/definitions">"Job definitions"</a>
                 <a href="/queues">"Job queues"</a>
+                <a href="/policies">"Scheduling policies"</a>
                 <a href="/environments">"Compute environments"</a>
                 <Suspense>
                     {move || {

@@ -56,6 +56,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/submit") view=pages::jobs::SubmitPage />
                     <Route path=path!("/environments") view=pages::admin::EnvironmentsPage />
                     <Route path=path!("/queues") view=pages::admin::QueuesPage />
+                    <Route path=path!("/queues/:name") view=pages::admin::QueuePage />
+                    <Route path=path!("/policies") view=pages::admin::PoliciesPage />
                     <Route path=path!("/definitions") view=pages::admin::DefinitionsPage />
                     <Route path=path!("/login") view=pages::access::SignInPage />
                     <Route path=path!("/setup") view=pages::access::SetupPage />

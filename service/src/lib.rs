@@ -27,6 +27,7 @@ pub mod host_paths;
 pub mod job_definitions;
 pub mod job_queues;
 pub mod jobs;
+pub mod queue_shares;
 pub mod queue_snapshot;
 pub mod retention;
 pub mod scheduler;

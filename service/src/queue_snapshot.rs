@@ -34,8 +34,7 @@ impl Batch {
         self.guarded(caller, Action::Read, "", async move {
             let queue = self.job_queue_by_name(queue).await?;
             let now = now_ms();
-            let mut snapshot = snapshot::load_snapshot_but_runnable(self.reader()).await?;
-            snapshot.runnable = snapshot::runnable_jobs(self.reader(), &snapshot.queues).await?;
+            let snapshot = self.full_snapshot().await?;
             let front = front_of_queue(&snapshot, queue.id, now, FRONT_OF_QUEUE)
                 .into_iter()
                 .map(|job| (self.arn("job", &job.id), job.runnable_since))

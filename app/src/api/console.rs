@@ -141,13 +141,22 @@ pub async fn list_queues() -> Result<Vec<JobQueueDetail>, ServerFnError> {
     batch().describe_job_queues(&caller(), &[]).await.map_err(fail)
 }
 
-/// `environments`: names in order, separated by commas.
+/// `environments`: names in order, separated by commas. `scheduling_policy`: a policy's name to
+/// share the queue by, or empty for first in, first out (AWS fixes this when the queue is made).
 #[server]
-pub async fn create_queue(name: String, priority: String, environments: String) -> Result<(), ServerFnError> {
+pub async fn create_queue(
+    name: String,
+    priority: String,
+    environments: String,
+    scheduling_policy: Option<String>,
+) -> Result<(), ServerFnError> {
     let priority =
         priority.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("priority: must be a whole number (got {priority:?})")))?;
     let order = environment_order(&environments);
-    let request = serde_json::json!({ "jobQueueName": name, "priority": priority, "computeEnvironmentOrder": order });
+    let mut request = serde_json::json!({ "jobQueueName": name, "priority": priority, "computeEnvironmentOrder": order });
+    if let Some(policy) = scheduling_policy.filter(|p| !p.trim().is_empty()) {
+        request["schedulingPolicyArn"] = policy.trim().into();
+    }
     let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
     batch().create_job_queue(&caller(), request).await.map_err(fail).map(drop)
 }

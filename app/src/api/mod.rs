@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod console;
+pub mod fair_share;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

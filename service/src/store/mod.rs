@@ -30,6 +30,7 @@ pub(crate) mod job_logs;
 pub(crate) mod job_queues;
 pub(crate) mod jobs;
 pub(crate) mod lease;
+pub(crate) mod queue_shares;
 pub(crate) mod retention;
 pub(crate) mod scheduling_policies;
 pub(crate) mod secrets;

@@ -2,10 +2,14 @@
 
 mod definitions;
 mod environments;
+mod policies;
+mod queue_page;
 mod queues;
 
 pub use definitions::DefinitionsPage;
 pub use environments::EnvironmentsPage;
+pub use policies::PoliciesPage;
+pub use queue_page::QueuePage;
 pub use queues::QueuesPage;
 
 use crate::api::console::ChangeResource;

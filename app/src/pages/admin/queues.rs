@@ -2,6 +2,7 @@
 
 use super::ResourceActions;
 use crate::api::console::{ChangeResource, CreateQueue, UpdateQueue, list_queues};
+use crate::api::fair_share::list_policies;
 use crate::layout::may;
 use crate::pages::error_line;
 use domain::access::Action;
@@ -14,6 +15,7 @@ pub fn QueuesPage() -> impl IntoView {
     let update = ServerAction::<UpdateQueue>::new();
     let queues = Resource::new(move || (create.version().get(), change.version().get(), update.version().get()), |_| list_queues());
     let admin = may(Action::CreateJobQueue);
+    let policies = Resource::new(|| (), |_| list_policies());
     view! {
         <h1>"Job queues"</h1>
         <Show when=move || admin.get()>
@@ -22,6 +24,24 @@ pub fn QueuesPage() -> impl IntoView {
                 <label>"Name" <input name="name" required /></label>
                 <label>"Priority" <input name="priority" type="number" min="0" value="1" required /></label>
                 <label>"Compute environments (in order, comma-separated)" <input name="environments" required /></label>
+                <label>
+                    "Scheduling" <select name="scheduling_policy">
+                        <option value="">"First in, first out"</option>
+                        <Suspense>
+                            {move || {
+                                policies
+                                    .get()
+                                    .and_then(Result::ok)
+                                    .unwrap_or_default()
+                                    .into_iter()
+                                    .map(|p| {
+                                        view! { <option value=p.name.clone()>{format!("Fair share: {}", p.name)}</option> }
+                                    })
+                                    .collect_view()
+                            }}
+                        </Suspense>
+                    </select>
+                </label>
                 <button type="submit">"Create queue"</button>
             </ActionForm>
         </Show>
@@ -44,6 +64,7 @@ pub fn QueuesPage() -> impl IntoView {
                                             <th>"Name"</th>
                                             <th>"State"</th>
                                             <th>"Priority"</th>
+                                            <th>"Scheduling"</th>
                                             <th>"Compute environments"</th>
                                             <th></th>
                                         </tr>
@@ -65,7 +86,7 @@ pub fn QueuesPage() -> impl IntoView {
                                                 view! {
                                                     <tr>
                                                         <td>
-                                                            <a href=format!("/jobs?queue={name}")>{name.clone()}</a>
+                                                            <a href=format!("/queues/{name}")>{name.clone()}</a>
                                                         </td>
                                                         <td>
                                                             <span class=format!(
@@ -74,6 +95,13 @@ pub fn QueuesPage() -> impl IntoView {
                                                             )>{queue.state.as_str()}</span>
                                                         </td>
                                                         <td class="count">{queue.priority}</td>
+                                                        <td>
+                                                            {queue
+                                                                .scheduling_policy_arn
+                                                                .as_deref()
+                                                                .map(|arn| format!("Fair share: {}", arn.rsplit('/').next().unwrap_or(arn)))
+                                                                .unwrap_or_else(|| "FIFO".into())}
+                                                        </td>
                                                         <td>{environments.clone()}</td>
                                                         <td>
                                                             {admin

@@ -1,5 +1,6 @@
 use super::StatusBadge;
 use crate::api::console::StopJobs;
+use crate::api::fair_share::queue_position;
 use crate::api::job_view;
 use crate::layout::may;
 use crate::pages::time::{utc, utc_opt};
@@ -49,6 +50,7 @@ pub fn JobPage() -> impl IntoView {
                         Ok(Some(found)) => {
                             let job = found.job;
                             let summary = job.array_properties.as_ref().and_then(|a| a.status_summary.clone());
+                            let queue_name = job.job_queue.rsplit('/').next().unwrap_or_default().to_string();
                             view! {
                                 <h1>{job.job_name.clone()} " " <StatusBadge status=job.status /></h1>
                                 <p class="job-id">{job.job_id.clone()}</p>
@@ -66,7 +68,24 @@ pub fn JobPage() -> impl IntoView {
                                     })}
                                 <dl class="facts">
                                     <dt>"Queue"</dt>
-                                    <dd>{job.job_queue.rsplit('/').next().unwrap_or_default().to_string()}</dd>
+                                    <dd>
+                                        <a href=format!("/queues/{}", queue_name)>{queue_name.clone()}</a>
+                                        {(job.status == JobStatus::Runnable)
+                                            .then(|| {
+                                                view! { <QueuePlace queue=queue_name.clone() job_id=job.job_id.clone() /> }
+                                            })}
+                                    </dd>
+                                    {job
+                                        .share_identifier
+                                        .clone()
+                                        .map(|share| {
+                                            view! {
+                                                <dt>"Share"</dt>
+                                                <dd>{share}</dd>
+                                                <dt>"Scheduling priority"</dt>
+                                                <dd>{job.scheduling_priority.unwrap_or(0)}</dd>
+                                            }
+                                        })}
                                     <dt>"Definition"</dt>
                                     <dd>{job.job_definition.rsplit('/').next().unwrap_or_default().to_string()}</dd>
                                     <dt>"Image"</dt>
@@ -348,6 +367,30 @@ fn ChildrenGrid(parent_id: String, version: usize) -> impl IntoView {
                                     .collect_view()}
                             </div>
                         }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// A RUNNABLE job's place in its queue's dispatch order, kept current as other jobs move.
+#[component]
+fn QueuePlace(queue: String, job_id: String) -> impl IntoView {
+    let place = Resource::new(move || (queue.clone(), job_id.clone()), |(queue, job_id)| queue_position(queue, job_id));
+    crate::live::refetch_on_change(|| "/events".to_string(), move || place.refetch());
+    view! {
+        <Transition>
+            {move || {
+                place
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|place| {
+                        let text = match place {
+                            Some(1) => " · next to be offered room".to_string(),
+                            Some(n) => format!(" · number {n} in dispatch order"),
+                            None => " · behind the jobs the scheduler reads in a pass".to_string(),
+                        };
+                        view! { <span class="queue-place">{text}</span> }
                     })
             }}
         </Transition>

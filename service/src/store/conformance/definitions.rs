@@ -11,6 +11,7 @@ on_both_stores!(
     retention_finds_and_deletes_exactly_the_expired_job,
     held_resources_are_summed_per_environment,
     share_usage_adds_finished_jobs_and_decays,
+    a_queue_page_reads_runs_in_the_window_and_waiting_jobs_per_share,
 );
 
 async fn insert_definition(db: &DatabaseConnection, name: &str, revision: i32, status: &str) -> jd::Model {
@@ -347,4 +348,70 @@ async fn share_usage_adds_finished_jobs_and_decays(db: DatabaseConnection) {
     share_usage::add_finished(&db, &["second".into()], 610_000).await.unwrap();
     let row = share_usage::of_queues(&db, &[queue.id]).await.unwrap().remove(0);
     assert!((row.vcpu_ms - 1e7 * (1.0 + 1.0 / std::f64::consts::E)).abs() < 1.0, "{}", row.vcpu_ms);
+}
+
+/// The fair-share queue page: runs that held vCPUs in the window (running ones open-ended),
+/// RUNNABLE jobs counted per share, names of the front's jobs.
+async fn a_queue_page_reads_runs_in_the_window_and_waiting_jobs_per_share(db: DatabaseConnection) {
+    use crate::store::queue_shares;
+    use domain::share_report::ShareRun;
+    let queue = insert_queue(&db, "q").await;
+    let definition = insert_definition(&db, "d", 1, "ACTIVE").await;
+    // (id, share, started, stopped): stopped before the window, in it, still running, no share.
+    let rows = [
+        ("old", Some("teama"), 0, Some(5_000)),
+        ("recent", Some("teama"), 8_000, Some(12_000)),
+        ("running", Some("teamb"), 11_000, None),
+        ("fifo", None, 9_000, Some(12_000)),
+    ];
+    for (id, share, started, stopped_at) in rows {
+        let new = NewJob {
+            id,
+            queue: queue.id,
+            definition: definition.id,
+            created_at: started,
+            stopped_at,
+            parent: None,
+            environment: None,
+            milli_vcpus: 2000,
+            memory_mib: 64,
+        };
+        insert_job(&db, new).await;
+        jobs::ActiveModel { id: Set(id.into()), share_identifier: Set(share.map(Into::into)), ..Default::default() }
+            .update(&db)
+            .await
+            .unwrap();
+    }
+    for (id, share) in [("wait-a", "teama"), ("wait-b1", "teamb"), ("wait-b2", "teamb")] {
+        let new = NewJob {
+            id,
+            queue: queue.id,
+            definition: definition.id,
+            created_at: 0,
+            stopped_at: None,
+            parent: None,
+            environment: None,
+            milli_vcpus: 1000,
+            memory_mib: 64,
+        };
+        insert_job(&db, new).await;
+        let runnable = jobs::ActiveModel {
+            id: Set(id.into()),
+            share_identifier: Set(Some(share.into())),
+            status: Set(domain::JobStatus::Runnable.into()),
+            started_at: Set(None),
+            ..Default::default()
+        };
+        runnable.update(&db).await.unwrap();
+    }
+    let mut runs = queue_shares::runs_since(&db, queue.id, 10_000).await.unwrap();
+    runs.sort_by_key(|run| run.started_at);
+    let recent = ShareRun { share: "teama".into(), milli_vcpus: 2000, started_at: 8_000, stopped_at: Some(12_000) };
+    let running = ShareRun { share: "teamb".into(), milli_vcpus: 2000, started_at: 11_000, stopped_at: None };
+    assert_eq!(runs, [recent, running]);
+    let mut waiting = queue_shares::runnable_by_share(&db, queue.id).await.unwrap();
+    waiting.sort();
+    assert_eq!(waiting, [("teama".to_string(), 1), ("teamb".to_string(), 2)]);
+    let names = queue_shares::job_names(&db, &["wait-a".into(), "nope".into()]).await.unwrap();
+    assert_eq!(names.into_iter().collect::<Vec<_>>(), [("wait-a".to_string(), "wait-a".to_string())]);
 }
