@@ -2,7 +2,8 @@
 //!
 //! Room goes, one job at a time, to the share whose holding, weighed by its `weightFactor`,
 //! is least: the vCPUs its jobs hold now, plus what this pass has already given it, plus half
-//! the job it would start (so no share is favoured by rounding to whole jobs). So under
+//! the job it would start, at most its own part of the queue (so no share is favoured by
+//! rounding to whole jobs, and none whose part is under half a job is shut out). So under
 //! contention a share's holding tends to be inversely proportional to its weight (0.125 gets
 //! eight times what 1.0 gets), a share that holds nothing goes first, and within a share jobs
 //! go by `schedulingPriority` (higher first), then oldest first. What a share holds counts with
@@ -87,7 +88,7 @@ impl PartialOrd for Turn {
 }
 
 /// The queue's RUNNABLE jobs (given oldest first) in the order fair share offers them room.
-pub fn order<'a>(fair: &FairShare, jobs: Vec<&'a RunnableJob>) -> Vec<&'a RunnableJob> {
+pub fn order<'a>(fair: &FairShare, capacity: i64, jobs: Vec<&'a RunnableJob>) -> Vec<&'a RunnableJob> {
     let mut shares: Vec<(&str, VecDeque<(usize, &'a RunnableJob)>)> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (position, job) in jobs.into_iter().enumerate() {
@@ -103,17 +104,24 @@ pub fn order<'a>(fair: &FairShare, jobs: Vec<&'a RunnableJob>) -> Vec<&'a Runnab
         queue.make_contiguous().sort_by_key(|(_, job)| Reverse(job.priority));
     }
     let weights: Vec<f64> = shares.iter().map(|(share, _)| fair.policy.weight_of(share)).collect();
-    let mut held: Vec<f64> = shares.iter().map(|(share, _)| fair.usage_of(share)).collect();
-    // A share's turn is weighed by what it holds plus half its next job (Sainte-Laguë's
-    // divisor): weighing what it holds before the job favours small shares by up to a job,
-    // weighing what it would hold after disfavours them by as much.
-    let weighed = |held: f64, next: &RunnableJob, weight: f64| (held + next.milli_vcpus as f64 / 2.0) * weight;
+    let mut used: Vec<f64> = shares.iter().map(|(share, _)| fair.usage_of(share)).collect();
+    // Each share's part of the queue's capacity while all of these contend.
+    let inverse_total: f64 = weights.iter().map(|w| 1.0 / w).sum();
+    let parts: Vec<f64> = weights.iter().map(|w| capacity as f64 * (1.0 / w) / inverse_total).collect();
+    // A share's turn is weighed by its use plus half its next job (Sainte-Laguë's divisor):
+    // weighing its use before the job favours small shares by up to a job, weighing what it
+    // would use after disfavours them by as much. The half job is at most the share's own
+    // part of the queue: in a queue too small for a share's part to make half a job (weight 1
+    // beside 0.125 in 2 vCPUs: 0.22 vCPU) the half job would outweigh all the others' use and
+    // the share would never start one; capped, its recent use decides, and it gets its part
+    // over time.
+    let weighed = |used: f64, part: f64, next: &RunnableJob, weight: f64| (used + (next.milli_vcpus as f64 / 2.0).min(part)) * weight;
     let mut turns: BinaryHeap<Reverse<Turn>> = shares
         .iter()
         .enumerate()
         .map(|(slot, (_, queue))| {
             let (first_seen, next) = queue[0];
-            Reverse(Turn { weighed: weighed(held[slot], next, weights[slot]), first_seen, share: slot })
+            Reverse(Turn { weighed: weighed(used[slot], parts[slot], next, weights[slot]), first_seen, share: slot })
         })
         .collect();
     let mut ordered = Vec::with_capacity(index.len());
@@ -121,9 +129,9 @@ pub fn order<'a>(fair: &FairShare, jobs: Vec<&'a RunnableJob>) -> Vec<&'a Runnab
         let queue = &mut shares[turn.share].1;
         let Some((_, job)) = queue.pop_front() else { continue };
         ordered.push(job);
-        held[turn.share] += job.milli_vcpus as f64;
+        used[turn.share] += job.milli_vcpus as f64;
         if let Some(&(first_seen, next)) = queue.front() {
-            let weighed = weighed(held[turn.share], next, weights[turn.share]);
+            let weighed = weighed(used[turn.share], parts[turn.share], next, weights[turn.share]);
             turns.push(Reverse(Turn { weighed, first_seen, share: turn.share }));
         }
     }
@@ -159,6 +167,9 @@ mod tests {
         }
     }
 
+    /// A queue large enough that every share's part is many jobs.
+    const BIG: i64 = 1_000_000;
+
     fn ids(jobs: Vec<&RunnableJob>) -> Vec<&str> {
         jobs.into_iter().map(|j| j.id.as_str()).collect()
     }
@@ -170,14 +181,14 @@ mod tests {
             (0..6).map(|n| job(&format!("a{n}"), "a", 0)).chain([job("b0", "b", 0), job("b1", "b", 0), job("c0", "c", 0)]).collect();
         let fair = FairShare { policy: policy(&[("b", 0.5)]), holding: vec![], recent: vec![] };
         // b weighs half, so it goes first and its second job comes before a's second.
-        assert_eq!(ids(order(&fair, jobs.iter().collect())), ["b0", "a0", "c0", "b1", "a1", "a2", "a3", "a4", "a5"]);
+        assert_eq!(ids(order(&fair, BIG, jobs.iter().collect())), ["b0", "a0", "c0", "b1", "a1", "a2", "a3", "a4", "a5"]);
     }
 
     #[test]
     fn what_a_share_holds_now_counts_and_priority_orders_within_a_share() {
         let jobs = [job("a-low", "a", 1), job("a-high", "a", 9), job("b0", "b", 0)];
         let fair = FairShare { policy: policy(&[]), holding: vec![("b".into(), 3000)], recent: vec![] };
-        assert_eq!(ids(order(&fair, jobs.iter().collect())), ["a-high", "a-low", "b0"]);
+        assert_eq!(ids(order(&fair, BIG, jobs.iter().collect())), ["a-high", "a-low", "b0"]);
     }
 
     #[test]
@@ -185,9 +196,9 @@ mod tests {
         // a submitted first but used 2.5 vCPUs on average over the window; b used nothing.
         let jobs = [job("a0", "a", 0), job("a1", "a", 0), job("b0", "b", 0), job("b1", "b", 0)];
         let fresh = FairShare { policy: policy(&[]), holding: vec![], recent: vec![] };
-        assert_eq!(ids(order(&fresh, jobs.iter().collect())), ["a0", "b0", "a1", "b1"]);
+        assert_eq!(ids(order(&fresh, BIG, jobs.iter().collect())), ["a0", "b0", "a1", "b1"]);
         let fair = FairShare { recent: vec![("a".into(), 2500.0)], ..fresh };
-        assert_eq!(ids(order(&fair, jobs.iter().collect())), ["b0", "b1", "a0", "a1"]);
+        assert_eq!(ids(order(&fair, BIG, jobs.iter().collect())), ["b0", "b1", "a0", "a1"]);
     }
 
     #[test]

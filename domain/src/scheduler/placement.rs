@@ -112,7 +112,8 @@ pub fn dispatch_order<'a>(
     for queue in &queues {
         let Some(fair) = &queue.fair_share else { continue };
         if let Some(jobs) = by_queue.remove(&queue.id) {
-            by_queue.insert(queue.id, fair_share::order(fair, jobs));
+            let capacity = snapshot.environments.iter().filter(|e| queue.environments.contains(&e.id)).map(|e| e.max_milli_vcpus).sum();
+            by_queue.insert(queue.id, fair_share::order(fair, capacity, jobs));
         }
     }
     (queues, by_queue)
