@@ -5,6 +5,8 @@
 //!   TEST_DATABASE_URL=postgres://... cargo bench -p service --bench lifecycle
 //!   BENCH_ARRAYS=10 BENCH_ARRAY_SIZE=10000 for the full 100,000-job run (default 10 × 1,000)
 //!   BENCH_BACKEND=postgres or sqlite for one store only (default both)
+//!   BENCH_FAIR_SHARE=1 for a queue that follows a fair-share policy, each array its own share
+//!   (weights 1, 0.5, 0.25 in turn): what fair share costs a pass, against the FIFO run
 
 use domain::compute_environment::ExecutorKind;
 use domain::container::KeyValuePair;
@@ -43,7 +45,12 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
     let mut environment = fixtures::environment("simulated", 100_000);
     environment.executor = Some(ExecutorKind::Simulated);
     batch.create_compute_environment(&admin(), environment).await.unwrap();
-    batch.create_job_queue(&admin(), fixtures::queue("q", &["simulated"])).await.unwrap();
+    let fair_share = setting("BENCH_FAIR_SHARE", 0) == 1;
+    let mut queue = fixtures::queue("q", &["simulated"]);
+    if fair_share {
+        queue.scheduling_policy_arn = Some(fair_share_policy(&batch, arrays).await);
+    }
+    batch.create_job_queue(&admin(), queue).await.unwrap();
     let mut definition = fixtures::definition("sim");
     let container = definition.container_properties.as_mut().unwrap();
     container.environment = vec![KeyValuePair { name: "SIMULATED_DURATION_MS".into(), value: "0".into() }];
@@ -61,6 +68,9 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
         let mut request = fixtures::submission(&format!("array-{i}"));
         request.job_definition = "sim".into();
         request.array_properties = Some(ArrayProperties { size });
+        if fair_share {
+            request.share_identifier = Some(format!("team{i}"));
+        }
         parents.push(batch.submit_job(&operator(), request).await.unwrap().job_id);
     }
     let submitted = started.elapsed();
@@ -79,7 +89,8 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
     let total = started.elapsed();
     let jobs = arrays * size;
     println!(
-        "{backend:?}: {jobs} jobs ({arrays} arrays × {size}) submitted in {:.2} s, all SUCCEEDED after {:.1} s: {:.0} jobs/s",
+        "{backend:?}{}: {jobs} jobs ({arrays} arrays × {size}) submitted in {:.2} s, all SUCCEEDED after {:.1} s: {:.0} jobs/s",
+        if fair_share { " (fair share)" } else { "" },
         submitted.as_secs_f64(),
         total.as_secs_f64(),
         jobs as f64 / total.as_secs_f64()
@@ -87,6 +98,21 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
     println!("  scheduler time: {}", scheduler.phase_times());
     let _ = stop.send(());
     let _ = running.await;
+}
+
+/// A policy naming one share per array, weights 1, 0.5 and 0.25 in turn; returns its ARN.
+async fn fair_share_policy(batch: &Batch, shares: i64) -> String {
+    use domain::scheduling_policy::{CreateSchedulingPolicy, FairsharePolicy, ShareAttributes};
+    let share_distribution = (0..shares)
+        .map(|i| ShareAttributes { share_identifier: format!("team{i}"), weight_factor: Some([1.0, 0.5, 0.25][i as usize % 3]) })
+        .collect();
+    let request = CreateSchedulingPolicy {
+        name: "bench-fair".into(),
+        fairshare_policy: Some(FairsharePolicy { share_decay_seconds: Some(600), compute_reservation: None, share_distribution }),
+        quota_share_policy: None,
+        tags: Default::default(),
+    };
+    batch.create_scheduling_policy(&admin(), request).await.unwrap().arn
 }
 
 fn peak_memory_mib() -> u64 {
