@@ -32,7 +32,13 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
             <nav id="main-nav" class="sidebar" class:open=move || menu_open.get()>
                 <a href="/">"Dashboard"</a>
                 <a href="/jobs">"Jobs"</a>
-                <a href="/submit">"Submit job"</a>
+                <Suspense>
+                    {move || {
+                        signed_in()
+                            .filter(|who| Caller::User(who.clone()).may(Action::SubmitJob))
+                            .map(|_| view! { <a href="/submit">"Submit job"</a> })
+                    }}
+                </Suspense>
                 <a href="/definitions">"Job definitions"</a>
                 <a href="/queues">"Job queues"</a>
                 <a href="/policies">"Scheduling policies"</a>

@@ -32,10 +32,12 @@ macro_rules! text_enum {
 
 pub mod access;
 pub mod aws_fields;
+pub mod command_line;
 pub mod compute_environment;
 pub mod consumable_resource;
 pub mod container;
 pub mod container_spec;
+pub mod headline;
 pub mod history;
 pub mod host_access;
 pub mod job_definition;

@@ -15,7 +15,7 @@ pub struct SubmitForm {
     pub job_name: String,
     pub job_queue: String,
     pub job_definition: String,
-    /// Words separated by spaces; empty keeps the definition's command.
+    /// Shell words (quotes and escapes as in `sh`); empty keeps the definition's command.
     pub command: String,
     /// `NAME=value` lines.
     pub environment: String,
@@ -76,7 +76,7 @@ impl SubmitForm {
         if let Some(memory) = number("containerOverrides.resourceRequirements.MEMORY", &self.memory)? {
             resource_requirements.push(ResourceRequirement { kind: "MEMORY".into(), value: memory.to_string() });
         }
-        let command: Vec<String> = self.command.split_whitespace().map(String::from).collect();
+        let command = crate::command_line::parse("containerOverrides.command", &self.command)?;
         let overrides = ContainerOverrides {
             command: (!command.is_empty()).then_some(command),
             environment,
@@ -144,7 +144,7 @@ mod tests {
             job_name: " nightly ".into(),
             job_queue: "q".into(),
             job_definition: "d:2".into(),
-            command: "echo  hello world".into(),
+            command: "echo  'hello world'".into(),
             environment: "A=1\n\nB = two\n".into(),
             vcpus: "0.5".into(),
             memory: "64".into(),
@@ -160,7 +160,7 @@ mod tests {
         let request = form.to_request().unwrap();
         assert_eq!(request.job_name, "nightly");
         let overrides = request.container_overrides.unwrap();
-        assert_eq!(overrides.command.unwrap(), ["echo", "hello", "world"]);
+        assert_eq!(overrides.command.unwrap(), ["echo", "hello world"], "quoted as in a shell");
         assert_eq!(overrides.environment[1], KeyValuePair { name: "B".into(), value: "two".into() });
         assert_eq!(overrides.resource_requirements.len(), 2);
         assert_eq!(request.array_properties.unwrap().size, 3);

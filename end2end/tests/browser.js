@@ -1,6 +1,7 @@
 // Shared set-up of the browser tests: Debian's Chromium, headless, with the flags that work on
 // this machine's closed network. BASE_URL is the console that scripts/test.sh started.
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 import { mkdirSync } from 'node:fs';
 
 export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
@@ -63,4 +64,29 @@ export async function createUser(page, who, role) {
   await form.locator('select[name=role]').selectOption(role);
   await form.locator('button[type=submit]').click();
   await page.locator('table.users td', { hasText: who.username }).first().waitFor();
+}
+
+/// Opens `path`, fills the first form of the page (`fields`: input name to value; a select is
+/// chosen by value) and returns the form, for the caller to submit.
+export async function fillForm(page, path, fields) {
+  await gotoHydrated(page, path);
+  const form = page.locator('main form').first();
+  for (const [name, value] of Object.entries(fields)) {
+    const input = form.locator(`[name="${name}"]`);
+    if ((await input.evaluate((el) => el.tagName)) === 'SELECT') await input.selectOption(value);
+    else await input.fill(value);
+  }
+  return form;
+}
+
+/// Launches the browser before a file's tests and signs in the administrator; closes it after.
+/// Returns `{ browser, admin }`, filled in once the file's tests start.
+export function withSignedInAdmin() {
+  const session = {};
+  before(async () => {
+    session.browser = await launch();
+    session.admin = await signedInContext(session.browser);
+  });
+  after(async () => { await session.browser?.close(); });
+  return session;
 }

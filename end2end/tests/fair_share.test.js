@@ -1,17 +1,11 @@
 // Fair share in the console: a policy with two shares made by form (weights as a table), a
 // queue that follows it, jobs of both shares submitted, and the queue page showing the shares
 // against their targets while they contend, the front of the queue, and a waiting job's place.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, gotoHydrated, signedInContext, SCREENSHOTS } from './browser.js';
+import { gotoHydrated, fillForm, withSignedInAdmin, SCREENSHOTS } from './browser.js';
 
-let browser;
-let admin;
-before(async () => {
-  browser = await launch();
-  admin = await signedInContext(browser);
-});
-after(async () => { await browser?.close(); });
+const session = withSignedInAdmin();
 
 /// Polls `read` (an async function) until `ok` holds of its result; returns that result.
 async function until(read, ok, what, { tries = 1200, every = 250 } = {}) {
@@ -24,17 +18,6 @@ async function until(read, ok, what, { tries = 1200, every = 250 } = {}) {
   throw new Error(`${what}: last saw ${JSON.stringify(last)}`);
 }
 
-async function fillForm(page, path, fields) {
-  await gotoHydrated(page, path);
-  const form = page.locator('main form').first();
-  for (const [name, value] of Object.entries(fields)) {
-    const input = form.locator(`[name="${name}"]`);
-    if ((await input.evaluate((el) => el.tagName)) === 'SELECT') await input.selectOption(value);
-    else await input.fill(value);
-  }
-  return form;
-}
-
 /// What the queue page's shares table says: { share: { holding, target, waiting } }.
 async function shareRows(page) {
   return page.locator('table.shares tbody tr').evaluateAll((rows) => Object.fromEntries(rows.map((row) => {
@@ -44,7 +27,7 @@ async function shareRows(page) {
 }
 
 test('a policy is made by form: weights as rows, a bad weight refused beside its cell', async () => {
-  const page = await admin.newPage();
+  const page = await session.admin.newPage();
   const form = await fillForm(page, '/policies', {
     'form[name]': 'fs-policy',
     'form[share_decay_seconds]': '600',
@@ -80,7 +63,7 @@ test('a policy is made by form: weights as rows, a bad weight refused beside its
 });
 
 test('two shares contend on a fair-share queue and the queue page shows them against their targets', async () => {
-  const page = await admin.newPage();
+  const page = await session.admin.newPage();
   let form = await fillForm(page, '/environments', { name: 'fs-docker', max_vcpus: '2', executor: 'docker' });
   await form.locator('button[type=submit]').click();
   await page.locator('table td', { hasText: 'fs-docker' }).first().waitFor();
@@ -130,7 +113,7 @@ test('two shares contend on a fair-share queue and the queue page shows them aga
   // some); the last of them waits longest, and its page says whose it is and where it stands.
   const last = page.locator('table.front tbody tr').last().locator('a');
   const waitingUrl = await last.getAttribute('href');
-  const jobPage = await admin.newPage();
+  const jobPage = await session.admin.newPage();
   await gotoHydrated(jobPage, waitingUrl);
   assert.match(await jobPage.locator('dl.facts').textContent(), /Share\s*team[ab]/);
   await jobPage.locator('.queue-place', { hasText: /in dispatch order|next to be offered room/ }).waitFor();

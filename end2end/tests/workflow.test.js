@@ -1,34 +1,22 @@
 // The console end to end, as a team uses it: set up an environment, a queue and a definition,
 // submit, watch the job run live, share its link, cancel, and see what a viewer may do.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, gotoHydrated, signIn, signedInContext, createUser, SCREENSHOTS, BASE_URL } from './browser.js';
+import { gotoHydrated, signIn, signedInContext, createUser, fillForm, withSignedInAdmin, SCREENSHOTS, BASE_URL } from './browser.js';
 
-let browser;
-let admin;
-before(async () => {
-  browser = await launch();
-  admin = await signedInContext(browser);
-});
-after(async () => { await browser?.close(); });
+const session = withSignedInAdmin();
 
 const VIEWER = { username: 'viewer-workflow', password: 'viewer workflow password' };
 let jobUrl;
 
 async function createIn(page, path, fields, rowText) {
-  await gotoHydrated(page, path);
-  const form = page.locator('main form').first();
-  for (const [name, value] of Object.entries(fields)) {
-    const input = form.locator(`[name="${name}"]`);
-    if ((await input.evaluate((el) => el.tagName)) === 'SELECT') await input.selectOption(value);
-    else await input.fill(value);
-  }
+  const form = await fillForm(page, path, fields);
   await form.locator('button[type=submit]').click();
   await page.locator('table td', { hasText: rowText }).first().waitFor();
 }
 
 test('an admin sets up an environment, a queue and a definition from the console', async () => {
-  const page = await admin.newPage();
+  const page = await session.admin.newPage();
   await createIn(page, '/environments', { name: 'wf-docker', max_vcpus: '2', executor: 'docker' }, 'wf-docker');
   await createIn(page, '/environments', { name: 'wf-parked', max_vcpus: '1', executor: 'docker' }, 'wf-parked');
   // Park the second environment: its queue's jobs stay RUNNABLE, to be cancelled later.
@@ -75,7 +63,7 @@ test('an admin sets up an environment, a queue and a definition from the console
 });
 
 test('a bad field is refused with its message next to it', async () => {
-  const page = await admin.newPage();
+  const page = await session.admin.newPage();
   await gotoHydrated(page, '/submit?definition=wf-hello:1');
   await page.fill('input[name="form[job_name]"]', 'too-small-array');
   await page.selectOption('select[name="form[job_queue]"]', 'wf-queue');
@@ -89,7 +77,7 @@ test('a bad field is refused with its message next to it', async () => {
 });
 
 test('a submitted job goes RUNNING then SUCCEEDED and its output appears without a reload', async () => {
-  const page = await admin.newPage();
+  const page = await session.admin.newPage();
   await gotoHydrated(page, '/submit?definition=wf-hello:1');
   await page.fill('input[name="form[job_name]"]', 'live-job');
   await page.selectOption('select[name="form[job_queue]"]', 'wf-queue');
@@ -116,7 +104,7 @@ test('a submitted job goes RUNNING then SUCCEEDED and its output appears without
 });
 
 test("a job's link opened signed out leads through sign-in to that job", async () => {
-  const context = await browser.newContext();
+  const context = await session.browser.newContext();
   const page = await context.newPage();
   await page.goto(jobUrl);
   assert.equal(new URL(page.url()).pathname, '/login');
@@ -127,7 +115,7 @@ test("a job's link opened signed out leads through sign-in to that job", async (
 });
 
 test('a runnable job is cancelled from its page', async () => {
-  const page = await admin.newPage();
+  const page = await session.admin.newPage();
   await gotoHydrated(page, '/submit?definition=wf-hello:1');
   await page.fill('input[name="form[job_name]"]', 'parked-job');
   await page.selectOption('select[name="form[job_queue]"]', 'wf-parked-queue');
@@ -143,10 +131,10 @@ test('a runnable job is cancelled from its page', async () => {
 });
 
 test('a viewer sees no buttons that change anything', async () => {
-  const page = await admin.newPage();
+  const page = await session.admin.newPage();
   await createUser(page, VIEWER, 'viewer');
   await page.close();
-  const viewer = await signedInContext(browser, VIEWER);
+  const viewer = await signedInContext(session.browser, VIEWER);
   const viewerPage = await viewer.newPage();
   await gotoHydrated(viewerPage, new URL(jobUrl).pathname);
   assert.equal(await viewerPage.locator('h1 .status').textContent(), 'SUCCEEDED');

@@ -106,18 +106,38 @@ pub async fn list_jobs(
     Ok(JobList { jobs: page.items, next_token: page.next_token, queues })
 }
 
-/// A job and its output.
+/// A job and the tail of its output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobWithLog {
     pub job: domain::views::JobDetail,
-    pub log: Vec<LogLineView>,
+    pub log: LogPage,
+}
+
+/// Lines of a job's output, oldest first, and how many come before them (capped: see
+/// `service::jobs::EARLIER_CAP`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogPage {
+    pub lines: Vec<LogLineView>,
+    pub earlier: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogLineView {
+    pub id: i64,
     pub attempt: i32,
     pub stream: String,
     pub line: String,
+}
+
+/// How many lines the job page shows at first (the newest) and loads per "earlier" click.
+pub const LOG_PAGE: u64 = 1000;
+
+#[cfg(feature = "ssr")]
+async fn log_page(id: &str, before: Option<i64>) -> Result<LogPage, ServerFnError> {
+    let batch = expect_context::<service::Batch>();
+    let (lines, earlier) = batch.job_log_tail(&caller(), id, None, before, LOG_PAGE).await.map_err(fail)?;
+    let lines = lines.into_iter().map(|l| LogLineView { id: l.id, attempt: l.attempt, stream: l.stream, line: l.line }).collect();
+    Ok(LogPage { lines, earlier })
 }
 
 #[server]
@@ -126,14 +146,13 @@ pub async fn job_view(id: String) -> Result<Option<JobWithLog>, ServerFnError> {
     let Some(job) = batch.describe_jobs(&caller(), std::slice::from_ref(&id)).await.map_err(fail)?.pop() else {
         return Ok(None);
     };
-    let log = batch
-        .job_log(&caller(), &id, None, 0, 1000)
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .map(|l| LogLineView { attempt: l.attempt, stream: l.stream, line: l.line })
-        .collect();
-    Ok(Some(JobWithLog { job, log }))
+    Ok(Some(JobWithLog { job, log: log_page(&id, None).await? }))
+}
+
+/// The page of output before line `before`: what "load earlier lines" adds above.
+#[server]
+pub async fn earlier_log(id: String, before: i64) -> Result<LogPage, ServerFnError> {
+    log_page(&id, Some(before)).await
 }
 
 /// The children of an array job, by index (the first 10,000: an array's largest size).

@@ -86,7 +86,9 @@ async fn the_jobs_list_and_a_job_page_show_states_reasons_and_output() {
     assert!(none.contains("No jobs match."), "{none}");
 
     let page = app.get(&format!("/jobs/{}", job.job_id)).await.text().await.unwrap();
-    for expected in ["nightly-greeting", "SUCCEEDED", "hello from the console", "RUNNABLE", "echo hello from the console"] {
+    // The command as its arguments, one box each (a space inside an argument stays visible).
+    for expected in ["nightly-greeting", "SUCCEEDED", "hello from the console", "RUNNABLE", "<li><code>hello from the console</code></li>"]
+    {
         assert!(page.contains(expected), "{expected} missing from the job page: {page}");
     }
     let missing = app.get("/jobs/no-such-job").await.text().await.unwrap();

@@ -4,7 +4,7 @@ use crate::batch::{Batch, from_json, name_from_arn};
 use crate::error::ServiceResult;
 use crate::store::entities::jobs;
 use crate::store::jobs::{JobPage, JobScope};
-use crate::store::{attempts, catalog, jobs as job_rows};
+use crate::store::{attempts, catalog, job_logs, jobs as job_rows};
 use domain::access::{Action, Caller};
 use domain::aws_fields::AwsFields;
 use domain::consumable_resource::{ConsumableResourceProperties, ConsumableResourceRequirement};
@@ -366,7 +366,37 @@ impl Batch {
         })
         .await
     }
+
+    /// The last `limit` lines of a job's output (one attempt or all) before line `before` (the
+    /// newest when `None`), oldest first, and how many lines come before them (at most
+    /// `EARLIER_CAP + 1`: more is "more than 100,000").
+    pub async fn job_log_tail(
+        &self,
+        caller: &Caller,
+        job_id: &str,
+        attempt: Option<i32>,
+        before: Option<i64>,
+        limit: u64,
+    ) -> ServiceResult<(Vec<LogLine>, i64)> {
+        self.guarded(caller, Action::Read, "", async move {
+            let job_id = name_from_arn(job_id);
+            let lines = job_logs::tail(self.reader(), job_id, attempt, before, Ord::min(limit, 10_000)).await?;
+            let earlier = match lines.first() {
+                Some(first) => job_logs::count_before(self.reader(), job_id, attempt, first.id, EARLIER_CAP).await?,
+                None => 0,
+            };
+            let lines = lines
+                .into_iter()
+                .map(|l| LogLine { id: l.id, attempt: l.attempt_number, stream: l.stream, at: l.at, line: l.line })
+                .collect();
+            Ok((lines, earlier))
+        })
+        .await
+    }
 }
+
+/// The most earlier lines the console counts exactly.
+pub const EARLIER_CAP: i64 = 100_000;
 
 /// The job's needs as AWS shows them, `None` when it needs no consumable resource.
 fn consumable_resource_properties(stored: &str) -> ServiceResult<Option<ConsumableResourceProperties>> {

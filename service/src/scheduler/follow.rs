@@ -26,9 +26,7 @@ pub const ENGINE_GRACE: Duration = Duration::from_secs(60);
 /// Longest pause between two tries to reach an engine or the store.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-const TIMEOUT_REASON: &str = "Job attempt duration exceeded timeout";
-pub(super) const EXITED_REASON: &str = "Essential container in task exited";
-const OOM_REASON: &str = "OutOfMemoryError: Container killed due to memory usage";
+pub(super) use domain::headline::{EXITED_REASON, OOM_REASON, TIMEOUT_REASON};
 const LOG_FLUSH: Duration = Duration::from_millis(200);
 const LOG_BATCH: usize = 500;
 /// Bytes of output per statement, at most (beyond one line): long lines make small batches, so

@@ -12,18 +12,25 @@ async fn newest_id<E: EntityTrait>(db: &impl ConnectionTrait, query: sea_orm::Se
     Ok(newest.unwrap_or(0))
 }
 
-/// The newest status change of any job, or of one job (its array's runs that cover it included).
+/// The newest status change of any job, or of one job: an array child's own and its array's
+/// runs that cover it; an array job's own and all its children's (so its page moves while
+/// they run).
 pub(crate) async fn newest_status_change(db: &impl ConnectionTrait, job_id: Option<&str>) -> Result<i64, DbErr> {
     let mut statuses = history::Entity::find();
     if let Some(job_id) = job_id {
-        let child: Option<(Option<String>, Option<i32>)> = jobs::Entity::find_by_id(job_id)
+        let found: Option<(Option<String>, Option<i32>, Option<i32>)> = jobs::Entity::find_by_id(job_id)
             .select_only()
-            .columns([jobs::Column::ArrayParentId, jobs::Column::ArrayIndex])
+            .columns([jobs::Column::ArrayParentId, jobs::Column::ArrayIndex, jobs::Column::ArraySize])
             .into_tuple()
             .one(db)
             .await?;
-        let child = child.and_then(|(parent, index)| parent.zip(index));
-        statuses = statuses.filter(super::history::history_of(job_id, child.as_ref().map(|(p, i)| (p.as_str(), *i))));
+        let (parent, index, size) = found.unwrap_or((None, None, None));
+        let condition = match (parent.zip(index), size) {
+            (Some((parent, index)), _) => super::history::history_of(job_id, Some((&parent, index))),
+            (None, Some(_)) => super::history::history_of_array(job_id),
+            (None, None) => super::history::history_of(job_id, None),
+        };
+        statuses = statuses.filter(condition);
     }
     newest_id(db, statuses, history::Column::Id).await
 }

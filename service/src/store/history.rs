@@ -1,9 +1,9 @@
 //! Status history rows (ARCHITECTURE.md §2): written only by the transition function and by
 //! submission, one row per subject (`domain::history::Subject`) and entered state.
 
-use super::entities::job_status_history as history;
+use super::entities::{job_status_history as history, jobs};
 use domain::history::Subject;
-use sea_orm::{ColumnTrait, Condition, Set};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Set};
 
 pub(crate) fn history_row(subject: &Subject, status: &str, reason: Option<&str>, at: i64) -> history::ActiveModel {
     let (job_id, first, last) = match subject {
@@ -19,6 +19,14 @@ pub(crate) fn history_row(subject: &Subject, status: &str, reason: Option<&str>,
         at: Set(at),
         ..Default::default()
     }
+}
+
+/// Which history rows are about an array job and its children: its own, its runs of
+/// children, and each child's own (the children found by their parent, an index lookup).
+pub(crate) fn history_of_array(array_id: &str) -> Condition {
+    let children =
+        jobs::Entity::find().select_only().column(jobs::Column::Id).filter(jobs::Column::ArrayParentId.eq(array_id)).into_query();
+    Condition::any().add(history::Column::JobId.eq(array_id)).add(history::Column::JobId.in_subquery(children))
 }
 
 /// Which history rows are about `job_id`: its own, and for an array child (`child` = its array

@@ -118,3 +118,47 @@ pub(crate) async fn streams(
     };
     query.all(db).await
 }
+
+/// The last `limit` lines of `job_id` (one attempt, or all) before line `before` (the very
+/// last when `None`), oldest first.
+pub(crate) async fn tail(
+    db: &impl ConnectionTrait,
+    job_id: &str,
+    attempt: Option<i32>,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<attempt_logs::Model>, DbErr> {
+    let mut query =
+        attempt_logs::Entity::find().filter(attempt_logs::Column::JobId.eq(job_id)).order_by_desc(attempt_logs::Column::Id).limit(limit);
+    if let Some(attempt) = attempt {
+        query = query.filter(attempt_logs::Column::AttemptNumber.eq(attempt));
+    }
+    if let Some(before) = before {
+        query = query.filter(attempt_logs::Column::Id.lt(before));
+    }
+    let mut lines = query.all(db).await?;
+    lines.reverse();
+    Ok(lines)
+}
+
+/// How many lines of `job_id` (one attempt, or all) come before line `before`, counting at most
+/// `cap + 1`: the console says "N earlier lines" without counting a million index entries.
+pub(crate) async fn count_before(
+    db: &impl ConnectionTrait,
+    job_id: &str,
+    attempt: Option<i32>,
+    before: i64,
+    cap: i64,
+) -> Result<i64, DbErr> {
+    let attempt_filter = if attempt.is_some() { " AND attempt_number = $3" } else { "" };
+    let sql = format!(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM attempt_logs WHERE job_id = $1 AND id < $2{attempt_filter} LIMIT {}) AS capped",
+        cap + 1
+    );
+    let mut values: Vec<sea_orm::Value> = vec![job_id.into(), before.into()];
+    if let Some(attempt) = attempt {
+        values.push(attempt.into());
+    }
+    let row = db.query_one_raw(super::Dialect::of(db).statement(&sql, values)).await?;
+    Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
+}

@@ -27,7 +27,7 @@ pub fn PoliciesPage() -> impl IntoView {
         }
     });
     let policies = Resource::new(move || (saved.get(), delete.version().get()), |_| list_policies());
-    let admin = may(Action::CreateJobQueue);
+    let admin = may(Action::CreateSchedulingPolicy);
     let editing = move || query.with(|q| q.get("edit")).filter(|name| !name.is_empty());
     view! {
         <h1>"Scheduling policies"</h1>

@@ -1,7 +1,7 @@
 use super::StatusBadge;
 use crate::api::console::StopJobs;
 use crate::api::fair_share::queue_position;
-use crate::api::job_view;
+use crate::api::{LOG_PAGE, LogLineView, LogPage, earlier_log, job_view};
 use crate::layout::may;
 use crate::pages::time::{utc, utc_opt};
 use domain::JobStatus;
@@ -51,9 +51,20 @@ pub fn JobPage() -> impl IntoView {
                             let job = found.job;
                             let summary = job.array_properties.as_ref().and_then(|a| a.status_summary.clone());
                             let queue_name = job.job_queue.rsplit('/').next().unwrap_or_default().to_string();
+                            let headline = domain::headline::headline(&job);
+                            let array_parent = job
+                                .array_properties
+                                .as_ref()
+                                .and_then(|a| a.index.map(|index| (index, a.size)))
+                                .and_then(|(index, size)| {
+                                    job.job_id.rsplit_once(':').map(|(parent, _)| (parent.to_string(), index, size))
+                                });
+                            let shell_line = domain::command_line::shell_form(&job.container.command);
+                            // An array child: its array job, its index and the array's size.
                             view! {
                                 <h1>{job.job_name.clone()} " " <StatusBadge status=job.status /></h1>
                                 <p class="job-id">{job.job_id.clone()}</p>
+                                {headline.map(|words| view! { <p class="headline">{words}</p> })}
                                 <JobActions job_id=job.job_id.clone() status=job.status stop operator />
                                 {job
                                     .status_reason
@@ -61,14 +72,36 @@ pub fn JobPage() -> impl IntoView {
                                     .map(|reason| {
                                         view! {
                                             <p class="reason">
-                                                <strong>"Reason: "</strong>
+                                                <strong>"Status reason: "</strong>
                                                 {reason}
                                             </p>
                                         }
                                     })}
                                 <dl class="facts">
-                                    <dt>"Queue"</dt>
-                                    <dd>
+                                    {array_parent
+                                        .clone()
+                                        .map(|(parent, index, size)| {
+                                            view! {
+                                                <dt>"Array job"</dt>
+                                                <dd class="array-parent">
+                                                    "Child " {index} " of " <a href=format!("/jobs/{parent}")>{parent.clone()}</a>
+                                                    {(index > 0)
+                                                        .then(|| {
+                                                            view! {
+                                                                " · "
+                                                                <a href=format!("/jobs/{parent}:{}", index - 1)>"previous"</a>
+                                                            }
+                                                        })}
+                                                    {(size.is_none_or(|size| index + 1 < size))
+                                                        .then(|| {
+                                                            view! {
+                                                                " · "
+                                                                <a href=format!("/jobs/{parent}:{}", index + 1)>"next"</a>
+                                                            }
+                                                        })}
+                                                </dd>
+                                            }
+                                        })} <dt>"Queue"</dt> <dd>
                                         <a href=format!("/queues/{}", queue_name)>{queue_name.clone()}</a>
                                         {(job.status == JobStatus::Runnable)
                                             .then(|| {
@@ -85,20 +118,29 @@ pub fn JobPage() -> impl IntoView {
                                                 <dt>"Scheduling priority"</dt>
                                                 <dd>{job.scheduling_priority.unwrap_or(0)}</dd>
                                             }
-                                        })}
-                                    <dt>"Definition"</dt>
-                                    <dd>{job.job_definition.rsplit('/').next().unwrap_or_default().to_string()}</dd>
-                                    <dt>"Image"</dt>
-                                    <dd>{job.container.image.clone()}</dd>
-                                    <dt>"Command"</dt>
-                                    <dd>
-                                        <code>{job.container.command.join(" ")}</code>
-                                    </dd>
-                                    <dt>"Resources"</dt>
+                                        })} <dt>"Definition"</dt>
+                                    <dd>{job.job_definition.rsplit('/').next().unwrap_or_default().to_string()}</dd> <dt>"Image"</dt>
+                                    <dd>{job.container.image.clone()}</dd> <dt>"Command"</dt> <dd>
+                                        <ol class="argv" aria-label="Arguments">
+                                            {job
+                                                .container
+                                                .command
+                                                .iter()
+                                                .map(|argument| {
+                                                    view! {
+                                                        <li>
+                                                            <code>{argument.clone()}</code>
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ol>
+                                        <code class="shell-line" title="The same command as one shell line">
+                                            {shell_line}
+                                        </code>
+                                    </dd> <dt>"Resources"</dt>
                                     <dd>{format!("{} vCPU, {} MiB", job.container.vcpus, job.container.memory)}</dd>
-                                    <dt>"Retry strategy"</dt>
-                                    <dd>{retry_text(&job.retry_strategy)}</dd>
-                                    <dt>"Timeout"</dt>
+                                    <dt>"Retry strategy"</dt> <dd>{retry_text(&job.retry_strategy)}</dd> <dt>"Timeout"</dt>
                                     <dd>
                                         {job
                                             .timeout
@@ -106,18 +148,10 @@ pub fn JobPage() -> impl IntoView {
                                             .and_then(|t| t.attempt_duration_seconds)
                                             .map(|s| format!("{s} s"))
                                             .unwrap_or_else(|| "none".into())}
-                                    </dd>
-                                    <dt>"Submitted by"</dt>
-                                    <dd>{job.submitted_by.clone()}</dd>
-                                    <dt>"Created"</dt>
-                                    <dd>{utc(job.created_at)}</dd>
-                                    <dt>"Parameters"</dt>
-                                    <dd>{pairs(job.parameters.iter())}</dd>
-                                    <dt>"Environment"</dt>
-                                    <dd>{pairs(job.container.environment.iter().map(|e| (&e.name, &e.value)))}</dd>
-                                    <dt>"Tags"</dt>
-                                    <dd>{pairs(job.tags.iter())}</dd>
-                                    <dt>"Depends on"</dt>
+                                    </dd> <dt>"Submitted by"</dt> <dd>{job.submitted_by.clone()}</dd> <dt>"Created"</dt>
+                                    <dd>{utc(job.created_at)}</dd> <dt>"Parameters"</dt> <dd>{pairs(job.parameters.iter())}</dd>
+                                    <dt>"Environment"</dt> <dd>{pairs(job.container.environment.iter().map(|e| (&e.name, &e.value)))}</dd>
+                                    <dt>"Tags"</dt> <dd>{pairs(job.tags.iter())}</dd> <dt>"Depends on"</dt>
                                     <dd>
                                         {if job.depends_on.is_empty() { Some("none") } else { None }}
                                         {job
@@ -137,6 +171,9 @@ pub fn JobPage() -> impl IntoView {
                                 </dl>
                                 {summary
                                     .map(|counts| {
+                                        let version = format!("{counts:?}");
+                                        // The grid re-reads when the counts move (the page
+                                        // follows its children's changes).
                                         view! {
                                             <h2>"Array children"</h2>
                                             <p class="summary">
@@ -147,7 +184,7 @@ pub fn JobPage() -> impl IntoView {
                                                     .collect::<Vec<_>>()
                                                     .join(" · ")}
                                             </p>
-                                            <ChildrenGrid parent_id=job.job_id.clone() version=job.status_history.len() />
+                                            <ChildrenGrid parent_id=job.job_id.clone() version />
                                         }
                                     })}
                                 <h2>"Timeline"</h2>
@@ -240,25 +277,7 @@ pub fn JobPage() -> impl IntoView {
                                             }
                                         })}
                                 </div>
-                                <pre class="log">
-                                    {found
-                                        .log
-                                        .into_iter()
-                                        .map(|l| {
-                                            let attempt = i64::from(l.attempt);
-                                            view! {
-                                                <span
-                                                    class=format!("line {}", l.stream)
-                                                    style:display=move || {
-                                                        if only_attempt.get().is_none_or(|n| n == attempt) { "inline" } else { "none" }
-                                                    }
-                                                >
-                                                    {format!("[{}] {}\n", l.attempt, l.line)}
-                                                </span>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </pre>
+                                <LogView job_id=job.job_id.clone() page=found.log following only_attempt />
                             }
                                 .into_any()
                         }
@@ -336,8 +355,8 @@ fn retry_text(strategy: &domain::retry::RetryStrategy) -> String {
 
 /// An array job's children as a grid of coloured cells, one per index, each a link.
 #[component]
-fn ChildrenGrid(parent_id: String, version: usize) -> impl IntoView {
-    let children = Resource::new(move || (parent_id.clone(), version), |(id, _)| crate::api::array_children(id));
+fn ChildrenGrid(parent_id: String, version: String) -> impl IntoView {
+    let children = Resource::new(move || (parent_id.clone(), version.clone()), |(id, _)| crate::api::array_children(id));
     view! {
         <Transition fallback=|| {
             view! { <p>"Loading children…"</p> }
@@ -396,3 +415,83 @@ fn QueuePlace(queue: String, job_id: String) -> impl IntoView {
         </Transition>
     }
 }
+
+/// The output: the newest lines, following while the job runs, with the earlier ones a click
+/// away a page at a time (loading them pauses following, so the window stays put).
+#[component]
+fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, only_attempt: RwSignal<Option<i64>>) -> impl IntoView {
+    let older = RwSignal::new(Vec::<LogLineView>::new());
+    let earlier = RwSignal::new(page.earlier);
+    let first_id = StoredValue::new(page.lines.first().map(|l| l.id));
+    let load = leptos::prelude::Action::new(move |before: &i64| earlier_log(job_id.clone(), *before));
+    Effect::new(move |_| {
+        if let Some(Ok(more)) = load.value().get() {
+            if let Some(first) = more.lines.first() {
+                first_id.set_value(Some(first.id));
+            }
+            older.update(|shown| {
+                let mut lines = more.lines;
+                lines.append(shown);
+                *shown = lines;
+            });
+            earlier.set(more.earlier);
+        }
+    });
+    // Opens at the tail: the newest line in view, and kept in view while following.
+    let log = NodeRef::<leptos::html::Pre>::new();
+    Effect::new(move |_| {
+        if let Some(log) = log.get()
+            && following.get_untracked()
+        {
+            log.set_scroll_top(log.scroll_height());
+        }
+    });
+    let line = move |l: LogLineView| {
+        let attempt = i64::from(l.attempt);
+        view! {
+            <span
+                class=format!("line {}", l.stream)
+                style:display=move || if only_attempt.get().is_none_or(|n| n == attempt) { "inline" } else { "none" }
+            >
+                {format!("[{}] {}\n", l.attempt, l.line)}
+            </span>
+        }
+    };
+    view! {
+        {move || {
+            let count = earlier.get();
+            (count > 0)
+                .then(|| {
+                    let words = if count > EARLIER_SHOWN_EXACTLY {
+                        format!("More than {EARLIER_SHOWN_EXACTLY} earlier lines")
+                    } else {
+                        format!("{count} earlier line{}", if count == 1 { "" } else { "s" })
+                    };
+                    view! {
+                        <p class="earlier">
+                            {words} " "
+                            <button
+                                type="button"
+                                disabled=move || load.pending().get()
+                                on:click=move |_| {
+                                    if let Some(before) = first_id.get_value() {
+                                        following.set(false);
+                                        load.dispatch(before);
+                                    }
+                                }
+                            >
+                                {format!("Load {LOG_PAGE} earlier lines")}
+                            </button>
+                        </p>
+                    }
+                })
+        }}
+        <pre class="log" node_ref=log>
+            {move || older.get().into_iter().map(line).collect_view()}
+            {page.lines.into_iter().map(line).collect_view()}
+        </pre>
+    }
+}
+
+/// `service::jobs::EARLIER_CAP`: beyond it the count says "more than".
+const EARLIER_SHOWN_EXACTLY: i64 = 100_000;

@@ -11,6 +11,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 pub fn SubmitPage() -> impl IntoView {
     let query = use_query_map();
     let submit = ServerAction::<SubmitFormAction>::new();
+    let may_submit = crate::layout::may(domain::access::Action::SubmitJob);
     let queues = Resource::new(|| (), |_| list_queues());
     let definitions = Resource::new(|| (), |_| list_definitions());
     let from = Resource::new(
@@ -59,6 +60,12 @@ pub fn SubmitPage() -> impl IntoView {
             view! { <p>"Loading…"</p> }
         }>
             {move || {
+                if !may_submit.get() {
+                    return view! {
+                        <p class="empty">"Your role may look but not submit jobs. Ask an administrator for the operator role."</p>
+                    }
+                        .into_any();
+                }
                 let queues = queues.get().and_then(Result::ok).unwrap_or_default();
                 let definitions: Vec<_> = definitions
                     .get()
@@ -77,7 +84,33 @@ pub fn SubmitPage() -> impl IntoView {
                     .map(|j| j.job_queue.rsplit('/').next().unwrap_or_default().to_string())
                     .unwrap_or_default();
                 let name = cloned.as_ref().map(|j| j.job_name.clone()).unwrap_or_default();
-                let command = cloned.as_ref().map(|j| j.container.command.join(" ")).unwrap_or_default();
+                let command = cloned.as_ref().map(|j| domain::command_line::shell_form(&j.container.command)).unwrap_or_default();
+                let typed_command = RwSignal::new(command.clone());
+                let copied = |value: Option<String>| value.unwrap_or_default();
+                let vcpus = copied(cloned.as_ref().map(|j| j.container.vcpus.to_string()));
+                let memory = copied(cloned.as_ref().map(|j| j.container.memory.to_string()));
+                let array_size = copied(
+                    cloned
+                        .as_ref()
+                        .and_then(|j| j.array_properties.as_ref())
+                        .filter(|a| a.index.is_none())
+                        .and_then(|a| a.size)
+                        .map(|size| size.to_string()),
+                );
+                let depends_on = copied(
+                    cloned.as_ref().map(|j| j.depends_on.iter().filter_map(|d| d.job_id.clone()).collect::<Vec<_>>().join(", ")),
+                );
+                let retry_attempts = copied(cloned.as_ref().and_then(|j| j.retry_strategy.attempts).map(|n| n.to_string()));
+                let timeout_seconds = copied(
+                    cloned.as_ref().and_then(|j| j.timeout.as_ref()).and_then(|t| t.attempt_duration_seconds).map(|s| s.to_string()),
+                );
+                let lines = |pairs: Option<&std::collections::BTreeMap<String, String>>| {
+                    pairs.map(|p| p.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\n")).unwrap_or_default()
+                };
+                let tags = lines(cloned.as_ref().map(|j| &j.tags));
+                let parameters = lines(cloned.as_ref().map(|j| &j.parameters));
+                let share = copied(cloned.as_ref().and_then(|j| j.share_identifier.clone()));
+                let priority = copied(cloned.as_ref().and_then(|j| j.scheduling_priority).map(|p| p.to_string()));
                 let environment = cloned
                     .as_ref()
                     .map(|j| {
@@ -90,6 +123,7 @@ pub fn SubmitPage() -> impl IntoView {
                             .join("\n")
                     })
                     .unwrap_or_default();
+                // Clone and resubmit copies every override the job ran with.
                 view! {
                     <ActionForm action=submit attr:class="submit-form">
                         <label>"Job name" <input name="form[job_name]" value=name required /> {error_for("job_name")}</label>
@@ -127,51 +161,97 @@ pub fn SubmitPage() -> impl IntoView {
                         <fieldset>
                             <legend>"Overrides (empty keeps the definition's)"</legend>
                             <label>
-                                "Command (words separated by spaces)" <input name="form[command]" value=command /> {error_for("command")}
+                                "Command (as in a shell: quotes and backslashes work)"
+                                <input
+                                    name="form[command]"
+                                    value=command
+                                    on:input=move |event| typed_command.set(event_target_value(&event))
+                                /> <CommandPreview text=typed_command /> {error_for("command")}
                             </label>
                             <label>
                                 "Environment (NAME=value per line)" <textarea name="form[environment]" rows="3">
                                     {environment}
                                 </textarea> {error_for("environment")}
                             </label>
-                            <label>"vCPUs" <input name="form[vcpus]" inputmode="decimal" /> {error_for("vcpus")}</label>
-                            <label>"Memory (MiB)" <input name="form[memory]" inputmode="numeric" /> {error_for("memory")}</label>
+                            <label>"vCPUs" <input name="form[vcpus]" inputmode="decimal" value=vcpus /> {error_for("vcpus")}</label>
                             <label>
-                                "Parameters (name=value per line)" <textarea name="form[parameters]" rows="2"></textarea>
-                                {error_for("parameters")}
+                                "Memory (MiB)" <input name="form[memory]" inputmode="numeric" value=memory /> {error_for("memory")}
+                            </label>
+                            <label>
+                                "Parameters (name=value per line)" <textarea name="form[parameters]" rows="2">
+                                    {parameters}
+                                </textarea> {error_for("parameters")}
                             </label>
                         </fieldset>
                         <fieldset>
                             <legend>"Scheduling"</legend>
                             <label>
-                                "Array size (2 to 10,000; empty for a single job)" <input name="form[array_size]" inputmode="numeric" />
-                                {error_for("array_size")}
+                                "Array size (2 to 10,000; empty for a single job)"
+                                <input name="form[array_size]" inputmode="numeric" value=array_size /> {error_for("array_size")}
                             </label>
                             <label>
-                                "Depends on (job ids, comma-separated)" <input name="form[depends_on]" /> {error_for("depends_on")}
+                                "Depends on (job ids, comma-separated)" <input name="form[depends_on]" value=depends_on />
+                                {error_for("depends_on")}
                             </label>
                             <label>
-                                "Retry attempts (1 to 10)" <input name="form[retry_attempts]" inputmode="numeric" />
+                                "Retry attempts (1 to 10)" <input name="form[retry_attempts]" inputmode="numeric" value=retry_attempts />
                                 {error_for("retry_attempts")}
                             </label>
                             <label>
-                                "Timeout (seconds, 60 or more)" <input name="form[timeout_seconds]" inputmode="numeric" />
+                                "Timeout (seconds, 60 or more)"
+                                <input name="form[timeout_seconds]" inputmode="numeric" value=timeout_seconds />
                                 {error_for("timeout_seconds")}
                             </label>
-                            <label>"Tags (key=value per line)" <textarea name="form[tags]" rows="2"></textarea> {error_for("tags")}</label>
                             <label>
-                                "Share identifier (fair-share queues only)" <input name="form[share_identifier]" />
+                                "Tags (key=value per line)" <textarea name="form[tags]" rows="2">
+                                    {tags}
+                                </textarea> {error_for("tags")}
+                            </label>
+                            <label>
+                                "Share identifier (fair-share queues only)" <input name="form[share_identifier]" value=share />
                                 {error_for("share_identifier")}
                             </label>
                             <label>
                                 "Scheduling priority within the share (0 to 9999)"
-                                <input name="form[scheduling_priority]" inputmode="numeric" /> {error_for("scheduling_priority")}
+                                <input name="form[scheduling_priority]" inputmode="numeric" value=priority />
+                                {error_for("scheduling_priority")}
                             </label>
                         </fieldset>
                         <button type="submit">"Submit job"</button>
                     </ActionForm>
                 }
+                    .into_any()
             }}
         </Suspense>
+    }
+}
+
+/// The argument list a typed command becomes, shown as it is typed: one box per argument, so
+/// `sh -c 'echo a; exit 3'` is visibly three.
+#[component]
+fn CommandPreview(text: RwSignal<String>) -> impl IntoView {
+    move || {
+        let text = text.get();
+        if text.trim().is_empty() {
+            return view! { <span class="hint">"Empty: the definition's command runs."</span> }.into_any();
+        }
+        match domain::command_line::parse("command", &text) {
+            Ok(arguments) => view! {
+                <ol class="argv" aria-label="Arguments the container gets">
+                    {arguments
+                        .into_iter()
+                        .map(|argument| {
+                            view! {
+                                <li>
+                                    <code>{argument}</code>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ol>
+            }
+            .into_any(),
+            Err(error) => view! { <span class="field-error">{error.message}</span> }.into_any(),
+        }
     }
 }

@@ -1,0 +1,138 @@
+// The job pages as people read them: commands typed as in a shell and shown as the argument
+// list they became, a headline in words, the newest output first with earlier lines on demand,
+// array children linked to their array (whose page moves while they run), clone and resubmit
+// keeping every override, and a viewer offered no submit form.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gotoHydrated, signedInContext, createUser, fillForm, withSignedInAdmin, SCREENSHOTS } from './browser.js';
+
+const session = withSignedInAdmin();
+
+/// Submits the form on /submit with `fields` and returns the new job's path.
+async function submit(page, fields) {
+  const form = await fillForm(page, '/submit?definition=jp-shell:1', { 'form[job_queue]': 'jp-queue', ...fields });
+  await form.locator('button', { hasText: 'Submit job' }).click();
+  await page.waitForURL(/\/jobs\/[0-9a-f-]+$/);
+  return new URL(page.url()).pathname;
+}
+
+async function statusOf(page) {
+  return page.locator('h1 .status').textContent();
+}
+
+async function waitForStatus(page, wanted) {
+  await page.locator('h1 .status', { hasText: wanted }).waitFor({ timeout: 120000 });
+}
+
+test('set-up: an environment, a queue and a definition', async () => {
+  const page = await session.admin.newPage();
+  let form = await fillForm(page, '/environments', { name: 'jp-docker', max_vcpus: '2', executor: 'docker' });
+  await form.locator('button[type=submit]').click();
+  await page.locator('table td', { hasText: 'jp-docker' }).first().waitFor();
+  form = await fillForm(page, '/queues', { name: 'jp-queue', priority: '1', environments: 'jp-docker' });
+  await form.locator('button[type=submit]').click();
+  await page.locator('table td', { hasText: 'jp-queue' }).first().waitFor();
+  const definition = JSON.stringify({
+    jobDefinitionName: 'jp-shell',
+    type: 'container',
+    containerProperties: {
+      image: 'batch-examples/busybox:latest',
+      command: ['true'],
+      resourceRequirements: [{ type: 'VCPU', value: '0.5' }, { type: 'MEMORY', value: '16' }],
+    },
+  });
+  form = await fillForm(page, '/definitions', { json: definition });
+  await form.locator('button[type=submit]').click();
+  await page.locator('table td', { hasText: 'jp-shell' }).first().waitFor();
+  await page.close();
+});
+
+test('a command typed as in a shell runs as the arguments it shows, and the failure is told in words', async () => {
+  const page = await session.admin.newPage();
+  await gotoHydrated(page, '/submit?definition=jp-shell:1');
+  const command = page.locator('input[name="form[command]"]');
+  await command.fill(`sh -c 'echo oops >&2; exit 3'`);
+  const preview = page.locator('ol.argv li');
+  await page.waitForFunction(() => document.querySelectorAll('ol.argv li').length === 3);
+  assert.deepEqual(await preview.allTextContents(), ['sh', '-c', 'echo oops >&2; exit 3']);
+  await command.fill(`echo 'unclosed`);
+  await page.locator('label', { hasText: 'Command' }).locator('.field-error', { hasText: 'unclosed quote' }).waitFor();
+
+  const path = await submit(page, {
+    'form[job_name]': 'exits-3', 'form[command]': `sh -c 'echo oops >&2; exit 3'`, 'form[retry_attempts]': '2',
+    'form[timeout_seconds]': '600',
+  });
+  await waitForStatus(page, 'FAILED');
+  await page.locator('.headline', { hasText: 'Exited with code 3 after 2 of 2 attempts' }).waitFor();
+  assert.deepEqual(await page.locator('dl.facts ol.argv li').allTextContents(), ['sh', '-c', 'echo oops >&2; exit 3']);
+  assert.equal(await page.locator('dl.facts .shell-line').textContent(), `sh -c 'echo oops >&2; exit 3'`);
+  await page.locator('pre.log', { hasText: 'oops' }).waitFor();
+  await page.screenshot({ path: SCREENSHOTS + 'job-failed-headline.png', fullPage: true });
+
+  // Clone and resubmit keeps every override.
+  const id = path.split('/').pop();
+  await gotoHydrated(page, `/submit?from=${id}`);
+  assert.equal(await page.locator('input[name="form[command]"]').inputValue(), `sh -c 'echo oops >&2; exit 3'`);
+  assert.equal(await page.locator('input[name="form[retry_attempts]"]').inputValue(), '2');
+  assert.equal(await page.locator('input[name="form[timeout_seconds]"]').inputValue(), '600');
+  assert.equal(await page.locator('input[name="form[vcpus]"]').inputValue(), '0.5');
+  await page.close();
+});
+
+test('a long output opens at its newest lines, with the earlier ones a page at a time', async () => {
+  const page = await session.admin.newPage();
+  await submit(page, { 'form[job_name]': 'long-output', 'form[command]': 'seq 1 2500' });
+  await waitForStatus(page, 'SUCCEEDED');
+  const log = page.locator('pre.log');
+  await log.locator('span', { hasText: /^\[1\] 2500\s*$/ }).waitFor();
+  await page.locator('.earlier', { hasText: /^1500 earlier lines/ }).waitFor();
+  assert.equal(await log.locator('span').first().textContent(), '[1] 1501\n', 'the newest thousand lines');
+  const atBottom = await log.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 2);
+  assert.ok(atBottom, 'the log opens scrolled to its end');
+  await page.locator('.earlier button').click();
+  await page.locator('.earlier', { hasText: /^500 earlier lines/ }).waitFor();
+  assert.equal(await log.locator('span').first().textContent(), '[1] 501\n');
+  await page.locator('.earlier button').click();
+  await log.locator('span', { hasText: /^\[1\] 1\s*$/ }).waitFor();
+  assert.equal(await page.locator('.earlier').count(), 0, 'nothing earlier is left');
+  assert.equal(await log.locator('span').count(), 2500);
+  await page.close();
+});
+
+test("an array's page moves while its children run, and a child links to its array", async () => {
+  const page = await session.admin.newPage();
+  const path = await submit(page, { 'form[job_name]': 'small-array', 'form[command]': 'sleep 2', 'form[array_size]': '4' });
+  let navigations = 0;
+  page.on('framenavigated', () => navigations++);
+  const seen = new Set();
+  for (let i = 0; i < 1200 && !seen.has('SUCCEEDED: 4'); i++) {
+    seen.add(await page.locator('p.summary').textContent().catch(() => ''));
+    if (!seen.has('SUCCEEDED: 4')) await page.waitForTimeout(100);
+  }
+  assert.ok(seen.has('SUCCEEDED: 4'), `all four succeeded: ${[...seen]}`);
+  assert.ok([...seen].some((s) => s.includes('RUNNING') || s.includes('STARTING')), `children were seen running: ${[...seen]}`);
+  assert.equal(navigations, 0, 'no reload');
+  await page.locator('.headline', { hasText: 'All 4 children succeeded' }).waitFor();
+
+  const parentId = path.split('/').pop();
+  await gotoHydrated(page, `/jobs/${parentId}:2`);
+  const parentLink = page.locator('dd.array-parent a', { hasText: parentId });
+  assert.equal(await parentLink.getAttribute('href'), `/jobs/${parentId}`);
+  assert.equal(await page.locator('dd.array-parent a', { hasText: 'previous' }).getAttribute('href'), `/jobs/${parentId}:1`);
+  await page.close();
+});
+
+test('a viewer is offered no submit form', async () => {
+  const page = await session.admin.newPage();
+  const viewer = { username: 'viewer-jobpages', password: 'viewer job pages password' };
+  await createUser(page, viewer, 'viewer');
+  await page.close();
+  const context = await signedInContext(session.browser, viewer);
+  const viewerPage = await context.newPage();
+  await gotoHydrated(viewerPage, '/');
+  assert.equal(await viewerPage.locator('#main-nav a', { hasText: 'Submit job' }).count(), 0);
+  await gotoHydrated(viewerPage, '/submit');
+  await viewerPage.locator('p', { hasText: 'Your role may look but not submit jobs' }).waitFor();
+  assert.equal(await viewerPage.locator('button', { hasText: 'Submit job' }).count(), 0);
+  await context.close();
+});
