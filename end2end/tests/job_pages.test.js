@@ -67,6 +67,8 @@ test('a command typed as in a shell runs as the arguments it shows, and the fail
   assert.deepEqual(await page.locator('dl.facts ol.argv li').allTextContents(), ['sh', '-c', 'echo oops >&2; exit 3']);
   assert.equal(await page.locator('dl.facts .shell-line').textContent(), `sh -c 'echo oops >&2; exit 3'`);
   await page.locator('pre.log', { hasText: 'oops' }).waitFor();
+  assert.match(await page.locator('dl.facts dd.queued-for').textContent(), /^\d+ (ms|s)$/);
+  assert.match(await page.locator('dl.facts dd.ran-for').textContent(), /^\d+ (ms|s)$/);
   await page.screenshot({ path: SCREENSHOTS + 'job-failed-headline.png', fullPage: true });
 
   // Clone and resubmit keeps every override.
@@ -76,6 +78,21 @@ test('a command typed as in a shell runs as the arguments it shows, and the fail
   assert.equal(await page.locator('input[name="form[retry_attempts]"]').inputValue(), '2');
   assert.equal(await page.locator('input[name="form[timeout_seconds]"]').inputValue(), '600');
   assert.equal(await page.locator('input[name="form[vcpus]"]').inputValue(), '0.5');
+  await page.close();
+});
+
+test('a terminated job says it is terminating until its container stops, then who stopped it and why', async () => {
+  const page = await session.admin.newPage();
+  // The shell ignores SIGTERM: the container stops only at the SIGKILL 10 s later.
+  await submit(page, { 'form[job_name]': 'stubborn', 'form[command]': `sh -c "trap '' TERM; sleep 120 & wait; sleep 120"` });
+  await waitForStatus(page, 'RUNNING');
+  await page.fill('input[aria-label="Reason for terminating"]', 'wrong input');
+  await page.click('button:has-text("Terminate job")');
+  await page.locator('.terminating', { hasText: 'Terminating' }).waitFor();
+  assert.equal(await page.locator('button', { hasText: 'Terminate job' }).count(), 0, 'no second terminate');
+  await waitForStatus(page, 'FAILED');
+  await page.locator('.headline', { hasText: 'Terminated: wrong input' }).waitFor();
+  assert.equal(await page.locator('.terminating').count(), 0);
   await page.close();
 });
 

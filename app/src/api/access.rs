@@ -2,7 +2,7 @@
 //! access keys, and the audit log (admin). The service layer decides who may call what.
 
 #[cfg(feature = "ssr")]
-use super::{caller, fail};
+use super::{bad_input, caller, fail};
 use domain::access::{AccessKeyView, AuditRecord, Identity, NewAccessKey, UserView};
 use leptos::prelude::*;
 
@@ -22,7 +22,7 @@ pub async fn list_users() -> Result<Vec<UserView>, ServerFnError> {
 
 #[cfg(feature = "ssr")]
 fn parse_role(role: &str) -> Result<domain::access::Role, ServerFnError> {
-    domain::access::Role::parse(role).ok_or_else(|| ServerFnError::new(format!("role: must be admin, operator or viewer (got {role:?})")))
+    domain::access::Role::parse(role).ok_or_else(|| bad_input(format!("role: must be admin, operator or viewer (got {role:?})")))
 }
 
 #[server]

@@ -3,7 +3,7 @@
 //! checks the caller's role.
 
 #[cfg(feature = "ssr")]
-use super::{caller, fail};
+use super::{bad_input, caller, fail};
 use domain::views::{ComputeEnvironmentDetail, JobDefinitionDetail, JobQueueDetail};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -41,14 +41,14 @@ pub async fn create_environment(name: String, max_vcpus: String, executor: Strin
     let max_vcpus = max_vcpus
         .trim()
         .parse::<i64>()
-        .map_err(|_| ServerFnError::new(format!("computeResources.maxvCpus: must be a whole number (got {max_vcpus:?})")))?;
+        .map_err(|_| bad_input(format!("computeResources.maxvCpus: must be a whole number (got {max_vcpus:?})")))?;
     // Through the AWS shape, so the console gets the API's defaults.
     let request = serde_json::json!({
         "computeEnvironmentName": name,
         "computeResources": { "maxvCpus": max_vcpus },
         "executor": if executor == "simulated" { "simulated" } else { "docker" },
     });
-    let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let request = serde_json::from_value(request).map_err(|e| bad_input(e.to_string()))?;
     batch().create_compute_environment(&caller(), request).await.map_err(fail).map(drop)
 }
 
@@ -58,9 +58,9 @@ pub async fn update_environment(name: String, max_vcpus: String) -> Result<(), S
     let max_vcpus = max_vcpus
         .trim()
         .parse::<i64>()
-        .map_err(|_| ServerFnError::new(format!("computeResources.maxvCpus: must be a whole number (got {max_vcpus:?})")))?;
+        .map_err(|_| bad_input(format!("computeResources.maxvCpus: must be a whole number (got {max_vcpus:?})")))?;
     let request = serde_json::json!({ "computeEnvironment": name, "computeResources": { "maxvCpus": max_vcpus } });
-    let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let request = serde_json::from_value(request).map_err(|e| bad_input(e.to_string()))?;
     batch().update_compute_environment(&caller(), request).await.map_err(fail).map(drop)
 }
 
@@ -84,18 +84,17 @@ pub async fn update_host_access(
         "allowPrivileged": allow_privileged.is_some(),
         "allowDevices": allow_devices.is_some(),
     });
-    let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let request = serde_json::from_value(request).map_err(|e| bad_input(e.to_string()))?;
     batch().update_compute_environment(&caller(), request).await.map_err(fail).map(drop)
 }
 
 /// Changes a queue's priority and its environments (names in order, comma-separated).
 #[server]
 pub async fn update_queue(name: String, priority: String, environments: String) -> Result<(), ServerFnError> {
-    let priority =
-        priority.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("priority: must be a whole number (got {priority:?})")))?;
+    let priority = priority.trim().parse::<i64>().map_err(|_| bad_input(format!("priority: must be a whole number (got {priority:?})")))?;
     let order: Vec<_> = environment_order(&environments);
     let request = serde_json::json!({ "jobQueue": name, "priority": priority, "computeEnvironmentOrder": order });
-    let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let request = serde_json::from_value(request).map_err(|e| bad_input(e.to_string()))?;
     batch().update_job_queue(&caller(), request).await.map_err(fail).map(drop)
 }
 
@@ -131,7 +130,7 @@ pub async fn change_resource(kind: String, name: String, change: String) -> Resu
             let update = domain::job_queue::UpdateJobQueue { job_queue: name, state: Some(state.into()), ..Default::default() };
             batch().update_job_queue(&caller, update).await.map(drop)
         }
-        (other, _) => return Err(ServerFnError::new(format!("kind: {other} is neither environment nor queue"))),
+        (other, _) => return Err(bad_input(format!("kind: {other} is neither environment nor queue"))),
     };
     result.map_err(fail)
 }
@@ -150,14 +149,13 @@ pub async fn create_queue(
     environments: String,
     scheduling_policy: Option<String>,
 ) -> Result<(), ServerFnError> {
-    let priority =
-        priority.trim().parse::<i64>().map_err(|_| ServerFnError::new(format!("priority: must be a whole number (got {priority:?})")))?;
+    let priority = priority.trim().parse::<i64>().map_err(|_| bad_input(format!("priority: must be a whole number (got {priority:?})")))?;
     let order = environment_order(&environments);
     let mut request = serde_json::json!({ "jobQueueName": name, "priority": priority, "computeEnvironmentOrder": order });
     if let Some(policy) = scheduling_policy.filter(|p| !p.trim().is_empty()) {
         request["schedulingPolicyArn"] = policy.trim().into();
     }
-    let request = serde_json::from_value(request).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let request = serde_json::from_value(request).map_err(|e| bad_input(e.to_string()))?;
     batch().create_job_queue(&caller(), request).await.map_err(fail).map(drop)
 }
 
@@ -171,7 +169,7 @@ pub async fn list_definitions() -> Result<Vec<JobDefinitionDetail>, ServerFnErro
 #[server]
 pub async fn register_definition(json: String) -> Result<(), ServerFnError> {
     let request: domain::job_definition::RegisterJobDefinition =
-        serde_json::from_str(&json).map_err(|e| ServerFnError::new(format!("the JSON is not a RegisterJobDefinition request: {e}")))?;
+        serde_json::from_str(&json).map_err(|e| bad_input(format!("the JSON is not a RegisterJobDefinition request: {e}")))?;
     batch().register_job_definition(&caller(), request).await.map_err(fail).map(drop)
 }
 

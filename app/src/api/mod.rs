@@ -17,10 +17,38 @@ pub(crate) fn caller() -> domain::access::Caller {
         .unwrap_or(domain::access::Caller::Anonymous)
 }
 
-/// A service error as the console shows it (its message is safe to show).
+/// A service error as the console shows it (its message is safe to show), answered with the
+/// HTTP status of its kind: a refused field is the caller's to fix (400), not the server's
+/// failure (500).
 #[cfg(feature = "ssr")]
 pub(crate) fn fail(error: service::ServiceError) -> ServerFnError {
+    use http::StatusCode;
+    use service::ServiceError;
+    let status = match &error {
+        ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
+        ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        ServiceError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    refuse(status);
     ServerFnError::new(error.to_string())
+}
+
+/// Sets the answer's status for an error the console found itself (e.g. a field that is not a
+/// number): 400, as the service's own refusals.
+#[cfg(feature = "ssr")]
+pub(crate) fn bad_input(message: String) -> ServerFnError {
+    refuse(http::StatusCode::BAD_REQUEST);
+    ServerFnError::new(message)
+}
+
+#[cfg(feature = "ssr")]
+fn refuse(status: http::StatusCode) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
 }
 
 /// One row of the dashboard: a queue and its jobs by status.
@@ -76,7 +104,7 @@ pub async fn list_jobs(
         match text.filter(|t| !t.is_empty()) {
             Some(text) => crate::pages::time::parse_utc(&text)
                 .map(Some)
-                .ok_or_else(|| ServerFnError::new(format!("{field}: {text:?} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC)"))),
+                .ok_or_else(|| bad_input(format!("{field}: {text:?} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC)"))),
             None => Ok(None),
         }
     };
@@ -88,7 +116,7 @@ pub async fn list_jobs(
         return Ok(JobList { jobs: vec![], next_token: None, queues });
     };
     let status = match status.filter(|s| !s.is_empty()) {
-        Some(raw) => Some(raw.parse::<domain::JobStatus>().map_err(|e| ServerFnError::new(e.to_string()))?),
+        Some(raw) => Some(raw.parse::<domain::JobStatus>().map_err(|e| bad_input(e.to_string()))?),
         None => None,
     };
     let request = service::jobs::ListJobs {

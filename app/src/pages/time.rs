@@ -22,8 +22,43 @@ pub fn parse_utc(text: &str) -> Option<i64> {
     Some(at.and_utc().timestamp_millis())
 }
 
+/// A span of time as people say it: `850 ms`, `12 s`, `3 min 5 s`, `2 h 4 min`, `3 d 2 h`.
+pub fn duration(ms: i64) -> String {
+    let ms = ms.max(0);
+    let seconds = ms / 1000;
+    let (minutes, hours, days) = (seconds / 60, seconds / 3600, seconds / 86_400);
+    match () {
+        _ if seconds == 0 => format!("{ms} ms"),
+        _ if minutes == 0 => format!("{seconds} s"),
+        _ if hours == 0 => format!("{minutes} min {} s", seconds % 60),
+        _ if days == 0 => format!("{hours} h {} min", minutes % 60),
+        _ => format!("{days} d {} h", hours % 24),
+    }
+}
+
+/// How long a job waited before its first start, and how long it then ran until it stopped:
+/// each once it is known (a job still running shows no run time, so the server's page and the
+/// browser's agree).
+pub fn queued_and_ran(created_at: i64, started_at: Option<i64>, stopped_at: Option<i64>) -> (Option<String>, Option<String>) {
+    let queued = started_at.map(|started| duration(started - created_at));
+    let ran = started_at.zip(stopped_at).map(|(started, stopped)| duration(stopped - started));
+    (queued, ran)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(super::duration(850), "850 ms");
+        assert_eq!(super::duration(12_400), "12 s");
+        assert_eq!(super::duration(185_000), "3 min 5 s");
+        assert_eq!(super::duration(2 * 3_600_000 + 4 * 60_000), "2 h 4 min");
+        assert_eq!(super::duration(3 * 86_400_000 + 2 * 3_600_000), "3 d 2 h");
+        assert_eq!(super::queued_and_ran(0, Some(1_500), None), (Some("1 s".into()), None));
+        assert_eq!(super::queued_and_ran(0, Some(1_000), Some(61_000)), (Some("1 s".into()), Some("1 min 0 s".into())));
+        assert_eq!(super::queued_and_ran(0, None, None), (None, None));
+    }
+
     #[test]
     fn formats_known_instants() {
         assert_eq!(super::utc(0), "1970-01-01 00:00:00");

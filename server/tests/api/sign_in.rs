@@ -193,3 +193,29 @@ fn the_command_line_creates_the_first_admin_with_the_password_from_the_environme
     assert_eq!(code, Some(1));
     assert!(out.contains("--role must be admin, operator or viewer"), "{out}");
 }
+
+/// A refused field is the caller's to fix: the console's server functions answer 400 with the
+/// field named, not 500, and nothing is written.
+#[tokio::test]
+async fn a_refused_field_is_a_400_naming_the_field() {
+    use app::api::console::CreateQueue;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.session.clone().unwrap();
+    let send = |form: Vec<(&'static str, &'static str)>| {
+        app.client
+            .post(app.url(CreateQueue::PATH))
+            .header("cookie", format!("batch_session={admin}"))
+            .header("origin", app.address.clone())
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+    };
+    let not_a_number = send(vec![("name", "q"), ("priority", "high"), ("environments", "none")]).await.unwrap();
+    assert_eq!(not_a_number.status(), 400);
+    assert!(not_a_number.text().await.unwrap().contains("priority: must be a whole number"));
+    let no_such_environment = send(vec![("name", "q"), ("priority", "1"), ("environments", "none")]).await.unwrap();
+    assert_eq!(no_such_environment.status(), 400);
+    assert!(no_such_environment.text().await.unwrap().contains("computeEnvironmentOrder[0].computeEnvironment"));
+    let caller = app.batch.session_caller(&admin).await.unwrap();
+    assert!(app.batch.describe_job_queues(&caller, &[]).await.unwrap().is_empty(), "nothing was written");
+}

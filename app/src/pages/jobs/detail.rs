@@ -3,7 +3,7 @@ use crate::api::console::StopJobs;
 use crate::api::fair_share::queue_position;
 use crate::api::{LOG_PAGE, LogLineView, LogPage, earlier_log, job_view};
 use crate::layout::may;
-use crate::pages::time::{utc, utc_opt};
+use crate::pages::time::{queued_and_ran, utc, utc_opt};
 use domain::JobStatus;
 use domain::access::Action;
 use leptos::prelude::*;
@@ -52,6 +52,7 @@ pub fn JobPage() -> impl IntoView {
                             let summary = job.array_properties.as_ref().and_then(|a| a.status_summary.clone());
                             let queue_name = job.job_queue.rsplit('/').next().unwrap_or_default().to_string();
                             let headline = domain::headline::headline(&job);
+                            let (queued, ran) = queued_and_ran(job.created_at, job.started_at, job.stopped_at);
                             let array_parent = job
                                 .array_properties
                                 .as_ref()
@@ -65,7 +66,7 @@ pub fn JobPage() -> impl IntoView {
                                 <h1>{job.job_name.clone()} " " <StatusBadge status=job.status /></h1>
                                 <p class="job-id">{job.job_id.clone()}</p>
                                 {headline.map(|words| view! { <p class="headline">{words}</p> })}
-                                <JobActions job_id=job.job_id.clone() status=job.status stop operator />
+                                <JobActions job_id=job.job_id.clone() status=job.status terminating=job.is_terminated stop operator />
                                 {job
                                     .status_reason
                                     .clone()
@@ -149,9 +150,23 @@ pub fn JobPage() -> impl IntoView {
                                             .map(|s| format!("{s} s"))
                                             .unwrap_or_else(|| "none".into())}
                                     </dd> <dt>"Submitted by"</dt> <dd>{job.submitted_by.clone()}</dd> <dt>"Created"</dt>
-                                    <dd>{utc(job.created_at)}</dd> <dt>"Parameters"</dt> <dd>{pairs(job.parameters.iter())}</dd>
-                                    <dt>"Environment"</dt> <dd>{pairs(job.container.environment.iter().map(|e| (&e.name, &e.value)))}</dd>
-                                    <dt>"Tags"</dt> <dd>{pairs(job.tags.iter())}</dd> <dt>"Depends on"</dt>
+                                    <dd>{utc(job.created_at)}</dd>
+                                    {queued
+                                        .map(|queued| {
+                                            view! {
+                                                <dt>"Queued for"</dt>
+                                                <dd class="queued-for">{queued}</dd>
+                                            }
+                                        })}
+                                    {ran
+                                        .map(|ran| {
+                                            view! {
+                                                <dt>"Ran for"</dt>
+                                                <dd class="ran-for">{ran}</dd>
+                                            }
+                                        })} <dt>"Parameters"</dt> <dd>{pairs(job.parameters.iter())}</dd> <dt>"Environment"</dt>
+                                    <dd>{pairs(job.container.environment.iter().map(|e| (&e.name, &e.value)))}</dd> <dt>"Tags"</dt>
+                                    <dd>{pairs(job.tags.iter())}</dd> <dt>"Depends on"</dt>
                                     <dd>
                                         {if job.depends_on.is_empty() { Some("none") } else { None }}
                                         {job
@@ -290,16 +305,28 @@ pub fn JobPage() -> impl IntoView {
 /// Cancel (not started yet) or terminate (started), clone and resubmit, copy the link. The
 /// buttons show only for roles that may use them; the server checks again.
 #[component]
-fn JobActions(job_id: String, status: JobStatus, stop: ServerAction<StopJobs>, operator: Signal<bool>) -> impl IntoView {
+fn JobActions(job_id: String, status: JobStatus, terminating: bool, stop: ServerAction<StopJobs>, operator: Signal<bool>) -> impl IntoView {
     let stop_action = stop;
     // A job not started yet is cancelled; a started one is terminated; a finished one neither.
     let stop = match Some(status) {
         Some(JobStatus::Submitted | JobStatus::Pending | JobStatus::Runnable) => Some((false, "Reason for cancelling", "Cancel job")),
+        // Asked to terminate already: the container is being stopped (SIGTERM, then SIGKILL).
+        Some(JobStatus::Starting | JobStatus::Running) if terminating => None,
         Some(JobStatus::Starting | JobStatus::Running) => Some((true, "Reason for terminating", "Terminate job")),
         _ => None,
     };
     let clone_href = format!("/submit?from={job_id}");
+    let stopping = terminating && matches!(status, JobStatus::Starting | JobStatus::Running);
     view! {
+        {stopping
+            .then(|| {
+                view! {
+                    <p class="terminating" role="status">
+                        // service::scheduler::STOP_GRACE_SECONDS
+                        "Terminating: the container was asked to stop and is given 10 s before it is killed."
+                    </p>
+                }
+            })}
         <div class="actions">
             {stop
                 .filter(|_| operator.get())

@@ -2,7 +2,7 @@ use super::StatusBadge;
 use crate::api::console::StopJobs;
 use crate::api::list_jobs;
 use crate::layout::may;
-use crate::pages::time::{utc, utc_opt};
+use crate::pages::time::{queued_and_ran, utc, utc_opt};
 use domain::JobStatus;
 use domain::access::Action;
 use leptos::prelude::*;
@@ -146,6 +146,8 @@ pub fn JobsPage() -> impl IntoView {
                                                     <th>"Created"</th>
                                                     <th>"Started"</th>
                                                     <th>"Stopped"</th>
+                                                    <th>"Queued for"</th>
+                                                    <th>"Ran for"</th>
                                                 </tr>
                                             </thead>
                                             <tbody>
@@ -154,6 +156,7 @@ pub fn JobsPage() -> impl IntoView {
                                                     .into_iter()
                                                     .map(|job| {
                                                         let id = job.job_id.clone();
+                                                        let (queued, ran) = queued_and_ran(job.created_at, job.started_at, job.stopped_at);
                                                         view! {
                                                             <tr>
                                                                 <td class="select">
@@ -195,6 +198,8 @@ pub fn JobsPage() -> impl IntoView {
                                                                 <td>{utc(job.created_at)}</td>
                                                                 <td>{utc_opt(job.started_at)}</td>
                                                                 <td>{utc_opt(job.stopped_at)}</td>
+                                                                <td class="count">{queued.unwrap_or_default()}</td>
+                                                                <td class="count">{ran.unwrap_or_default()}</td>
                                                             </tr>
                                                         }
                                                     })
