@@ -15,6 +15,9 @@ use leptos_router::path;
 /// and the stylesheet `/pkg/batch.css`.
 pub const BUNDLE_NAME: &str = "batch";
 
+/// The console's icon: a stack of three job bars, inline so it needs no request.
+const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%232156d9'/%3E%3Crect x='3' y='3' width='10' height='2' fill='white'/%3E%3Crect x='3' y='7' width='7' height='2' fill='white'/%3E%3Crect x='3' y='11' width='4' height='2' fill='white'/%3E%3C/svg%3E";
+
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -23,6 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href=FAVICON />
                 <HydrationScripts options />
                 <MetaTags />
             </head>

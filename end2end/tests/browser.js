@@ -90,3 +90,13 @@ export function withSignedInAdmin() {
   after(async () => { await session.browser?.close(); });
   return session;
 }
+
+/// axe-core's serious and critical accessibility violations on the page as it is now, each as
+/// "rule: target (help)". axe runs inside the page, from the npm package (no network).
+export async function accessibilityViolations(page) {
+  await page.addScriptTag({ path: new URL('../node_modules/axe-core/axe.min.js', import.meta.url).pathname });
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${v.help})`));
+}

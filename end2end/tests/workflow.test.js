@@ -26,7 +26,7 @@ test('an admin sets up an environment, a queue and a definition from the console
   // Host access is the administrator's decision: "/" is refused with the field named, a folder
   // is listed and shown.
   const docker = page.locator('tr', { hasText: 'wf-docker' });
-  await docker.locator('summary[aria-label="Host access of wf-docker"]').click();
+  await docker.locator('summary[aria-label="Edit host access of wf-docker"]').click();
   await docker.locator('textarea[name=allowed_host_paths]').fill('/');
   await docker.locator('button', { hasText: 'Save host access' }).click();
   await page.locator('.error', { hasText: 'allowedHostPaths[0]' }).waitFor();

@@ -45,9 +45,15 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn RoleSelect(name: &'static str, selected: Role) -> impl IntoView {
+fn RoleSelect(
+    name: &'static str,
+    selected: Role,
+    /// Its accessible name where no visible label wraps it (a row of the users table).
+    #[prop(optional, into)]
+    label: Option<String>,
+) -> impl IntoView {
     view! {
-        <select name=name>
+        <select name=name aria-label=label>
             {Role::ALL
                 .iter()
                 .map(|r| {
@@ -93,7 +99,7 @@ fn UserTable(
                                 <td>
                                     <ActionForm action=role attr:class="inline-form">
                                         <input type="hidden" name="username" value=name />
-                                        <RoleSelect name="role" selected=user.role />
+                                        <RoleSelect name="role" selected=user.role label=format!("Role of {}", user.username) />
                                         <button type="submit">"Change role"</button>
                                     </ActionForm>
                                 </td>

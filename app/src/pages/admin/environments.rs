@@ -164,7 +164,8 @@ fn host_access_summary(access: &HostAccess) -> String {
 /// The administrator's decision of what the environment's jobs may touch on the host.
 #[component]
 fn HostAccessForm(action: ServerAction<UpdateHostAccess>, name: String, access: HostAccess) -> impl IntoView {
-    let label = format!("Host access of {name}");
+    // The accessible name starts with the visible word, as speech-input users say it.
+    let label = format!("Edit host access of {name}");
     view! {
         <details>
             <summary aria-label=label>"Edit"</summary>
