@@ -320,6 +320,21 @@ impl UpdateComputeEnvironment {
     }
 }
 
+/// What an environment's engines offer together: (vCPUs, memory in MiB).
+pub fn hosts_offer(hosts: &[DockerHost]) -> (i64, i64) {
+    hosts.iter().fold((0, 0), |(vcpus, memory), host| (vcpus + host.vcpus, memory + host.memory_mib))
+}
+
+/// Said beside an environment whose `maxvCpus` is more than its engines offer: jobs then wait
+/// "for capacity" with vCPUs apparently free. None when the hosts cover it (or it has none, as a
+/// simulated environment).
+pub fn over_capacity_warning(max_vcpus: i64, hosts: &[DockerHost]) -> Option<String> {
+    let (offered, _) = hosts_offer(hosts);
+    (!hosts.is_empty() && max_vcpus > offered).then(|| {
+        format!("maxvCpus {max_vcpus} is more than its hosts offer ({offered} vCPUs): at most {offered} vCPUs of jobs run at once")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,5 +386,25 @@ mod tests {
             DockerTls { ca_cert: "/etc/batch/ca.pem".into(), client_cert: "/etc/batch/cert.pem".into(), client_key: "key.pem".into() };
         bad.docker_hosts = Some(vec![DockerHost { tls: Some(tls), ..plain }]);
         assert_eq!(bad.validate().unwrap_err().field, "dockerHosts[0].tls.clientKey");
+    }
+}
+
+#[cfg(test)]
+mod capacity_tests {
+    use super::*;
+
+    fn host(vcpus: i64) -> DockerHost {
+        DockerHost { endpoint: "unix:///var/run/docker.sock".into(), vcpus, memory_mib: 1024, tls: None, insecure: false }
+    }
+
+    #[test]
+    fn an_environment_larger_than_its_hosts_is_warned_about() {
+        assert_eq!(hosts_offer(&[host(2), host(4)]), (6, 2048));
+        assert_eq!(
+            over_capacity_warning(4, &[host(2)]).as_deref(),
+            Some("maxvCpus 4 is more than its hosts offer (2 vCPUs): at most 2 vCPUs of jobs run at once")
+        );
+        assert_eq!(over_capacity_warning(2, &[host(2)]), None);
+        assert_eq!(over_capacity_warning(100_000, &[]), None, "a simulated environment has no hosts");
     }
 }

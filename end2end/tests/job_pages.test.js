@@ -139,6 +139,20 @@ test("an array's page moves while its children run, and a child links to its arr
   await page.close();
 });
 
+test("an environment larger than its hosts says so where its use is shown", async () => {
+  const page = await session.admin.newPage();
+  const form = await fillForm(page, '/environments', { name: 'jp-too-big', max_vcpus: '512', executor: 'docker' });
+  await form.locator('button[type=submit]').click();
+  const row = page.locator('tr', { hasText: 'jp-too-big' });
+  await row.locator('.warning', { hasText: 'maxvCpus 512 is more than its hosts offer' }).waitFor();
+  assert.match(await row.locator('td.hosts-offer').textContent(), /\d+ vCPUs · [\d.]+ GiB/);
+  await gotoHydrated(page, '/');
+  await page.locator('tr', { hasText: 'jp-too-big' }).locator('.warning', { hasText: 'at most' }).waitFor();
+  // One that fits its host is not warned about.
+  assert.equal(await page.locator('tr', { hasText: 'jp-docker' }).locator('.warning').count(), 0);
+  await page.close();
+});
+
 test('a viewer is offered no submit form', async () => {
   const page = await session.admin.newPage();
   const viewer = { username: 'viewer-jobpages', password: 'viewer job pages password' };

@@ -53,6 +53,7 @@ pub fn Home() -> impl IntoView {
                                     <tr>
                                         <th>"Environment"</th>
                                         <th>"State"</th>
+                                        <th>"Hosts offer"</th>
                                         <th>"vCPUs in use"</th>
                                         <th>"Memory in use"</th>
                                         <th>"Running jobs"</th>
@@ -73,6 +74,12 @@ pub fn Home() -> impl IntoView {
                                                             "state {}",
                                                             row.detail.state.as_str().to_lowercase(),
                                                         )>{row.detail.state.as_str()}</span>
+                                                    </td>
+                                                    <td class="hosts-offer">
+                                                        <crate::pages::admin::HostsOffer
+                                                            hosts=row.detail.docker_hosts.clone()
+                                                            max_vcpus=row.detail.compute_resources.max_vcpus
+                                                        />
                                                     </td>
                                                     <td>
                                                         <meter

@@ -59,6 +59,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                             <th>"Name"</th>
                                             <th>"State"</th>
                                             <th>"Executor"</th>
+                                            <th>"Hosts offer"</th>
                                             <th>"vCPUs in use"</th>
                                             <th>"Memory in use"</th>
                                             <th>"Running jobs"</th>
@@ -84,6 +85,9 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                                             )>{row.detail.state.as_str()}</span>
                                                         </td>
                                                         <td>{row.detail.executor.as_str()}</td>
+                                                        <td class="hosts-offer">
+                                                            <super::HostsOffer hosts=row.detail.docker_hosts.clone() max_vcpus=max />
+                                                        </td>
                                                         <td class="count">{format!("{} / {max}", row.used_milli_vcpus as f64 / 1000.0)}</td>
                                                         <td class="count">{format!("{} MiB", row.used_memory_mib)}</td>
                                                         <td class="count">{row.running_jobs}</td>

@@ -36,3 +36,26 @@ fn ResourceActions(action: ServerAction<ChangeResource>, kind: &'static str, nam
         {form("DELETE", "Delete", "danger")}
     }
 }
+
+/// What an environment's engines offer, and a warning when its maxvCpus is more than that
+/// (jobs would wait "for capacity" beside vCPUs that look free).
+#[component]
+pub(crate) fn HostsOffer(hosts: Vec<domain::compute_environment::DockerHost>, max_vcpus: i64) -> impl IntoView {
+    if hosts.is_empty() {
+        return view! { <span class="hint">"simulated"</span> }.into_any();
+    }
+    let (vcpus, memory_mib) = domain::compute_environment::hosts_offer(&hosts);
+    let warning = domain::compute_environment::over_capacity_warning(max_vcpus, &hosts);
+    view! {
+        {format!("{vcpus} vCPUs · {:.1} GiB", memory_mib as f64 / 1024.0)}
+        {warning
+            .map(|warning| {
+                view! {
+                    <span class="warning" role="note">
+                        {warning}
+                    </span>
+                }
+            })}
+    }
+    .into_any()
+}
