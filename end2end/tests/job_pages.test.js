@@ -29,9 +29,13 @@ test('set-up: an environment, a queue and a definition', async () => {
   let form = await fillForm(page, '/environments', { name: 'jp-docker', max_vcpus: '2', executor: 'docker' });
   await form.locator('button[type=submit]').click();
   await page.locator('table td', { hasText: 'jp-docker' }).first().waitFor();
+  // Success says what was made and clears the form for the next.
+  await page.locator('.success', { hasText: 'Created compute environment jp-docker' }).waitFor();
+  assert.equal(await page.locator('main form').first().locator('[name="name"]').inputValue(), '');
   form = await fillForm(page, '/queues', { name: 'jp-queue', priority: '1', environments: 'jp-docker' });
   await form.locator('button[type=submit]').click();
   await page.locator('table td', { hasText: 'jp-queue' }).first().waitFor();
+  assert.equal(await page.locator('.success a', { hasText: 'jp-queue' }).getAttribute('href'), '/queues/jp-queue');
   const definition = JSON.stringify({
     jobDefinitionName: 'jp-shell',
     type: 'container',
@@ -157,6 +161,8 @@ test('a viewer is offered no submit form', async () => {
   const page = await session.admin.newPage();
   const viewer = { username: 'viewer-jobpages', password: 'viewer job pages password' };
   await createUser(page, viewer, 'viewer');
+  await page.locator('.success', { hasText: `Created user ${viewer.username}` }).waitFor();
+  assert.equal(await page.locator('main form').first().locator('[name="password"]').inputValue(), '', 'no password lingers');
   await page.close();
   const context = await signedInContext(session.browser, viewer);
   const viewerPage = await context.newPage();

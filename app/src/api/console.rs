@@ -37,7 +37,7 @@ pub async fn list_environments() -> Result<Vec<EnvironmentRow>, ServerFnError> {
 }
 
 #[server]
-pub async fn create_environment(name: String, max_vcpus: String, executor: String) -> Result<(), ServerFnError> {
+pub async fn create_environment(name: String, max_vcpus: String, executor: String) -> Result<String, ServerFnError> {
     let max_vcpus = max_vcpus
         .trim()
         .parse::<i64>()
@@ -49,7 +49,7 @@ pub async fn create_environment(name: String, max_vcpus: String, executor: Strin
         "executor": if executor == "simulated" { "simulated" } else { "docker" },
     });
     let request = serde_json::from_value(request).map_err(|e| bad_input(e.to_string()))?;
-    batch().create_compute_environment(&caller(), request).await.map_err(fail).map(drop)
+    batch().create_compute_environment(&caller(), request).await.map_err(fail).map(|created| created.compute_environment_name)
 }
 
 /// Changes an environment's maximum vCPUs.
@@ -148,7 +148,7 @@ pub async fn create_queue(
     priority: String,
     environments: String,
     scheduling_policy: Option<String>,
-) -> Result<(), ServerFnError> {
+) -> Result<String, ServerFnError> {
     let priority = priority.trim().parse::<i64>().map_err(|_| bad_input(format!("priority: must be a whole number (got {priority:?})")))?;
     let order = environment_order(&environments);
     let mut request = serde_json::json!({ "jobQueueName": name, "priority": priority, "computeEnvironmentOrder": order });
@@ -156,7 +156,7 @@ pub async fn create_queue(
         request["schedulingPolicyArn"] = policy.trim().into();
     }
     let request = serde_json::from_value(request).map_err(|e| bad_input(e.to_string()))?;
-    batch().create_job_queue(&caller(), request).await.map_err(fail).map(drop)
+    batch().create_job_queue(&caller(), request).await.map_err(fail).map(|created| created.job_queue_name)
 }
 
 #[server]
@@ -165,12 +165,16 @@ pub async fn list_definitions() -> Result<Vec<JobDefinitionDetail>, ServerFnErro
     batch().describe_job_definitions(&caller(), &filter).await.map_err(fail)
 }
 
-/// A new revision from the AWS RegisterJobDefinition JSON.
+/// A new revision from the AWS RegisterJobDefinition JSON; returns `name:revision`.
 #[server]
-pub async fn register_definition(json: String) -> Result<(), ServerFnError> {
+pub async fn register_definition(json: String) -> Result<String, ServerFnError> {
     let request: domain::job_definition::RegisterJobDefinition =
         serde_json::from_str(&json).map_err(|e| bad_input(format!("the JSON is not a RegisterJobDefinition request: {e}")))?;
-    batch().register_job_definition(&caller(), request).await.map_err(fail).map(drop)
+    batch()
+        .register_job_definition(&caller(), request)
+        .await
+        .map_err(fail)
+        .map(|created| format!("{}:{}", created.job_definition_name, created.revision))
 }
 
 #[server]

@@ -41,3 +41,35 @@ pub(crate) fn clean(error: &ServerFnError) -> String {
     let text = error.to_string();
     text.strip_prefix("error running server function: ").unwrap_or(&text).to_string()
 }
+
+/// After a create that took: clears the form for the next one (a refused form keeps what was
+/// typed, with the message) and returns the created name, for `created_line`.
+pub(crate) fn reset_after_success<T: Clone + Send + Sync + 'static>(
+    outcome: impl Fn() -> Option<Result<T, ServerFnError>> + Send + Sync + 'static,
+    form: NodeRef<leptos::html::Form>,
+) {
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = outcome()
+            && let Some(form) = form.get()
+        {
+            form.reset();
+        }
+    });
+}
+
+/// "Created environment big-ce", with a link to it, under the form that made it.
+pub(crate) fn created_line(
+    what: &'static str,
+    outcome: Option<Result<String, ServerFnError>>,
+    href: impl Fn(&str) -> String,
+) -> Option<impl IntoView> {
+    match outcome {
+        Some(Ok(name)) => Some(view! {
+            <p class="success" role="status">
+                {format!("Created {what} ")}
+                <a href=href(&name)>{name.clone()}</a>
+            </p>
+        }),
+        _ => None,
+    }
+}

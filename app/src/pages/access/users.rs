@@ -9,6 +9,10 @@ use leptos::prelude::*;
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
+    // The form clears after a user is made: a password must not linger in the page.
+    let created_form = NodeRef::<leptos::html::Form>::new();
+    let created = move || create.value().get().map(|outcome| outcome.map(|user| user.username));
+    crate::pages::reset_after_success(created, created_form);
     let role = ServerAction::<ChangeUserRole>::new();
     let disabled = ServerAction::<ChangeUserDisabled>::new();
     let reset = ServerAction::<ResetUserPassword>::new();
@@ -19,12 +23,13 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <h1>"Users"</h1>
         <h2>"New user"</h2>
-        <ActionForm action=create attr:class="inline-form">
+        <ActionForm action=create node_ref=created_form attr:class="inline-form">
             <label>"Username" <input name="username" required /></label>
             <label>"Password" <input name="password" type="password" autocomplete="new-password" minlength="10" required /></label>
             <label>"Role" <RoleSelect name="role" selected=Role::Viewer /></label>
             <button type="submit">"Create user"</button>
         </ActionForm>
+        {move || crate::pages::created_line("user", created(), |_| "/users".to_string())}
         {move || error_line(create.value().get())}
         {move || error_line(role.value().get())}
         {move || error_line(disabled.value().get())}

@@ -23,6 +23,8 @@ const EXAMPLE: &str = r#"{
 #[component]
 pub fn DefinitionsPage() -> impl IntoView {
     let register = ServerAction::<RegisterDefinition>::new();
+    let created_form = NodeRef::<leptos::html::Form>::new();
+    crate::pages::reset_after_success(move || register.value().get(), created_form);
     let deregister = ServerAction::<DeregisterDefinition>::new();
     let definitions = Resource::new(move || (register.version().get(), deregister.version().get()), |_| list_definitions());
     let operator = may(Action::RegisterJobDefinition);
@@ -46,7 +48,7 @@ pub fn DefinitionsPage() -> impl IntoView {
         </Transition>
         <Show when=move || operator.get()>
             <h2>"Register a revision"</h2>
-            <ActionForm action=register attr:class="stack">
+            <ActionForm action=register node_ref=created_form attr:class="stack">
                 <label>
                     "RegisterJobDefinition JSON (as for the AWS API)" <textarea name="json" rows="12" class="json">
                         {EXAMPLE}
@@ -55,6 +57,13 @@ pub fn DefinitionsPage() -> impl IntoView {
                 <button type="submit">"Register"</button>
             </ActionForm>
         </Show>
+        {move || {
+            crate::pages::created_line(
+                "revision",
+                register.value().get(),
+                |name| format!("/definitions?compare={}", name.split(':').next().unwrap_or_default()),
+            )
+        }}
         {move || error_line(register.value().get())}
         {move || error_line(deregister.value().get())}
         <Transition fallback=|| {

@@ -13,6 +13,8 @@ use leptos::prelude::*;
 #[component]
 pub fn EnvironmentsPage() -> impl IntoView {
     let create = ServerAction::<CreateEnvironment>::new();
+    let created_form = NodeRef::<leptos::html::Form>::new();
+    crate::pages::reset_after_success(move || create.value().get(), created_form);
     let change = ServerAction::<ChangeResource>::new();
     let update = ServerAction::<UpdateEnvironment>::new();
     let host = ServerAction::<UpdateHostAccess>::new();
@@ -26,7 +28,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
         <h1>"Compute environments"</h1>
         <Show when=move || admin.get()>
             <h2>"New compute environment"</h2>
-            <ActionForm action=create attr:class="inline-form">
+            <ActionForm action=create node_ref=created_form attr:class="inline-form">
                 <label>"Name" <input name="name" required /></label>
                 <label>"Max vCPUs" <input name="max_vcpus" type="number" min="1" value="4" required /></label>
                 <label>
@@ -40,6 +42,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                 <button type="submit">"Create environment"</button>
             </ActionForm>
         </Show>
+        {move || crate::pages::created_line("compute environment", create.value().get(), |_| "/environments".to_string())}
         {move || error_line(create.value().get())}
         {move || error_line(change.value().get())}
         {move || error_line(update.value().get())}

@@ -11,6 +11,8 @@ use leptos::prelude::*;
 #[component]
 pub fn QueuesPage() -> impl IntoView {
     let create = ServerAction::<CreateQueue>::new();
+    let created_form = NodeRef::<leptos::html::Form>::new();
+    crate::pages::reset_after_success(move || create.value().get(), created_form);
     let change = ServerAction::<ChangeResource>::new();
     let update = ServerAction::<UpdateQueue>::new();
     let queues = Resource::new(move || (create.version().get(), change.version().get(), update.version().get()), |_| list_queues());
@@ -20,7 +22,7 @@ pub fn QueuesPage() -> impl IntoView {
         <h1>"Job queues"</h1>
         <Show when=move || admin.get()>
             <h2>"New job queue"</h2>
-            <ActionForm action=create attr:class="inline-form">
+            <ActionForm action=create node_ref=created_form attr:class="inline-form">
                 <label>"Name" <input name="name" required /></label>
                 <label>"Priority" <input name="priority" type="number" min="0" value="1" required /></label>
                 <label>"Compute environments (in order, comma-separated)" <input name="environments" required /></label>
@@ -45,6 +47,7 @@ pub fn QueuesPage() -> impl IntoView {
                 <button type="submit">"Create queue"</button>
             </ActionForm>
         </Show>
+        {move || crate::pages::created_line("job queue", create.value().get(), |name| format!("/queues/{name}"))}
         {move || error_line(create.value().get())}
         {move || error_line(change.value().get())}
         {move || error_line(update.value().get())}
