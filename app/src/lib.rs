@@ -1,6 +1,8 @@
 //! The console: Leptos components (rendered on the server, hydrated in the browser) and the
 //! server functions they call. Server functions are thin calls into the `service` crate.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod layout;
 pub mod live;

@@ -81,7 +81,7 @@ test('a user creates an access key and sees its secret once', async () => {
   const secret = await page.locator('.secret-access-key').textContent();
   assert.match(id, /^AKIA[A-Z2-7]{16}$/);
   assert.equal(secret.length, 40);
-  await page.locator('table.keys td', { hasText: id }).waitFor();
+  await page.locator('table.keys td', { hasText: id }).first().waitFor();
   await page.screenshot({ path: SCREENSHOTS + 'access-keys.png', fullPage: true });
   await page.reload();
   assert.equal(await page.locator('.secret-access-key').count(), 0, 'the secret is not shown again');

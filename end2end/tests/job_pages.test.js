@@ -154,6 +154,18 @@ test("an environment larger than its hosts says so where its use is shown", asyn
   await page.locator('tr', { hasText: 'jp-too-big' }).locator('.warning', { hasText: 'at most' }).waitFor();
   // One that fits its host is not warned about.
   assert.equal(await page.locator('tr', { hasText: 'jp-docker' }).locator('.warning').count(), 0);
+
+  // Removing it asks first, at each step.
+  await gotoHydrated(page, '/environments');
+  const bigRow = () => page.locator('tr', { hasText: 'jp-too-big' });
+  await bigRow().locator('summary', { hasText: 'Disable' }).click();
+  await bigRow().locator('.confirm-box', { hasText: 'Disable the environment jp-too-big?' }).waitFor();
+  await bigRow().locator('button', { hasText: 'Yes, disable' }).click();
+  await bigRow().locator('.state.disabled').waitFor();
+  await bigRow().locator('summary', { hasText: 'Delete' }).click();
+  assert.equal(await bigRow().count(), 1, 'opening the question deletes nothing');
+  await bigRow().locator('button', { hasText: 'Yes, delete' }).click();
+  await page.waitForFunction(() => ![...document.querySelectorAll('tr')].some((tr) => tr.textContent.includes('jp-too-big')));
   await page.close();
 });
 

@@ -21,7 +21,9 @@ test('an admin sets up an environment, a queue and a definition from the console
   await createIn(page, '/environments', { name: 'wf-parked', max_vcpus: '1', executor: 'docker' }, 'wf-parked');
   // Park the second environment: its queue's jobs stay RUNNABLE, to be cancelled later.
   const parked = page.locator('tr', { hasText: 'wf-parked' });
-  await parked.locator('button', { hasText: 'Disable' }).click();
+  // Disabling asks first.
+  await parked.locator('summary', { hasText: 'Disable' }).click();
+  await parked.locator('button', { hasText: 'Yes, disable' }).click();
   await parked.locator('.state.disabled').waitFor();
   // Host access is the administrator's decision: "/" is refused with the field named, a folder
   // is listed and shown.
@@ -143,7 +145,7 @@ test('a viewer sees no buttons that change anything', async () => {
   }
   await gotoHydrated(viewerPage, '/environments');
   assert.equal(await viewerPage.locator('button', { hasText: 'Create environment' }).count(), 0);
-  assert.equal(await viewerPage.locator('button', { hasText: 'Disable' }).count(), 0);
+  assert.equal(await viewerPage.locator('summary', { hasText: 'Disable' }).count(), 0);
   await gotoHydrated(viewerPage, '/definitions');
   assert.equal(await viewerPage.locator('button', { hasText: 'Register' }).count(), 0);
   await gotoHydrated(viewerPage, '/jobs?queue=wf-queue');

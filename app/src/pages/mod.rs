@@ -73,3 +73,19 @@ pub(crate) fn created_line(
         _ => None,
     }
 }
+
+/// A destructive action asked twice: the first click opens the question, the form inside (with
+/// its "Yes, …" button) does it. No script dialog: works before hydration and in tests alike.
+#[component]
+pub(crate) fn Confirm(label: &'static str, question: String, children: Children) -> impl IntoView {
+    let group_name = question.clone();
+    view! {
+        <details class="confirm">
+            <summary class="danger">{label}</summary>
+            <div class="confirm-box" role="group" aria-label=group_name>
+                <p>{question}</p>
+                {children()}
+            </div>
+        </details>
+    }
+}

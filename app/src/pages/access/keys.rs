@@ -81,14 +81,24 @@ pub fn AccessKeysPage() -> impl IntoView {
                                                                 }
                                                                 None => {
                                                                     view! {
-                                                                        <ActionForm action=revoke attr:class="inline-form">
-                                                                            <input
-                                                                                type="hidden"
-                                                                                name="access_key_id"
-                                                                                value=key.access_key_id.clone()
-                                                                            />
-                                                                            <button type="submit">"Revoke"</button>
-                                                                        </ActionForm>
+                                                                        <crate::pages::Confirm
+                                                                            label="Revoke"
+                                                                            question=format!(
+                                                                                "Revoke {}? Clients signing with it are refused from now on.",
+                                                                                key.access_key_id,
+                                                                            )
+                                                                        >
+                                                                            <ActionForm action=revoke attr:class="inline-form">
+                                                                                <input
+                                                                                    type="hidden"
+                                                                                    name="access_key_id"
+                                                                                    value=key.access_key_id.clone()
+                                                                                />
+                                                                                <button type="submit" class="danger">
+                                                                                    "Yes, revoke"
+                                                                                </button>
+                                                                            </ActionForm>
+                                                                        </crate::pages::Confirm>
                                                                     }
                                                                         .into_any()
                                                                 }

@@ -70,12 +70,24 @@ pub fn SecretsPage() -> impl IntoView {
                                                                 .get()
                                                                 .then(|| {
                                                                     view! {
-                                                                        <ActionForm action=delete attr:class="inline-form">
-                                                                            <input type="hidden" name="name" value=secret.name.clone() />
-                                                                            <button type="submit" class="danger">
-                                                                                "Delete"
-                                                                            </button>
-                                                                        </ActionForm>
+                                                                        <crate::pages::Confirm
+                                                                            label="Delete"
+                                                                            question=format!(
+                                                                                "Delete the secret {}? Jobs that name it can no longer start.",
+                                                                                secret.name,
+                                                                            )
+                                                                        >
+                                                                            <ActionForm action=delete attr:class="inline-form">
+                                                                                <input
+                                                                                    type="hidden"
+                                                                                    name="name"
+                                                                                    value=secret.name.clone()
+                                                                                />
+                                                                                <button type="submit" class="danger">
+                                                                                    "Yes, delete"
+                                                                                </button>
+                                                                            </ActionForm>
+                                                                        </crate::pages::Confirm>
                                                                     }
                                                                 })}
                                                         </td>

@@ -131,12 +131,19 @@ pub fn DefinitionsPage() -> impl IntoView {
                                                                 .then(|| {
                                                                     view! {
                                                                         <a href=submit_href>"Submit"</a>
-                                                                        <ActionForm action=deregister attr:class="inline-form">
-                                                                            <input type="hidden" name="arn" value=arn />
-                                                                            <button type="submit" class="danger">
-                                                                                "Deregister"
-                                                                            </button>
-                                                                        </ActionForm>
+                                                                        <crate::pages::Confirm
+                                                                            label="Deregister"
+                                                                            question=format!(
+                                                                                "Deregister this revision? Jobs can no longer be submitted with it.",
+                                                                            )
+                                                                        >
+                                                                            <ActionForm action=deregister attr:class="inline-form">
+                                                                                <input type="hidden" name="arn" value=arn />
+                                                                                <button type="submit" class="danger">
+                                                                                    "Yes, deregister"
+                                                                                </button>
+                                                                            </ActionForm>
+                                                                        </crate::pages::Confirm>
                                                                     }
                                                                 })}
                                                         </td>

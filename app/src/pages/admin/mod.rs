@@ -13,27 +13,45 @@ pub use queue_page::QueuePage;
 pub use queues::QueuesPage;
 
 use crate::api::console::ChangeResource;
+use crate::pages::Confirm;
 use leptos::prelude::*;
 
-/// Enable or disable, and delete: the row actions of an environment or a queue.
+/// Enable or disable, and delete: the row actions of an environment or a queue. Disabling and
+/// deleting ask first (a disabled queue stops taking jobs; a deleted one is gone).
 #[component]
 fn ResourceActions(action: ServerAction<ChangeResource>, kind: &'static str, name: String, enabled: bool) -> impl IntoView {
-    let form = move |change: &'static str, label: &'static str, class: &'static str| {
-        let name = name.clone();
+    let (disable_question, delete_question) = (
+        format!("Disable the {kind} {name}? It stops taking new work until enabled again."),
+        format!("Delete the {kind} {name}? This cannot be undone."),
+    );
+    let form = |name: String, change: &'static str, button: &'static str| {
         view! {
             <ActionForm action=action attr:class="inline-form">
                 <input type="hidden" name="kind" value=kind />
                 <input type="hidden" name="name" value=name />
                 <input type="hidden" name="change" value=change />
-                <button type="submit" class=class>
-                    {label}
+                <button type="submit" class="danger">
+                    {button}
                 </button>
             </ActionForm>
         }
     };
+    let state_change = if enabled {
+        let disable = form(name.clone(), "DISABLED", "Yes, disable");
+        view! {
+            <Confirm label="Disable" question=disable_question>
+                {disable}
+            </Confirm>
+        }.into_any()
+    } else {
+        form(name.clone(), "ENABLED", "Enable").into_any()
+    };
+    let delete = form(name, "DELETE", "Yes, delete");
     view! {
-        {if enabled { form("DISABLED", "Disable", "") } else { form("ENABLED", "Enable", "") }}
-        {form("DELETE", "Delete", "danger")}
+        {state_change}
+        <Confirm label="Delete" question=delete_question>
+            {delete}
+        </Confirm>
     }
 }
 

@@ -219,12 +219,19 @@ fn PolicyTable(list: Vec<SchedulingPolicyDetail>, delete: ServerAction<DeletePol
                                                     <a class="button" href=format!("/policies?edit={name}")>
                                                         "Edit"
                                                     </a>
-                                                    <ActionForm action=delete attr:class="inline-form">
-                                                        <input type="hidden" name="arn" value=arn />
-                                                        <button type="submit" class="danger">
-                                                            "Delete"
-                                                        </button>
-                                                    </ActionForm>
+                                                    <crate::pages::Confirm
+                                                        label="Delete"
+                                                        question=format!(
+                                                            "Delete the policy {name}? Queues that follow it must be deleted first.",
+                                                        )
+                                                    >
+                                                        <ActionForm action=delete attr:class="inline-form">
+                                                            <input type="hidden" name="arn" value=arn />
+                                                            <button type="submit" class="danger">
+                                                                "Yes, delete"
+                                                            </button>
+                                                        </ActionForm>
+                                                    </crate::pages::Confirm>
                                                 }
                                             })
                                     }}
