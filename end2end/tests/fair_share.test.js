@@ -126,5 +126,17 @@ test('two shares contend on a fair-share queue and the queue page shows them aga
   await page.locator('figure.share-chart path[data-share="teama"]').waitFor();
   await page.locator('figure.share-chart path[data-share="teamb"]').waitFor();
   await page.screenshot({ path: SCREENSHOTS + 'queue-fair-share-done.png', fullPage: true });
+
+  // The queue swaps its policy for another (as UpdateJobQueue may); the page follows.
+  form = await fillForm(page, '/policies', { 'form[name]': 'fs-policy-2', 'form[shares][0][share_identifier]': 'teama' });
+  await form.locator('button[type=submit]').click();
+  await page.locator('.success', { hasText: 'Created policy fs-policy-2' }).waitFor();
+  await gotoHydrated(page, '/queues');
+  const queueRow = page.locator('tr', { hasText: 'fs-queue' });
+  await queueRow.locator('select[name=scheduling_policy]').selectOption('fs-policy-2');
+  await queueRow.locator('button', { hasText: 'Save' }).click();
+  await queueRow.locator('td', { hasText: 'Fair share: fs-policy-2' }).waitFor();
+  await gotoHydrated(page, '/queues/fs-queue');
+  await page.locator('.queue-summary', { hasText: 'Fair share by policy fs-policy-2' }).waitFor();
   await page.close();
 });

@@ -88,12 +88,22 @@ pub async fn update_host_access(
     batch().update_compute_environment(&caller(), request).await.map_err(fail).map(drop)
 }
 
-/// Changes a queue's priority and its environments (names in order, comma-separated).
+/// Changes a queue's priority and its environments (names in order, comma-separated), and for
+/// a fair-share queue the policy it follows (`scheduling_policy`: another policy's name; AWS
+/// replaces a policy but never adds one to a FIFO queue nor removes one).
 #[server]
-pub async fn update_queue(name: String, priority: String, environments: String) -> Result<(), ServerFnError> {
+pub async fn update_queue(
+    name: String,
+    priority: String,
+    environments: String,
+    scheduling_policy: Option<String>,
+) -> Result<(), ServerFnError> {
     let priority = priority.trim().parse::<i64>().map_err(|_| bad_input(format!("priority: must be a whole number (got {priority:?})")))?;
     let order: Vec<_> = environment_order(&environments);
-    let request = serde_json::json!({ "jobQueue": name, "priority": priority, "computeEnvironmentOrder": order });
+    let mut request = serde_json::json!({ "jobQueue": name, "priority": priority, "computeEnvironmentOrder": order });
+    if let Some(policy) = scheduling_policy.filter(|p| !p.trim().is_empty()) {
+        request["schedulingPolicyArn"] = policy.trim().into();
+    }
     let request = serde_json::from_value(request).map_err(|e| bad_input(e.to_string()))?;
     batch().update_job_queue(&caller(), request).await.map_err(fail).map(drop)
 }

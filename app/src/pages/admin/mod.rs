@@ -38,11 +38,12 @@ fn ResourceActions(action: ServerAction<ChangeResource>, kind: &'static str, nam
     };
     let state_change = if enabled {
         let disable = form(name.clone(), "DISABLED", "Yes, disable");
-        view! {
+        let confirm = view! {
             <Confirm label="Disable" question=disable_question>
                 {disable}
             </Confirm>
-        }.into_any()
+        };
+        confirm.into_any()
     } else {
         form(name.clone(), "ENABLED", "Enable").into_any()
     };

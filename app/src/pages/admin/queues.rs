@@ -60,6 +60,13 @@ pub fn QueuesPage() -> impl IntoView {
                     .map(|result| match result {
                         Ok(list) if list.is_empty() => view! { <p class="empty">"No job queues yet."</p> }.into_any(),
                         Ok(list) => {
+                            let policy_names: Vec<String> = policies
+                                .get()
+                                .and_then(Result::ok)
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|p| p.name)
+                                .collect();
                             view! {
                                 <table class="grid queues">
                                     <thead>
@@ -80,12 +87,19 @@ pub fn QueuesPage() -> impl IntoView {
                                                 let (edit_name, edit_label) = (name.clone(), format!("Priority of {name}"));
                                                 let environments_label = format!("Compute environments of {name}");
                                                 let enabled = queue.state == "ENABLED";
+                                                let policy_label = format!("Scheduling policy of {name}");
+                                                let policy_names = policy_names.clone();
+                                                let following = queue
+                                                    .scheduling_policy_arn
+                                                    .as_deref()
+                                                    .map(|arn| arn.rsplit('/').next().unwrap_or(arn).to_string());
                                                 let environments = queue
                                                     .compute_environment_order
                                                     .iter()
                                                     .map(|o| o.compute_environment.rsplit('/').next().unwrap_or_default().to_string())
                                                     .collect::<Vec<_>>()
                                                     .join(", ");
+                                                // A fair-share queue may swap its policy for another.
                                                 view! {
                                                     <tr>
                                                         <td>
@@ -125,6 +139,29 @@ pub fn QueuesPage() -> impl IntoView {
                                                                                 value=environments.clone()
                                                                                 aria-label=environments_label
                                                                             />
+                                                                            {following
+                                                                                .clone()
+                                                                                .map(|current| {
+                                                                                    view! {
+                                                                                        <select
+                                                                                            name="scheduling_policy"
+                                                                                            aria-label=policy_label.clone()
+                                                                                        >
+                                                                                            {policy_names
+                                                                                                .clone()
+                                                                                                .into_iter()
+                                                                                                .map(|policy| {
+                                                                                                    let selected = policy == current;
+                                                                                                    view! {
+                                                                                                        <option value=policy.clone() selected=selected>
+                                                                                                            {policy.clone()}
+                                                                                                        </option>
+                                                                                                    }
+                                                                                                })
+                                                                                                .collect_view()}
+                                                                                        </select>
+                                                                                    }
+                                                                                })}
                                                                             <button type="submit">"Save"</button>
                                                                         </ActionForm>
                                                                         <ResourceActions
