@@ -3,6 +3,7 @@
 use crate::aws_fields::AwsFields;
 use crate::container::{ContainerProperties, Resources};
 use crate::limits::MIN_TIMEOUT_SECONDS;
+use crate::multi_node::NodeProperties;
 use crate::parameters::Parameters;
 use crate::retry::RetryStrategy;
 use crate::tags::{Tags, validate_tags};
@@ -57,7 +58,8 @@ impl JobTimeout {
 #[serde(rename_all = "camelCase")]
 pub struct RegisterJobDefinition {
     pub job_definition_name: String,
-    /// `container`; `multinode` is not provided here.
+    /// `container`, or `multinode` with `nodeProperties` (kept in `aws_fields`, returned as
+    /// sent; see `crate::multi_node`).
     #[serde(rename = "type", default = "container_type")]
     pub kind: String,
     #[serde(default)]
@@ -88,7 +90,13 @@ fn container_type() -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidJobDefinition {
     pub name: crate::ResourceName,
+    /// `container` or `multinode`.
+    pub kind: String,
+    /// The job's container; a multi-node definition's main node's.
     pub container: ContainerProperties,
+    /// Every container a job of this definition runs, with its field path (one, or one per
+    /// node range).
+    pub containers: Vec<(String, ContainerProperties)>,
     pub resources: Resources,
     pub parameters: Parameters,
     pub retry_strategy: Option<RetryStrategy>,
@@ -100,12 +108,35 @@ pub struct ValidJobDefinition {
 impl RegisterJobDefinition {
     pub fn validate(&self) -> Validated<ValidJobDefinition> {
         let name = name("jobDefinitionName", &self.job_definition_name)?;
-        ensure(self.kind == "container", "type", format!("only container job definitions are supported (got {:?})", self.kind))?;
-        let container = self
-            .container_properties
-            .clone()
-            .ok_or_else(|| FieldError::new("containerProperties", "is required for a container job definition"))?;
-        let resources = container.validate("containerProperties")?;
+        let (container, resources, containers) = match self.kind.as_str() {
+            "container" => {
+                let container = self
+                    .container_properties
+                    .clone()
+                    .ok_or_else(|| FieldError::new("containerProperties", "is required for a container job definition"))?;
+                let resources = container.validate("containerProperties")?;
+                (container.clone(), resources, vec![("containerProperties".to_string(), container)])
+            }
+            "multinode" => {
+                ensure(
+                    self.container_properties.is_none(),
+                    "containerProperties",
+                    "a multinode job definition names its containers in nodeProperties.nodeRangeProperties",
+                )?;
+                let nodes = self
+                    .node_properties()?
+                    .ok_or_else(|| FieldError::new("nodeProperties", "is required for a multinode job definition"))?;
+                let valid = nodes.validate("nodeProperties")?;
+                let containers = nodes
+                    .node_range_properties
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| Some((format!("nodeProperties.nodeRangeProperties[{i}].container"), r.container.clone()?)))
+                    .collect();
+                (valid.main_container, valid.resources, containers)
+            }
+            other => return Err(FieldError::new("type", format!("must be container or multinode (got {other:?})"))),
+        };
         if let Some(strategy) = &self.retry_strategy {
             strategy.validate("retryStrategy")?;
         }
@@ -120,7 +151,9 @@ impl RegisterJobDefinition {
         crate::consumable_resource::needs_in(&self.aws_fields, "consumableResourceProperties")?;
         Ok(ValidJobDefinition {
             name,
+            kind: self.kind.clone(),
             container,
+            containers,
             resources,
             parameters: self.parameters.clone(),
             retry_strategy: self.retry_strategy.clone(),
@@ -129,6 +162,21 @@ impl RegisterJobDefinition {
             tags: self.tags.clone(),
         })
     }
+}
+
+impl RegisterJobDefinition {
+    /// The definition's `nodeProperties`, when it has any.
+    pub fn node_properties(&self) -> Validated<Option<NodeProperties>> {
+        node_properties_in(&self.aws_fields)
+    }
+}
+
+/// `nodeProperties` of a definition's kept members (as registered).
+pub fn node_properties_in(fields: &AwsFields) -> Validated<Option<NodeProperties>> {
+    fields
+        .get("nodeProperties")
+        .map(|value| serde_json::from_value(value.clone()).map_err(|e| FieldError::new("nodeProperties", e.to_string())))
+        .transpose()
 }
 
 /// How a job definition is named in a request: `name`, `name:revision`, or an ARN ending in

@@ -46,6 +46,7 @@ pub mod job_queue;
 pub mod job_status;
 pub mod limits;
 pub mod linux;
+pub mod multi_node;
 pub mod names;
 pub mod output;
 pub mod parameters;

@@ -239,6 +239,17 @@ pub struct JobSummary {
     pub is_cancelled: bool,
     #[serde(default)]
     pub is_terminated: bool,
+    /// A node job's place in its multi-node job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_properties: Option<NodePropertiesSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodePropertiesSummary {
+    pub is_main_node: bool,
+    pub num_nodes: i64,
+    pub node_index: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

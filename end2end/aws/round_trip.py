@@ -33,7 +33,7 @@ NOT_RETURNED_AS_SENT = {
         "quotaSharePolicy": "refused: quota shares are for SageMaker job queues, which are not run here",
     },
     "RegisterJobDefinition": {
-        "nodeProperties": "refused until multi-node jobs exist",
+        "nodeProperties": "acted on (a multinode definition, tested in multi_node.py), not generated at random",
         "eksProperties": "refused: no Kubernetes compute environments here",
         "ecsProperties": "refused: ECS task properties with several containers are not run",
     },
@@ -43,7 +43,7 @@ NOT_RETURNED_AS_SENT = {
         "schedulingPriorityOverride": "returned as schedulingPriority",
         "arrayProperties": "returned as size and statusSummary",
         "containerOverrides": "applied: the job's container shows the result",
-        "nodeOverrides": "refused until multi-node jobs exist",
+        "nodeOverrides": "applied: the job's nodeProperties shows its node count (tested in multi_node.py)",
         "eksPropertiesOverride": "refused: no Kubernetes compute environments here",
         "ecsPropertiesOverride": "refused: ECS task properties are not run",
         "consumableResourcePropertiesOverride": "applied: the job's consumableResourceProperties shows it",

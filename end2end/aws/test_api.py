@@ -23,6 +23,7 @@ from clients import ENDPOINT, IMAGE, REGION, client, error_code, server, user_wi
 from job_logs import JobOutputThroughCloudWatchLogs  # noqa: F401 (run with the rest)
 from scheduling_policies import SchedulingPolicies  # noqa: F401 (run with the rest)
 from consumable_resources import ConsumableResources  # noqa: F401 (run with the rest)
+from multi_node import MultiNodeJobs  # noqa: F401 (run with the rest)
 
 
 class BatchThroughBoto3(unittest.TestCase):

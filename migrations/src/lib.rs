@@ -20,6 +20,7 @@ mod m20261205_000010_log_stream_names;
 mod m20261205_000011_scheduling_policies;
 mod m20261205_000012_consumable_resources;
 mod m20261205_000013_share_usage;
+mod m20261205_000014_job_nodes;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000011_scheduling_policies::Migration),
             Box::new(m20261205_000012_consumable_resources::Migration),
             Box::new(m20261205_000013_share_usage::Migration),
+            Box::new(m20261205_000014_job_nodes::Migration),
         ]
     }
 }

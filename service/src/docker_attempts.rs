@@ -113,7 +113,7 @@ impl DockerEngine {
     /// Creates the attempt's container; a missing image is pulled once, and a failed pull
     /// answers `CannotPullContainerError: ...` as AWS does.
     pub async fn create_attempt(&self, spec: &ContainerSpec) -> Result<String, DockerError> {
-        let name = format!("batch-{}-{}", spec.job_id.replace(':', "-"), spec.attempt);
+        let name = format!("batch-{}-{}", spec.job_id.replace([':', '#'], "-"), spec.attempt);
         let body = ContainerCreateBody {
             image: Some(spec.image.clone()),
             cmd: (!spec.command.is_empty()).then(|| spec.command.clone()),

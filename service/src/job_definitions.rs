@@ -33,7 +33,9 @@ impl Batch {
             if let Some(needs) = domain::consumable_resource::needs_in(&input.aws_fields, "consumableResourceProperties")? {
                 self.check_resources_exist("consumableResourceProperties", &needs).await?;
             }
-            self.check_never_allowed("containerProperties", &valid.container)?;
+            for (field, container) in &valid.containers {
+                self.check_never_allowed(field, container)?;
+            }
             let name = valid.name.to_string();
             let txn = self.db.begin().await?;
             let latest = definitions::latest_revision_number(&txn, &name).await?;
@@ -41,7 +43,7 @@ impl Batch {
                 name: Set(name.clone()),
                 revision: Set(latest.unwrap_or(0) + 1),
                 status: Set(DefinitionStatus::Active.into()),
-                kind: Set("container".into()),
+                kind: Set(valid.kind.clone()),
                 container_properties: Set(to_json(&valid.container)),
                 parameters: Set(to_json(&valid.parameters)),
                 retry_strategy: Set(valid.retry_strategy.as_ref().map(to_json)),

@@ -11,6 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod catalog;
 pub mod docker;
 pub mod docker_attempts;
+pub mod docker_networks;
 mod group_commit;
 pub mod store;
 pub use store::db;

@@ -64,6 +64,17 @@ fn refuse_fields(body: &Value, fields: &[&str]) -> Result<(), ApiError> {
     }
 }
 
+/// A definition as AWS shows it: a multinode one names its containers in `nodeProperties` only
+/// (the service keeps the main node's as `containerProperties` for its own pages).
+fn definition_view(definition: domain::views::JobDefinitionDetail) -> Value {
+    let multinode = definition.kind == "multinode";
+    let mut view = serde_json::to_value(definition).expect("a definition serializes");
+    if multinode && let Some(members) = view.as_object_mut() {
+        members.remove("containerProperties");
+    }
+    view
+}
+
 /// Describe operations page in memory (a team has tens of environments, not millions): the
 /// token is the offset.
 fn page<T: serde::Serialize>(
@@ -318,7 +329,7 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
         "listconsumableresources" => super::consumable_resources::list(batch, caller, parse(op, body)?).await,
         "listjobsbyconsumableresource" => super::consumable_resources::jobs(batch, caller, parse(op, body)?).await,
         "registerjobdefinition" => {
-            refuse_fields(body, &["nodeProperties", "eksProperties", "ecsProperties"])?;
+            refuse_fields(body, &["eksProperties", "ecsProperties"])?;
             let registered = batch.register_job_definition(caller, parse::<RegisterJobDefinition>(op, body)?).await?;
             Ok(json!({
                 "jobDefinitionName": registered.job_definition_name,
@@ -337,12 +348,12 @@ pub async fn call(batch: &Batch, caller: &Caller, operation: &str, body: &[u8]) 
                 job_definition_name: request.job_definition_name,
                 status: request.status,
             };
-            let all = batch.describe_job_definitions(caller, &filter).await?;
+            let all: Vec<Value> = batch.describe_job_definitions(caller, &filter).await?.into_iter().map(definition_view).collect();
             let (items, next) = page(all, request.max_results, request.next_token.as_deref())?;
             Ok(json!({ "jobDefinitions": items, "nextToken": next }))
         }
         "submitjob" => {
-            refuse_fields(body, &["nodeOverrides", "eksPropertiesOverride", "ecsPropertiesOverride"])?;
+            refuse_fields(body, &["eksPropertiesOverride", "ecsPropertiesOverride"])?;
             let submitted = batch.submit_job(caller, parse::<SubmitJob>(op, body)?).await?;
             Ok(serde_json::to_value(submitted).expect("a submitted job serializes"))
         }
@@ -404,8 +415,9 @@ async fn job_queue_snapshot(batch: &Batch, caller: &Caller, queue: &str) -> ApiR
 /// ListJobs as AWS defines it: with `filters`, `jobStatus` is ignored and every status is
 /// listed; without either, only RUNNING jobs are.
 async fn list_jobs(batch: &Batch, caller: &Caller, request: ListJobsRequest) -> ApiResult {
-    if request.multi_node_job_id.is_some() {
-        return Err(ApiError::client("multiNodeJobId: multi-node jobs are not provided by this service"));
+    if let Some(job) = &request.multi_node_job_id {
+        let page = batch.list_node_jobs(caller, job).await?;
+        return Ok(json!({ "jobSummaryList": page.items, "nextToken": page.next_token }));
     }
     let mut list = ListJobs {
         job_queue: request.job_queue,

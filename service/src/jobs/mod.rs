@@ -3,6 +3,7 @@
 mod changes;
 mod control;
 mod logs;
+mod nodes;
 mod query;
 mod submit;
 

@@ -11,6 +11,7 @@ use domain::consumable_resource::{ConsumableResourceProperties, ConsumableResour
 use domain::container::{ContainerOverrides, ContainerProperties};
 use domain::job_definition::{DefinitionRef, JobTimeout};
 use domain::limits::{COUNT_CAP, MAX_DESCRIBE_JOBS};
+use domain::multi_node::parse_node_job_id;
 use domain::parameters::{Parameters, merge, substitute};
 use domain::retry::RetryStrategy;
 use domain::views::{
@@ -61,13 +62,21 @@ impl Batch {
             if ids.len() > MAX_DESCRIBE_JOBS {
                 return Err(FieldError::new("jobs", format!("at most {MAX_DESCRIBE_JOBS} job ids (got {})", ids.len())).into());
             }
-            let names: Vec<&str> = ids.iter().map(|id| name_from_arn(id)).collect();
+            // A node job (`<id>#<n>`) is read from its multi-node job's row.
+            fn owner(id: &str) -> (&str, Option<i64>) {
+                let name = name_from_arn(id);
+                parse_node_job_id(name).map_or((name, None), |(job, index)| (job, Some(index)))
+            }
+            let names: Vec<&str> = ids.iter().map(|id| owner(id).0).collect();
             let rows: HashMap<String, jobs::Model> =
                 job_rows::find_many(self.reader(), &names).await?.into_iter().map(|j| (j.id.clone(), j)).collect();
             let mut details = Vec::with_capacity(rows.len());
             for id in ids {
-                if let Some(job) = rows.get(name_from_arn(id)) {
-                    details.push(self.job_detail(job.clone()).await?);
+                let (name, node) = owner(id);
+                let Some(job) = rows.get(name) else { continue };
+                match node {
+                    Some(index) => details.extend(self.node_detail(job, index).await?),
+                    None => details.push(self.job_detail(job.clone()).await?),
                 }
             }
             Ok(details)
@@ -151,6 +160,7 @@ impl Batch {
                 share_identifier: job.share_identifier.clone(),
                 is_cancelled: is_cancelled(&job),
                 is_terminated: is_terminated(&job),
+                node_properties: None,
                 job_arn: self.arn("job", &job.id),
                 job_definition: definition_arns.get(&job.job_definition_id).cloned().unwrap_or_default(),
                 array_properties: job
@@ -178,7 +188,7 @@ impl Batch {
         Ok(rows.into_values().map(|d| (d.id, self.arn("job-definition", &format!("{}:{}", d.name, d.revision)))).collect())
     }
 
-    async fn job_detail(&self, job: jobs::Model) -> ServiceResult<JobDetail> {
+    pub(super) async fn job_detail(&self, job: jobs::Model) -> ServiceResult<JobDetail> {
         let queue = catalog::queue_by_id(self.reader(), job.job_queue_id).await?;
         let definition = catalog::definition_by_id(self.reader(), job.job_definition_id)
             .await?
@@ -215,6 +225,12 @@ impl Batch {
         };
         let last_attempt = attempts.last();
         let status = *job.status;
+        let mut members = AwsFields::from_json(&definition.aws_fields)
+            .without("consumableResourceProperties")
+            .updated_with(&AwsFields::from_json(&job.aws_fields));
+        if let Some(gang) = super::nodes::gang_of(&definition, &job)? {
+            members = super::nodes::job_members(members, &gang);
+        }
         Ok(JobDetail {
             job_arn: self.arn("job", &job.id),
             job_queue: self.arn("job-queue", queue.as_ref().map_or("", |q| &q.name)),
@@ -269,9 +285,7 @@ impl Batch {
             submitted_by: job.submitted_by,
             status_history,
             consumable_resource_properties: consumable_resource_properties(&job.consumable_resources)?,
-            aws_fields: AwsFields::from_json(&definition.aws_fields)
-                .without("consumableResourceProperties")
-                .updated_with(&AwsFields::from_json(&job.aws_fields)),
+            aws_fields: members,
             job_id: job.id,
             job_name: job.name,
         })

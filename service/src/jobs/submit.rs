@@ -1,13 +1,15 @@
 //! SubmitJob: one job, or an array parent with every child, written in one transaction.
 
-use crate::batch::{Batch, now_ms, to_json};
+use crate::batch::{Batch, from_json, now_ms, to_json};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::entities::{job_dependencies as deps, jobs};
+use crate::store::entities::{job_definitions as jd, job_dependencies as deps, jobs};
 use crate::store::{array_children, jobs as job_rows};
 use domain::access::{Action, Caller};
 use domain::aws_fields::AwsFields;
-use domain::container::ContainerOverrides;
+use domain::container::{ContainerOverrides, ContainerProperties, Resources};
+use domain::job_definition::node_properties_in;
 use domain::limits::MAX_SUBMIT_PAYLOAD_BYTES;
+use domain::multi_node::{Gang, node_overrides_in};
 use domain::retry::RetryStrategy;
 use domain::submit::{DependencyKind, SubmitJob, ValidDependency};
 use domain::{FieldError, JobStatus};
@@ -55,13 +57,12 @@ impl Batch {
             let retry = input.retry_strategy.clone().or(definition_retry).unwrap_or_default();
             let timeout_seconds = valid.timeout_seconds.or(definition.timeout_seconds.map(i64::from));
             let overrides = input.container_overrides.clone().unwrap_or_default();
-            let properties: domain::container::ContainerProperties =
-                crate::batch::from_json("container_properties", &definition.container_properties)?;
-            let resources =
-                overrides.apply_resources(properties.validate("containerProperties").map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?);
-            self.check_host_access_on_queue("containerProperties", &properties, queue.id).await?;
-            // A secret deleted since registration is named now, not when the job starts.
-            self.check_secrets_exist("containerProperties", &properties.secrets).await?;
+            let (resources, containers) = job_shape(&input, &definition, &overrides, valid.array_size)?;
+            for (field, properties) in &containers {
+                self.check_host_access_on_queue(field, properties, queue.id).await?;
+                // A secret deleted since registration is named now, not when the job starts.
+                self.check_secrets_exist(field, &properties.secrets).await?;
+            }
             let resource_needs = self.resource_needs_of(&input, &definition).await?;
 
             let job_id = uuid::Uuid::new_v4().to_string();
@@ -173,6 +174,47 @@ impl Batch {
 
 fn dependency_row(job_id: &str, depends_on: &str, kind: Option<&str>) -> deps::ActiveModel {
     deps::ActiveModel { job_id: Set(job_id.to_string()), depends_on_job_id: Set(depends_on.to_string()), kind: Set(kind.map(String::from)) }
+}
+
+/// What a job reserves and the containers it runs (with their field paths): its definition's
+/// container with the overrides, or, for a multi-node definition, every node's (placed as one
+/// unit: all nodes start at once or none does).
+fn job_shape(
+    input: &SubmitJob,
+    definition: &jd::Model,
+    overrides: &ContainerOverrides,
+    array_size: Option<i64>,
+) -> ServiceResult<(Resources, Vec<(String, ContainerProperties)>)> {
+    let stored = |e: FieldError| ServiceError::from(sea_orm::DbErr::Custom(e.to_string()));
+    if definition.kind != "multinode" {
+        if input.aws_fields.get("nodeOverrides").is_some() {
+            return Err(FieldError::new("nodeOverrides", "applies to multinode job definitions only").into());
+        }
+        let properties: ContainerProperties = from_json("container_properties", &definition.container_properties)?;
+        let resources = overrides.apply_resources(properties.validate("containerProperties").map_err(stored)?);
+        return Ok((resources, vec![("containerProperties".into(), properties)]));
+    }
+    if array_size.is_some() {
+        return Err(FieldError::new("arrayProperties", "a multi-node parallel job cannot be an array job").into());
+    }
+    if input.container_overrides.is_some() {
+        return Err(FieldError::new(
+            "containerOverrides",
+            "a multi-node parallel job takes its overrides per node range in nodeOverrides.nodePropertyOverrides",
+        )
+        .into());
+    }
+    let nodes = node_properties_in(&AwsFields::from_json(&definition.aws_fields)).map_err(stored)?.unwrap_or_default();
+    let gang = Gang::new(nodes, node_overrides_in(&input.aws_fields)?)?;
+    let resources = gang.nodes.total_resources(&gang.overrides)?;
+    let containers = gang
+        .nodes
+        .node_range_properties
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((format!("nodeProperties.nodeRangeProperties[{i}].container"), r.container.clone()?)))
+        .collect();
+    Ok((resources, containers))
 }
 
 /// A queue or definition that does not exist is a bad field of the submission.

@@ -81,13 +81,31 @@ impl Scheduler {
         let mut simulated = Vec::new();
         for job in &context.jobs {
             let timeout = job.timeout_seconds.map(|s| Duration::from_secs(s as u64));
+            let simulated_here = context.environment_of(job).is_some_and(|e| e.executor == ExecutorKind::Simulated);
+            match context.gang_specs(batch, job, &self.inner.instance, self.installation()) {
+                Err(message) => {
+                    let end = AttemptEnd { reason: Some(message.clone()), status_reason: message, ..Default::default() };
+                    failed.push((job.id.clone(), job.attempt_count, end));
+                    continue;
+                }
+                // A simulated gang runs as its main node: nothing runs, so one end stands for all.
+                Ok(Some(gang)) if simulated_here => {
+                    simulated.push(gang.main);
+                    continue;
+                }
+                Ok(Some(gang)) => {
+                    self.launch_gang(gang, context.endpoint_of(job).unwrap_or_default(), timeout);
+                    continue;
+                }
+                Ok(None) => {}
+            }
             match context.container_spec(batch, job, &self.inner.instance, self.installation()) {
                 Err(message) => failed.push((
                     job.id.clone(),
                     job.attempt_count,
                     AttemptEnd { reason: Some(message.clone()), status_reason: message, ..Default::default() },
                 )),
-                Ok(spec) if context.environment_of(job).is_some_and(|e| e.executor == ExecutorKind::Simulated) => simulated.push(spec),
+                Ok(spec) if simulated_here => simulated.push(spec),
                 Ok(spec) => self.launch_container(spec, context.endpoint_of(job).unwrap_or_default(), timeout),
             }
         }
@@ -197,10 +215,10 @@ impl Scheduler {
 
 /// What launching a set of claimed jobs needs: their rows (returned by the claim) and the
 /// definitions and queues they name (two set queries).
-struct LaunchContext {
+pub(super) struct LaunchContext {
     jobs: Vec<jobs::Model>,
     environments: HashMap<i32, ce::Model>,
-    definitions: HashMap<i32, jd::Model>,
+    pub(super) definitions: HashMap<i32, jd::Model>,
     queues: HashMap<i32, jq::Model>,
     /// The named secrets the pass's definitions reference.
     secrets: Vec<crate::store::entities::secrets::Model>,
@@ -215,14 +233,17 @@ impl LaunchContext {
         // The secrets the pass's definitions name, in one query (none when they name none).
         let references: Vec<SecretReference> = definitions
             .values()
-            .filter_map(|d| from_json::<ContainerProperties>("container_properties", &d.container_properties).ok())
+            .flat_map(|d| {
+                let nodes = super::nodes::node_containers(d);
+                from_json::<ContainerProperties>("container_properties", &d.container_properties).ok().into_iter().chain(nodes)
+            })
             .flat_map(|properties| properties.secrets)
             .collect();
         let secrets = batch.secrets_named(&references).await?;
         Ok(LaunchContext { environments, definitions, secrets, queues: catalog::queues_by_id(batch.reader()).await?, jobs: loaded })
     }
 
-    fn environment_of(&self, job: &jobs::Model) -> Option<&ce::Model> {
+    pub(super) fn environment_of(&self, job: &jobs::Model) -> Option<&ce::Model> {
         job.compute_environment_id.and_then(|id| self.environments.get(&id))
     }
 
@@ -237,25 +258,51 @@ impl LaunchContext {
     /// reason.
     fn container_spec(&self, batch: &Batch, job: &jobs::Model, instance: &str, installation: &str) -> Result<ContainerSpec, String> {
         let store_error = |e: sea_orm::DbErr| e.to_string();
+        let definition = self.definitions.get(&job.job_definition_id).ok_or("job definition missing")?;
+        let properties: ContainerProperties = from_json("container_properties", &definition.container_properties).map_err(store_error)?;
+        let overrides: ContainerOverrides = from_json("container_overrides", &job.container_overrides).map_err(store_error)?;
+        let container = NodeContainer {
+            job_id: job.id.clone(),
+            properties: &properties,
+            overrides: &overrides,
+            milli_vcpus: job.milli_vcpus.into(),
+            memory_mib: job.memory_mib.into(),
+            network: None,
+        };
+        self.spec_of(batch, job, container, instance, installation)
+    }
+
+    /// The spec of one container of `job` (its only one, or one node of a multi-node job).
+    pub(super) fn spec_of(
+        &self,
+        batch: &Batch,
+        job: &jobs::Model,
+        container: NodeContainer<'_>,
+        instance: &str,
+        installation: &str,
+    ) -> Result<ContainerSpec, String> {
+        let store_error = |e: sea_orm::DbErr| e.to_string();
         let environment = self.environment_of(job).ok_or("compute environment missing")?;
         let definition = self.definitions.get(&job.job_definition_id).ok_or("job definition missing")?;
         let queue = self.queues.get(&job.job_queue_id).ok_or("job queue missing")?;
-        let properties: ContainerProperties = from_json("container_properties", &definition.container_properties).map_err(store_error)?;
-        let overrides: ContainerOverrides = from_json("container_overrides", &job.container_overrides).map_err(store_error)?;
         let parameters = merge(
             &from_json("parameters", &definition.parameters).map_err(store_error)?,
             &from_json("parameters", &job.parameters).map_err(store_error)?,
         );
+        let properties = container.properties;
         // Never trust the row checked at submit: the environment may allow less now.
         if properties.asks_for_host_access() {
-            batch.check_host_access("containerProperties", &properties, environment).map_err(|e| format!("HostAccessDenied: {e}"))?;
+            batch.check_host_access("containerProperties", properties, environment).map_err(|e| format!("HostAccessDenied: {e}"))?;
         }
-        let network_mode = crate::compute_environments::host_access_of(environment).map_err(store_error)?.network().to_string();
+        let network_mode = match container.network {
+            Some(network) => network,
+            None => crate::compute_environments::host_access_of(environment).map_err(store_error)?.network().to_string(),
+        };
         let secrets = batch
             .open_from("containerProperties", &properties.secrets, &self.secrets)
             .map_err(|e| format!("ResourceInitializationError: unable to pull secrets: {e}"))?;
         let attempt = Attempt {
-            job_id: job.id.clone(),
+            job_id: container.job_id,
             attempt: job.attempt_count,
             array_index: job.array_index,
             array_size: job.array_size,
@@ -263,13 +310,25 @@ impl LaunchContext {
             environment: environment.name.clone(),
             instance: instance.to_string(),
             installation: installation.to_string(),
-            milli_vcpus: job.milli_vcpus.into(),
-            memory_mib: job.memory_mib.into(),
+            milli_vcpus: container.milli_vcpus,
+            memory_mib: container.memory_mib,
             network_mode,
             secrets,
         };
-        Ok(container_spec(attempt, &properties, &overrides, &parameters))
+        Ok(container_spec(attempt, properties, container.overrides, &parameters))
     }
+}
+
+/// One container of a job as the launch sees it: the job's only one, or a node's.
+pub(super) struct NodeContainer<'a> {
+    /// As the container sees it (`AWS_BATCH_JOB_ID`): the job's id, or a node's (`<id>#<n>`).
+    pub job_id: String,
+    pub properties: &'a ContainerProperties,
+    pub overrides: &'a ContainerOverrides,
+    pub milli_vcpus: i64,
+    pub memory_mib: i64,
+    /// A network of its own (a multi-node job's) instead of the environment's.
+    pub network: Option<String>,
 }
 
 /// Creates, starts and follows one container; never fails: every failure is an `AttemptEnd`.
@@ -296,7 +355,7 @@ pub(super) async fn run_container(
         return (failed(&error), Some(container));
     }
     mark_running(batch, &spec.job_id, spec.attempt).await;
-    let followed = Followed { batch, engine, job_id: &spec.job_id, attempt: spec.attempt, container: &container };
+    let followed = Followed { batch, engine, job_id: &spec.job_id, attempt: spec.attempt, container: &container, line_prefix: "" };
     (follow_container(followed, timeout, &mut stop).await, Some(container))
 }
 

@@ -54,12 +54,16 @@ pub(super) struct Followed<'a> {
     pub job_id: &'a str,
     pub attempt: i32,
     pub container: &'a str,
+    /// Written before each stored line: a multi-node job's other nodes write into the job's
+    /// output as `[node N] ...` (ARCHITECTURE.md §16); empty for a job's own container.
+    pub line_prefix: &'a str,
 }
 
 /// Streams output and waits for the exit (or the timeout, or a stop request); never fails:
 /// every way it can end is an `AttemptEnd`.
 pub(super) async fn follow_container(f: Followed<'_>, timeout: Option<Duration>, stop: &mut watch::Receiver<bool>) -> AttemptEnd {
-    let logs = tokio::spawn(pump_output(f.batch.clone(), f.engine.clone(), f.job_id.to_string(), f.attempt, f.container.to_string()));
+    let source = OutputSource { job_id: f.job_id.to_string(), attempt: f.attempt, line_prefix: f.line_prefix.to_string() };
+    let logs = tokio::spawn(pump_output(f.batch.clone(), f.engine.clone(), source, f.container.to_string()));
     let deadline = timeout.map(|limit| Instant::now() + limit);
     let mut timed_out = false;
     let mut stop_sent = false;
@@ -137,8 +141,9 @@ pub(super) fn end_of(state: &ContainerState, timed_out: bool) -> AttemptEnd {
 /// Copies a container's output into `attempt_logs`, a line per row, in small batches. Lines the
 /// store refuses stay buffered and are retried; a broken connection to the engine is re-attached
 /// from the last chunk's timestamp, for as long as the engine is within its grace period.
-async fn pump_output(batch: Batch, engine: DockerEngine, job_id: String, attempt: i32, container: String) {
-    let mut lines = LineBuffer::new(&job_id, attempt, batch.config.output_limits);
+async fn pump_output(batch: Batch, engine: DockerEngine, source: OutputSource, container: String) {
+    let job_id = source.job_id.clone();
+    let mut lines = LineBuffer::new(&source, batch.config.output_limits);
     let mut position = ReadPosition::default();
     let mut unreachable_since: Option<Instant> = None;
     let mut backoff = Backoff::new();
@@ -200,10 +205,18 @@ async fn pump_output(batch: Batch, engine: DockerEngine, job_id: String, attempt
     }
 }
 
+/// Where a container's lines are stored: the attempt's output, each line after `line_prefix`.
+struct OutputSource {
+    job_id: String,
+    attempt: i32,
+    line_prefix: String,
+}
+
 /// Output bytes cut into bounded lines (`domain::output`), and the lines not yet stored.
 struct LineBuffer<'a> {
     job_id: &'a str,
     attempt: i32,
+    line_prefix: &'a str,
     lines: OutputLines,
     rows: std::collections::VecDeque<(usize, attempt_logs::ActiveModel)>,
     pending_bytes: usize,
@@ -211,8 +224,16 @@ struct LineBuffer<'a> {
 }
 
 impl<'a> LineBuffer<'a> {
-    fn new(job_id: &'a str, attempt: i32, limits: OutputLimits) -> Self {
-        LineBuffer { job_id, attempt, lines: OutputLines::new(limits), rows: Default::default(), pending_bytes: 0, cut: Vec::new() }
+    fn new(source: &'a OutputSource, limits: OutputLimits) -> Self {
+        LineBuffer {
+            job_id: &source.job_id,
+            attempt: source.attempt,
+            line_prefix: &source.line_prefix,
+            lines: OutputLines::new(limits),
+            rows: Default::default(),
+            pending_bytes: 0,
+            cut: Vec::new(),
+        }
     }
 
     /// Takes `chunk` unless it was read before this attach; true when taken.
@@ -247,7 +268,7 @@ impl<'a> LineBuffer<'a> {
                     attempt_number: Set(self.attempt),
                     stream: Set(line.stream.as_str().to_string()),
                     at: Set(at),
-                    line: Set(String::from_utf8_lossy(&line.bytes).into_owned()),
+                    line: Set(format!("{}{}", self.line_prefix, String::from_utf8_lossy(&line.bytes))),
                     ..Default::default()
                 },
             ));

@@ -7,6 +7,7 @@ mod attempt;
 mod finish;
 mod follow;
 mod maintenance;
+mod nodes;
 mod recovery;
 mod timings;
 

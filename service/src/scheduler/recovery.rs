@@ -27,6 +27,7 @@ use crate::store::transition::{Also, Guard, Transition, transition};
 use crate::store::{attempts, catalog, jobs as job_rows};
 use domain::JobStatus;
 use domain::compute_environment::{DockerHost, ExecutorKind};
+use domain::multi_node::parse_node_job_id;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -109,12 +110,38 @@ impl Scheduler {
         }
         // Whatever is left belongs to no attempt in flight, unless this process follows it.
         let followed_now: HashSet<String> = self.inner.running.lock().expect("running map").keys().cloned().collect();
-        let orphans = listing.attempts.into_values().chain(listing.others).filter(|(_, container)| {
-            container.job_id.as_ref().is_none_or(|job| !followed_before.contains(job) && !followed_now.contains(job))
-        });
+        // A node of a multi-node job (`<id>#<n>`) belongs to its job's attempt.
+        let followed = |job: &str| {
+            let owner = parse_node_job_id(job).map_or(job, |(id, _)| id);
+            followed_before.contains(owner) || followed_now.contains(owner)
+        };
+        let orphans = listing
+            .attempts
+            .into_values()
+            .chain(listing.others)
+            .filter(|(_, container)| container.job_id.as_deref().is_none_or(|job| !followed(job)));
         for (engine, container) in orphans {
             tracing::info!(container = %container.id, job_id = ?container.job_id, attempt = ?container.attempt, "removing an orphaned container");
             engine.remove(&container.id).await;
+        }
+        self.remove_orphaned_networks(&listing.unreachable, &followed).await?;
+        Ok(())
+    }
+
+    /// Networks of multi-node attempts that no task follows any more (a crash between the end
+    /// of an attempt and the removal of its network).
+    async fn remove_orphaned_networks(&self, unreachable: &HashSet<String>, followed: &impl Fn(&str) -> bool) -> ServiceResult<()> {
+        for endpoint in self.known_endpoints().await? {
+            if unreachable.contains(&endpoint) {
+                continue;
+            }
+            let Ok(engine) = self.engine(&endpoint).await else { continue };
+            for (network, job) in engine.job_networks(self.installation()).await {
+                if !followed(&job) {
+                    tracing::info!(%network, %job, "removing an orphaned job network");
+                    engine.remove_network(&network).await;
+                }
+            }
         }
         Ok(())
     }
@@ -203,7 +230,14 @@ impl Scheduler {
                 let elapsed_ms = now_ms() - job.started_at.unwrap_or_else(now_ms);
                 Duration::from_millis(Ord::max(i64::from(limit) * 1000 - elapsed_ms, 0) as u64)
             });
-            let followed = Followed { batch: &batch, engine: &engine, job_id: &job.id, attempt: job.attempt_count, container: &container };
+            let followed = Followed {
+                batch: &batch,
+                engine: &engine,
+                job_id: &job.id,
+                attempt: job.attempt_count,
+                container: &container,
+                line_prefix: "",
+            };
             let end = follow_container(followed, remaining, &mut stop_rx).await;
             tracing::info!(job_id = %job.id, exit_code = ?end.exit_code, reason = %end.status_reason, "an adopted attempt ended");
             batch.finish_attempt_until_stored(&job.id, job.attempt_count, &end).await;

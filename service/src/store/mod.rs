@@ -27,6 +27,7 @@ pub(crate) mod history;
 pub(crate) mod installation;
 pub(crate) mod job_definitions;
 pub(crate) mod job_logs;
+pub(crate) mod job_nodes;
 pub(crate) mod job_queues;
 pub(crate) mod jobs;
 pub(crate) mod lease;

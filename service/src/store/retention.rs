@@ -40,13 +40,19 @@ pub(crate) async fn children_of(db: &impl ConnectionTrait, parents: &[String]) -
         .await
 }
 
-/// Deletes the output lines of the jobs' attempts.
+/// Deletes the output lines of the jobs' attempts, their nodes' (`<id>#<n>`) included.
 pub(crate) async fn delete_attempt_logs(db: &impl ConnectionTrait, job_ids: &[String]) -> Result<(), DbErr> {
-    attempt_logs::Entity::delete_many().filter(attempt_logs::Column::JobId.is_in(job_ids.iter().cloned())).exec(db).await?;
+    let nodes = super::job_nodes::of_jobs(db, job_ids).await?;
+    let node_ids = nodes.iter().map(|n| domain::multi_node::node_job_id(&n.job_id, n.node_index.into()));
+    let ids: Vec<String> = job_ids.iter().cloned().chain(node_ids).collect();
+    for chunk in ids.chunks(1000) {
+        attempt_logs::Entity::delete_many().filter(attempt_logs::Column::JobId.is_in(chunk.iter().cloned())).exec(db).await?;
+    }
     Ok(())
 }
 
 pub(crate) async fn delete_attempts(db: &impl ConnectionTrait, job_ids: &[String]) -> Result<(), DbErr> {
+    super::job_nodes::delete_of(db, job_ids).await?;
     job_attempts::Entity::delete_many().filter(job_attempts::Column::JobId.is_in(job_ids.iter().cloned())).exec(db).await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod installation;
 pub mod job_attempts;
 pub mod job_definitions;
 pub mod job_dependencies;
+pub mod job_nodes;
 pub mod job_queue_compute_environments;
 pub mod job_queues;
 pub mod job_status_history;
