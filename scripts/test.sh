@@ -73,7 +73,8 @@ psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c "CREATE DATABASE batch_e2e" >/
 export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/batch_e2e" BATCH_DATA_DIR="$work/data"
 export E2E_ADMIN=admin E2E_PASSWORD="end-to-end admin password"
 BATCH_PASSWORD="$E2E_PASSWORD" target/debug/server users create --username "$E2E_ADMIN" --role admin
-BATCH_LISTEN="127.0.0.1:$e2e_port" target/debug/server >"$work/server.log" 2>&1 &
+# On every address, so job containers reach the API (job credentials, ARCHITECTURE.md §17).
+BATCH_LISTEN="0.0.0.0:$e2e_port" target/debug/server >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$e2e_port/readyz" >/dev/null 2>&1 && break
@@ -93,7 +94,7 @@ api_tests "http://127.0.0.1:$e2e_port" || { tail -50 "$work/server.log"; exit 1;
 say "AWS API tests (boto3, AWS CLI) against a server on SQLite"
 sqlite_port=$(free_port)
 (unset DATABASE_URL; export BATCH_DATA_DIR="$work/sqlite"
-  BATCH_LISTEN="127.0.0.1:$sqlite_port" target/debug/server >"$work/sqlite-server.log" 2>&1 &
+  BATCH_LISTEN="0.0.0.0:$sqlite_port" target/debug/server >"$work/sqlite-server.log" 2>&1 &
   echo $! >"$work/sqlite-server.pid")
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$sqlite_port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 (unset DATABASE_URL; export BATCH_DATA_DIR="$work/sqlite"; api_tests "http://127.0.0.1:$sqlite_port") \

@@ -29,6 +29,9 @@ pub struct ContainerSpec {
     pub network_mode: String,
     /// Variables from named secrets, set beside `environment` (their values print as `***`).
     pub secrets: Vec<(String, SecretValue)>,
+    /// `name:address` lines added to the container's `/etc/hosts` (`host-gateway` is the
+    /// engine's host): how a job with credentials reaches this service.
+    pub extra_hosts: Vec<String>,
 }
 
 /// A volume in the container: a host folder (checked against the environment before it gets
@@ -111,6 +114,7 @@ pub fn container_spec(
         ulimits: properties.ulimits.clone(),
         network_mode: attempt.network_mode,
         secrets: attempt.secrets,
+        extra_hosts: Vec::new(),
     }
 }
 

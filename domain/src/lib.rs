@@ -40,6 +40,7 @@ pub mod container_spec;
 pub mod headline;
 pub mod history;
 pub mod host_access;
+pub mod job_credentials;
 pub mod job_definition;
 pub mod job_logs;
 pub mod job_queue;

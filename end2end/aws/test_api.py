@@ -24,6 +24,7 @@ from job_logs import JobOutputThroughCloudWatchLogs  # noqa: F401 (run with the 
 from scheduling_policies import SchedulingPolicies  # noqa: F401 (run with the rest)
 from consumable_resources import ConsumableResources  # noqa: F401 (run with the rest)
 from multi_node import MultiNodeJobs  # noqa: F401 (run with the rest)
+from job_credentials import JobCredentials  # noqa: F401 (run with the rest)
 
 
 class BatchThroughBoto3(unittest.TestCase):

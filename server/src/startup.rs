@@ -99,6 +99,7 @@ impl Application {
                 retention: settings.retention,
                 output_limits: settings.output_limits,
                 data_dir: Some(settings.data_dir.clone()),
+                job_endpoint: service::batch::job_endpoint(settings.listen.port()),
             },
         );
         let setup_token: std::sync::Arc<str> = service::access::new_setup_token().into();

@@ -23,6 +23,8 @@ pub struct BatchConfig {
     pub data_dir: Option<std::path::PathBuf>,
     /// The bounds on each attempt's stored output.
     pub output_limits: domain::output::OutputLimits,
+    /// Where a job's container reaches this service's API (job credentials, §17).
+    pub job_endpoint: String,
 }
 
 impl Default for BatchConfig {
@@ -35,8 +37,18 @@ impl Default for BatchConfig {
             retention: Default::default(),
             data_dir: None,
             output_limits: Default::default(),
+            job_endpoint: job_endpoint(3000),
         }
     }
+}
+
+/// The name a job's container reaches its engine's host by (Docker's `host-gateway`).
+pub const JOB_ENDPOINT_HOST: &str = "host.docker.internal";
+
+/// Where a job's container reaches this service when it listens on `port` (on an address the
+/// engine's bridge reaches, such as 0.0.0.0; §17).
+pub fn job_endpoint(port: u16) -> String {
+    format!("http://{JOB_ENDPOINT_HOST}:{port}")
 }
 
 #[derive(Clone)]

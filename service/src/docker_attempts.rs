@@ -76,6 +76,7 @@ fn host_config(spec: &ContainerSpec) -> HostConfig {
                 .collect(),
         ),
         network_mode: Some(spec.network_mode.clone()),
+        extra_hosts: (!spec.extra_hosts.is_empty()).then(|| spec.extra_hosts.clone()),
         ..Default::default()
     }
 }

@@ -30,7 +30,7 @@ fn new_access_key_id() -> String {
 }
 
 /// 40 characters of base64, like an AWS secret access key.
-fn new_secret() -> String {
+pub(super) fn new_secret() -> String {
     base64::engine::general_purpose::STANDARD.encode(random_bytes::<30>())
 }
 

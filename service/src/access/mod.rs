@@ -2,6 +2,7 @@
 //! every use case runs behind (`Batch::guarded`).
 
 pub mod audit;
+pub mod job_credentials;
 pub mod keys;
 pub mod passwords;
 pub mod secrets;

@@ -315,7 +315,13 @@ impl LaunchContext {
             network_mode,
             secrets,
         };
-        Ok(container_spec(attempt, properties, container.overrides, &parameters))
+        let mut spec = container_spec(attempt, properties, container.overrides, &parameters);
+        let credentials = batch.job_credentials_environment(job, properties);
+        if !credentials.is_empty() {
+            spec.environment.extend(credentials);
+            spec.extra_hosts.push(format!("{}:host-gateway", crate::batch::JOB_ENDPOINT_HOST));
+        }
+        Ok(spec)
     }
 }
 
