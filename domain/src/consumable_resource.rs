@@ -177,9 +177,68 @@ pub fn resource_name(name_or_arn: &str) -> &str {
     if name_or_arn.starts_with("arn:") { name_or_arn.rsplit_once('/').map_or(name_or_arn, |(_, name)| name) } else { name_or_arn }
 }
 
+/// ListJobsByConsumableResource's `filters`: JOB_STATUS (any of the values) and JOB_NAME
+/// (case-insensitive; a value ending in `*` is a prefix), all filters holding at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobFilters {
+    statuses: Option<Vec<crate::JobStatus>>,
+    names: Option<Vec<String>>,
+}
+
+impl JobFilters {
+    /// From `(name, values)` pairs as sent; an unknown name or status is refused by its path.
+    pub fn parse(filters: &[(String, Vec<String>)]) -> Validated<JobFilters> {
+        let mut parsed = JobFilters::default();
+        for (i, (filter, values)) in filters.iter().enumerate() {
+            ensure(!values.is_empty(), format!("filters[{i}].values"), "give at least one value")?;
+            match filter.as_str() {
+                "JOB_STATUS" => {
+                    let statuses = values
+                        .iter()
+                        .map(|v| {
+                            v.parse::<crate::JobStatus>().map_err(|_| {
+                                FieldError::new(format!("filters[{i}].values"), format!("{v:?} is not a job status such as RUNNABLE"))
+                            })
+                        })
+                        .collect::<Validated<Vec<_>>>()?;
+                    parsed.statuses.get_or_insert_with(Vec::new).extend(statuses);
+                }
+                "JOB_NAME" => parsed.names.get_or_insert_with(Vec::new).extend(values.iter().map(|v| v.to_lowercase())),
+                other => {
+                    return Err(FieldError::new(format!("filters[{i}].name"), format!("must be JOB_STATUS or JOB_NAME (got {other:?})")));
+                }
+            }
+        }
+        Ok(parsed)
+    }
+
+    pub fn matches(&self, status: crate::JobStatus, name: &str) -> bool {
+        let name = name.to_lowercase();
+        let name_matches = |wanted: &String| match wanted.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == *wanted,
+        };
+        self.statuses.as_ref().is_none_or(|s| s.contains(&status)) && self.names.as_ref().is_none_or(|n| n.iter().any(name_matches))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn job_filters_match_statuses_and_names_as_aws_describes() {
+        use crate::JobStatus::*;
+        let pair = |name: &str, values: &[&str]| (name.to_string(), values.iter().map(|v| v.to_string()).collect());
+        let filters = JobFilters::parse(&[pair("JOB_STATUS", &["RUNNING", "RUNNABLE"]), pair("JOB_NAME", &["Render*", "exact"])]).unwrap();
+        assert!(filters.matches(Running, "render-frame-1"), "case-insensitive prefix");
+        assert!(filters.matches(Runnable, "EXACT"));
+        assert!(!filters.matches(Running, "exactly"), "no * means the whole name");
+        assert!(!filters.matches(Succeeded, "render"), "status filtered");
+        assert!(JobFilters::parse(&[]).unwrap().matches(Failed, "anything"));
+        assert_eq!(JobFilters::parse(&[pair("JOB_QUEUE", &["q"])]).unwrap_err().field, "filters[0].name");
+        assert_eq!(JobFilters::parse(&[pair("JOB_STATUS", &["DONE"])]).unwrap_err().field, "filters[0].values");
+    }
 
     fn update(operation: Option<&str>, quantity: i64) -> UpdateConsumableResource {
         UpdateConsumableResource {

@@ -89,6 +89,15 @@ class ConsumableResources(unittest.TestCase):
         listed = batch.list_jobs_by_consumable_resource(consumableResource="res-licences")["jobs"]
         self.assertEqual(sorted(j["jobArn"].rsplit("/", 1)[1] for j in listed), sorted(ids))
         self.assertEqual({j["quantity"] for j in listed}, {1})
+        by_name = batch.list_jobs_by_consumable_resource(
+            consumableResource="res-licences", filters=[{"name": "JOB_NAME", "values": ["LICENSED-1", "licensed-2*"]}])["jobs"]
+        self.assertEqual(sorted(j["jobName"] for j in by_name), ["licensed-1", "licensed-2"])
+        by_status = batch.list_jobs_by_consumable_resource(
+            consumableResource="res-licences", filters=[{"name": "JOB_STATUS", "values": ["RUNNABLE", "RUNNING"]}])["jobs"]
+        self.assertEqual(by_status, [])
+        code, message, _ = error_code(lambda: batch.list_jobs_by_consumable_resource(
+            consumableResource="res-licences", filters=[{"name": "JOB_QUEUE", "values": ["res-q"]}]))
+        self.assertTrue(message.startswith("filters[0].name:"), message)
 
     def test_a_non_replenishable_resource_is_used_up_until_more_is_added(self):
         batch = self.batch

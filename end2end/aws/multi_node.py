@@ -79,7 +79,11 @@ class MultiNodeJobs(unittest.TestCase):
                          [{"nodeIndex": 0, "isMainNode": True}, {"nodeIndex": 1, "isMainNode": False}, {"nodeIndex": 2, "isMainNode": False}])
         # The other nodes were still up when the main node ended: stopped for it, they show its outcome.
         self.assertEqual({n["status"] for n in nodes}, {"SUCCEEDED"})
-        self.assertTrue(all(n["container"]["taskArn"] for n in nodes))
+        # An ECS-shaped task in the environment's cluster, a different task per node.
+        tasks = [n["container"]["taskArn"] for n in nodes]
+        cluster = batch.describe_compute_environments(computeEnvironments=["mnp-ce"])["computeEnvironments"][0]["ecsClusterArn"]
+        self.assertTrue(all(t.startswith(cluster.replace(":cluster/", ":task/") + "/") for t in tasks), (tasks, cluster))
+        self.assertEqual(len(set(tasks)), 3)
         listed = batch.list_jobs(multiNodeJobId=job_id)["jobSummaryList"]
         self.assertEqual([(s["jobId"], s["nodeProperties"]) for s in listed],
                          [(f"{job_id}#{i}", {"isMainNode": i == 0, "numNodes": 3, "nodeIndex": i}) for i in range(3)])

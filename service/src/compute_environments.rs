@@ -134,15 +134,37 @@ impl Batch {
             .ok_or_else(|| ServiceError::not_found("compute environment", name_or_arn))
     }
 
+    /// Stable for this environment, new for one re-created under the same name (as in AWS).
+    fn environment_uuid(&self, model: &ce::Model) -> String {
+        let arn = self.arn("compute-environment", &model.name);
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("{arn}#{}", model.created_at).as_bytes()).to_string()
+    }
+
+    /// The name of the ECS cluster AWS would run the environment's jobs in.
+    pub(crate) fn ecs_cluster_name(&self, model: &ce::Model) -> String {
+        format!("{}_Batch_{}", model.name, self.environment_uuid(model))
+    }
+
+    /// An attempt's `taskArn` as AWS shapes it: a task of the environment's cluster, named by the
+    /// first 32 hex digits of its container id (`docker ps` shows the first 12).
+    pub(crate) fn task_arn(&self, environment: &ce::Model, container_id: &str) -> String {
+        let task: String = container_id.chars().take(32).collect();
+        format!("arn:aws:ecs:{}:{}:task/{}/{task}", self.config.region, self.config.account_id, self.ecs_cluster_name(environment))
+    }
+
     fn compute_environment_detail(&self, model: ce::Model) -> ServiceResult<ComputeEnvironmentDetail> {
         let hosts: Vec<DockerHost> = from_json("hosts", &model.hosts)?;
         let host_access = host_access_of(&model)?;
         let arn = self.arn("compute-environment", &model.name);
-        // Stable for this environment, new for one re-created under the same name (as in AWS).
-        let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("{arn}#{}", model.created_at).as_bytes()).to_string();
+        let uuid = self.environment_uuid(&model);
         let aws_fields = AwsFields::from_json(&model.aws_fields);
         Ok(ComputeEnvironmentDetail {
-            ecs_cluster_arn: format!("arn:aws:ecs:{}:{}:cluster/{}_Batch_{uuid}", self.config.region, self.config.account_id, model.name),
+            ecs_cluster_arn: format!(
+                "arn:aws:ecs:{}:{}:cluster/{}",
+                self.config.region,
+                self.config.account_id,
+                self.ecs_cluster_name(&model)
+            ),
             container_orchestration_type: "ECS".into(),
             uuid,
             compute_environment_arn: arn,

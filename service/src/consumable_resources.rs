@@ -142,6 +142,7 @@ impl Batch {
         &self,
         caller: &Caller,
         name_or_arn: &str,
+        filters: &domain::consumable_resource::JobFilters,
         max_results: Option<u64>,
         token: Option<String>,
     ) -> ServiceResult<Page<JobNeedingResource>> {
@@ -156,7 +157,8 @@ impl Batch {
                 for job in rows {
                     after = Some(job.id.clone());
                     let needs: Vec<(String, i64)> = from_json("consumable_resources", &job.consumable_resources)?;
-                    if let Some(quantity) = needs.iter().find(|(name, _)| *name == resource.name).map(|(_, q)| *q) {
+                    let quantity = needs.iter().find(|(name, _)| *name == resource.name).map(|(_, q)| *q);
+                    if let Some(quantity) = quantity.filter(|_| filters.matches(*job.status, &job.name)) {
                         items.push(JobNeedingResource { job, quantity, needs });
                         if items.len() as u64 == limit {
                             return Ok(Page { items, next_token: after });

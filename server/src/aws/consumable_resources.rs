@@ -3,6 +3,7 @@
 use super::errors::ApiError;
 use super::operations::{ApiResult, resource_view};
 use domain::access::Caller;
+use domain::consumable_resource::JobFilters;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use service::Batch;
@@ -56,15 +57,12 @@ pub struct ListJobs {
     next_token: Option<String>,
 }
 
-/// ListJobsByConsumableResource (without filters: every job that needs the resource, by id).
+/// ListJobsByConsumableResource: the jobs that need the resource, by id, filtered by JOB_STATUS
+/// and JOB_NAME as AWS describes them.
 pub async fn jobs(batch: &Batch, caller: &Caller, request: ListJobs) -> ApiResult {
-    if let Some(filter) = request.filters.first() {
-        return Err(ApiError::client(format!(
-            "filters: {} is not supported here yet; list every job that needs the resource and filter them yourself",
-            filter.name
-        )));
-    }
-    let page = batch.jobs_needing_resource(caller, &request.consumable_resource, request.max_results, request.next_token).await?;
+    let pairs: Vec<(String, Vec<String>)> = request.filters.into_iter().map(|f| (f.name, f.values)).collect();
+    let filters = JobFilters::parse(&pairs).map_err(|e| ApiError::client(e.to_string()))?;
+    let page = batch.jobs_needing_resource(caller, &request.consumable_resource, &filters, request.max_results, request.next_token).await?;
     let mut jobs = Vec::with_capacity(page.items.len());
     for item in page.items {
         let detail = batch.describe_jobs(caller, std::slice::from_ref(&item.job.id)).await?;

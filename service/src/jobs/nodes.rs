@@ -6,7 +6,7 @@
 use crate::batch::{Batch, from_json};
 use crate::error::ServiceResult;
 use crate::store::entities::{job_definitions as jd, job_nodes as node_rows, jobs};
-use crate::store::{catalog, job_nodes, jobs as job_rows};
+use crate::store::{attempts, catalog, job_nodes, jobs as job_rows};
 use domain::FieldError;
 use domain::access::{Action, Caller};
 use domain::aws_fields::AwsFields;
@@ -60,6 +60,14 @@ impl Batch {
         let (properties, overrides) = gang.node(index).ok_or_else(|| sea_orm::DbErr::Custom(format!("node {index} has no container")))?;
         let parameters = merge(&from_json::<Parameters>("parameters", &definition.parameters)?, &from_json("parameters", &job.parameters)?);
         let resources = properties.validate("nodeProperties").map(|r| overrides.apply_resources(r)).ok();
+        // The environment the current attempt ran in (a finished job's placement is cleared).
+        let attempt = attempts::of_job(self.reader(), &job.id).await?.into_iter().find(|a| a.attempt_number == job.attempt_count);
+        let ran_in = attempt.and_then(|a| a.compute_environment);
+        let environment = catalog::environments_by_id(self.reader()).await?.into_values().find(|e| Some(&e.name) == ran_in.as_ref());
+        let task_arn = |n: &node_rows::Model| match (&environment, &n.container_id) {
+            (Some(environment), Some(container)) => Some(self.task_arn(environment, container)),
+            _ => n.container_id.clone(),
+        };
         let container = &mut detail.container;
         container.image = properties.image.clone();
         container.command = substitute(overrides.command.as_ref().unwrap_or(&properties.command), &parameters);
@@ -68,12 +76,12 @@ impl Batch {
         container.memory = resources.map_or(0, |r| r.memory_mib);
         container.exit_code = node.and_then(|n| n.exit_code.map(Into::into));
         container.reason = node.and_then(|n| n.reason.clone());
-        container.task_arn = node.and_then(|n| n.container_id.clone());
+        container.task_arn = node.and_then(task_arn);
         container.log_stream_name = None;
+        let host = container.container_instance_arn.clone();
         detail.started_at = node.and_then(|n| n.started_at);
         detail.stopped_at = node.and_then(|n| n.stopped_at);
-        detail.attempts =
-            node.filter(|n| n.stopped_at.is_some()).map(|n| attempt_of(n, container.container_instance_arn.clone())).into_iter().collect();
+        detail.attempts = node.filter(|n| n.stopped_at.is_some()).map(|n| attempt_of(n, host, task_arn(n))).into_iter().collect();
         Ok(Some(detail))
     }
 
@@ -130,12 +138,12 @@ fn status_of(job: &jobs::Model, gang: &Gang, nodes: &[node_rows::Model], index: 
     node_status(*job.status, index == gang.nodes.main_node, node, main_stopped_at)
 }
 
-fn attempt_of(node: &node_rows::Model, host: Option<String>) -> AttemptDetail {
+fn attempt_of(node: &node_rows::Model, host: Option<String>, task_arn: Option<String>) -> AttemptDetail {
     AttemptDetail {
         attempt_number: node.attempt_number.into(),
         container: AttemptContainerDetail {
             container_instance_arn: host,
-            task_arn: node.container_id.clone(),
+            task_arn,
             exit_code: node.exit_code.map(Into::into),
             reason: node.reason.clone(),
             log_stream_name: None,

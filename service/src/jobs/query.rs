@@ -201,7 +201,16 @@ impl Batch {
         let resources = overrides.apply_resources(base_resources);
         let command = substitute(overrides.command.as_ref().unwrap_or(&properties.command), &parameters);
 
-        let attempts = attempts::of_job(self.reader(), &job.id).await?;
+        let mut attempts = attempts::of_job(self.reader(), &job.id).await?;
+        // taskArn as AWS shapes it, in the cluster of the environment each attempt ran in.
+        let environments: HashMap<String, _> =
+            catalog::environments_by_id(self.reader()).await?.into_values().map(|e| (e.name.clone(), e)).collect();
+        for attempt in &mut attempts {
+            let environment = attempt.compute_environment.as_ref().and_then(|name| environments.get(name));
+            if let (Some(environment), Some(container)) = (environment, &attempt.container_id) {
+                attempt.container_id = Some(self.task_arn(environment, container));
+            }
+        }
         let child = job.array_parent_id.as_deref().zip(job.array_index);
         let status_history = job_rows::history_of(self.reader(), &job.id, child)
             .await?
