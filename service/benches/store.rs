@@ -1,6 +1,7 @@
 //! Store benchmarks (issue 3), printed as figures, not asserted:
 //!   1. SubmitJob of one 10,000-child array job;
-//!   2. ListJobs by queue and status, first page and a deep page, with 1,000,000 jobs stored.
+//!   2. ListJobs by queue and status, first page and a deep page, with 1,000,000 jobs stored;
+//!   3. DescribeJobs of 100 jobs (each with its history) with the same jobs stored.
 //!
 //! Both run on SQLite and on Postgres (TEST_DATABASE_URL, as scripts/test.sh provides).
 //!
@@ -58,6 +59,11 @@ async fn run(backend: Backend, stored: i64) {
         submits.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(", ")
     );
 
+    let mut described_ids = Vec::new();
+    for _ in 0..100 {
+        described_ids.push(batch.submit_job(&operator(), fixtures::submission("described")).await.unwrap().job_id);
+    }
+
     let seeding = Instant::now();
     service::testing::seed_jobs(batch.db(), backend, stored).await;
     println!("{backend:?}: seeded {stored} jobs in {:.1} s", seeding.elapsed().as_secs_f64());
@@ -86,6 +92,14 @@ async fn run(backend: Backend, stored: i64) {
         ms(median(firsts)),
         ms(median(deeps))
     );
+    let mut describes = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let jobs = batch.describe_jobs(&admin(), &described_ids).await.unwrap();
+        describes.push(started.elapsed());
+        assert_eq!(jobs.len(), 100);
+    }
+    println!("{backend:?}: DescribeJobs of 100 jobs ({stored} stored): median {}", ms(median(describes)));
     explain(&batch, backend).await;
 }
 

@@ -2,6 +2,7 @@
 
 mod changes;
 mod control;
+mod describe_context;
 mod logs;
 mod nodes;
 mod query;

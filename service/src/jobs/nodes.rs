@@ -3,10 +3,11 @@
 //! node count. A node job is read from its job's row and the node's record in `job_nodes`; it
 //! has no row of its own, so the scheduler never sees it.
 
+use super::describe_context::DescribeContext;
 use crate::batch::{Batch, from_json};
 use crate::error::ServiceResult;
 use crate::store::entities::{job_definitions as jd, job_nodes as node_rows, jobs};
-use crate::store::{attempts, catalog, job_nodes, jobs as job_rows};
+use crate::store::{catalog, job_nodes, jobs as job_rows};
 use domain::FieldError;
 use domain::access::{Action, Caller};
 use domain::aws_fields::AwsFields;
@@ -38,14 +39,14 @@ pub(super) fn job_members(members: AwsFields, gang: &Gang) -> AwsFields {
 impl Batch {
     /// Node `index` of a multi-node job, as DescribeJobs shows `<id>#<index>`; `None` when the
     /// job has no such node.
-    pub(super) async fn node_detail(&self, job: &jobs::Model, index: i64) -> ServiceResult<Option<JobDetail>> {
-        let Some(definition) = catalog::definition_by_id(self.reader(), job.job_definition_id).await? else { return Ok(None) };
-        let Some(gang) = gang_of(&definition, job)? else { return Ok(None) };
+    pub(super) async fn node_detail(&self, job: &jobs::Model, index: i64, context: &DescribeContext) -> ServiceResult<Option<JobDetail>> {
+        let Some(definition) = context.definitions.get(&job.job_definition_id) else { return Ok(None) };
+        let Some(gang) = gang_of(definition, job)? else { return Ok(None) };
         if !(0..gang.num_nodes).contains(&index) {
             return Ok(None);
         }
         let nodes = job_nodes::of_attempt(self.reader(), &job.id, job.attempt_count).await?;
-        let mut detail = self.job_detail(job.clone()).await?;
+        let mut detail = self.job_detail(job.clone(), context).await?;
         let is_main = index == gang.nodes.main_node;
         let node = nodes.iter().find(|n| i64::from(n.node_index) == index);
         detail.status = status_of(job, &gang, &nodes, index);
@@ -61,10 +62,10 @@ impl Batch {
         let parameters = merge(&from_json::<Parameters>("parameters", &definition.parameters)?, &from_json("parameters", &job.parameters)?);
         let resources = properties.validate("nodeProperties").map(|r| overrides.apply_resources(r)).ok();
         // The environment the current attempt ran in (a finished job's placement is cleared).
-        let attempt = attempts::of_job(self.reader(), &job.id).await?.into_iter().find(|a| a.attempt_number == job.attempt_count);
+        let attempt = context.attempts_of(&job.id).into_iter().find(|a| a.attempt_number == job.attempt_count);
         let ran_in = attempt.and_then(|a| a.compute_environment);
-        let environment = catalog::environments_by_id(self.reader()).await?.into_values().find(|e| Some(&e.name) == ran_in.as_ref());
-        let task_arn = |n: &node_rows::Model| match (&environment, &n.container_id) {
+        let environment = ran_in.and_then(|name| context.environments.get(&name));
+        let task_arn = |n: &node_rows::Model| match (environment, &n.container_id) {
             (Some(environment), Some(container)) => Some(self.task_arn(environment, container)),
             _ => n.container_id.clone(),
         };

@@ -1,5 +1,6 @@
 //! DescribeJobs and ListJobs.
 
+use super::describe_context::DescribeContext;
 use crate::batch::{Batch, from_json, name_from_arn};
 use crate::error::ServiceResult;
 use crate::store::entities::jobs;
@@ -71,12 +72,13 @@ impl Batch {
             let rows: HashMap<String, jobs::Model> =
                 job_rows::find_many(self.reader(), &names).await?.into_iter().map(|j| (j.id.clone(), j)).collect();
             let mut details = Vec::with_capacity(rows.len());
+            let context = DescribeContext::load(self, &rows.values().collect::<Vec<_>>()).await?;
             for id in ids {
                 let (name, node) = owner(id);
                 let Some(job) = rows.get(name) else { continue };
                 match node {
-                    Some(index) => details.extend(self.node_detail(job, index).await?),
-                    None => details.push(self.job_detail(job.clone()).await?),
+                    Some(index) => details.extend(self.node_detail(job, index, &context).await?),
+                    None => details.push(self.job_detail(job.clone(), &context).await?),
                 }
             }
             Ok(details)
@@ -188,10 +190,13 @@ impl Batch {
         Ok(rows.into_values().map(|d| (d.id, self.arn("job-definition", &format!("{}:{}", d.name, d.revision)))).collect())
     }
 
-    pub(super) async fn job_detail(&self, job: jobs::Model) -> ServiceResult<JobDetail> {
-        let queue = catalog::queue_by_id(self.reader(), job.job_queue_id).await?;
-        let definition = catalog::definition_by_id(self.reader(), job.job_definition_id)
-            .await?
+    /// A job as DescribeJobs shows it, from what `context` read for the request.
+    pub(super) async fn job_detail(&self, job: jobs::Model, context: &DescribeContext) -> ServiceResult<JobDetail> {
+        let queue = context.queues.get(&job.job_queue_id);
+        let definition = context
+            .definitions
+            .get(&job.job_definition_id)
+            .cloned()
             .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("job definition {}", job.job_definition_id)))?;
         let properties: ContainerProperties = from_json("container_properties", &definition.container_properties)?;
         let definition_parameters: Parameters = from_json("parameters", &definition.parameters)?;
@@ -201,21 +206,17 @@ impl Batch {
         let resources = overrides.apply_resources(base_resources);
         let command = substitute(overrides.command.as_ref().unwrap_or(&properties.command), &parameters);
 
-        let mut attempts = attempts::of_job(self.reader(), &job.id).await?;
+        let mut attempts = context.attempts_of(&job.id);
         // taskArn as AWS shapes it, in the cluster of the environment each attempt ran in.
-        let environments: HashMap<String, _> =
-            catalog::environments_by_id(self.reader()).await?.into_values().map(|e| (e.name.clone(), e)).collect();
         for attempt in &mut attempts {
-            let environment = attempt.compute_environment.as_ref().and_then(|name| environments.get(name));
+            let environment = attempt.compute_environment.as_ref().and_then(|name| context.environments.get(name));
             if let (Some(environment), Some(container)) = (environment, &attempt.container_id) {
                 attempt.container_id = Some(self.task_arn(environment, container));
             }
         }
-        let child = job.array_parent_id.as_deref().zip(job.array_index);
-        let status_history = job_rows::history_of(self.reader(), &job.id, child)
-            .await?
-            .into_iter()
-            .map(|h| StatusChange { status: h.status.parse().unwrap_or(JobStatus::Submitted), reason: h.reason, at: h.at })
+        let status_history = context
+            .history_of(&job)
+            .map(|h| StatusChange { status: h.status.parse().unwrap_or(JobStatus::Submitted), reason: h.reason.clone(), at: h.at })
             .collect();
         let array_properties = if job.array_index.is_some() {
             Some(ArrayPropertiesDetail {

@@ -118,16 +118,6 @@ pub(crate) async fn append_output(db: &impl ConnectionTrait, lines: Vec<attempt_
     insert_chunked(db, lines).await
 }
 
-/// Every attempt of a job, first to last.
-pub(crate) async fn of_job(db: &impl ConnectionTrait, job_id: &str) -> Result<Vec<job_attempts::Model>, DbErr> {
-    use sea_orm::QueryOrder;
-    job_attempts::Entity::find()
-        .filter(job_attempts::Column::JobId.eq(job_id))
-        .order_by_asc(job_attempts::Column::AttemptNumber)
-        .all(db)
-        .await
-}
-
 /// Every attempt of the given jobs, in no particular order.
 pub(crate) async fn of_jobs(db: &impl ConnectionTrait, job_ids: &[String]) -> Result<Vec<job_attempts::Model>, DbErr> {
     let mut attempts = Vec::new();

@@ -27,10 +27,6 @@ pub(crate) async fn definition_ids_named(db: &impl ConnectionTrait, name: &str, 
     query.into_tuple().all(db).await
 }
 
-pub(crate) async fn queue_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<jq::Model>, DbErr> {
-    jq::Entity::find_by_id(id).one(db).await
-}
-
 pub(crate) async fn definition_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<jd::Model>, DbErr> {
     jd::Entity::find_by_id(id).one(db).await
 }

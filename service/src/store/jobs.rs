@@ -303,9 +303,17 @@ pub(crate) async fn capped_count(db: &impl ConnectionTrait, queue_id: i32, statu
     Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
 }
 
-/// The status history of `job_id` in the order it happened; for an array child (`child` = its
-/// array job and index), with the runs of its array that cover it.
-pub(crate) async fn history_of(db: &impl ConnectionTrait, job_id: &str, child: Option<(&str, i32)>) -> Result<Vec<history::Model>, DbErr> {
+/// The status history of many jobs in the order it happened: each a job id and, for an array
+/// child, its array job and index (the runs of its array that cover it are its history too).
+/// One query per 100 jobs; a caller picks each job's rows (`jobs::DescribeContext`).
+pub(crate) async fn histories_of(db: &impl ConnectionTrait, jobs: &[(&str, Option<(&str, i32)>)]) -> Result<Vec<history::Model>, DbErr> {
     use sea_orm::QueryOrder;
-    history::Entity::find().filter(super::history::history_of(job_id, child)).order_by_asc(history::Column::Id).all(db).await
+    let mut rows = Vec::new();
+    for chunk in jobs.chunks(100) {
+        let any = chunk.iter().fold(Condition::any(), |any, (job_id, child)| any.add(super::history::history_of(job_id, *child)));
+        rows.extend(history::Entity::find().filter(any).order_by_asc(history::Column::Id).all(db).await?);
+    }
+    rows.sort_by_key(|row| row.id);
+    rows.dedup_by_key(|row| row.id);
+    Ok(rows)
 }

@@ -102,7 +102,7 @@ async fn cancel_never_fails_a_job_claimed_between_its_read_and_its_write(db: Dat
     let moved = transition(&db, &ids, &Transition::new(&not_started, Failed, 40).reason(Some("cancelled"))).await.unwrap();
     assert!(moved.is_empty());
     assert_eq!(status_of(&db, &id).await, Starting);
-    let entered: Vec<String> = job_rows::history_of(&db, &id, None).await.unwrap().into_iter().map(|h| h.status).collect();
+    let entered: Vec<String> = job_rows::histories_of(&db, &[(id.as_str(), None)]).await.unwrap().into_iter().map(|h| h.status).collect();
     assert_eq!(entered, ["SUBMITTED", "RUNNABLE", "STARTING"]);
 }
 
