@@ -11,11 +11,18 @@ from clients import IMAGE, client, error_code, user_with_key, wait_for
 # The main node (0) collects one line from each other node (its address and a proof it reached
 # the main node) on a port of that node's own (one client per listener: two clients of one
 # short-lived listener can lose a line), then pings each of them back, and prints what it saw.
+# The listener hands the connection to /save (`-e`): a plain `nc -l` whose stdin is at its end
+# may quit before it has read what the client sent.
 MAIN = r"""
 : > /peers
-for i in $(seq 1 $((AWS_BATCH_JOB_NUM_NODES - 1))); do nc -l -p $((5000 + i)) >> /peers; done
+printf '#!/bin/sh\ncat >> /peers\n' > /save && chmod +x /save
+for i in $(seq 1 $((AWS_BATCH_JOB_NUM_NODES - 1))); do nc -l -p $((5000 + i)) -e /save; done
+echo "peers: $(cat /peers | tr '\n' ';')"
 while read address proof; do
-  ping -c 1 -W 5 "$address" > /dev/null && echo "main reached $proof"
+  for try in 1 2 3 4 5; do
+    ping -c 1 -W 2 "$address" > /dev/null && { echo "main reached $proof"; break; }
+    [ "$try" = 5 ] && echo "main could not reach $proof at $address"
+  done
 done < /peers
 echo "main: index=$AWS_BATCH_JOB_NODE_INDEX of $AWS_BATCH_JOB_NUM_NODES main=$AWS_BATCH_JOB_MAIN_NODE_INDEX id=$AWS_BATCH_JOB_ID"
 """
