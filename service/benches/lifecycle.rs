@@ -7,11 +7,17 @@
 //!   BENCH_BACKEND=postgres or sqlite for one store only (default both)
 //!   BENCH_FAIR_SHARE=1 for a queue that follows a fair-share policy, each array its own share
 //!   (weights 1, 0.5, 0.25 in turn): what fair share costs a pass, against the FIFO run
+//!   BENCH_POLLERS=32 for 32 clients polling meanwhile as scripts do, each every 250 ms a
+//!   DescribeJobs of 100 children and a ListJobs page of the queue's RUNNING jobs
+//!
+//! The clock runs from the first SubmitJob to the last array parent's recorded stop (its
+//! `stoppedAt`), so the harness's polling interval adds nothing to the figure.
 
 use domain::compute_environment::ExecutorKind;
 use domain::container::KeyValuePair;
 use domain::submit::ArrayProperties;
 use service::scheduler::Scheduler;
+use service::testing::figures;
 use service::testing::{BACKENDS, Backend, fresh_database};
 use service::testing::{admin, operator};
 use service::{Batch, BatchConfig};
@@ -36,7 +42,7 @@ fn main() {
         }
         runtime.block_on(run(backend, arrays, size));
     }
-    println!("peak resident memory of the benchmark process: {} MiB", peak_memory_mib());
+    println!("peak resident memory of the benchmark process: {} MiB", figures::resident_mib().1);
 }
 
 async fn run(backend: Backend, arrays: i64, size: i64) {
@@ -62,8 +68,11 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
         let _ = stopped.await;
     }));
 
+    let pollers = setting("BENCH_POLLERS", 0);
     let started = Instant::now();
+    let started_ms = chrono::Utc::now().timestamp_millis();
     let mut parents = Vec::new();
+    let mut polling = Vec::new();
     for i in 0..arrays {
         let mut request = fixtures::submission(&format!("array-{i}"));
         request.job_definition = "sim".into();
@@ -72,29 +81,45 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
             request.share_identifier = Some(format!("team{i}"));
         }
         parents.push(batch.submit_job(&operator(), request).await.unwrap().job_id);
+        if i == 0 {
+            for client in 0..pollers {
+                polling.push(tokio::spawn(poll_like_a_script(batch.clone(), parents[0].clone(), size, client)));
+            }
+        }
     }
     let submitted = started.elapsed();
     // Parents finish roughly in submit order: wait on one at a time, so the polling (a
     // DescribeJobs, which counts the children by state) costs one query per tick, not ten.
+    let mut last_stop = started_ms;
     for parent in &parents {
         loop {
             let details = batch.describe_jobs(&admin(), std::slice::from_ref(parent)).await.unwrap();
             match details[0].status.as_str() {
-                "SUCCEEDED" => break,
+                "SUCCEEDED" => {
+                    last_stop = last_stop.max(details[0].stopped_at.expect("a finished job has stoppedAt"));
+                    break;
+                }
                 "FAILED" => panic!("array {parent} failed: {:?}", details[0].status_reason),
                 _ => tokio::time::sleep(Duration::from_millis(250)).await,
             }
         }
     }
-    let total = started.elapsed();
+    polling.iter().for_each(|poller| poller.abort());
+    let total = Duration::from_millis((last_stop - started_ms) as u64);
     let jobs = arrays * size;
+    let label = match (fair_share, pollers) {
+        (true, _) => " (fair share)".to_string(),
+        (false, 0) => String::new(),
+        (false, n) => format!(" ({n} clients polling)"),
+    };
+    let rate = jobs as f64 / total.as_secs_f64();
     println!(
-        "{backend:?}{}: {jobs} jobs ({arrays} arrays × {size}) submitted in {:.2} s, all SUCCEEDED after {:.1} s: {:.0} jobs/s",
-        if fair_share { " (fair share)" } else { "" },
+        "{backend:?}{label}: {jobs} jobs ({arrays} arrays × {size}) submitted in {:.2} s, all SUCCEEDED after {:.1} s: {rate:.0} jobs/s",
         submitted.as_secs_f64(),
         total.as_secs_f64(),
-        jobs as f64 / total.as_secs_f64()
     );
+    let figure = format!("{jobs} jobs in arrays, submit to SUCCEEDED{label}");
+    figures::record("lifecycle", &figure, &figures::store_label(backend), rate, "jobs/s");
     println!("  scheduler time: {}", scheduler.phase_times());
     let _ = stop.send(());
     let _ = running.await;
@@ -115,11 +140,21 @@ async fn fair_share_policy(batch: &Batch, shares: i64) -> String {
     batch.create_scheduling_policy(&admin(), request).await.unwrap().arn
 }
 
-fn peak_memory_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| status.lines().find(|l| l.starts_with("VmHWM:")).map(String::from))
-        .and_then(|line| line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()))
-        .map(|kb| kb / 1024)
-        .unwrap_or(0)
+/// A client polling the way scripts and waiters do: every 250 ms a DescribeJobs of 100 of the
+/// first array's children (a different hundred per client) and a ListJobs page of the queue's
+/// RUNNING jobs, until the process ends.
+async fn poll_like_a_script(batch: Batch, parent: String, size: i64, client: i64) {
+    let first = (client * 100) % size.max(1);
+    let children: Vec<String> = (first..(first + 100).min(size)).map(|index| format!("{parent}:{index}")).collect();
+    let running = service::jobs::ListJobs {
+        job_queue: Some("q".into()),
+        status: Some(domain::JobStatus::Running),
+        max_results: Some(100),
+        ..Default::default()
+    };
+    loop {
+        batch.describe_jobs(&admin(), &children).await.unwrap();
+        batch.list_jobs(&admin(), &running).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }

@@ -2,6 +2,8 @@
 //! backend. Postgres comes from TEST_DATABASE_URL (scripts/test.sh starts one); tests never
 //! skip it.
 
+pub mod figures;
+
 use crate::db::connect_and_migrate;
 use domain::compute_environment::{ComputeResourceInput, CreateComputeEnvironment};
 use domain::container::{ContainerProperties, ResourceRequirement};

@@ -23,9 +23,9 @@ impl DescribeContext {
         let mut definition_ids: Vec<i32> = jobs.iter().map(|j| j.job_definition_id).collect();
         definition_ids.sort_unstable();
         definition_ids.dedup();
-        let ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
+        let counted: Vec<(&str, i32)> = jobs.iter().map(|j| (j.id.as_str(), j.attempt_count)).collect();
         let mut by_job: HashMap<String, Vec<job_attempts::Model>> = HashMap::new();
-        for attempt in attempts::of_jobs(db, &ids).await? {
+        for attempt in attempts::of_jobs_counted(db, &counted).await? {
             by_job.entry(attempt.job_id.clone()).or_default().push(attempt);
         }
         for list in by_job.values_mut() {

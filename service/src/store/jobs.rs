@@ -10,7 +10,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Statement,
     TransactionTrait,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Jobs that run: single jobs and array children, never array parents.
 pub(crate) fn runs_as_container() -> Condition {
@@ -310,7 +310,26 @@ pub(crate) async fn histories_of(db: &impl ConnectionTrait, jobs: &[(&str, Optio
     use sea_orm::QueryOrder;
     let mut rows = Vec::new();
     for chunk in jobs.chunks(100) {
-        let any = chunk.iter().fold(Condition::any(), |any, (job_id, child)| any.add(super::history::history_of(job_id, *child)));
+        // The jobs' own rows by one IN list, and per array the runs that overlap the span of
+        // its children asked for: a poll of 100 children of one array is two index ranges, not
+        // 200 OR-ed conditions. Runs that cover none of them are dropped by the reader.
+        let own: Vec<&str> = chunk.iter().map(|(job_id, _)| *job_id).collect();
+        let mut spans: BTreeMap<&str, (i32, i32)> = BTreeMap::new();
+        for (parent, index) in chunk.iter().filter_map(|(_, child)| *child) {
+            let span = spans.entry(parent).or_insert((index, index));
+            *span = (span.0.min(index), span.1.max(index));
+        }
+        let any = spans.into_iter().fold(
+            Condition::any().add(Condition::all().add(history::Column::JobId.is_in(own)).add(history::Column::FirstIndex.is_null())),
+            |any, (parent, (low, high))| {
+                any.add(
+                    Condition::all()
+                        .add(history::Column::JobId.eq(parent))
+                        .add(history::Column::FirstIndex.lte(high))
+                        .add(history::Column::LastIndex.gte(low)),
+                )
+            },
+        );
         rows.extend(history::Entity::find().filter(any).order_by_asc(history::Column::Id).all(db).await?);
     }
     rows.sort_by_key(|row| row.id);
