@@ -5,11 +5,11 @@
 //!   TEST_DATABASE_URL=postgres://... BATCH_SITE_ROOT=target/site-debug \
 //!     cargo bench -p server --bench api_submit
 //!   BENCH_REQUESTS=10000 BENCH_CLIENTS=32 to change the load (default 4,000 over 32 clients)
+//!   BENCH_BACKEND=postgres or sqlite for one store only (default both)
 
 use domain::access::Role;
 use domain::compute_environment::UpdateComputeEnvironment;
-use server::aws::sigv4::{self, Authorization, Received};
-use service::testing::{BACKENDS, Backend, definition, environment, queue};
+use service::testing::{BACKENDS, Backend, definition, environment, figures, queue};
 use std::time::{Duration, Instant};
 
 mod common;
@@ -22,44 +22,12 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let requests = setting("BENCH_REQUESTS", 4000);
     let clients = setting("BENCH_CLIENTS", 32);
+    let only = std::env::var("BENCH_BACKEND").ok().map(|name| name.to_lowercase());
     for backend in BACKENDS {
+        if only.as_deref().is_some_and(|name| format!("{backend:?}").to_lowercase() != name) {
+            continue;
+        }
         runtime.block_on(run(backend, requests, clients));
-    }
-}
-
-struct Signer {
-    endpoint: String,
-    host: String,
-    key_id: String,
-    secret: String,
-}
-
-impl Signer {
-    /// Signs like botocore: host and x-amz-date signed, the body hashed, no content-sha header.
-    fn post(&self, client: &reqwest::Client, path: &str, body: String) -> reqwest::RequestBuilder {
-        let amz_date = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-        let headers = vec![("host".to_string(), self.host.clone()), ("x-amz-date".to_string(), amz_date.clone())];
-        let mut authorization = Authorization {
-            access_key_id: self.key_id.clone(),
-            date: amz_date[..8].to_string(),
-            region: "us-east-1".into(),
-            service: "batch".into(),
-            signed_headers: vec!["host".into(), "x-amz-date".into()],
-            signature: String::new(),
-        };
-        let received = Received { method: "POST", raw_path: path, raw_query: "", headers: &headers, body: body.as_bytes() };
-        let canonical = sigv4::canonical_request(&received, &authorization.signed_headers);
-        authorization.signature = sigv4::signature(&self.secret, &authorization, &amz_date, &canonical);
-        let header = format!(
-            "AWS4-HMAC-SHA256 Credential={}/{}/us-east-1/batch/aws4_request, SignedHeaders=host;x-amz-date, Signature={}",
-            self.key_id, authorization.date, authorization.signature
-        );
-        client
-            .post(format!("{}{path}", self.endpoint))
-            .header("x-amz-date", amz_date)
-            .header("authorization", header)
-            .header("content-type", "application/x-amz-json-1.1")
-            .body(body)
     }
 }
 
@@ -79,12 +47,7 @@ async fn run(backend: Backend, requests: usize, clients: usize) {
     batch.create_job_queue(&admin, queue("q", &["ce"])).await.unwrap();
     batch.register_job_definition(&admin, definition("echo")).await.unwrap();
     let key = batch.create_access_key(&operator).await.unwrap();
-    let signer = std::sync::Arc::new(Signer {
-        host: endpoint.trim_start_matches("http://").to_string(),
-        endpoint,
-        key_id: key.access_key_id,
-        secret: key.secret_access_key,
-    });
+    let signer = std::sync::Arc::new(common::Signer::new(&endpoint, key));
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
     let per_client = requests / clients;
@@ -122,5 +85,9 @@ async fn run(backend: Backend, requests: usize, clients: usize) {
         percentile(0.99).as_secs_f64() * 1000.0,
         latencies.last().unwrap().as_secs_f64() * 1000.0,
     );
+    let store = figures::store_label(backend);
+    let figure = format!("SubmitJob over HTTP, {clients} signed clients");
+    figures::record("api_submit", &figure, &store, latencies.len() as f64 / elapsed.as_secs_f64(), "requests/s");
+    figures::record("api_submit", &format!("{figure}, p99"), &store, percentile(0.99).as_secs_f64() * 1000.0, "ms");
     running.stop().await;
 }

@@ -4,6 +4,7 @@
 // Each bench compiles this module on its own and uses a different part of it.
 #![allow(dead_code)]
 
+use server::aws::sigv4::{self, Authorization, Received};
 use server::settings::Settings;
 use server::startup::Application;
 use service::Batch;
@@ -67,4 +68,50 @@ pub fn median_and_p90(mut samples: Vec<std::time::Duration>) -> (f64, f64) {
     samples.sort();
     let at = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)].as_secs_f64() * 1000.0;
     (at(0.5), at(0.9))
+}
+
+/// Signs requests as botocore does, with one access key.
+pub struct Signer {
+    endpoint: String,
+    host: String,
+    key_id: String,
+    secret: String,
+}
+
+impl Signer {
+    pub fn new(endpoint: &str, key: domain::access::NewAccessKey) -> Signer {
+        Signer {
+            host: endpoint.trim_start_matches("http://").to_string(),
+            endpoint: endpoint.to_string(),
+            key_id: key.access_key_id,
+            secret: key.secret_access_key,
+        }
+    }
+
+    /// Signs like botocore: host and x-amz-date signed, the body hashed, no content-sha header.
+    pub fn post(&self, client: &reqwest::Client, path: &str, body: String) -> reqwest::RequestBuilder {
+        let amz_date = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        let headers = vec![("host".to_string(), self.host.clone()), ("x-amz-date".to_string(), amz_date.clone())];
+        let mut authorization = Authorization {
+            access_key_id: self.key_id.clone(),
+            date: amz_date[..8].to_string(),
+            region: "us-east-1".into(),
+            service: "batch".into(),
+            signed_headers: vec!["host".into(), "x-amz-date".into()],
+            signature: String::new(),
+        };
+        let received = Received { method: "POST", raw_path: path, raw_query: "", headers: &headers, body: body.as_bytes() };
+        let canonical = sigv4::canonical_request(&received, &authorization.signed_headers);
+        authorization.signature = sigv4::signature(&self.secret, &authorization, &amz_date, &canonical);
+        let header = format!(
+            "AWS4-HMAC-SHA256 Credential={}/{}/us-east-1/batch/aws4_request, SignedHeaders=host;x-amz-date, Signature={}",
+            self.key_id, authorization.date, authorization.signature
+        );
+        client
+            .post(format!("{}{path}", self.endpoint))
+            .header("x-amz-date", amz_date)
+            .header("authorization", header)
+            .header("content-type", "application/x-amz-json-1.1")
+            .body(body)
+    }
 }
