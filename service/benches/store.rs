@@ -12,6 +12,7 @@ use domain::JobStatus;
 use domain::submit::ArrayProperties;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use service::jobs::{ListJobs, token_after};
+use service::testing::figures;
 use service::testing::{BACKENDS, Backend, fresh_database};
 use service::testing::{admin, operator};
 use service::{Batch, BatchConfig};
@@ -24,7 +25,11 @@ mod fixtures;
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let stored: i64 = std::env::var("BENCH_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let only = std::env::var("BENCH_BACKEND").ok().map(|name| name.to_lowercase());
     for backend in BACKENDS {
+        if only.as_deref().is_some_and(|name| format!("{backend:?}").to_lowercase() != name) {
+            continue;
+        }
         runtime.block_on(run(backend, stored));
     }
 }
@@ -87,11 +92,16 @@ async fn run(backend: Backend, stored: i64) {
         deeps.push(started.elapsed());
         assert_eq!(page.items.len(), 100);
     }
+    let (first, deep) = (median(firsts), median(deeps));
     println!(
         "{backend:?}: list by queue+status, first page of 100: median {}; a page half-way down ({middle} jobs in): median {}",
-        ms(median(firsts)),
-        ms(median(deeps))
+        ms(first),
+        ms(deep)
     );
+    let store = figures::store_label(backend);
+    let in_ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    figures::record("store", &format!("ListJobs first page of 100, {stored} stored, p50"), &store, in_ms(first), "ms");
+    figures::record("store", &format!("ListJobs page half-way down, {stored} stored, p50"), &store, in_ms(deep), "ms");
     let mut describes = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
@@ -99,7 +109,9 @@ async fn run(backend: Backend, stored: i64) {
         describes.push(started.elapsed());
         assert_eq!(jobs.len(), 100);
     }
-    println!("{backend:?}: DescribeJobs of 100 jobs ({stored} stored): median {}", ms(median(describes)));
+    let describe = median(describes);
+    println!("{backend:?}: DescribeJobs of 100 jobs ({stored} stored): median {}", ms(describe));
+    figures::record("store", &format!("DescribeJobs of 100 jobs, {stored} stored, p50"), &store, in_ms(describe), "ms");
     explain(&batch, backend).await;
 }
 

@@ -78,6 +78,23 @@ impl Batch {
         }
     }
 
+    /// A `Batch` that counts the store queries it issues (writer and reader both), for benches
+    /// that report queries per second.
+    #[cfg(feature = "testing")]
+    pub fn counting_queries(mut db: DatabaseConnection, config: BatchConfig) -> (Self, Arc<std::sync::atomic::AtomicU64>) {
+        let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = move |count: Arc<std::sync::atomic::AtomicU64>| {
+            move |_: &sea_orm::metric::Info<'_>| {
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        };
+        // Set before `new` clones the connection, and again on the reader (its own pool on SQLite).
+        db.set_metric_callback(counter(count.clone()));
+        let mut batch = Batch::new(db, config);
+        batch.reader.set_metric_callback(counter(count.clone()));
+        (batch, count)
+    }
+
     pub fn notify_work(&self) {
         self.work.notify_one();
     }

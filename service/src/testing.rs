@@ -138,21 +138,49 @@ pub fn operator() -> domain::access::Caller {
     domain::access::Caller::user(2, "alice", domain::access::Role::Operator)
 }
 
-/// Bulk-loads `count` jobs (ids `seed-1` ...) into the first queue with the first definition (statuses spread over SUCCEEDED, FAILED, RUNNABLE)
-/// with one backend-specific INSERT ... SELECT: this is set-up, not the code under test.
-pub async fn seed_jobs(db: &DatabaseConnection, backend: Backend, count: i64) {
-    let columns = "id, name, job_queue_id, job_definition_id, status, created_at, status_changed_at, stopped_at, parameters, container_overrides, retry_attempts, evaluate_on_exit, depends_on, tags, submitted_by, attempt_count, milli_vcpus, memory_mib";
-    let row = "'seed-' || n, 'seed', 1, 1, CASE n % 3 WHEN 0 THEN 'SUCCEEDED' WHEN 1 THEN 'FAILED' ELSE 'RUNNABLE' END, 1700000000000 + n, 1700000000000 + n, CASE n % 3 WHEN 2 THEN NULL ELSE 1700000000000 + n END, '{}', '{}', 1, '[]', '[]', '{}', 'seed', 0, 1000, 64";
-    let sql = match backend {
-        Backend::Postgres => format!("INSERT INTO jobs ({columns}) SELECT {row} FROM generate_series(1, {count}) AS n"),
-        Backend::Sqlite => format!(
-            "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count}) INSERT INTO jobs ({columns}) SELECT {row} FROM seq"
-        ),
+/// The columns a seeded job fills, and their values for row `n` (the rest keep their defaults).
+const SEEDED_COLUMNS: &str = "id, name, job_queue_id, job_definition_id, status, created_at, status_changed_at, stopped_at, parameters, container_overrides, retry_attempts, evaluate_on_exit, depends_on, tags, submitted_by, attempt_count, milli_vcpus, memory_mib";
+
+fn seeded_row(queue: &str, definition: &str, status: &str) -> String {
+    format!(
+        "'seed-' || n, 'seed', {queue}, {definition}, {status}, 1700000000000 + n, 1700000000000 + n, \
+         CASE WHEN ({status}) = 'RUNNABLE' THEN NULL ELSE 1700000000000 + n END, '{{}}', '{{}}', 1, '[]', '[]', '{{}}', 'seed', 0, 1000, 64"
+    )
+}
+
+/// `INSERT INTO jobs` of rows n = 1..=count, after the `with` tables (`name(...) AS (...)`).
+async fn seed_rows(db: &DatabaseConnection, backend: Backend, count: i64, with: &[String], row: &str, from: &str) {
+    let mut tables = with.to_vec();
+    let series = match backend {
+        Backend::Postgres => format!("generate_series(1, {count}) AS n"),
+        Backend::Sqlite => {
+            tables.insert(0, format!("seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count})"));
+            "seq".into()
+        }
     };
-    db.execute_unprepared(&sql).await.unwrap();
+    let with = if tables.is_empty() { String::new() } else { format!("WITH RECURSIVE {} ", tables.join(", ")) };
+    db.execute_unprepared(&format!("{with}INSERT INTO jobs ({SEEDED_COLUMNS}) SELECT {row} FROM {series}{from}")).await.unwrap();
     let analyze = match backend {
         Backend::Postgres => "ANALYZE jobs",
         Backend::Sqlite => "ANALYZE",
     };
     db.execute_unprepared(analyze).await.unwrap();
+}
+
+/// Bulk-loads `count` jobs (ids `seed-1` ...) into the first queue with the first definition (statuses spread over SUCCEEDED, FAILED, RUNNABLE)
+/// with one backend-specific INSERT ... SELECT: this is set-up, not the code under test.
+pub async fn seed_jobs(db: &DatabaseConnection, backend: Backend, count: i64) {
+    let status = "CASE n % 3 WHEN 0 THEN 'SUCCEEDED' WHEN 1 THEN 'FAILED' ELSE 'RUNNABLE' END";
+    seed_rows(db, backend, count, &[], &seeded_row("1", "1", status), "").await;
+}
+
+/// Bulk-loads a backlog: `count` jobs spread evenly over `queues` (each a stored queue id and
+/// the definition id its jobs name), the first `runnable` of them RUNNABLE (so each queue holds
+/// its share of the backlog) and the rest SUCCEEDED or FAILED.
+pub async fn seed_backlog(db: &DatabaseConnection, backend: Backend, count: i64, runnable: i64, queues: &[(i32, i32)]) {
+    let values: Vec<String> = queues.iter().enumerate().map(|(k, (queue, definition))| format!("({k}, {queue}, {definition})")).collect();
+    let with = [format!("q(k, queue_id, definition_id) AS (VALUES {})", values.join(", "))];
+    let status = format!("CASE WHEN n <= {runnable} THEN 'RUNNABLE' WHEN n % 2 = 0 THEN 'SUCCEEDED' ELSE 'FAILED' END");
+    let row = seeded_row("q.queue_id", "q.definition_id", &status);
+    seed_rows(db, backend, count, &with, &row, &format!(" JOIN q ON q.k = n % {}", queues.len())).await;
 }
