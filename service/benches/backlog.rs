@@ -97,6 +97,7 @@ async fn run(backend: Backend) {
     let pass_p50 = percentile(&mut pass_times, 0.5);
     let pass_p99 = percentile(&mut pass_times, 0.99);
     println!("{backend:?}: {} scheduler passes in {seconds} s: p50 {pass_p50:.1} ms, p99 {pass_p99:.1} ms", passes.len());
+    println!("  {}", scheduler.phase_times());
     let short = id_of(batch.db(), "job_definitions", "name", "short").await;
     let mut gaps = slot_to_claim_gaps(batch.db(), short, started_ms, &passes).await;
     let (gap_p50, gap_p99) = (percentile(&mut gaps, 0.5), percentile(&mut gaps, 0.99));
@@ -123,6 +124,7 @@ async fn run(backend: Backend) {
     let query_rate = (queries.load(Ordering::Relaxed) - queries_before) as f64 / idle.as_secs_f64();
     let _ = stop.send(());
     let _ = running.await;
+    println!("  since the start: {}", scheduler.phase_times());
     let (resident, peak) = figures::resident_mib();
     println!(
         "{backend:?}: idle with that backlog: {cpu_share:.2}% of a core, {query_rate:.1} store queries/s; resident {resident} MiB (peak {peak} MiB, seeding included)"

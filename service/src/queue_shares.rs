@@ -82,7 +82,7 @@ impl Batch {
     /// What a scheduler pass reads, RUNNABLE jobs included.
     pub(crate) async fn full_snapshot(&self) -> ServiceResult<Snapshot> {
         let mut snapshot = snapshot::load_snapshot_but_runnable(self.reader()).await?;
-        snapshot.runnable = snapshot::runnable_jobs(self.reader(), &snapshot.queues).await?;
+        snapshot.runnable = snapshot::runnable_jobs(self.reader(), &snapshot.queues, &Default::default()).await?;
         Ok(snapshot)
     }
 }

@@ -141,10 +141,11 @@ pub fn operator() -> domain::access::Caller {
 /// The columns a seeded job fills, and their values for row `n` (the rest keep their defaults).
 const SEEDED_COLUMNS: &str = "id, name, job_queue_id, job_definition_id, status, created_at, status_changed_at, stopped_at, parameters, container_overrides, retry_attempts, evaluate_on_exit, depends_on, tags, submitted_by, attempt_count, milli_vcpus, memory_mib";
 
-fn seeded_row(queue: &str, definition: &str, status: &str) -> String {
+/// Row `n` is created at `base_ms + n`.
+fn seeded_row(queue: &str, definition: &str, status: &str, base_ms: i64) -> String {
     format!(
-        "'seed-' || n, 'seed', {queue}, {definition}, {status}, 1700000000000 + n, 1700000000000 + n, \
-         CASE WHEN ({status}) = 'RUNNABLE' THEN NULL ELSE 1700000000000 + n END, '{{}}', '{{}}', 1, '[]', '[]', '{{}}', 'seed', 0, 1000, 64"
+        "'seed-' || n, 'seed', {queue}, {definition}, {status}, {base_ms} + n, {base_ms} + n, \
+         CASE WHEN ({status}) = 'RUNNABLE' THEN NULL ELSE {base_ms} + n END, '{{}}', '{{}}', 1, '[]', '[]', '{{}}', 'seed', 0, 1000, 64"
     )
 }
 
@@ -171,16 +172,18 @@ async fn seed_rows(db: &DatabaseConnection, backend: Backend, count: i64, with: 
 /// with one backend-specific INSERT ... SELECT: this is set-up, not the code under test.
 pub async fn seed_jobs(db: &DatabaseConnection, backend: Backend, count: i64) {
     let status = "CASE n % 3 WHEN 0 THEN 'SUCCEEDED' WHEN 1 THEN 'FAILED' ELSE 'RUNNABLE' END";
-    seed_rows(db, backend, count, &[], &seeded_row("1", "1", status), "").await;
+    seed_rows(db, backend, count, &[], &seeded_row("1", "1", status, 1_700_000_000_000), "").await;
 }
 
 /// Bulk-loads a backlog: `count` jobs spread evenly over `queues` (each a stored queue id and
 /// the definition id its jobs name), the first `runnable` of them RUNNABLE (so each queue holds
-/// its share of the backlog) and the rest SUCCEEDED or FAILED.
+/// its share of the backlog) and the rest SUCCEEDED or FAILED, all made in the last hour (so
+/// retention keeps them).
 pub async fn seed_backlog(db: &DatabaseConnection, backend: Backend, count: i64, runnable: i64, queues: &[(i32, i32)]) {
     let values: Vec<String> = queues.iter().enumerate().map(|(k, (queue, definition))| format!("({k}, {queue}, {definition})")).collect();
     let with = [format!("q(k, queue_id, definition_id) AS (VALUES {})", values.join(", "))];
     let status = format!("CASE WHEN n <= {runnable} THEN 'RUNNABLE' WHEN n % 2 = 0 THEN 'SUCCEEDED' ELSE 'FAILED' END");
-    let row = seeded_row("q.queue_id", "q.definition_id", &status);
+    let an_hour_ago = chrono::Utc::now().timestamp_millis() - 3_600_000;
+    let row = seeded_row("q.queue_id", "q.definition_id", &status, an_hour_ago - count);
     seed_rows(db, backend, count, &with, &row, &format!(" JOIN q ON q.k = n % {}", queues.len())).await;
 }

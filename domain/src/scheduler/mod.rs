@@ -14,13 +14,13 @@ mod wait_reason;
 mod window;
 
 pub use array::array_outcome;
-pub use backlog::{BlockedBacklog, REREAD_AFTER_MS};
+pub use backlog::{BlockedQueues, REREAD_AFTER_MS, RESTATE_AFTER_MS};
 pub use claim::{ClaimPath, claim_path};
 pub use fair_share::{FairShare, decayed, recent_use};
 pub use placement::{Placement, place_runnable_jobs};
 pub use snapshot::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, ResourceNeeds, ResourceSnapshot, RunnableJob, Snapshot, WaitingJob};
 pub use wait_reason::{EnvironmentUse, NAMED_POSITIONS, WaitReason};
-pub use window::{MIN_QUEUE_WINDOW, PASS_LIMIT, queue_window};
+pub use window::{MIN_QUEUE_WINDOW, MIN_SHARE_WINDOW, PASS_LIMIT, queue_window};
 
 use crate::JobStatus;
 

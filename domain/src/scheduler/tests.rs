@@ -1,6 +1,7 @@
 use super::*;
 use crate::compute_environment::State;
 use proptest::prelude::*;
+use std::collections::HashSet;
 
 fn host(vcpus: i64, memory: i64) -> HostSnapshot {
     HostSnapshot { milli_vcpus: vcpus * 1000, memory_mib: memory, used_milli_vcpus: 0, used_memory_mib: 0 }
@@ -314,6 +315,21 @@ proptest! {
         }
     }
 
+    /// On the same snapshot, a pass that leaves the queues `BlockedQueues` allows unread
+    /// places the same jobs, and gives every job it reads the same reason, as one that reads all.
+    #[test]
+    fn property_leaving_blocked_queues_unread_changes_no_decision(snapshot in snapshots()) {
+        let read_all = plan(&snapshot, 0);
+        let mut blocked = BlockedQueues::default();
+        blocked.after_pass(&snapshot, &HashSet::new(), &read_all, 0);
+        let unread = blocked.unread(&snapshot, 1);
+        let partial = Snapshot { runnable: snapshot.runnable.iter().filter(|j| !unread.contains(&j.queue_id)).cloned().collect(), ..snapshot.clone() };
+        let skipping = plan(&partial, 0);
+        assert_eq!(&skipping.placements, &read_all.placements);
+        let read_reasons: Vec<_> = read_all.reasons.iter().filter(|(id, _)| partial.runnable.iter().any(|j| &j.id == id)).collect();
+        assert_eq!(skipping.reasons.iter().filter(|(id, _)| partial.runnable.iter().any(|j| &j.id == id)).collect::<Vec<_>>(), read_reasons);
+    }
+
     #[test]
     fn property_every_runnable_job_is_placed_or_has_a_reason(snapshot in snapshots()) {
         let plan = plan(&snapshot, 0);
@@ -355,34 +371,89 @@ proptest! {
     }
 }
 
-#[test]
-fn a_backlog_nothing_could_start_from_is_reread_only_when_capacity_or_settings_change_or_a_second_passed() {
-    let mut full = environment(1, 2, vec![host(2, 1024)]);
+/// A snapshot as a pass sees it before its RUNNABLE read, with the jobs it read in `runnable`.
+fn full_environment(id: i32) -> EnvironmentSnapshot {
+    let mut full = environment(id, 2, vec![host(2, 1024)]);
     full.hosts[0].used_milli_vcpus = 2000;
+    full
+}
+
+#[test]
+fn a_queue_nothing_could_start_from_is_left_unread_until_its_queue_environments_or_resources_change() {
+    // Queue 1 feeds a full environment, queue 2 one with room.
     let snapshot = Snapshot {
-        queues: vec![queue(1, 1, vec![1])],
-        environments: vec![full],
-        runnable: vec![job("waits", 1, 1, 64)],
+        queues: vec![queue(1, 1, vec![1]), queue(2, 1, vec![2])],
+        environments: vec![full_environment(1), environment(2, 2, vec![host(2, 1024)])],
+        runnable: vec![job("waits", 1, 1, 64), job("runs", 2, 1, 64)],
         ..Default::default()
     };
     let read = plan(&snapshot, 0);
-    assert!(read.placements.is_empty());
-    let blocked = BlockedBacklog::after_read(&snapshot, &read, 10_000).expect("nothing could start");
-    let next = Snapshot { runnable: vec![], ..snapshot.clone() };
-    assert!(blocked.still_holds(&next, 10_500));
-    assert!(!blocked.still_holds(&next, 10_000 + REREAD_AFTER_MS), "re-read at least every REREAD_AFTER_MS");
+    assert_eq!(placed(&read), ["runs"]);
+    let mut blocked = BlockedQueues::default();
+    blocked.after_pass(&snapshot, &HashSet::new(), &read, 10_000);
+    // The next pass: queue 2's environment now holds "runs"; queue 1's is as it was.
+    let mut next = Snapshot { runnable: vec![], ..snapshot.clone() };
+    next.environments[1].hosts[0].used_milli_vcpus = 1000;
+    assert_eq!(blocked.unread(&next, 10_500), HashSet::from([1]), "only the blocked queue is left unread");
+    assert!(blocked.unread(&next, 10_000 + RESTATE_AFTER_MS).is_empty(), "read again at least every RESTATE_AFTER_MS");
 
     let mut freed = next.clone();
     freed.environments[0].hosts[0].used_milli_vcpus = 1000;
-    assert!(!blocked.still_holds(&freed, 10_500), "capacity freed: read again");
+    assert!(blocked.unread(&freed, 10_500).is_empty(), "capacity freed: read again");
     let mut disabled = next.clone();
     disabled.queues[0].state = State::Disabled;
-    assert!(!blocked.still_holds(&disabled, 10_500), "a queue changed: read again");
+    assert!(blocked.unread(&disabled, 10_500).is_empty(), "the queue changed: read again");
+    let mut resources = next.clone();
+    resources.resources = vec![ResourceSnapshot { name: "licence".into(), available: 1 }];
+    assert!(blocked.unread(&resources, 10_500).is_empty(), "consumable resources changed: read again");
 
-    // A read that placed a RUNNABLE job, or had none to place, blocks nothing.
-    let room = Snapshot { environments: vec![environment(1, 2, vec![host(2, 1024)])], ..snapshot.clone() };
-    assert_eq!(BlockedBacklog::after_read(&room, &plan(&room, 0), 0), None);
-    assert_eq!(BlockedBacklog::after_read(&next, &plan(&next, 0), 0), None);
+    // Skipped, it stays blocked while nothing changes; a queue with time limits is re-read
+    // after REREAD_AFTER_MS, since they are checked on the jobs read.
+    let skipped = blocked.unread(&next, 10_500);
+    blocked.after_pass(&next, &skipped, &plan(&next, 10_500), 10_500);
+    assert_eq!(blocked.unread(&next, 11_000), HashSet::from([1]));
+    let mut limited = snapshot.clone();
+    limited.queues[0].time_limits = vec![(600, "waited too long".into())];
+    let mut blocked = BlockedQueues::default();
+    blocked.after_pass(&limited, &HashSet::new(), &plan(&limited, 0), 10_000);
+    assert_eq!(blocked.unread(&Snapshot { runnable: vec![], ..limited.clone() }, 10_500), HashSet::from([1]));
+    assert!(blocked.unread(&Snapshot { runnable: vec![], ..limited }, 10_000 + REREAD_AFTER_MS).is_empty());
+}
+
+#[test]
+fn a_queue_is_read_again_after_a_pass_that_made_one_of_its_jobs_runnable_or_placed_a_job_in_its_environments() {
+    // Queue 1 and queue 2 (higher priority) share environment 1 with one vCPU free: queue 2
+    // takes it, so queue 1's "nothing fits" depended on another queue's placement.
+    let mut shared = environment(1, 2, vec![host(2, 1024)]);
+    shared.hosts[0].used_milli_vcpus = 1000;
+    let snapshot = Snapshot {
+        queues: vec![queue(1, 1, vec![1]), queue(2, 9, vec![1])],
+        environments: vec![shared],
+        runnable: vec![job("low", 1, 1, 64), job("high", 2, 1, 64)],
+        ..Default::default()
+    };
+    let read = plan(&snapshot, 0);
+    assert_eq!(placed(&read), ["high"]);
+    let mut blocked = BlockedQueues::default();
+    blocked.after_pass(&snapshot, &HashSet::new(), &read, 0);
+    assert!(blocked.unread(&snapshot, 1).is_empty());
+
+    // A job of a blocked queue becomes RUNNABLE and waits: its reason needs the queue's read.
+    let full = Snapshot {
+        queues: vec![queue(1, 1, vec![1])],
+        environments: vec![full_environment(1)],
+        runnable: vec![job("waits", 1, 1, 64)],
+        ..Default::default()
+    };
+    let mut blocked = BlockedQueues::default();
+    blocked.after_pass(&full, &HashSet::new(), &plan(&full, 0), 0);
+    let arriving = Snapshot { runnable: vec![], waiting: vec![waiting("new", JobStatus::Pending, vec![])], ..full.clone() };
+    let unread = blocked.unread(&arriving, 1);
+    assert_eq!(unread, HashSet::from([1]));
+    let pass = plan(&arriving, 1);
+    assert_eq!(pass.to_runnable, ["new"]);
+    blocked.after_pass(&arriving, &unread, &pass, 1);
+    assert!(blocked.unread(&full, 2).is_empty(), "read again, so the new job's position is known");
 }
 
 /// What the store's read returns from a backlog in created order: each queue's oldest

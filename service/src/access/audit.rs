@@ -36,6 +36,11 @@ impl Batch {
             self.catalog.forget();
         }
         if action != Action::Read {
+            // Some changes write no job history (an environment enabled, a queue's order): a
+            // pass must see them at once, not at the quiet scheduler's next full pass.
+            if result.is_ok() {
+                self.notify_work();
+            }
             let (outcome, detail) = outcome_of(&result);
             self.audit(caller.name(), action.name(), target, outcome, &detail, None).await;
         }

@@ -8,6 +8,7 @@ mod finish;
 mod follow;
 mod maintenance;
 mod nodes;
+mod quiet;
 mod recovery;
 mod timings;
 
@@ -20,10 +21,12 @@ use crate::error::ServiceResult;
 use crate::store::transition::{Transition, set_waiting_reasons, transition};
 use crate::store::{installation, jobs as job_rows, lease, snapshot};
 use domain::JobStatus;
-use domain::scheduler::{BlockedBacklog, Plan, array_outcome, plan};
+use domain::scheduler::{BlockedQueues, Plan, array_outcome, plan};
 use maintenance::Maintenance;
+use quiet::Quiet;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use timings::Timings;
@@ -49,8 +52,10 @@ struct Inner {
     running: Mutex<HashMap<String, watch::Sender<bool>>>,
     engines: Mutex<HashMap<String, DockerEngine>>,
     timings: Timings,
-    /// Set when the last read of the RUNNABLE jobs could start none of them.
-    blocked: Mutex<Option<BlockedBacklog>>,
+    /// The queues whose last read of RUNNABLE jobs could start none of them.
+    blocked: Mutex<BlockedQueues>,
+    /// Whether a queue had RUNNABLE time limits at the last pass (see `quiet`).
+    time_limits: AtomicBool,
     /// Docker endpoints that did not answer the last reconciliation, since when.
     unreachable: Mutex<HashMap<String, Instant>>,
 }
@@ -71,7 +76,8 @@ impl Scheduler {
                 instance: instance.into(),
                 installation: std::sync::OnceLock::new(),
                 running: Mutex::new(HashMap::new()),
-                blocked: Mutex::new(None),
+                blocked: Mutex::default(),
+                time_limits: AtomicBool::new(false),
                 unreachable: Mutex::new(HashMap::new()),
                 engines: Mutex::new(HashMap::new()),
                 timings: Timings::default(),
@@ -86,6 +92,10 @@ impl Scheduler {
     /// Time spent per phase since this scheduler started.
     pub fn phase_times(&self) -> PhaseTimes {
         self.inner.timings.snapshot()
+    }
+
+    fn has_time_limits(&self) -> bool {
+        self.inner.time_limits.load(Ordering::Relaxed)
     }
 
     /// Asks for a pass now (after a submit, an exit, a cancel).
@@ -103,6 +113,8 @@ impl Scheduler {
         let renewer = AbortOnDrop(tokio::spawn(renew_lease(self.inner.batch.clone(), self.inner.instance.clone(), holding_tx)));
         let mut leading = false;
         let mut maintenance = Maintenance::after_take_over();
+        let mut quiet: Option<Quiet> = None;
+        let mut on_tick = false;
         loop {
             if !*holding.borrow_and_update() {
                 leading = false;
@@ -110,28 +122,39 @@ impl Scheduler {
                 tracing::info!(instance = %self.inner.instance, "leading the scheduler");
                 leading = self.take_over().await;
                 maintenance = Maintenance::after_take_over();
+                quiet = None;
             } else {
                 self.maintain(&mut maintenance).await;
             }
-            if leading {
+            let skip = match quiet.as_mut() {
+                Some(quiet) if leading && on_tick => self.quiet_tick(quiet).await,
+                _ => false,
+            };
+            if leading && !skip {
                 match self.run_once().await {
                     // More may be ready at once: go again, unless asked to stop.
                     Ok(report) if report.moved + report.started > 0 => {
+                        quiet = None;
                         tokio::select! {
                             biased;
                             () = &mut shutdown => break,
                             () = std::future::ready(()) => continue,
                         }
                     }
-                    Ok(_) => {}
-                    Err(error) => tracing::error!(?error, "scheduler pass failed"),
+                    Ok(report) if report.stopped > 0 => quiet = None,
+                    Ok(_) => quiet = Some(Quiet::after_idle_pass(quiet.take())),
+                    Err(error) => {
+                        quiet = None;
+                        tracing::error!(?error, "scheduler pass failed");
+                    }
                 }
             }
+            on_tick = false;
             tokio::select! {
                 () = &mut shutdown => break,
                 () = self.inner.batch.work_arrived() => {}
                 _ = holding.changed() => {}
-                () = tokio::time::sleep(TICK) => {}
+                () = tokio::time::sleep(TICK) => on_tick = true,
             }
         }
         drop(renewer);
@@ -170,16 +193,13 @@ impl Scheduler {
         timings.add(clock, |t| &mut t.parents);
         clock = Instant::now();
         let mut snapshot = snapshot::load_snapshot_but_runnable(batch.reader()).await?;
-        let blocked = self.inner.blocked.lock().expect("blocked backlog").as_ref().is_some_and(|b| b.still_holds(&snapshot, now));
-        if !blocked {
-            snapshot.runnable = snapshot::runnable_jobs(batch.reader(), &snapshot.queues).await?;
-        }
+        self.inner.time_limits.store(snapshot.queues.iter().any(|q| !q.time_limits.is_empty()), Ordering::Relaxed);
+        let unread = self.inner.blocked.lock().expect("blocked queues").unread(&snapshot, now);
+        snapshot.runnable = snapshot::runnable_jobs(batch.reader(), &snapshot.queues, &unread).await?;
         timings.add(clock, |t| &mut t.snapshot);
         clock = Instant::now();
         let plan = plan(&snapshot, now);
-        if !blocked {
-            *self.inner.blocked.lock().expect("blocked backlog") = BlockedBacklog::after_read(&snapshot, &plan, now);
-        }
+        self.inner.blocked.lock().expect("blocked queues").after_pass(&snapshot, &unread, &plan, now);
         timings.add(clock, |t| &mut t.plan);
         clock = Instant::now();
         report.moved += self.apply_moves(&plan, now).await?;

@@ -10,7 +10,7 @@ use domain::JobStatus;
 use domain::compute_environment::DockerHost;
 use domain::job_queue::JobStateTimeLimitAction;
 use domain::scheduler::{
-    EnvironmentSnapshot, FairShare, HostSnapshot, MIN_QUEUE_WINDOW, PASS_LIMIT, QueueSnapshot, ResourceNeeds, ResourceSnapshot,
+    EnvironmentSnapshot, FairShare, HostSnapshot, MIN_SHARE_WINDOW, PASS_LIMIT, QueueSnapshot, ResourceNeeds, ResourceSnapshot,
     RunnableJob, Snapshot, WaitingJob, decayed, queue_window, recent_use,
 };
 use domain::scheduling_policy::FairsharePolicy;
@@ -21,7 +21,7 @@ use std::collections::HashMap;
 const IN_CHUNK: usize = 1000;
 
 /// Everything a pass decides from but the RUNNABLE jobs (`runnable_jobs`), which a pass
-/// may not need to read again (see `BlockedBacklog`).
+/// may not need to read for every queue (see `BlockedQueues`).
 pub(crate) async fn load_snapshot_but_runnable(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {
     Ok(Snapshot {
         queues: queue_snapshots(db).await?,
@@ -257,19 +257,24 @@ pub(crate) async fn statuses_of(db: &impl ConnectionTrait, ids: &[String]) -> Re
 }
 
 /// The RUNNABLE jobs a pass considers: each queue's oldest, read per queue, so a backlog in
-/// one queue (parked behind a full or disabled environment) never hides another's jobs.
-pub(crate) async fn runnable_jobs(db: &impl ConnectionTrait, queues: &[QueueSnapshot]) -> Result<Vec<RunnableJob>, DbErr> {
-    let window = queue_window(queues.len());
+/// one queue (parked behind a full or disabled environment) never hides another's jobs. The
+/// queues in `unread` are not read (nothing of theirs could start; see `BlockedQueues`).
+pub(crate) async fn runnable_jobs(
+    db: &impl ConnectionTrait,
+    queues: &[QueueSnapshot],
+    unread: &std::collections::HashSet<i32>,
+) -> Result<Vec<RunnableJob>, DbErr> {
+    let window = queue_window(queues.len() - unread.len());
     type Row = (String, i32, i32, i32, i64, Option<String>, String, Option<String>, Option<i32>);
     let mut rows: Vec<Row> = Vec::new();
-    for queue in queues {
+    for queue in queues.iter().filter(|q| !unread.contains(&q.id)) {
         // A fair-share queue is read per share, each share's highest priority then oldest
         // first, so one share's backlog never hides another's jobs from the plan.
         let shares: Vec<Option<Option<String>>> = match queue.fair_share {
             None => vec![None],
             Some(_) => runnable_shares(db, queue.id).await?.into_iter().map(Some).collect(),
         };
-        let share_window = (window / shares.len().max(1) as u64).max(MIN_QUEUE_WINDOW / 10);
+        let share_window = (window / shares.len().max(1) as u64).max(MIN_SHARE_WINDOW);
         for share in shares {
             let mut query = jobs::Entity::find()
                 .select_only()

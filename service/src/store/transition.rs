@@ -14,7 +14,7 @@ use super::history::history_row;
 use super::{Dialect, insert_chunked};
 use domain::JobStatus;
 use futures_util::{StreamExt, stream};
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QueryTrait, Value,
 };
@@ -277,17 +277,23 @@ fn with_history(update: sea_orm::Statement, t: &Transition<'_>, returning_all: b
     sea_orm::Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)
 }
 
-/// Sets the reason of RUNNABLE jobs still waiting (one statement per distinct reason).
+/// Sets the reason of RUNNABLE jobs still waiting: one statement per `IN_CHUNK` jobs, whatever
+/// their reasons (`CASE WHEN id IN (...) THEN reason ...`). Positions in a queue ("behind N
+/// others") give up to a hundred distinct reasons a pass, which were as many statements.
 pub(crate) async fn set_waiting_reasons(db: &impl ConnectionTrait, reasons: HashMap<&str, Vec<String>>) -> Result<(), DbErr> {
-    for (reason, ids) in reasons {
-        for chunk in ids.chunks(IN_CHUNK) {
-            jobs::Entity::update_many()
-                .col_expr(jobs::Column::StatusReason, Expr::value(reason))
-                .filter(jobs::Column::Id.is_in(chunk.iter().cloned()))
-                .filter(status_unindexed().eq(JobStatus::Runnable.as_str()))
-                .exec(db)
-                .await?;
+    let mut pairs: Vec<(&str, &String)> = reasons.iter().flat_map(|(reason, ids)| ids.iter().map(move |id| (*reason, id))).collect();
+    pairs.sort_unstable();
+    for chunk in pairs.chunks(IN_CHUNK) {
+        let mut case = CaseStatement::new();
+        for group in chunk.chunk_by(|a, b| a.0 == b.0) {
+            case = case.case(jobs::Column::Id.is_in(group.iter().map(|(_, id)| (*id).clone())), Expr::value(group[0].0));
         }
+        jobs::Entity::update_many()
+            .col_expr(jobs::Column::StatusReason, case.finally(Expr::col(jobs::Column::StatusReason)).into())
+            .filter(jobs::Column::Id.is_in(chunk.iter().map(|(_, id)| (*id).clone())))
+            .filter(status_unindexed().eq(JobStatus::Runnable.as_str()))
+            .exec(db)
+            .await?;
     }
     Ok(())
 }
