@@ -69,7 +69,9 @@ on() {
 
 say "building the benchmarks (release)"
 cargo bench -p service -p server --no-run -q
-bench() { cargo bench -q -p "$1" --bench "$2"; }
+# A bench that fails is reported and the rest still run; the script then exits non-zero.
+failed=()
+bench() { cargo bench -q -p "$1" --bench "$2" || { say "FAILED: $2 (${BENCH_STORE_LABEL:-${BENCH_BACKEND:-}})"; failed+=("$2"); }; }
 
 if wanted moto; then
   say "installing moto's Batch server into a throwaway virtual environment"
@@ -104,8 +106,14 @@ for run in $(seq 1 "$runs"); do
       done
     done
   fi
-  wanted moto && "$work/moto-venv/bin/python" end2end/bench/moto_peer.py --jobs 50 --image batch-examples/busybox:latest
+  if wanted moto; then
+    "$work/moto-venv/bin/python" end2end/bench/moto_peer.py --jobs 50 --image batch-examples/busybox:latest || failed+=(moto)
+  fi
 done
 
 python3 scripts/bench_table.py "$BENCH_RESULTS" "$out"
 say "figures: $out/results.json, table: $out/results.md"
+if [ ${#failed[@]} -gt 0 ]; then
+  say "failed: ${failed[*]}"
+  exit 1
+fi
