@@ -60,18 +60,29 @@ durable_url=$(start_cluster durable -c fsync=on -c synchronous_commit=on -c full
 on() {
   local store=$1
   shift
-  case $store in
-    sqlite) env BENCH_BACKEND=sqlite TEST_DATABASE_URL="$test_url" "$@" ;;
-    postgres) env BENCH_BACKEND=postgres TEST_DATABASE_URL="$test_url" BENCH_STORE_LABEL=postgres "$@" ;;
-    postgres-durable) env BENCH_BACKEND=postgres TEST_DATABASE_URL="$durable_url" BENCH_STORE_LABEL=postgres-durable "$@" ;;
-  esac
+  (
+    case $store in
+      sqlite) export BENCH_BACKEND=sqlite TEST_DATABASE_URL="$test_url" ;;
+      postgres) export BENCH_BACKEND=postgres TEST_DATABASE_URL="$test_url" BENCH_STORE_LABEL=postgres ;;
+      postgres-durable) export BENCH_BACKEND=postgres TEST_DATABASE_URL="$durable_url" BENCH_STORE_LABEL=postgres-durable ;;
+    esac
+    "$@"
+  )
 }
 
 say "building the benchmarks (release)"
 cargo bench -p service -p server --no-run -q
-# A bench that fails is reported and the rest still run; the script then exits non-zero.
-failed=()
-bench() { cargo bench -q -p "$1" --bench "$2" || { say "FAILED: $2 (${BENCH_STORE_LABEL:-${BENCH_BACKEND:-}})"; failed+=("$2"); }; }
+# bench PACKAGE NAME [VAR=VALUE...]: a bench that fails is reported and the rest still run;
+# the script then exits non-zero.
+failures=$work/failures
+bench() {
+  local package=$1 name=$2
+  shift 2
+  env "$@" cargo bench -q -p "$package" --bench "$name" || {
+    say "FAILED: $name ${BENCH_STORE_LABEL:-${BENCH_BACKEND:-}} $*"
+    echo "$name ${BENCH_STORE_LABEL:-${BENCH_BACKEND:-}} $*" >>"$failures"
+  }
+}
 
 if wanted moto; then
   say "installing moto's Batch server into a throwaway virtual environment"
@@ -84,15 +95,15 @@ for run in $(seq 1 "$runs"); do
   for store in sqlite postgres postgres-durable; do
     if wanted lifecycle; then
       for pollers in 0 32; do
-        on $store env BENCH_ARRAYS=10 BENCH_ARRAY_SIZE=10000 BENCH_POLLERS=$pollers bench service lifecycle
+        on $store bench service lifecycle BENCH_ARRAYS=10 BENCH_ARRAY_SIZE=10000 BENCH_POLLERS=$pollers
       done
     fi
-    wanted api_submit && on $store env BENCH_REQUESTS=20000 bench server api_submit
-    wanted api_lifecycle && on $store env BENCH_JOBS=100000 bench server api_lifecycle
+    wanted api_submit && on $store bench server api_submit BENCH_REQUESTS=20000
+    wanted api_lifecycle && on $store bench server api_lifecycle BENCH_JOBS=100000
   done
   # Reads and the backlog: fsync plays no part in the reads; the durable cluster takes the writes.
   for store in sqlite postgres; do
-    wanted store && on $store env BENCH_JOBS=1000000 bench service store
+    wanted store && on $store bench service store BENCH_JOBS=1000000
   done
   for store in sqlite postgres-durable; do
     wanted backlog && on $store bench service backlog
@@ -101,19 +112,20 @@ for run in $(seq 1 "$runs"); do
     for store in sqlite postgres-durable; do
       for parallelism in 4 8; do
         for jobs in 50 200; do
-          on $store env BENCH_PARALLELISM=$parallelism BENCH_SHORT_JOBS=$jobs bench service docker
+          on $store bench service docker BENCH_PARALLELISM=$parallelism BENCH_SHORT_JOBS=$jobs
         done
       done
     done
   fi
   if wanted moto; then
-    "$work/moto-venv/bin/python" end2end/bench/moto_peer.py --jobs 50 --image batch-examples/busybox:latest || failed+=(moto)
+    "$work/moto-venv/bin/python" end2end/bench/moto_peer.py --jobs 50 --image batch-examples/busybox:latest || echo moto >>"$failures"
   fi
 done
 
 python3 scripts/bench_table.py "$BENCH_RESULTS" "$out"
 say "figures: $out/results.json, table: $out/results.md"
-if [ ${#failed[@]} -gt 0 ]; then
-  say "failed: ${failed[*]}"
+if [ -s "$failures" ]; then
+  say "failed:"
+  cat "$failures" >&2
   exit 1
 fi

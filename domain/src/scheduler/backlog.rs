@@ -12,12 +12,18 @@
 //! and neither the queue (state, priority, environments, time limits, fair-share holdings),
 //! nor its environments (state, capacity, capacity in use), nor the consumable resources have
 //! changed since. Then reading again would place none of them and write no new reason.
-//! It is re-read after `REREAD_AFTER_MS` when the queue has time limits (checked on the jobs
-//! read), and after `RESTATE_AFTER_MS` otherwise: a RUNNABLE job cancelled meanwhile moves the
-//! position ("behind N others") of those after it, which is shown at most that late.
+//! A queue is read whenever one of its waiting jobs is ready to become RUNNABLE (its place
+//! behind the queue's jobs needs them), and no queue is left unread after a pass that placed a
+//! job needing a consumable resource (what one queue's claim took, or failed to take, decides
+//! another's). It is re-read after `REREAD_AFTER_MS` when the queue has time limits (checked
+//! on the jobs read), and after `RESTATE_AFTER_MS` otherwise: a RUNNABLE job cancelled
+//! meanwhile moves the position ("behind N others") of those after it, and can bring into the
+//! read window a job that fits where those before it did not; both wait at most that long.
+//! A new leader starts with no queue blocked.
 
 use super::snapshot::{EnvironmentSnapshot, QueueSnapshot, ResourceSnapshot};
-use super::{Plan, Snapshot};
+use super::{Plan, Snapshot, dependency_outcome};
+use crate::JobStatus;
 use std::collections::{HashMap, HashSet};
 
 pub const REREAD_AFTER_MS: i64 = 1_000;
@@ -45,8 +51,15 @@ impl BlockedQueues {
             return HashSet::new();
         }
         let queues: HashMap<i32, &QueueSnapshot> = snapshot.queues.iter().map(|q| (q.id, q)).collect();
+        let arriving: HashSet<i32> = snapshot
+            .waiting
+            .iter()
+            .filter(|job| dependency_outcome(&job.dependency_states) == JobStatus::Runnable)
+            .map(|job| job.queue_id)
+            .collect();
         self.queues
             .iter()
+            .filter(|(id, _)| !arriving.contains(id))
             .filter(|(id, blocked)| {
                 let stale_after = if blocked.queue.time_limits.is_empty() { RESTATE_AFTER_MS } else { REREAD_AFTER_MS };
                 now_ms - blocked.read_at_ms < stale_after
@@ -57,6 +70,17 @@ impl BlockedQueues {
             .collect()
     }
 
+    /// When no job has changed state since `since_ms` (a quiet scheduler knows it), a queue
+    /// read since then needs no re-read for stale positions: its read counts as made now.
+    /// Queues with time limits are left as they are.
+    pub fn renew(&mut self, since_ms: i64, now_ms: i64) {
+        for blocked in self.queues.values_mut() {
+            if blocked.read_at_ms >= since_ms && blocked.queue.time_limits.is_empty() {
+                blocked.read_at_ms = now_ms;
+            }
+        }
+    }
+
     /// After a pass decided `plan` from `snapshot`, whose RUNNABLE jobs it read for every
     /// queue but those in `unread`: records each queue the read blocked, forgets the rest.
     pub fn after_pass(&mut self, snapshot: &Snapshot, unread: &HashSet<i32>, plan: &Plan, now_ms: i64) {
@@ -65,6 +89,14 @@ impl BlockedQueues {
             self.resources = snapshot.resources.clone();
         }
         let placed: HashSet<&str> = plan.placements.iter().map(|p| p.job_id.as_str()).collect();
+        let needs_resources = |id: &str| {
+            snapshot.runnable.iter().any(|j| j.id == id && !j.resources.is_empty())
+                || snapshot.waiting.iter().any(|j| j.id == id && !j.resources.is_empty())
+        };
+        if placed.iter().any(|id| needs_resources(id)) {
+            self.queues.clear();
+            return;
+        }
         let failed: HashSet<&str> = plan.to_fail.iter().map(|(id, _)| id.as_str()).collect();
         let used_environments: HashSet<i32> = plan.placements.iter().map(|p| p.environment_id).collect();
         let new_runnable: HashSet<&str> = plan.to_runnable.iter().map(String::as_str).collect();

@@ -412,6 +412,13 @@ fn a_queue_nothing_could_start_from_is_left_unread_until_its_queue_environments_
     let skipped = blocked.unread(&next, 10_500);
     blocked.after_pass(&next, &skipped, &plan(&next, 10_500), 10_500);
     assert_eq!(blocked.unread(&next, 11_000), HashSet::from([1]));
+    // While no job changes state, reads made since are as good as new.
+    let mut renewed = blocked.clone();
+    renewed.renew(10_000, 10_000 + RESTATE_AFTER_MS);
+    assert_eq!(renewed.unread(&next, 10_000 + RESTATE_AFTER_MS), HashSet::from([1]));
+    let mut too_old = blocked.clone();
+    too_old.renew(10_001, 10_000 + RESTATE_AFTER_MS);
+    assert!(too_old.unread(&next, 10_000 + RESTATE_AFTER_MS).is_empty(), "a read before the quiet began is not renewed");
     let mut limited = snapshot.clone();
     limited.queues[0].time_limits = vec![(600, "waited too long".into())];
     let mut blocked = BlockedQueues::default();
@@ -438,7 +445,8 @@ fn a_queue_is_read_again_after_a_pass_that_made_one_of_its_jobs_runnable_or_plac
     blocked.after_pass(&snapshot, &HashSet::new(), &read, 0);
     assert!(blocked.unread(&snapshot, 1).is_empty());
 
-    // A job of a blocked queue becomes RUNNABLE and waits: its reason needs the queue's read.
+    // A job of a blocked queue is about to become RUNNABLE: the queue is read, so the new
+    // job's place behind those already waiting is known.
     let full = Snapshot {
         queues: vec![queue(1, 1, vec![1])],
         environments: vec![full_environment(1)],
@@ -447,13 +455,36 @@ fn a_queue_is_read_again_after_a_pass_that_made_one_of_its_jobs_runnable_or_plac
     };
     let mut blocked = BlockedQueues::default();
     blocked.after_pass(&full, &HashSet::new(), &plan(&full, 0), 0);
-    let arriving = Snapshot { runnable: vec![], waiting: vec![waiting("new", JobStatus::Pending, vec![])], ..full.clone() };
-    let unread = blocked.unread(&arriving, 1);
-    assert_eq!(unread, HashSet::from([1]));
+    assert_eq!(blocked.unread(&Snapshot { runnable: vec![], ..full.clone() }, 1), HashSet::from([1]));
+    let arriving = Snapshot { waiting: vec![waiting("new", JobStatus::Pending, vec![])], ..full.clone() };
+    assert!(blocked.unread(&Snapshot { runnable: vec![], ..arriving.clone() }, 1).is_empty());
     let pass = plan(&arriving, 1);
     assert_eq!(pass.to_runnable, ["new"]);
-    blocked.after_pass(&arriving, &unread, &pass, 1);
-    assert!(blocked.unread(&full, 2).is_empty(), "read again, so the new job's position is known");
+    assert_eq!(reason_of(&pass, "new"), Some(&WaitReason::BehindOthers { queue: "q1".into(), ahead: 1 }));
+    blocked.after_pass(&arriving, &HashSet::new(), &pass, 1);
+    assert!(blocked.unread(&full, 2).is_empty(), "not blocked after a pass that made one of its jobs RUNNABLE");
+}
+
+#[test]
+fn no_queue_is_left_unread_after_a_pass_that_placed_a_job_needing_a_consumable_resource() {
+    // Had the licensed job's claim failed, the licence would be free again with the resources
+    // looking as they did: queue 1 could not tell.
+    let mut licensed = job("licensed", 2, 1, 64);
+    licensed.resources = vec![("licence".into(), 1)];
+    let mut waits = job("waits", 1, 1, 64);
+    waits.resources = vec![("licence".into(), 1)];
+    let snapshot = Snapshot {
+        queues: vec![queue(1, 1, vec![1]), queue(2, 9, vec![2])],
+        environments: vec![environment(1, 2, vec![host(2, 1024)]), environment(2, 2, vec![host(2, 1024)])],
+        runnable: vec![waits, licensed],
+        resources: vec![ResourceSnapshot { name: "licence".into(), available: 1 }],
+        ..Default::default()
+    };
+    let pass = plan(&snapshot, 0);
+    assert_eq!(placed(&pass), ["licensed"]);
+    let mut blocked = BlockedQueues::default();
+    blocked.after_pass(&snapshot, &HashSet::new(), &pass, 0);
+    assert!(blocked.unread(&Snapshot { runnable: vec![], ..snapshot }, 1).is_empty());
 }
 
 /// What the store's read returns from a backlog in created order: each queue's oldest

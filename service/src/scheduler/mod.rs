@@ -123,6 +123,8 @@ impl Scheduler {
                 leading = self.take_over().await;
                 maintenance = Maintenance::after_take_over();
                 quiet = None;
+                // Another replica may have led meanwhile: what this one knew may be stale.
+                *self.inner.blocked.lock().expect("blocked queues") = BlockedQueues::default();
             } else {
                 self.maintain(&mut maintenance).await;
             }

@@ -7,10 +7,13 @@
 //! something changed that writes no history. Such changes made through this process wake the
 //! scheduler (every successful write request does; a wake-up always runs a pass); those made
 //! on another replica (an environment enabled there, a job terminated there) are seen by the
-//! pass that runs at least every `QUIET_PASS_EVERY`; a job submitted there, within a second. The newest change is read at most every
+//! pass that runs at least every `QUIET_PASS_EVERY`; a job submitted there, within a second
+//! (within `QUIET_PASS_EVERY` on Postgres if two history rows commit out of id order, so that
+//! the newest id was seen before the other committed). The newest change is read at most every
 //! `LOOK_EVERY`, so a quiet scheduler issues about two store queries a second (with the lease's).
 
 use super::Scheduler;
+use crate::batch::now_ms;
 use crate::store::changes;
 use std::time::{Duration, Instant};
 
@@ -19,9 +22,9 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 
 /// Since the last pass that did nothing.
 pub(super) struct Quiet {
-    /// The newest status change read before a pass that did nothing (none yet: the next tick
-    /// reads it and runs a pass).
-    newest_change: Option<i64>,
+    /// The newest status change read before a pass that did nothing, and when it was read
+    /// (none yet: the next tick reads it and runs a pass).
+    newest_change: Option<(i64, i64)>,
     passed_at: Instant,
     looked_at: Instant,
 }
@@ -45,10 +48,14 @@ impl Scheduler {
         }
         quiet.looked_at = Instant::now();
         let Ok(newest) = changes::newest_status_change(self.batch().reader(), None).await else { return false };
-        if quiet.newest_change == Some(newest) {
+        if let Some((known, read_at_ms)) = quiet.newest_change
+            && known == newest
+        {
+            // No job changed state since then: the queues read since need no re-read either.
+            self.inner.blocked.lock().expect("blocked queues").renew(read_at_ms, now_ms());
             return true;
         }
-        quiet.newest_change = Some(newest);
+        quiet.newest_change = Some((newest, now_ms()));
         false
     }
 }
