@@ -12,24 +12,16 @@ use domain::access::Role;
 use domain::compute_environment::ExecutorKind;
 use domain::container::KeyValuePair;
 use service::jobs::ListJobs;
-use service::testing::{BACKENDS, Backend, definition, environment, figures, queue};
+use service::testing::{Backend, definition, environment, figures, queue};
 use std::time::{Duration, Instant};
 
 mod common;
 
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let jobs = setting("BENCH_JOBS", 20_000);
-    let clients = setting("BENCH_CLIENTS", 32);
-    let only = std::env::var("BENCH_BACKEND").ok().map(|name| name.to_lowercase());
-    for backend in BACKENDS {
-        if only.as_deref().is_some_and(|name| format!("{backend:?}").to_lowercase() != name) {
-            continue;
-        }
+    let jobs = figures::setting("BENCH_JOBS", 20_000);
+    let clients = figures::setting("BENCH_CLIENTS", 32);
+    for backend in figures::chosen_backends() {
         runtime.block_on(run(backend, jobs, clients));
     }
 }

@@ -20,7 +20,7 @@ use domain::container::KeyValuePair;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use service::scheduler::Scheduler;
 use service::testing::figures;
-use service::testing::{BACKENDS, Backend, admin, fresh_database};
+use service::testing::{Backend, admin, fresh_database};
 use service::{Batch, BatchConfig};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -34,17 +34,9 @@ const OPEN_VCPUS: i64 = 16;
 /// The scheduler's own tick (scheduler::TICK): a pass that moved nothing waits this at most.
 const TICK: Duration = Duration::from_millis(500);
 
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let only = std::env::var("BENCH_BACKEND").ok().map(|name| name.to_lowercase());
-    for backend in BACKENDS {
-        if only.as_deref().is_some_and(|name| format!("{backend:?}").to_lowercase() != name) {
-            continue;
-        }
+    for backend in figures::chosen_backends() {
         runtime.block_on(run(backend));
     }
 }
@@ -55,8 +47,8 @@ fn percentile(samples: &mut [f64], p: f64) -> f64 {
 }
 
 async fn run(backend: Backend) {
-    let stored = setting("BENCH_JOBS", 1_000_000) as i64;
-    let runnable = setting("BENCH_RUNNABLE", 100_000) as i64;
+    let stored = figures::setting("BENCH_JOBS", 1_000_000) as i64;
+    let runnable = figures::setting("BENCH_RUNNABLE", 100_000) as i64;
     let store = figures::store_label(backend);
     let (db, _dir) = fresh_database(backend).await;
     let (batch, queries) = Batch::counting_queries(db, BatchConfig::default());
@@ -90,7 +82,7 @@ async fn run(backend: Backend) {
 
     // 1 and 2: passes while "open" turns over its 16 slots every 200 ms.
     let scheduler = Scheduler::new(batch.clone(), "bench");
-    let seconds = setting("BENCH_SECONDS", 30);
+    let seconds = figures::setting("BENCH_SECONDS", 30);
     let started_ms = chrono::Utc::now().timestamp_millis();
     let passes = drive_passes(&scheduler, &batch, Duration::from_secs(seconds)).await;
     // The first pass writes the waiting reason of every job it reads (seeded jobs have none):
@@ -122,7 +114,7 @@ async fn run(backend: Backend) {
         let _ = stopped.await;
     }));
     tokio::time::sleep(Duration::from_secs(5)).await; // it takes the lease and reconciles
-    let idle = Duration::from_secs(setting("BENCH_IDLE_SECONDS", 30));
+    let idle = Duration::from_secs(figures::setting("BENCH_IDLE_SECONDS", 30));
     let (cpu_before, queries_before) = (figures::cpu_seconds(), queries.load(Ordering::Relaxed));
     tokio::time::sleep(idle).await;
     let cpu_share = (figures::cpu_seconds() - cpu_before) / idle.as_secs_f64() * 100.0;

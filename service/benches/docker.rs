@@ -32,8 +32,7 @@ fn main() {
         Ok("postgres") => Backend::Postgres,
         _ => Backend::Sqlite,
     };
-    let setting = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
-    runtime.block_on(run(backend, setting("BENCH_SHORT_JOBS", 50), setting("BENCH_PARALLELISM", 4) as i64));
+    runtime.block_on(run(backend, figures::setting("BENCH_SHORT_JOBS", 50), figures::setting("BENCH_PARALLELISM", 4)));
 }
 
 fn percentile(samples: &mut [f64], p: f64) -> f64 {

@@ -18,7 +18,7 @@ use domain::container::KeyValuePair;
 use domain::submit::ArrayProperties;
 use service::scheduler::Scheduler;
 use service::testing::figures;
-use service::testing::{BACKENDS, Backend, fresh_database};
+use service::testing::{Backend, fresh_database};
 use service::testing::{admin, operator};
 use service::{Batch, BatchConfig};
 use std::time::{Duration, Instant};
@@ -27,19 +27,11 @@ use std::time::{Duration, Instant};
 #[allow(dead_code, unused_imports)]
 mod fixtures;
 
-fn setting(name: &str, default: i64) -> i64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let arrays = setting("BENCH_ARRAYS", 10);
-    let size = setting("BENCH_ARRAY_SIZE", 1000);
-    let only = std::env::var("BENCH_BACKEND").ok().map(|name| name.to_lowercase());
-    for backend in BACKENDS {
-        if only.as_deref().is_some_and(|name| format!("{backend:?}").to_lowercase() != name) {
-            continue;
-        }
+    let arrays = figures::setting("BENCH_ARRAYS", 10);
+    let size = figures::setting("BENCH_ARRAY_SIZE", 1000);
+    for backend in figures::chosen_backends() {
         runtime.block_on(run(backend, arrays, size));
     }
     println!("peak resident memory of the benchmark process: {} MiB", figures::resident_mib().1);
@@ -51,7 +43,7 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
     let mut environment = fixtures::environment("simulated", 100_000);
     environment.executor = Some(ExecutorKind::Simulated);
     batch.create_compute_environment(&admin(), environment).await.unwrap();
-    let fair_share = setting("BENCH_FAIR_SHARE", 0) == 1;
+    let fair_share = figures::setting("BENCH_FAIR_SHARE", 0) == 1;
     let mut queue = fixtures::queue("q", &["simulated"]);
     if fair_share {
         queue.scheduling_policy_arn = Some(fair_share_policy(&batch, arrays).await);
@@ -68,7 +60,7 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
         let _ = stopped.await;
     }));
 
-    let pollers = setting("BENCH_POLLERS", 0);
+    let pollers = figures::setting("BENCH_POLLERS", 0);
     let started = Instant::now();
     let started_ms = chrono::Utc::now().timestamp_millis();
     let mut parents = Vec::new();

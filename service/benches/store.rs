@@ -13,7 +13,7 @@ use domain::submit::ArrayProperties;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use service::jobs::{ListJobs, token_after};
 use service::testing::figures;
-use service::testing::{BACKENDS, Backend, fresh_database};
+use service::testing::{Backend, fresh_database};
 use service::testing::{admin, operator};
 use service::{Batch, BatchConfig};
 use std::time::{Duration, Instant};
@@ -24,12 +24,8 @@ mod fixtures;
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let stored: i64 = std::env::var("BENCH_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let only = std::env::var("BENCH_BACKEND").ok().map(|name| name.to_lowercase());
-    for backend in BACKENDS {
-        if only.as_deref().is_some_and(|name| format!("{backend:?}").to_lowercase() != name) {
-            continue;
-        }
+    let stored: i64 = figures::setting("BENCH_JOBS", 1_000_000);
+    for backend in figures::chosen_backends() {
         runtime.block_on(run(backend, stored));
     }
 }

@@ -5,6 +5,17 @@
 
 use std::io::Write;
 
+/// A bench's setting from the environment (`name`), or `default` when unset or unreadable.
+pub fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The stores a bench runs on: the one BENCH_BACKEND names (sqlite or postgres), else both.
+pub fn chosen_backends() -> Vec<super::Backend> {
+    let only = std::env::var("BENCH_BACKEND").ok().map(|name| name.to_lowercase());
+    super::BACKENDS.into_iter().filter(|backend| only.as_deref().is_none_or(|name| format!("{backend:?}").to_lowercase() == name)).collect()
+}
+
 /// The label of `backend` in figures: BENCH_STORE_LABEL for Postgres when set, else its name.
 pub fn store_label(backend: super::Backend) -> String {
     match backend {
