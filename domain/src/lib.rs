@@ -37,6 +37,8 @@ pub mod compute_environment;
 pub mod consumable_resource;
 pub mod container;
 pub mod container_spec;
+pub mod definition_form;
+pub mod form_text;
 pub mod headline;
 pub mod history;
 pub mod host_access;

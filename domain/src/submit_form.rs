@@ -4,11 +4,11 @@
 
 use crate::FieldError;
 use crate::container::{ContainerOverrides, KeyValuePair, ResourceRequirement};
+use crate::form_text::{number, pairs};
 use crate::job_definition::JobTimeout;
 use crate::retry::RetryStrategy;
 use crate::submit::{ArrayProperties, JobDependency, SubmitJob};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmitForm {
@@ -36,24 +36,6 @@ pub struct SubmitForm {
     /// Order within the share, 0 to 9999; empty keeps the definition's.
     #[serde(default)]
     pub scheduling_priority: String,
-}
-
-fn number(field: &str, text: &str) -> Result<Option<i64>, FieldError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse().map(Some).map_err(|_| FieldError::new(field, format!("must be a whole number (got {text:?})")))
-}
-
-fn pairs(field: &str, text: &str) -> Result<BTreeMap<String, String>, FieldError> {
-    let mut out = BTreeMap::new();
-    for (index, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
-        let (name, value) =
-            line.split_once('=').ok_or_else(|| FieldError::new(format!("{field}[{index}]"), format!("write NAME=value (got {line:?})")))?;
-        out.insert(name.trim().to_string(), value.trim().to_string());
-    }
-    Ok(out)
 }
 
 impl SubmitForm {

@@ -79,6 +79,17 @@ export async function fillForm(page, path, fields) {
   return form;
 }
 
+/// Registers a job definition from its AWS JSON through the JSON tab of /definitions, and waits
+/// until the console says which revision it made.
+export async function registerDefinitionAsJson(page, json) {
+  await gotoHydrated(page, '/definitions');
+  await page.locator('[role=tab]', { hasText: 'JSON' }).click();
+  const form = page.locator('#panel-json form');
+  await form.locator('[name="json"]').fill(json);
+  await form.locator('button[type=submit]').click();
+  await page.locator('.success', { hasText: `Created revision ${JSON.parse(json).jobDefinitionName}:` }).waitFor();
+}
+
 /// Launches the browser before a file's tests and signs in the administrator; closes it after.
 /// Returns `{ browser, admin }`, filled in once the file's tests start.
 export function withSignedInAdmin() {

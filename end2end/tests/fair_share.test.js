@@ -3,7 +3,7 @@
 // against their targets while they contend, the front of the queue, and a waiting job's place.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gotoHydrated, fillForm, withSignedInAdmin, SCREENSHOTS } from './browser.js';
+import { gotoHydrated, fillForm, withSignedInAdmin, SCREENSHOTS, registerDefinitionAsJson } from './browser.js';
 
 const session = withSignedInAdmin();
 
@@ -79,9 +79,7 @@ test('two shares contend on a fair-share queue and the queue page shows them aga
       resourceRequirements: [{ type: 'VCPU', value: '0.5' }, { type: 'MEMORY', value: '16' }],
     },
   });
-  form = await fillForm(page, '/definitions', { json: definition });
-  await form.locator('button[type=submit]').click();
-  await page.locator('table td', { hasText: 'fs-sleep' }).first().waitFor();
+  await registerDefinitionAsJson(page, definition);
 
   // On a fair-share queue a job must say whose it is.
   form = await fillForm(page, '/submit?definition=fs-sleep:1', { 'form[job_name]': 'nobody', 'form[job_queue]': 'fs-queue' });

@@ -4,7 +4,7 @@
 // keeping every override, and a viewer offered no submit form.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gotoHydrated, signedInContext, createUser, fillForm, withSignedInAdmin, SCREENSHOTS } from './browser.js';
+import { gotoHydrated, signedInContext, createUser, fillForm, withSignedInAdmin, SCREENSHOTS, registerDefinitionAsJson } from './browser.js';
 
 const session = withSignedInAdmin();
 
@@ -45,9 +45,7 @@ test('set-up: an environment, a queue and a definition', async () => {
       resourceRequirements: [{ type: 'VCPU', value: '0.5' }, { type: 'MEMORY', value: '16' }],
     },
   });
-  form = await fillForm(page, '/definitions', { json: definition });
-  await form.locator('button[type=submit]').click();
-  await page.locator('table td', { hasText: 'jp-shell' }).first().waitFor();
+  await registerDefinitionAsJson(page, definition);
   await page.close();
 });
 

@@ -2,7 +2,7 @@
 // submit, watch the job run live, share its link, cancel, and see what a viewer may do.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gotoHydrated, signIn, signedInContext, createUser, fillForm, withSignedInAdmin, SCREENSHOTS, BASE_URL } from './browser.js';
+import { gotoHydrated, signIn, signedInContext, createUser, fillForm, withSignedInAdmin, SCREENSHOTS, BASE_URL, registerDefinitionAsJson } from './browser.js';
 
 const session = withSignedInAdmin();
 
@@ -54,9 +54,9 @@ test('an admin sets up an environment, a queue and a definition from the console
       resourceRequirements: [{ type: 'VCPU', value: '0.5' }, { type: 'MEMORY', value: '32' }],
     },
   });
-  await createIn(page, '/definitions', { json: definition }, 'wf-hello');
+  await registerDefinitionAsJson(page, definition);
   // A second revision, compared side by side with the first: what changed is marked.
-  await createIn(page, '/definitions', { json: definition.replace('hello-from-the-workflow', 'second revision') }, 'wf-hello');
+  await registerDefinitionAsJson(page, definition.replace('hello-from-the-workflow', 'second revision'));
   await gotoHydrated(page, '/definitions?compare=wf-hello');
   await page.locator('table.compare th', { hasText: 'Revision 2' }).waitFor();
   assert.equal(await page.locator('table.compare td.differs').count() >= 1, true, 'the command differs');

@@ -187,6 +187,42 @@ pub async fn register_definition(json: String) -> Result<String, ServerFnError> 
         .map(|created| format!("{}:{}", created.job_definition_name, created.revision))
 }
 
+/// What registering from the form did: the new `name:revision`, or the input to mark and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DefinitionOutcome {
+    Registered { revision: String },
+    Rejected(FieldRejection),
+}
+
+/// A refused input: which one, the AWS member it became, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldRejection {
+    pub field: domain::definition_form::Field,
+    pub path: String,
+    pub message: String,
+}
+
+impl FieldRejection {
+    pub fn of(form: &domain::definition_form::DefinitionForm, error: domain::FieldError) -> FieldRejection {
+        FieldRejection { field: form.field_of(&error.field), path: error.field, message: error.message }
+    }
+}
+
+/// A new revision from the definition form (the JSON tab sends `register_definition`).
+#[server]
+pub async fn register_definition_form(form: domain::definition_form::DefinitionForm) -> Result<DefinitionOutcome, ServerFnError> {
+    let rejected = |error| DefinitionOutcome::Rejected(FieldRejection::of(&form, error));
+    let request = match form.to_request() {
+        Ok(request) => request,
+        Err(error) => return Ok(rejected(error)),
+    };
+    match batch().register_job_definition(&caller(), request).await {
+        Ok(created) => Ok(DefinitionOutcome::Registered { revision: format!("{}:{}", created.job_definition_name, created.revision) }),
+        Err(service::ServiceError::Invalid(error)) => Ok(rejected(error)),
+        Err(error) => Err(fail(error)),
+    }
+}
+
 #[server]
 pub async fn deregister_definition(arn: String) -> Result<(), ServerFnError> {
     batch().deregister_job_definition(&caller(), &arn).await.map_err(fail)

@@ -2,10 +2,12 @@
 
 pub mod access;
 pub mod admin;
+mod command_preview;
 mod home;
 pub mod jobs;
 pub mod time;
 
+pub use command_preview::CommandPreview;
 pub use home::Home;
 
 use leptos::prelude::*;

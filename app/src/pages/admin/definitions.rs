@@ -1,32 +1,25 @@
-//! Job definitions: every revision, newest first; register a revision from the AWS JSON and
-//! deregister (operator).
+//! Job definitions: every revision, newest first; register one by form or as JSON, edit a
+//! revision into the next, deregister (operator).
 
-use crate::api::console::{DeregisterDefinition, RegisterDefinition, list_definitions};
+use crate::api::console::{DeregisterDefinition, RegisterDefinition, RegisterDefinitionForm, list_definitions};
 use crate::layout::may;
+use crate::pages::admin::definition_editor::DefinitionEditor;
 use crate::pages::error_line;
 use domain::access::Action;
 use domain::views::JobDefinitionDetail;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-const EXAMPLE: &str = r#"{
-  "jobDefinitionName": "hello",
-  "type": "container",
-  "containerProperties": {
-    "image": "batch-examples/busybox:latest",
-    "command": ["echo", "hello"],
-    "resourceRequirements": [{"type": "VCPU", "value": "0.5"}, {"type": "MEMORY", "value": "64"}]
-  },
-  "retryStrategy": {"attempts": 1}
-}"#;
-
 #[component]
 pub fn DefinitionsPage() -> impl IntoView {
-    let register = ServerAction::<RegisterDefinition>::new();
-    let created_form = NodeRef::<leptos::html::Form>::new();
-    crate::pages::reset_after_success(move || register.value().get(), created_form);
+    let register_form = ServerAction::<RegisterDefinitionForm>::new();
+    let register_json = ServerAction::<RegisterDefinition>::new();
+    let created = RwSignal::new(None::<String>);
     let deregister = ServerAction::<DeregisterDefinition>::new();
-    let definitions = Resource::new(move || (register.version().get(), deregister.version().get()), |_| list_definitions());
+    let definitions = Resource::new(
+        move || (register_form.version().get(), register_json.version().get(), deregister.version().get()),
+        |_| list_definitions(),
+    );
     let operator = may(Action::RegisterJobDefinition);
     let query = use_query_map();
     let compare = move || query.with(|q| q.get("compare")).filter(|n| !n.is_empty());
@@ -46,25 +39,6 @@ pub fn DefinitionsPage() -> impl IntoView {
                     })
             }}
         </Transition>
-        <Show when=move || operator.get()>
-            <h2>"Register a revision"</h2>
-            <ActionForm action=register node_ref=created_form attr:class="stack">
-                <label>
-                    "RegisterJobDefinition JSON (as for the AWS API)" <textarea name="json" rows="12" class="json">
-                        {EXAMPLE}
-                    </textarea>
-                </label>
-                <button type="submit">"Register"</button>
-            </ActionForm>
-        </Show>
-        {move || {
-            crate::pages::created_line(
-                "revision",
-                register.value().get(),
-                |name| format!("/definitions?compare={}", name.split(':').next().unwrap_or_default()),
-            )
-        }}
-        {move || error_line(register.value().get())}
         {move || error_line(deregister.value().get())}
         <Transition fallback=|| {
             view! { <p>"Loading…"</p> }
@@ -96,6 +70,11 @@ pub fn DefinitionsPage() -> impl IntoView {
                                                 let arn = d.job_definition_arn.clone();
                                                 let active = d.status == "ACTIVE";
                                                 let submit_href = format!("/submit?definition={}:{}", d.job_definition_name, d.revision);
+                                                let edit_href = format!(
+                                                    "/definitions?edit={}:{}#register",
+                                                    d.job_definition_name,
+                                                    d.revision,
+                                                );
                                                 view! {
                                                     <tr>
                                                         <td>
@@ -115,7 +94,7 @@ pub fn DefinitionsPage() -> impl IntoView {
                                                         </td>
                                                         <td>{d.container_properties.image.clone()}</td>
                                                         <td>
-                                                            <code>{d.container_properties.command.join(" ")}</code>
+                                                            <code>{domain::command_line::shell_form(&d.container_properties.command)}</code>
                                                         </td>
                                                         <td>{d.retry_strategy.as_ref().and_then(|r| r.attempts).unwrap_or(1)}</td>
                                                         <td>
@@ -131,6 +110,12 @@ pub fn DefinitionsPage() -> impl IntoView {
                                                                 .then(|| {
                                                                     view! {
                                                                         <a href=submit_href>"Submit"</a>
+                                                                        <a
+                                                                            href=edit_href
+                                                                            title="Register the next revision, starting from this one"
+                                                                        >
+                                                                            "Edit"
+                                                                        </a>
                                                                         <crate::pages::Confirm
                                                                             label="Deregister"
                                                                             question=format!(
@@ -160,6 +145,18 @@ pub fn DefinitionsPage() -> impl IntoView {
                     })
             }}
         </Transition>
+        <Show when=move || operator.get()>
+            <DefinitionEditor register_form register_json definitions created />
+        </Show>
+        {move || {
+            crate::pages::created_line(
+                "revision",
+                created.get().map(Ok),
+                |name| format!("/definitions?compare={}", name.split(':').next().unwrap_or_default()),
+            )
+        }}
+        {move || error_line(register_form.value().get())}
+        {move || error_line(register_json.value().get())}
     }
 }
 
@@ -171,7 +168,7 @@ fn Revisions(name: String, mut revisions: Vec<JobDefinitionDetail>) -> impl Into
     let facts: [(&str, fn(&JobDefinitionDetail) -> String); 9] = [
         ("Status", |d| d.status.to_string()),
         ("Image", |d| d.container_properties.image.clone()),
-        ("Command", |d| d.container_properties.command.join(" ")),
+        ("Command", |d| domain::command_line::shell_form(&d.container_properties.command)),
         ("Resources", |d| {
             let c = &d.container_properties;
             let mut parts: Vec<String> = c.resource_requirements.iter().map(|r| format!("{}={}", r.kind, r.value)).collect();

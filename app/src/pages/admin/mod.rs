@@ -1,5 +1,6 @@
 //! The resources a team sets up: compute environments, job queues, job definitions.
 
+mod definition_editor;
 mod definitions;
 mod environments;
 mod policies;

@@ -166,7 +166,8 @@ pub fn SubmitPage() -> impl IntoView {
                                     name="form[command]"
                                     value=command
                                     on:input=move |event| typed_command.set(event_target_value(&event))
-                                /> <CommandPreview text=typed_command /> {error_for("command")}
+                                /> <crate::pages::CommandPreview text=typed_command empty="Empty: the definition's command runs." />
+                                {error_for("command")}
                             </label>
                             <label>
                                 "Environment (NAME=value per line)" <textarea name="form[environment]" rows="3">
@@ -223,35 +224,5 @@ pub fn SubmitPage() -> impl IntoView {
                     .into_any()
             }}
         </Suspense>
-    }
-}
-
-/// The argument list a typed command becomes, shown as it is typed: one box per argument, so
-/// `sh -c 'echo a; exit 3'` is visibly three.
-#[component]
-fn CommandPreview(text: RwSignal<String>) -> impl IntoView {
-    move || {
-        let text = text.get();
-        if text.trim().is_empty() {
-            return view! { <span class="hint">"Empty: the definition's command runs."</span> }.into_any();
-        }
-        match domain::command_line::parse("command", &text) {
-            Ok(arguments) => view! {
-                <ol class="argv" aria-label="Arguments the container gets">
-                    {arguments
-                        .into_iter()
-                        .map(|argument| {
-                            view! {
-                                <li>
-                                    <code>{argument}</code>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ol>
-            }
-            .into_any(),
-            Err(error) => view! { <span class="field-error">{error.message}</span> }.into_any(),
-        }
     }
 }
