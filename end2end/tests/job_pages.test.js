@@ -103,18 +103,44 @@ test('a long output opens at its newest lines, with the earlier ones a page at a
   await submit(page, { 'form[job_name]': 'long-output', 'form[command]': 'seq 1 2500' });
   await waitForStatus(page, 'SUCCEEDED');
   const log = page.locator('pre.log');
-  await log.locator('span', { hasText: /^\[1\] 2500\s*$/ }).waitFor();
+  await log.locator('span.line', { hasText: /^\[1\] 2500\s*$/ }).waitFor();
   await page.locator('.earlier', { hasText: /^1500 earlier lines/ }).waitFor();
-  assert.equal(await log.locator('span').first().textContent(), '[1] 1501\n', 'the newest thousand lines');
+  assert.equal(await log.locator('span.line').first().textContent(), '[1] 1501\n', 'the newest thousand lines');
   const atBottom = await log.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 2);
   assert.ok(atBottom, 'the log opens scrolled to its end');
   await page.locator('.earlier button').click();
   await page.locator('.earlier', { hasText: /^500 earlier lines/ }).waitFor();
-  assert.equal(await log.locator('span').first().textContent(), '[1] 501\n');
+  assert.equal(await log.locator('span.line').first().textContent(), '[1] 501\n');
   await page.locator('.earlier button').click();
-  await log.locator('span', { hasText: /^\[1\] 1\s*$/ }).waitFor();
+  await log.locator('span.line', { hasText: /^\[1\] 1\s*$/ }).waitFor();
   assert.equal(await page.locator('.earlier').count(), 0, 'nothing earlier is left');
-  assert.equal(await log.locator('span').count(), 2500);
+  assert.equal(await log.locator('span.line').count(), 2500);
+  await page.close();
+});
+
+test('the output finds a term with highlights, in what is shown and across the whole log, and wraps and stamps on demand', async () => {
+  const page = await session.admin.newPage();
+  const script = 'echo needle-at-the-start; seq 1 2000; echo Needle-at-the-end; echo a-line-long-enough-to-wrap-$(seq -s - 1 200)';
+  await submit(page, { 'form[job_name]': 'find-output', 'form[command]': `sh -c '${script}'` });
+  await waitForStatus(page, 'SUCCEEDED');
+  const log = page.locator('pre.log:not(.matches)');
+  await log.locator('span.line', { hasText: 'a-line-long-enough-to-wrap-1-2-3' }).waitFor();
+  await page.locator('input[type=search]').fill('NEEDLE');
+  // Only the newest 1,000 lines are shown: one match there, marked.
+  await page.locator('.log-tools [role=status]', { hasText: '1 matching line shown' }).waitFor();
+  assert.deepEqual(await log.locator('mark').allTextContents(), ['Needle']);
+  // The whole log holds two.
+  await page.locator('button', { hasText: 'Search the whole log' }).click();
+  await page.locator('.log-search .hint', { hasText: '2 matching lines in all 2003 lines' }).waitFor();
+  assert.deepEqual(await page.locator('.log-search mark').allTextContents(), ['needle', 'Needle']);
+  // Long lines scroll sideways until wrapped.
+  const widest = () => log.evaluate((el) => el.scrollWidth > el.clientWidth);
+  assert.equal(await widest(), true);
+  await page.locator('label', { hasText: 'Wrap long lines' }).locator('input').check();
+  await page.waitForFunction(() => document.querySelector('pre.log:not(.matches)').scrollWidth <= document.querySelector('pre.log:not(.matches)').clientWidth);
+  await page.locator('label', { hasText: 'Timestamps' }).locator('input').check();
+  assert.match(await log.locator('.stamp').first().textContent(), /^\d\d:\d\d:\d\d\.\d{3} $/);
+  await page.screenshot({ path: SCREENSHOTS + 'log-find.png', fullPage: true });
   await page.close();
 });
 

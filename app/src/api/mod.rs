@@ -154,7 +154,16 @@ pub struct LogLineView {
     pub id: i64,
     pub attempt: i32,
     pub stream: String,
+    /// When the line was read, epoch milliseconds.
+    pub at: i64,
     pub line: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<service::jobs::LogLine> for LogLineView {
+    fn from(l: service::jobs::LogLine) -> LogLineView {
+        LogLineView { id: l.id, attempt: l.attempt, stream: l.stream, at: l.at, line: l.line }
+    }
 }
 
 /// How many lines the job page shows at first (the newest) and loads per "earlier" click.
@@ -164,7 +173,7 @@ pub const LOG_PAGE: u64 = 1000;
 async fn log_page(id: &str, before: Option<i64>) -> Result<LogPage, ServerFnError> {
     let batch = expect_context::<service::Batch>();
     let (lines, earlier) = batch.job_log_tail(&caller(), id, None, before, LOG_PAGE).await.map_err(fail)?;
-    let lines = lines.into_iter().map(|l| LogLineView { id: l.id, attempt: l.attempt, stream: l.stream, line: l.line }).collect();
+    let lines = lines.into_iter().map(LogLineView::from).collect();
     Ok(LogPage { lines, earlier })
 }
 
@@ -181,6 +190,39 @@ pub async fn job_view(id: String) -> Result<Option<JobWithLog>, ServerFnError> {
 #[server]
 pub async fn earlier_log(id: String, before: i64) -> Result<LogPage, ServerFnError> {
     log_page(&id, Some(before)).await
+}
+
+/// Lines of a job's whole output holding `term` (any case), oldest first: the first
+/// `SEARCH_MATCHES`, read through at most `SEARCH_SCAN` lines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogSearch {
+    pub matches: Vec<LogLineView>,
+    pub scanned: u64,
+    /// Every line was read (otherwise the search stopped at a limit).
+    pub complete: bool,
+}
+
+pub const SEARCH_MATCHES: usize = 500;
+pub const SEARCH_SCAN: u64 = 2_000_000;
+
+#[server]
+pub async fn search_log(id: String, term: String) -> Result<LogSearch, ServerFnError> {
+    const PAGE: u64 = 10_000;
+    let batch = expect_context::<service::Batch>();
+    let needle = term.to_lowercase();
+    let (mut matches, mut scanned, mut after) = (Vec::new(), 0, 0);
+    loop {
+        let lines = batch.job_log(&caller(), &id, None, after, PAGE).await.map_err(fail)?;
+        let read = lines.len() as u64;
+        scanned += read;
+        after = lines.last().map_or(after, |l| l.id);
+        matches.extend(lines.into_iter().filter(|l| l.line.to_lowercase().contains(&needle)).map(LogLineView::from));
+        if read < PAGE || matches.len() >= SEARCH_MATCHES || scanned >= SEARCH_SCAN {
+            let complete = read < PAGE && matches.len() <= SEARCH_MATCHES;
+            matches.truncate(SEARCH_MATCHES);
+            return Ok(LogSearch { matches, scanned, complete });
+        }
+    }
 }
 
 /// The children of an array job, by index (the first 10,000: an array's largest size).

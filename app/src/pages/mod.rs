@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin;
 mod command_preview;
+pub mod find;
 mod home;
 pub mod jobs;
 pub mod time;

@@ -6,6 +6,11 @@ pub fn utc(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms).map(|at| at.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "—".into())
 }
 
+/// The time of day with milliseconds, `HH:MM:SS.mmm` UTC: a log line's stamp.
+pub fn clock(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).map(|at| at.format("%H:%M:%S%.3f").to_string()).unwrap_or_default()
+}
+
 pub fn utc_opt(ms: Option<i64>) -> String {
     ms.map(utc).unwrap_or_else(|| "—".into())
 }
@@ -64,6 +69,7 @@ mod tests {
         assert_eq!(super::utc(0), "1970-01-01 00:00:00");
         assert_eq!(super::utc(1_795_000_000_000), "2026-11-18 11:06:40"); // date -u -d @1795000000
         assert_eq!(super::utc(951_782_400_000), "2000-02-29 00:00:00");
+        assert_eq!(super::clock(1_795_000_000_123), "11:06:40.123");
         assert_eq!(super::parse_utc("2000-02-29"), Some(951_782_400_000));
         assert_eq!(super::parse_utc("2026-11-18T11:06"), Some(1_795_000_000_000 - 40_000));
         assert_eq!(super::parse_utc("2026-11-18T11:06:40"), Some(1_795_000_000_000));

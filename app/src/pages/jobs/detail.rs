@@ -1,7 +1,8 @@
 use super::StatusBadge;
+use super::log_view::LogView;
 use crate::api::console::StopJobs;
 use crate::api::fair_share::queue_position;
-use crate::api::{LOG_PAGE, LogLineView, LogPage, earlier_log, job_view};
+use crate::api::job_view;
 use crate::layout::may;
 use crate::pages::time::{queued_and_ran, utc, utc_opt};
 use domain::JobStatus;
@@ -442,83 +443,3 @@ fn QueuePlace(queue: String, job_id: String) -> impl IntoView {
         </Transition>
     }
 }
-
-/// The output: the newest lines, following while the job runs, with the earlier ones a click
-/// away a page at a time (loading them pauses following, so the window stays put).
-#[component]
-fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, only_attempt: RwSignal<Option<i64>>) -> impl IntoView {
-    let older = RwSignal::new(Vec::<LogLineView>::new());
-    let earlier = RwSignal::new(page.earlier);
-    let first_id = StoredValue::new(page.lines.first().map(|l| l.id));
-    let load = leptos::prelude::Action::new(move |before: &i64| earlier_log(job_id.clone(), *before));
-    Effect::new(move |_| {
-        if let Some(Ok(more)) = load.value().get() {
-            if let Some(first) = more.lines.first() {
-                first_id.set_value(Some(first.id));
-            }
-            older.update(|shown| {
-                let mut lines = more.lines;
-                lines.append(shown);
-                *shown = lines;
-            });
-            earlier.set(more.earlier);
-        }
-    });
-    // Opens at the tail: the newest line in view, and kept in view while following.
-    let log = NodeRef::<leptos::html::Pre>::new();
-    Effect::new(move |_| {
-        if let Some(log) = log.get()
-            && following.get_untracked()
-        {
-            log.set_scroll_top(log.scroll_height());
-        }
-    });
-    let line = move |l: LogLineView| {
-        let attempt = i64::from(l.attempt);
-        view! {
-            <span
-                class=format!("line {}", l.stream)
-                style:display=move || if only_attempt.get().is_none_or(|n| n == attempt) { "inline" } else { "none" }
-            >
-                {format!("[{}] {}\n", l.attempt, l.line)}
-            </span>
-        }
-    };
-    view! {
-        {move || {
-            let count = earlier.get();
-            (count > 0)
-                .then(|| {
-                    let words = if count > EARLIER_SHOWN_EXACTLY {
-                        format!("More than {EARLIER_SHOWN_EXACTLY} earlier lines")
-                    } else {
-                        format!("{count} earlier line{}", if count == 1 { "" } else { "s" })
-                    };
-                    view! {
-                        <p class="earlier">
-                            {words} " "
-                            <button
-                                type="button"
-                                disabled=move || load.pending().get()
-                                on:click=move |_| {
-                                    if let Some(before) = first_id.get_value() {
-                                        following.set(false);
-                                        load.dispatch(before);
-                                    }
-                                }
-                            >
-                                {format!("Load {LOG_PAGE} earlier lines")}
-                            </button>
-                        </p>
-                    }
-                })
-        }}
-        <pre class="log" node_ref=log>
-            {move || older.get().into_iter().map(line).collect_view()}
-            {page.lines.into_iter().map(line).collect_view()}
-        </pre>
-    }
-}
-
-/// `service::jobs::EARLIER_CAP`: beyond it the count says "more than".
-const EARLIER_SHOWN_EXACTLY: i64 = 100_000;

@@ -3,6 +3,7 @@
 
 mod detail;
 mod list;
+mod log_view;
 mod submit;
 
 pub use detail::JobPage;
