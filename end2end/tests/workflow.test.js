@@ -124,6 +124,20 @@ test('a runnable job is cancelled from its page', async () => {
   await page.click('button:has-text("Submit job")');
   await page.waitForURL(/\/jobs\/[0-9a-f-]+$/);
   await page.locator('h1 .status', { hasText: 'RUNNABLE' }).waitFor({ timeout: 15000 });
+  // The dashboard says why the queue's jobs wait, and each count opens the list it counts.
+  const dashboard = await session.admin.newPage();
+  const reason = dashboard.locator('.waiting-queue', { hasText: 'wf-parked-queue' }).locator('li', { hasText: 'No ENABLED compute environment' });
+  for (let tries = 0; (await reason.count()) === 0; tries++) {
+    assert.ok(tries < 60, 'the waiting reason reaches the dashboard');
+    await gotoHydrated(dashboard, '/');
+    await dashboard.waitForTimeout(500);
+  }
+  assert.match(await reason.locator('a.count').textContent(), /^1 job$/);
+  assert.equal(await reason.locator('a.count').getAttribute('href'), '/jobs?queue=wf-parked-queue&status=RUNNABLE');
+  const runnable = dashboard.locator('table.queues tr', { hasText: 'wf-parked-queue' }).locator('td.count a', { hasText: '1' });
+  assert.equal(await runnable.getAttribute('href'), '/jobs?queue=wf-parked-queue&status=RUNNABLE');
+  await dashboard.screenshot({ path: SCREENSHOTS + 'dashboard-waiting.png', fullPage: true });
+  await dashboard.close();
   await page.waitForSelector('body[data-hydrated]');
   await page.fill('input[aria-label="Reason for cancelling"]', 'not needed after all');
   await page.click('button:has-text("Cancel job")');

@@ -59,6 +59,8 @@ pub struct QueueOverview {
     pub priority: i64,
     pub compute_environments: Vec<String>,
     pub counts: BTreeMap<String, i64>,
+    /// Why its RUNNABLE jobs wait, with how many jobs each, most first.
+    pub waiting: Vec<(String, i64)>,
 }
 
 #[server]
@@ -66,10 +68,12 @@ pub async fn dashboard_overview() -> Result<Vec<QueueOverview>, ServerFnError> {
     let batch = expect_context::<service::Batch>();
     let queues = batch.describe_job_queues(&caller(), &[]).await.map_err(fail)?;
     let mut counts = batch.job_counts_by_queue(&caller()).await.map_err(fail)?;
+    let mut waiting = batch.waiting_reasons_by_queue(&caller()).await.map_err(fail)?;
     Ok(queues
         .into_iter()
         .map(|q| QueueOverview {
             counts: counts.remove(&q.job_queue_name).unwrap_or_default(),
+            waiting: waiting.remove(&q.job_queue_name).unwrap_or_default(),
             compute_environments: q
                 .compute_environment_order
                 .iter()

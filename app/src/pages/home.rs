@@ -156,6 +156,8 @@ pub fn Home() -> impl IntoView {
 
 #[component]
 fn QueueTable(queues: Vec<QueueOverview>) -> impl IntoView {
+    let waiting: Vec<(String, Vec<(String, i64)>)> =
+        queues.iter().filter(|q| !q.waiting.is_empty()).map(|q| (q.name.clone(), q.waiting.clone())).collect();
     view! {
         <table class="grid queues">
             <thead>
@@ -172,6 +174,7 @@ fn QueueTable(queues: Vec<QueueOverview>) -> impl IntoView {
                     .into_iter()
                     .map(|queue| {
                         let counts = queue.counts.clone();
+                        let name = queue.name.clone();
                         view! {
                             <tr>
                                 <td>
@@ -186,12 +189,21 @@ fn QueueTable(queues: Vec<QueueOverview>) -> impl IntoView {
                                     .iter()
                                     .map(|s| {
                                         let n = counts.get(s.as_str()).copied().unwrap_or(0);
-                                        let shown = if n > domain::limits::COUNT_CAP {
-                                            format!("{}+", domain::limits::COUNT_CAP)
-                                        } else {
-                                            n.to_string()
-                                        };
-                                        view! { <td class="count">{shown}</td> }
+                                        let href = format!("/jobs?queue={name}&status={}", s.as_str());
+                                        view! {
+                                            <td class="count">
+                                                {if n > 0 {
+                                                    view! {
+                                                        <a href=href title=format!("The {} jobs of {name}", s.as_str())>
+                                                            {shown_count(n)}
+                                                        </a>
+                                                    }
+                                                        .into_any()
+                                                } else {
+                                                    "0".into_any()
+                                                }}
+                                            </td>
+                                        }
                                     })
                                     .collect_view()}
                             </tr>
@@ -200,6 +212,60 @@ fn QueueTable(queues: Vec<QueueOverview>) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
+        {(!waiting.is_empty()).then(|| view! { <WaitingReasons waiting /> })}
+    }
+}
+
+fn shown_count(n: i64) -> String {
+    if n > domain::limits::COUNT_CAP { format!("{}+", domain::limits::COUNT_CAP) } else { n.to_string() }
+}
+
+/// Per queue with waiting jobs, the top reasons they wait and how many jobs each; each count
+/// opens the queue's RUNNABLE jobs, whose list shows every job's reason.
+#[component]
+fn WaitingReasons(waiting: Vec<(String, Vec<(String, i64)>)>) -> impl IntoView {
+    const SHOWN: usize = 3;
+    view! {
+        <section class="waiting" aria-labelledby="why-waiting">
+            <h3 id="why-waiting">"Why jobs wait"</h3>
+            {waiting
+                .into_iter()
+                .map(|(queue, reasons)| {
+                    let href = format!("/jobs?queue={queue}&status=RUNNABLE");
+                    let more = reasons.len().saturating_sub(SHOWN);
+                    view! {
+                        <div class="waiting-queue">
+                            <h4>{queue.clone()}</h4>
+                            <ul>
+                                {reasons
+                                    .into_iter()
+                                    .take(SHOWN)
+                                    .map(|(reason, n)| {
+                                        view! {
+                                            <li>
+                                                <a class="count" href=href.clone()>
+                                                    {format!("{} job{}", shown_count(n), if n == 1 { "" } else { "s" })}
+                                                </a>
+                                                " "
+                                                <span class="reason">{reason}</span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                                {(more > 0)
+                                    .then(|| {
+                                        view! {
+                                            <li class="hint">
+                                                <a href=href.clone()>{format!("and {more} other reason(s)")}</a>
+                                            </li>
+                                        }
+                                    })}
+                            </ul>
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </section>
     }
 }
 

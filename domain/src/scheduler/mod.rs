@@ -19,7 +19,7 @@ pub use claim::{ClaimPath, claim_path};
 pub use fair_share::{FairShare, decayed, recent_use};
 pub use placement::{Placement, place_runnable_jobs};
 pub use snapshot::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, ResourceNeeds, ResourceSnapshot, RunnableJob, Snapshot, WaitingJob};
-pub use wait_reason::{EnvironmentUse, NAMED_POSITIONS, WaitReason};
+pub use wait_reason::{EnvironmentUse, NAMED_POSITIONS, WaitReason, top_reasons};
 pub use window::{MIN_QUEUE_WINDOW, MIN_SHARE_WINDOW, PASS_LIMIT, queue_window};
 
 use crate::JobStatus;

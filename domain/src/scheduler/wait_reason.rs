@@ -62,6 +62,27 @@ fn vcpus(milli: i64) -> f64 {
     milli as f64 / 1000.0
 }
 
+/// The reasons of many waiting jobs (their `statusReason`, `None` before the scheduler read
+/// them) grouped as a person reads them: a job's place in line ("behind 7 job(s)") is dropped,
+/// so a queue's jobs behind others count as one reason. Most jobs first; ties by text.
+pub fn top_reasons(reasons: impl IntoIterator<Item = (Option<String>, i64)>) -> Vec<(String, i64)> {
+    let mut grouped: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for (reason, count) in reasons {
+        *grouped.entry(reason_group(reason.as_deref())).or_default() += count;
+    }
+    let mut top: Vec<(String, i64)> = grouped.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top
+}
+
+fn reason_group(reason: Option<&str>) -> String {
+    let Some(reason) = reason.filter(|r| !r.is_empty()) else { return "Not yet placed by the scheduler".into() };
+    match reason.strip_prefix("Waiting behind ").and_then(|rest| rest.split_once(" in queue ")) {
+        Some((_, queue)) => format!("Waiting behind other jobs in queue {queue}"),
+        None => reason.to_string(),
+    }
+}
+
 impl fmt::Display for WaitReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -106,6 +127,21 @@ impl fmt::Display for WaitReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiting_jobs_group_by_reason_without_their_place_in_line() {
+        let behind = |ahead| Some(WaitReason::BehindOthers { queue: "q".into(), ahead }.to_string());
+        let full = WaitReason::EnvironmentsFull {
+            environments: vec![EnvironmentUse { name: "ce".into(), used_milli_vcpus: 2000, max_milli_vcpus: 2000 }],
+        }
+        .to_string();
+        let top = top_reasons([(behind(1), 1), (behind(2), 1), (behind(150), 40), (Some(full.clone()), 1), (None, 3)]);
+        assert_eq!(
+            top,
+            [("Waiting behind other jobs in queue q for capacity".to_string(), 42), ("Not yet placed by the scheduler".to_string(), 3), (full, 1),]
+        );
+        assert_eq!(top_reasons([]), []);
+    }
 
     #[test]
     fn each_reason_reads_as_aws_and_the_console_show_it() {

@@ -358,6 +358,23 @@ impl Batch {
         })
         .await
     }
+
+    /// Per queue, why its RUNNABLE jobs wait: each reason (places in line folded together,
+    /// `domain::scheduler::top_reasons`) with how many jobs hold it, most first, read over at
+    /// most `COUNT_CAP` jobs a queue.
+    pub async fn waiting_reasons_by_queue(&self, caller: &Caller) -> ServiceResult<BTreeMap<String, Vec<(String, i64)>>> {
+        self.guarded(caller, Action::Read, "", async move {
+            let mut by_queue = BTreeMap::new();
+            for queue in catalog::queues_by_id(self.reader()).await?.into_values() {
+                let reasons = job_rows::runnable_reasons(self.reader(), queue.id, COUNT_CAP).await?;
+                if !reasons.is_empty() {
+                    by_queue.insert(queue.name, domain::scheduler::top_reasons(reasons));
+                }
+            }
+            Ok(by_queue)
+        })
+        .await
+    }
 }
 
 /// One line of a job's output.

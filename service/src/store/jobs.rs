@@ -303,6 +303,17 @@ pub(crate) async fn capped_count(db: &impl ConnectionTrait, queue_id: i32, statu
     Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
 }
 
+/// The waiting reasons (`status_reason`) of the queue's RUNNABLE jobs that run, each with how
+/// many hold it, over at most `cap` of them (an index range, like `capped_count`).
+pub(crate) async fn runnable_reasons(db: &impl ConnectionTrait, queue_id: i32, cap: i64) -> Result<Vec<(Option<String>, i64)>, DbErr> {
+    let sql = format!(
+        "SELECT status_reason, count(*) AS n FROM (SELECT status_reason FROM jobs WHERE job_queue_id = $1 AND status = $2 \
+         AND (array_size IS NULL OR array_index IS NOT NULL) LIMIT {cap}) AS capped GROUP BY status_reason"
+    );
+    let rows = db.query_all_raw(Dialect::of(db).statement(&sql, vec![queue_id.into(), JobStatus::Runnable.as_str().into()])).await?;
+    rows.into_iter().map(|r| Ok((r.try_get("", "status_reason")?, r.try_get("", "n")?))).collect()
+}
+
 /// The status history of many jobs in the order it happened: each a job id and, for an array
 /// child, its array job and index (the runs of its array that cover it are its history too).
 /// One query per 100 jobs; a caller picks each job's rows (`jobs::DescribeContext`).

@@ -223,6 +223,9 @@ async fn cancel_fails_a_runnable_job_and_a_disabled_queue_says_why_it_waits() {
         .unwrap();
     let waiting = wait_for(&h.batch, &job.job_id, |j| j.status_reason.as_deref() == Some("Job queue q is DISABLED"), 30).await;
     assert_eq!(waiting.status, "RUNNABLE");
+    // The dashboard's reasons per queue: this one job, for this reason.
+    let reasons = h.batch.waiting_reasons_by_queue(&admin()).await.unwrap();
+    assert_eq!(reasons["q"], [("Job queue q is DISABLED".to_string(), 1)]);
     h.batch.cancel_job(&operator(), &job.job_id, "not needed").await.unwrap();
     let done = finished(&h.batch, &job.job_id).await;
     assert_eq!((done.status.as_str(), done.status_reason.as_deref()), ("FAILED", Some("not needed")));
