@@ -83,6 +83,9 @@ pub fn container_spec(
     if let Some(size) = attempt.array_size {
         environment.push(("AWS_BATCH_JOB_ARRAY_SIZE".into(), size.to_string()));
     }
+    if let Some(original) = crate::retry_children::original_index(&environment, attempt.array_index) {
+        environment.push((crate::retry_children::ORIGINAL_INDEX.into(), original.to_string()));
+    }
     // A mount point names a volume; one naming no volume of the definition mounts nothing.
     let mounts = properties
         .mount_points
@@ -177,6 +180,16 @@ mod tests {
         assert!(child_variables.contains(&("AWS_BATCH_JOB_ARRAY_INDEX", "3")));
         assert!(child_variables.contains(&("AWS_BATCH_JOB_ARRAY_SIZE", "10")));
         assert!(child_variables.contains(&("AWS_BATCH_JOB_ID", "p:3")));
+    }
+
+    #[test]
+    fn a_child_of_a_retry_gets_the_index_it_stands_for() {
+        let list = KeyValuePair { name: crate::retry_children::ORIGINAL_INDEXES.into(), value: "3,7-9,12".into() };
+        let overrides = ContainerOverrides { environment: vec![list], ..Default::default() };
+        let child = container_spec(attempt(Some(3)), &properties(), &overrides, &Parameters::new());
+        assert!(variables(&child).contains(&("BATCH_ORIGINAL_ARRAY_INDEX", "9")));
+        let other = container_spec(attempt(Some(3)), &properties(), &ContainerOverrides::default(), &Parameters::new());
+        assert!(!variables(&other).iter().any(|(name, _)| *name == "BATCH_ORIGINAL_ARRAY_INDEX"));
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub mod output;
 pub mod parameters;
 pub mod policy_form;
 pub mod retry;
+pub mod retry_children;
 pub mod scheduler;
 pub mod scheduling_policy;
 pub mod secret;

@@ -167,6 +167,30 @@ test("an array's page moves while its children run, and a child links to its arr
   await page.close();
 });
 
+test('the failed children of an array are retried as a new job over exactly their indexes, linked both ways', async () => {
+  const page = await session.admin.newPage();
+  const script = '[ -n "$BATCH_ORIGINAL_ARRAY_INDEX" ] && { echo redo $BATCH_ORIGINAL_ARRAY_INDEX; exit 0; }; exit $((AWS_BATCH_JOB_ARRAY_INDEX % 2))';
+  const path = await submit(page, { 'form[job_name]': 'half-fails', 'form[command]': `sh -c '${script}'`, 'form[array_size]': '4' });
+  const parentId = path.split('/').pop();
+  await waitForStatus(page, 'FAILED');
+  await page.locator('.headline', { hasText: '2 of 4 children failed' }).waitFor();
+  await page.locator('button', { hasText: 'Retry the 2 failed children' }).click();
+  await page.waitForURL((url) => url.pathname.startsWith('/jobs/') && !url.pathname.endsWith(parentId));
+  const retryId = new URL(page.url()).pathname.split('/').pop();
+  assert.equal(await page.locator('dd.retry-of a').textContent(), parentId);
+  await waitForStatus(page, 'SUCCEEDED');
+  await page.locator('.summary', { hasText: 'SUCCEEDED: 2' }).waitFor();
+  // Child 0 of the retry stood for index 1, child 1 for index 3: what ran says so.
+  for (const [child, original] of [[0, 1], [1, 3]]) {
+    await gotoHydrated(page, `/jobs/${retryId}:${child}`);
+    await page.locator('pre.log', { hasText: `redo ${original}` }).waitFor();
+  }
+  await gotoHydrated(page, `/jobs/${parentId}`);
+  assert.equal(await page.locator('dd.retried-as a').getAttribute('href'), `/jobs/${retryId}`);
+  await page.screenshot({ path: SCREENSHOTS + 'retry-failed-children.png', fullPage: true });
+  await page.close();
+});
+
 test("an environment larger than its hosts says so where its use is shown", async () => {
   const page = await session.admin.newPage();
   const form = await fillForm(page, '/environments', { name: 'jp-too-big', max_vcpus: '512', executor: 'docker' });

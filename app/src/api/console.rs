@@ -253,6 +253,12 @@ pub async fn submit_form(form: domain::submit_form::SubmitForm) -> Result<Submit
     }
 }
 
+/// "Retry failed children": a new job over exactly the failed indexes of an array; its id.
+#[server]
+pub async fn retry_failed_children(array_job_id: String) -> Result<String, ServerFnError> {
+    batch().retry_failed_children(&caller(), &array_job_id).await.map(|submitted| submitted.job_id).map_err(fail)
+}
+
 /// Cancels or terminates the jobs named in `ids` (separated by commas); returns how many.
 #[server]
 pub async fn stop_jobs(ids: String, terminate: bool, reason: String) -> Result<usize, ServerFnError> {

@@ -138,7 +138,11 @@ mod tests {
         let top = top_reasons([(behind(1), 1), (behind(2), 1), (behind(150), 40), (Some(full.clone()), 1), (None, 3)]);
         assert_eq!(
             top,
-            [("Waiting behind other jobs in queue q for capacity".to_string(), 42), ("Not yet placed by the scheduler".to_string(), 3), (full, 1),]
+            [
+                ("Waiting behind other jobs in queue q for capacity".to_string(), 42),
+                ("Not yet placed by the scheduler".to_string(), 3),
+                (full, 1),
+            ]
         );
         assert_eq!(top_reasons([]), []);
     }

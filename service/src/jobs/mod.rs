@@ -6,6 +6,7 @@ mod describe_context;
 mod logs;
 mod nodes;
 mod query;
+mod retry_children;
 mod submit;
 
 pub use changes::{BUCKET_MS, ChangeCursor, StateChanges};

@@ -235,6 +235,39 @@ async fn cancel_fails_a_runnable_job_and_a_disabled_queue_says_why_it_waits() {
 }
 
 #[tokio::test]
+async fn retrying_an_arrays_failed_children_reruns_exactly_those_indexes() {
+    let h = harness(Backend::Sqlite, 8).await;
+    // Odd indexes fail the first time; a retry's child prints the index it stands for.
+    let script = r#"if [ -n "$BATCH_ORIGINAL_ARRAY_INDEX" ]; then echo "redo $BATCH_ORIGINAL_ARRAY_INDEX as $AWS_BATCH_JOB_ARRAY_INDEX"; exit 0; fi
+exit $((AWS_BATCH_JOB_ARRAY_INDEX % 2))"#;
+    let mut d = shell_definition("flaky", script);
+    d.container_properties.as_mut().unwrap().resource_requirements[0] = ResourceRequirement { kind: "VCPU".into(), value: "0.5".into() };
+    h.batch.register_job_definition(&admin(), d).await.unwrap();
+    let mut request = submit_to("flaky", "half");
+    request.array_properties = Some(ArrayProperties { size: 6 });
+    let parent = h.batch.submit_job(&operator(), request).await.unwrap();
+    let done = finished(&h.batch, &parent.job_id).await;
+    assert_eq!(done.array_properties.unwrap().status_summary.unwrap()["FAILED"], 3);
+
+    let retry = h.batch.retry_failed_children(&operator(), &parent.job_id).await.unwrap();
+    let redone = finished(&h.batch, &retry.job_id).await;
+    assert_eq!(redone.status, "SUCCEEDED", "{:?}", redone.status_reason);
+    assert_eq!(redone.array_properties.as_ref().unwrap().size, Some(3));
+    let mut lines = Vec::new();
+    for index in 0..3 {
+        lines.extend(output(&h.batch, &format!("{}:{index}", retry.job_id)).await);
+    }
+    assert_eq!(lines, ["redo 1 as 0", "redo 3 as 1", "redo 5 as 2"], "what really ran");
+    // Linked both ways.
+    assert_eq!(redone.tags[domain::retry_children::RETRY_OF_TAG], parent.job_id);
+    let parent_now = h.batch.describe_jobs(&admin(), std::slice::from_ref(&parent.job_id)).await.unwrap().remove(0);
+    assert_eq!(parent_now.tags[domain::retry_children::RETRIED_AS_TAG], retry.job_id);
+    // Nothing failed in the retry: nothing to retry again.
+    let error = h.batch.retry_failed_children(&operator(), &retry.job_id).await.unwrap_err();
+    assert!(error.to_string().contains("no child of this array failed"), "{error}");
+}
+
+#[tokio::test]
 async fn an_array_of_twenty_sees_each_index() {
     let h = harness(Backend::Postgres, 8).await;
     let mut d = shell_definition("indexed", "echo index=$AWS_BATCH_JOB_ARRAY_INDEX of $AWS_BATCH_JOB_ARRAY_SIZE");

@@ -103,7 +103,7 @@ pub fn JobPage() -> impl IntoView {
                                                         })}
                                                 </dd>
                                             }
-                                        })} <dt>"Queue"</dt> <dd>
+                                        })} <RetryLinks tags=job.tags.clone() /> <dt>"Queue"</dt> <dd>
                                         <a href=format!("/queues/{}", queue_name)>{queue_name.clone()}</a>
                                         {(job.status == JobStatus::Runnable)
                                             .then(|| {
@@ -188,6 +188,8 @@ pub fn JobPage() -> impl IntoView {
                                 {summary
                                     .map(|counts| {
                                         let version = format!("{counts:?}");
+                                        let failed = counts.get("FAILED").copied().unwrap_or(0);
+                                        let finished = matches!(job.status, JobStatus::Succeeded | JobStatus::Failed);
                                         // The grid re-reads when the counts move (the page
                                         // follows its children's changes).
                                         view! {
@@ -201,6 +203,8 @@ pub fn JobPage() -> impl IntoView {
                                                     .join(" · ")}
                                             </p>
                                             <ChildrenGrid parent_id=job.job_id.clone() version />
+                                            {(failed > 0 && finished && operator.get())
+                                                .then(|| view! { <RetryFailedChildren array_job_id=job.job_id.clone() failed /> })}
                                         }
                                     })}
                                 <h2>"Timeline"</h2>
@@ -356,6 +360,47 @@ fn JobActions(job_id: String, status: JobStatus, terminating: bool, stop: Server
                 "Link to this job"
             </a>
         </div>
+    }
+}
+
+/// "Retry of" and "Retried as": the jobs a retry of failed children links (their tags).
+#[component]
+fn RetryLinks(tags: domain::tags::Tags) -> impl IntoView {
+    use domain::retry_children::{RETRIED_AS_TAG, RETRY_OF_TAG};
+    [("Retry of", RETRY_OF_TAG, "retry-of"), ("Retried as", RETRIED_AS_TAG, "retried-as")]
+        .into_iter()
+        .filter_map(|(label, tag, class)| {
+            let id = tags.get(tag)?.clone();
+            Some(view! {
+                <dt>{label}</dt>
+                <dd class=class>
+                    <a href=format!("/jobs/{id}")>{id.clone()}</a>
+                </dd>
+            })
+        })
+        .collect_view()
+}
+
+/// Submits a new job over exactly the array's failed indexes and opens it.
+#[component]
+fn RetryFailedChildren(array_job_id: String, failed: i64) -> impl IntoView {
+    let retry = ServerAction::<crate::api::console::RetryFailedChildren>::new();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(job_id)) = retry.value().get() {
+            navigate(&format!("/jobs/{job_id}"), Default::default());
+        }
+    });
+    view! {
+        <ActionForm action=retry attr:class="inline-form retry-failed">
+            <input type="hidden" name="array_job_id" value=array_job_id />
+            <button type="submit">{format!("Retry the {failed} failed child{}", if failed == 1 { "" } else { "ren" })}</button>
+            <span class="hint">
+                "A new job over exactly those indexes, with every override; each child gets its original index as "
+                <code>"BATCH_ORIGINAL_ARRAY_INDEX"</code> "."
+            </span>
+        </ActionForm>
+        {move || crate::pages::error_line(retry.value().get())}
     }
 }
 
