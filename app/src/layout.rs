@@ -11,6 +11,7 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
     let me = Resource::new(|| (), |_| whoami());
     provide_context(SignedInAs(me));
+    crate::pages::time::provide_clock();
     let signed_in = move || me.get().and_then(Result::ok).flatten();
     view! {
         <header class="topbar">

@@ -141,6 +141,17 @@ test('the output finds a term with highlights, in what is shown and across the w
   await page.locator('label', { hasText: 'Timestamps' }).locator('input').check();
   assert.match(await log.locator('.stamp').first().textContent(), /^\d\d:\d\d:\d\d\.\d{3} $/);
   await page.screenshot({ path: SCREENSHOTS + 'log-find.png', fullPage: true });
+  // Times read relative to now once hydrated, with the absolute time on hover.
+  const created = page.locator('dd time').first();
+  await page.waitForFunction(() => /just now|ago/.test(document.querySelector('dd time').textContent));
+  assert.match(await created.getAttribute('title'), /2\d{3}/);
+  assert.match(await created.getAttribute('datetime'), /^\d{4}-\d\d-\d\dT/);
+  // The id goes to the clipboard in one click.
+  await session.admin.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(page.url()).origin });
+  await page.locator('button.copy[aria-label="Copy job id"]').click();
+  await page.locator('button.copy[aria-label="Copy job id"]', { hasText: 'Copied' }).waitFor();
+  const jobId = new URL(page.url()).pathname.split('/').pop();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), jobId);
   await page.close();
 });
 

@@ -138,7 +138,7 @@ pub fn Home() -> impl IntoView {
                                                             <a href=format!("/jobs/{}", job.job_id)>{job.job_name}</a>
                                                         </td>
                                                         <td class="reason">{job.status_reason.unwrap_or_default()}</td>
-                                                        <td>{crate::pages::time::utc_opt(job.stopped_at)}</td>
+                                                        <td>{crate::pages::time::when_opt(job.stopped_at)}</td>
                                                     </tr>
                                                 }
                                             })

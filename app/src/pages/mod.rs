@@ -3,12 +3,14 @@
 pub mod access;
 pub mod admin;
 mod command_preview;
+mod copy_button;
 pub mod find;
 mod home;
 pub mod jobs;
 pub mod time;
 
 pub use command_preview::CommandPreview;
+pub use copy_button::CopyButton;
 pub use home::Home;
 
 use leptos::prelude::*;

@@ -1,7 +1,7 @@
 //! The audit log (admin only): every sign-in, failed sign-in and mutation, newest first.
 
 use crate::api::access::audit_log;
-use crate::pages::time::utc;
+use crate::pages::time::When;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -40,7 +40,9 @@ pub fn AuditPage() -> impl IntoView {
                                             .map(|r| {
                                                 view! {
                                                     <tr>
-                                                        <td>{utc(r.at)}</td>
+                                                        <td>
+                                                            <When ms=r.at />
+                                                        </td>
                                                         <td>{r.actor}</td>
                                                         <td>{r.action}</td>
                                                         <td>{r.target}</td>

@@ -3,7 +3,7 @@
 
 use crate::api::access::{CreateAccessKey, RevokeAccessKey, list_access_keys};
 use crate::pages::error_line;
-use crate::pages::time::{utc, utc_opt};
+use crate::pages::time::{When, utc, when_opt};
 use leptos::prelude::*;
 
 #[component]
@@ -71,8 +71,10 @@ pub fn AccessKeysPage() -> impl IntoView {
                                                         <td>
                                                             <code>{key.access_key_id.clone()}</code>
                                                         </td>
-                                                        <td>{utc(key.created_at)}</td>
-                                                        <td>{utc_opt(key.last_used_at)}</td>
+                                                        <td>
+                                                            <When ms=key.created_at />
+                                                        </td>
+                                                        <td>{when_opt(key.last_used_at)}</td>
                                                         <td>
                                                             {match key.revoked_at {
                                                                 Some(at) => {

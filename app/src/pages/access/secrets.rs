@@ -5,7 +5,7 @@
 use crate::api::access::{CreateSecret, DeleteSecret, list_secrets};
 use crate::layout::may;
 use crate::pages::error_line;
-use crate::pages::time::utc;
+use crate::pages::time::When;
 use domain::access::Action;
 use leptos::prelude::*;
 
@@ -64,7 +64,9 @@ pub fn SecretsPage() -> impl IntoView {
                                                             <code>{secret.arn.clone()}</code>
                                                         </td>
                                                         <td>{secret.description.clone()}</td>
-                                                        <td>{utc(secret.created_at)}</td>
+                                                        <td>
+                                                            <When ms=secret.created_at />
+                                                        </td>
                                                         <td>
                                                             {admin
                                                                 .get()

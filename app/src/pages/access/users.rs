@@ -2,7 +2,7 @@
 
 use crate::api::access::{ChangeUserDisabled, ChangeUserRole, CreateUser, ResetUserPassword, list_users};
 use crate::pages::error_line;
-use crate::pages::time::utc;
+use crate::pages::time::When;
 use domain::access::{Role, UserView};
 use leptos::prelude::*;
 
@@ -120,7 +120,9 @@ fn UserTable(
                                         <button type="submit">{if user.disabled { "Enable" } else { "Disable" }}</button>
                                     </ActionForm>
                                 </td>
-                                <td>{utc(user.created_at)}</td>
+                                <td>
+                                    <When ms=user.created_at />
+                                </td>
                                 <td>
                                     <ActionForm action=reset attr:class="inline-form">
                                         <input type="hidden" name="username" value=name3 />

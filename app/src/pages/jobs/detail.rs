@@ -4,7 +4,7 @@ use crate::api::console::StopJobs;
 use crate::api::fair_share::queue_position;
 use crate::api::job_view;
 use crate::layout::may;
-use crate::pages::time::{queued_and_ran, utc, utc_opt};
+use crate::pages::time::{When, queued_and_ran, when_opt};
 use domain::JobStatus;
 use domain::access::Action;
 use leptos::prelude::*;
@@ -65,7 +65,11 @@ pub fn JobPage() -> impl IntoView {
                             // An array child: its array job, its index and the array's size.
                             view! {
                                 <h1>{job.job_name.clone()} " " <StatusBadge status=job.status /></h1>
-                                <p class="job-id">{job.job_id.clone()}</p>
+                                <p class="job-id">
+                                    {job.job_id.clone()} " " <crate::pages::CopyButton text=job.job_id.clone() what="job id" /> " "
+                                    <span class="arn">{job.job_arn.clone()}</span> " "
+                                    <crate::pages::CopyButton text=job.job_arn.clone() what="job ARN" />
+                                </p>
                                 {headline.map(|words| view! { <p class="headline">{words}</p> })}
                                 <JobActions job_id=job.job_id.clone() status=job.status terminating=job.is_terminated stop operator />
                                 {job
@@ -150,8 +154,9 @@ pub fn JobPage() -> impl IntoView {
                                             .and_then(|t| t.attempt_duration_seconds)
                                             .map(|s| format!("{s} s"))
                                             .unwrap_or_else(|| "none".into())}
-                                    </dd> <dt>"Submitted by"</dt> <dd>{job.submitted_by.clone()}</dd> <dt>"Created"</dt>
-                                    <dd>{utc(job.created_at)}</dd>
+                                    </dd> <dt>"Submitted by"</dt> <dd>{job.submitted_by.clone()}</dd> <dt>"Created"</dt> <dd>
+                                        <When ms=job.created_at />
+                                    </dd>
                                     {queued
                                         .map(|queued| {
                                             view! {
@@ -217,7 +222,7 @@ pub fn JobPage() -> impl IntoView {
                                                 <li>
                                                     <StatusBadge status=change.status />
                                                     " "
-                                                    {utc(change.at)}
+                                                    <When ms=change.at />
                                                     " "
                                                     {change.reason.clone().unwrap_or_default()}
                                                 </li>
@@ -250,8 +255,8 @@ pub fn JobPage() -> impl IntoView {
                                                             {a.container.reason.clone().or(a.status_reason.clone()).unwrap_or_default()}
                                                         </td>
                                                         <td>{a.container.container_instance_arn.clone().unwrap_or_default()}</td>
-                                                        <td>{utc_opt(a.started_at)}</td>
-                                                        <td>{utc_opt(a.stopped_at)}</td>
+                                                        <td>{when_opt(a.started_at)}</td>
+                                                        <td>{when_opt(a.stopped_at)}</td>
                                                     </tr>
                                                 }
                                             })

@@ -2,7 +2,7 @@ use super::StatusBadge;
 use crate::api::console::StopJobs;
 use crate::api::list_jobs;
 use crate::layout::may;
-use crate::pages::time::{queued_and_ran, utc, utc_opt};
+use crate::pages::time::{When, queued_and_ran, when_opt};
 use domain::JobStatus;
 use domain::access::Action;
 use leptos::prelude::*;
@@ -195,9 +195,11 @@ pub fn JobsPage() -> impl IntoView {
                                                                     <StatusBadge status=job.status />
                                                                 </td>
                                                                 <td class="reason">{job.status_reason.unwrap_or_default()}</td>
-                                                                <td>{utc(job.created_at)}</td>
-                                                                <td>{utc_opt(job.started_at)}</td>
-                                                                <td>{utc_opt(job.stopped_at)}</td>
+                                                                <td>
+                                                                    <When ms=job.created_at />
+                                                                </td>
+                                                                <td>{when_opt(job.started_at)}</td>
+                                                                <td>{when_opt(job.stopped_at)}</td>
                                                                 <td class="count">{queued.unwrap_or_default()}</td>
                                                                 <td class="count">{ran.unwrap_or_default()}</td>
                                                             </tr>

@@ -125,7 +125,7 @@ pub fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, only_at
                     }
                 })
         }}
-        <pre class="log" class:wrap=move || wrap.get() node_ref=log tabindex="0" aria-label="Output">
+        <pre class="log" class:wrap=move || wrap.get() node_ref=log tabindex="0" role="log" aria-label="Output">
             {move || older.get().into_iter().map(line).collect_view()}
             {page.lines.into_iter().map(line).collect_view()}
         </pre>
