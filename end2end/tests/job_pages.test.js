@@ -244,3 +244,24 @@ test('a viewer is offered no submit form', async () => {
   assert.equal(await viewerPage.locator('button', { hasText: 'Submit job' }).count(), 0);
   await context.close();
 });
+
+test('on a phone the jobs list and the dashboard are cards, nothing scrolls sideways', async () => {
+  const context = await signedInContext(session.browser, undefined, { viewport: { width: 390, height: 800 } });
+  const page = await context.newPage();
+  for (const path of ['/jobs?queue=jp-queue', '/']) {
+    await gotoHydrated(page, path);
+    const row = page.locator('table.grid tbody tr').first();
+    await row.waitFor();
+    assert.equal(await row.evaluate((el) => getComputedStyle(el).display), 'block', `${path}: a row is a card`);
+    assert.equal(await page.locator('table.grid thead').first().isVisible(), false);
+    const label = await row.locator('td[data-label]').first().evaluate((el) => getComputedStyle(el, '::before').content);
+    assert.ok(['"Name"', '"Queue"'].includes(label), `${path}: each value under its column's name (${label})`);
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(sideways <= 1, `${path}: ${sideways}px to scroll sideways`);
+    const clipped = await page.evaluate(() =>
+      [...document.querySelectorAll('table')].filter((t) => t.getBoundingClientRect().right > document.documentElement.clientWidth + 1).length);
+    assert.equal(clipped, 0, `${path}: no table runs off the screen`);
+    await page.screenshot({ path: SCREENSHOTS + `phone-${path === '/' ? 'dashboard' : 'jobs'}.png`, fullPage: true });
+  }
+  await context.close();
+});

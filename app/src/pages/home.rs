@@ -68,20 +68,20 @@ pub fn Home() -> impl IntoView {
                                             let percent = (used / max as f64 * 100.0).min(100.0);
                                             view! {
                                                 <tr>
-                                                    <td>{row.detail.compute_environment_name.clone()}</td>
-                                                    <td>
+                                                    <td data-label="Environment">{row.detail.compute_environment_name.clone()}</td>
+                                                    <td data-label="State">
                                                         <span class=format!(
                                                             "state {}",
                                                             row.detail.state.as_str().to_lowercase(),
                                                         )>{row.detail.state.as_str()}</span>
                                                     </td>
-                                                    <td class="hosts-offer">
+                                                    <td class="hosts-offer" data-label="Hosts offer">
                                                         <crate::pages::admin::HostsOffer
                                                             hosts=row.detail.docker_hosts.clone()
                                                             max_vcpus=row.detail.compute_resources.max_vcpus
                                                         />
                                                     </td>
-                                                    <td>
+                                                    <td data-label="vCPUs in use">
                                                         <meter
                                                             min="0"
                                                             max=max.to_string()
@@ -91,8 +91,12 @@ pub fn Home() -> impl IntoView {
                                                         " "
                                                         {format!("{used} / {max}")}
                                                     </td>
-                                                    <td class="count">{format!("{} MiB", row.used_memory_mib)}</td>
-                                                    <td class="count">{row.running_jobs}</td>
+                                                    <td class="count" data-label="Memory in use">
+                                                        {format!("{} MiB", row.used_memory_mib)}
+                                                    </td>
+                                                    <td class="count" data-label="Running jobs">
+                                                        {row.running_jobs}
+                                                    </td>
                                                 </tr>
                                             }
                                         })
@@ -125,7 +129,7 @@ pub fn Home() -> impl IntoView {
                                         <tr>
                                             <th>"Job"</th>
                                             <th>"Reason"</th>
-                                            <th>"Stopped (UTC)"</th>
+                                            <th>"Stopped"</th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -177,21 +181,21 @@ fn QueueTable(queues: Vec<QueueOverview>) -> impl IntoView {
                         let name = queue.name.clone();
                         view! {
                             <tr>
-                                <td>
+                                <td data-label="Queue">
                                     <a href=format!("/jobs?queue={}", queue.name)>{queue.name.clone()}</a>
                                 </td>
-                                <td>
+                                <td data-label="State">
                                     <span class=format!("state {}", queue.state.to_lowercase())>{queue.state.clone()}</span>
                                 </td>
-                                <td>{queue.priority}</td>
-                                <td>{queue.compute_environments.join(", ")}</td>
+                                <td data-label="Priority">{queue.priority}</td>
+                                <td data-label="Compute environments">{queue.compute_environments.join(", ")}</td>
                                 {JobStatus::ALL
                                     .iter()
                                     .map(|s| {
                                         let n = counts.get(s.as_str()).copied().unwrap_or(0);
                                         let href = format!("/jobs?queue={name}&status={}", s.as_str());
                                         view! {
-                                            <td class="count">
+                                            <td class="count" data-label=s.as_str()>
                                                 {if n > 0 {
                                                     view! {
                                                         <a href=href title=format!("The {} jobs of {name}", s.as_str())>

@@ -25,7 +25,7 @@ pub fn AuditPage() -> impl IntoView {
                                 <table class="grid audit">
                                     <thead>
                                         <tr>
-                                            <th>"When (UTC)"</th>
+                                            <th>"When"</th>
                                             <th>"Who"</th>
                                             <th>"What"</th>
                                             <th>"Target"</th>

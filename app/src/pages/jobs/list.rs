@@ -188,20 +188,26 @@ pub fn JobsPage() -> impl IntoView {
                                                                             }
                                                                         })}
                                                                 </td>
-                                                                <td>
+                                                                <td data-label="Name">
                                                                     <a href=format!("/jobs/{}", job.job_id)>{job.job_name}</a>
                                                                 </td>
-                                                                <td>
+                                                                <td data-label="Status">
                                                                     <StatusBadge status=job.status />
                                                                 </td>
-                                                                <td class="reason">{job.status_reason.unwrap_or_default()}</td>
-                                                                <td>
+                                                                <td class="reason" data-label="Reason">
+                                                                    {job.status_reason.unwrap_or_default()}
+                                                                </td>
+                                                                <td data-label="Created">
                                                                     <When ms=job.created_at />
                                                                 </td>
-                                                                <td>{when_opt(job.started_at)}</td>
-                                                                <td>{when_opt(job.stopped_at)}</td>
-                                                                <td class="count">{queued.unwrap_or_default()}</td>
-                                                                <td class="count">{ran.unwrap_or_default()}</td>
+                                                                <td data-label="Started">{when_opt(job.started_at)}</td>
+                                                                <td data-label="Stopped">{when_opt(job.stopped_at)}</td>
+                                                                <td class="count" data-label="Queued for">
+                                                                    {queued.unwrap_or_default()}
+                                                                </td>
+                                                                <td class="count" data-label="Ran for">
+                                                                    {ran.unwrap_or_default()}
+                                                                </td>
                                                             </tr>
                                                         }
                                                     })
