@@ -185,6 +185,15 @@ test('the failed children of an array are retried as a new job over exactly thei
   const parentId = path.split('/').pop();
   await waitForStatus(page, 'FAILED');
   await page.locator('.headline', { hasText: '2 of 4 children failed' }).waitFor();
+  // The map: hover tells index, state and exit code; "failed children only" hides the rest.
+  await page.locator('.progress-text', { hasText: '4 of 4 finished (100%) · 2 failed' }).waitFor();
+  await page.locator(`.children-grid a.cell[href="/jobs/${parentId}:3"][title="index 3 · FAILED · exit code 1"]`).waitFor();
+  assert.equal(await page.locator(`.children-grid a.cell[href="/jobs/${parentId}:2"]`).getAttribute('title'), 'index 2 · SUCCEEDED · exit code 0');
+  await page.getByLabel('Failed children only').check();
+  await page.waitForFunction(() => document.querySelectorAll('.children-grid a.cell').length === 2);
+  assert.deepEqual(await page.locator('.children-grid a.cell').allTextContents(), ['1', '3']);
+  await page.getByLabel('Failed children only').uncheck();
+  await page.waitForFunction(() => document.querySelectorAll('.children-grid a.cell').length === 4);
   await page.locator('button', { hasText: 'Retry the 2 failed children' }).click();
   await page.waitForURL((url) => url.pathname.startsWith('/jobs/') && !url.pathname.endsWith(parentId));
   const retryId = new URL(page.url()).pathname.split('/').pop();
@@ -199,6 +208,65 @@ test('the failed children of an array are retried as a new job over exactly thei
   await gotoHydrated(page, `/jobs/${parentId}`);
   assert.equal(await page.locator('dd.retried-as a').getAttribute('href'), `/jobs/${retryId}`);
   await page.screenshot({ path: SCREENSHOTS + 'retry-failed-children.png', fullPage: true });
+  await page.close();
+});
+
+test('an array of 10,000 children is a heat map of linked cells, drawn soon after the page opens', async () => {
+  const page = await session.admin.newPage();
+  let form = await fillForm(page, '/environments', { name: 'jp-sim', max_vcpus: '256', executor: 'simulated' });
+  await form.locator('button[type=submit]').click();
+  await page.locator('.success', { hasText: 'Created compute environment jp-sim' }).waitFor();
+  form = await fillForm(page, '/queues', { name: 'jp-sim-queue', priority: '1', environments: 'jp-sim' });
+  await form.locator('button[type=submit]').click();
+  await page.locator('table td', { hasText: 'jp-sim-queue' }).first().waitFor();
+  const path = await submit(page, {
+    'form[job_queue]': 'jp-sim-queue', 'form[job_name]': 'ten-thousand', 'form[command]': 'true', 'form[array_size]': '10000',
+  });
+  await waitForStatus(page, 'SUCCEEDED');
+  await gotoHydrated(page, path);
+  // Milliseconds from the start of navigation to the 10,000th cell in the page.
+  const drawnAt = await (await page.waitForFunction(
+    () => document.querySelectorAll('.children-grid.heat a.cell').length === 10000 && performance.now(),
+    null, { timeout: 120000, polling: 50 },
+  )).jsonValue();
+  console.log(`heat map: 10,000 cells in the page ${Math.round(drawnAt)} ms after navigation started`);
+  await page.locator('.progress-text', { hasText: '10000 of 10000 finished (100%)' }).waitFor();
+  const last = page.locator(`.children-grid a.cell[href="${path}:9999"]`);
+  assert.equal(await last.getAttribute('title'), 'index 9999 · SUCCEEDED · exit code 0');
+  assert.equal(await page.getByLabel('Failed children only').count(), 0, 'no filter when nothing failed');
+  await page.screenshot({ path: SCREENSHOTS + 'heat-map-10000.png' });
+  await last.click();
+  await page.waitForURL((url) => url.pathname === `${path}:9999`);
+  await page.locator('dd.array-parent a', { hasText: path.split('/').pop() }).waitFor();
+  await page.close();
+});
+
+test('a job page draws the jobs it waits on and the jobs waiting on it, live, each a link', async () => {
+  const page = await session.admin.newPage();
+  const first = (await submit(page, { 'form[job_name]': 'dag-first', 'form[command]': 'sleep 3' })).split('/').pop();
+  const middle = (await submit(page, { 'form[job_name]': 'dag-middle', 'form[command]': 'true', 'form[depends_on]': first })).split('/').pop();
+  const last = (await submit(page, {
+    'form[job_name]': 'dag-last', 'form[command]': 'true', 'form[depends_on]': `${middle}, ${first}`,
+  })).split('/').pop();
+  await gotoHydrated(page, `/jobs/${middle}`);
+  const node = (id) => page.locator(`a.dag-node[href="/jobs/${id}"]`);
+  await node(first).waitFor();
+  assert.equal(await page.locator('a.dag-node').count(), 3);
+  assert.match(await node(middle).getAttribute('class'), /focus/);
+  assert.equal(await page.locator('svg .dag-edge').count(), 3);
+  // Upstream left of the job, the job left of what waits on it.
+  const x = async (id) => (await node(id).boundingBox()).x;
+  assert.ok((await x(first)) < (await x(middle)) && (await x(middle)) < (await x(last)), 'left to right');
+  // Live: every node turns SUCCEEDED without a reload.
+  for (const id of [first, middle, last]) await page.locator(`a.dag-node.succeeded[href="/jobs/${id}"]`).waitFor({ timeout: 120000 });
+  await page.screenshot({ path: SCREENSHOTS + 'dependency-graph.png' });
+  await node(last).click();
+  await page.waitForURL((url) => url.pathname === `/jobs/${last}`);
+  await page.locator('h1', { hasText: 'dag-last' }).waitFor();
+  // From the first job: both jobs waiting on it, downstream.
+  await gotoHydrated(page, `/jobs/${first}`);
+  await node(last).waitFor();
+  assert.equal(await page.locator('a.dag-node').count(), 3);
   await page.close();
 });
 

@@ -21,6 +21,7 @@ mod m20261205_000011_scheduling_policies;
 mod m20261205_000012_consumable_resources;
 mod m20261205_000013_share_usage;
 mod m20261205_000014_job_nodes;
+mod m20261206_000015_attempt_usage;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_consumable_resources::Migration),
             Box::new(m20261205_000013_share_usage::Migration),
             Box::new(m20261205_000014_job_nodes::Migration),
+            Box::new(m20261206_000015_attempt_usage::Migration),
         ]
     }
 }

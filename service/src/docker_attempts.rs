@@ -90,6 +90,8 @@ pub struct ContainerState {
     /// Created and never started: Docker reports exit code 0 for such a container, which is no
     /// exit at all (a crash between create and start leaves one behind).
     pub never_started: bool,
+    /// The container's memory limit, for the peak of an out-of-memory kill.
+    pub memory_limit_bytes: Option<u64>,
 }
 
 /// A container found by its labels.
@@ -239,6 +241,7 @@ impl DockerEngine {
             oom_killed: state.oom_killed.unwrap_or(false),
             running: state.running.unwrap_or(false),
             never_started: state.status == Some(ContainerStateStatusEnum::CREATED),
+            memory_limit_bytes: inspected.host_config.and_then(|h| h.memory).filter(|m| *m > 0).map(|m| m as u64),
         })
     }
 

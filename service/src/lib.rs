@@ -12,6 +12,7 @@ mod catalog;
 pub mod docker;
 pub mod docker_attempts;
 pub mod docker_networks;
+pub mod docker_usage;
 mod group_commit;
 pub mod store;
 pub use store::db;

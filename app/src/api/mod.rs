@@ -138,11 +138,12 @@ pub async fn list_jobs(
     Ok(JobList { jobs: page.items, next_token: page.next_token, queues })
 }
 
-/// A job and the tail of its output.
+/// A job, the tail of its output, and what its attempts used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobWithLog {
     pub job: domain::views::JobDetail,
     pub log: LogPage,
+    pub usage: Vec<domain::resource_use::AttemptUsage>,
 }
 
 /// Lines of a job's output, oldest first, and how many come before them (capped: see
@@ -187,7 +188,8 @@ pub async fn job_view(id: String) -> Result<Option<JobWithLog>, ServerFnError> {
     let Some(job) = batch.describe_jobs(&caller(), std::slice::from_ref(&id)).await.map_err(fail)?.pop() else {
         return Ok(None);
     };
-    Ok(Some(JobWithLog { job, log: log_page(&id, None).await? }))
+    let usage = batch.attempt_usage(&caller(), &id).await.map_err(fail)?;
+    Ok(Some(JobWithLog { job, log: log_page(&id, None).await?, usage }))
 }
 
 /// The page of output before line `before`: what "load earlier lines" adds above.
@@ -229,9 +231,23 @@ pub async fn search_log(id: String, term: String) -> Result<LogSearch, ServerFnE
     }
 }
 
+/// An array's children as the heat map draws them, small enough for 10,000: child `i`'s state
+/// is `states[i]` (a place in `JobStatus::ALL`), and only exit codes other than 0 are listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArrayMap {
+    pub states: Vec<u8>,
+    pub exit_codes: BTreeMap<i64, i64>,
+}
+
+impl ArrayMap {
+    pub fn status(&self, index: usize) -> domain::JobStatus {
+        domain::JobStatus::ALL[usize::from(self.states[index]).min(domain::JobStatus::ALL.len() - 1)]
+    }
+}
+
 /// The children of an array job, by index (the first 10,000: an array's largest size).
 #[server]
-pub async fn array_children(parent_id: String) -> Result<Vec<domain::views::JobSummary>, ServerFnError> {
+pub async fn array_children(parent_id: String) -> Result<ArrayMap, ServerFnError> {
     let batch = expect_context::<service::Batch>();
     let mut children = Vec::new();
     let mut token = None;
@@ -249,8 +265,22 @@ pub async fn array_children(parent_id: String) -> Result<Vec<domain::views::JobS
             break;
         }
     }
-    children.sort_by_key(|c| c.array_properties.as_ref().and_then(|a| a.index).unwrap_or_default());
-    Ok(children)
+    let index = |c: &domain::views::JobSummary| c.array_properties.as_ref().and_then(|a| a.index).unwrap_or_default();
+    children.sort_by_key(index);
+    let mut map = ArrayMap::default();
+    for child in &children {
+        map.states.push(domain::JobStatus::ALL.iter().position(|s| *s == child.status).unwrap_or_default() as u8);
+        if let Some(code) = child.container.as_ref().and_then(|c| c.exit_code).filter(|code| *code != 0) {
+            map.exit_codes.insert(index(child), code);
+        }
+    }
+    Ok(map)
+}
+
+/// The jobs `id` waits on and the jobs waiting on it (`domain::dependency_graph`).
+#[server]
+pub async fn dependency_graph(id: String) -> Result<domain::dependency_graph::JobGraph, ServerFnError> {
+    expect_context::<service::Batch>().dependency_graph(&caller(), &id).await.map_err(fail)
 }
 
 #[server]

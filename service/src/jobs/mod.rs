@@ -3,11 +3,13 @@
 mod changes;
 mod control;
 mod describe_context;
+mod graph;
 mod logs;
 mod nodes;
 mod query;
 mod retry_children;
 mod submit;
+mod usage;
 
 pub use changes::{BUCKET_MS, ChangeCursor, StateChanges};
 pub use control::check_stop_reason;

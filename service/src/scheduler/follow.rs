@@ -9,6 +9,7 @@
 
 use super::STOP_GRACE_SECONDS;
 use super::attempt::AttemptEnd;
+use super::usage::UsageSampler;
 use crate::batch::{Batch, now_ms};
 use crate::docker::{DockerEngine, DockerError};
 use crate::docker_attempts::{ContainerState, OutputChunk};
@@ -64,6 +65,8 @@ pub(super) struct Followed<'a> {
 pub(super) async fn follow_container(f: Followed<'_>, timeout: Option<Duration>, stop: &mut watch::Receiver<bool>) -> AttemptEnd {
     let source = OutputSource { job_id: f.job_id.to_string(), attempt: f.attempt, line_prefix: f.line_prefix.to_string() };
     let logs = tokio::spawn(pump_output(f.batch.clone(), f.engine.clone(), source, f.container.to_string()));
+    // A job's own container only: a multi-node job's other nodes would overwrite its record.
+    let usage = f.line_prefix.is_empty().then(|| UsageSampler::start(f.batch, f.engine, f.job_id, f.attempt, f.container));
     let deadline = timeout.map(|limit| Instant::now() + limit);
     let mut timed_out = false;
     let mut stop_sent = false;
@@ -115,6 +118,10 @@ pub(super) async fn follow_container(f: Followed<'_>, timeout: Option<Duration>,
     // job is seen to end (bounded: lines the store cannot take yet keep being retried after).
     if tokio::time::timeout(Duration::from_secs(60), logs).await.is_err() {
         tracing::warn!(job_id = %f.job_id, "the output was not all stored within 60 s of the exit");
+    }
+    if let Some(usage) = usage {
+        let killed_at = exit.as_ref().ok().filter(|state| state.oom_killed).and_then(|state| state.memory_limit_bytes);
+        usage.finish(killed_at).await;
     }
     match exit {
         Ok(state) => end_of(&state, timed_out),

@@ -11,6 +11,7 @@ mod nodes;
 mod quiet;
 mod recovery;
 mod timings;
+mod usage;
 
 pub use attempt::AttemptEnd;
 pub use timings::PhaseTimes;

@@ -15,6 +15,7 @@
 
 pub(crate) mod access_keys;
 pub(crate) mod array_children;
+pub(crate) mod attempt_usage;
 pub(crate) mod attempts;
 pub(crate) mod audit_log;
 pub(crate) mod catalog;
@@ -22,6 +23,7 @@ pub(crate) mod changes;
 pub(crate) mod compute_environments;
 pub(crate) mod consumable_resources;
 pub mod db;
+pub(crate) mod dependency_edges;
 pub mod entities;
 pub(crate) mod history;
 pub(crate) mod installation;

@@ -53,6 +53,7 @@ pub(crate) async fn delete_attempt_logs(db: &impl ConnectionTrait, job_ids: &[St
 
 pub(crate) async fn delete_attempts(db: &impl ConnectionTrait, job_ids: &[String]) -> Result<(), DbErr> {
     super::job_nodes::delete_of(db, job_ids).await?;
+    super::attempt_usage::delete_of(db, job_ids).await?;
     job_attempts::Entity::delete_many().filter(job_attempts::Column::JobId.is_in(job_ids.iter().cloned())).exec(db).await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod access;
 mod compute_environments;
+mod dependency_graph;
 mod docker;
 mod docker_tls;
 mod engine_restart;
@@ -13,6 +14,7 @@ mod job_definitions;
 mod job_queues;
 mod jobs;
 mod output_bomb;
+mod resource_use;
 mod retention;
 mod scheduler;
 mod schema_history;

@@ -1,10 +1,13 @@
 use super::StatusBadge;
+use super::array_map::ArrayHeatMap;
+use super::attempts::AttemptsTable;
+use super::graph::DependencyGraph;
 use super::log_view::LogView;
 use crate::api::console::StopJobs;
 use crate::api::fair_share::queue_position;
 use crate::api::job_view;
 use crate::layout::may;
-use crate::pages::time::{When, queued_and_ran, when_opt};
+use crate::pages::time::{When, queued_and_ran};
 use domain::JobStatus;
 use domain::access::Action;
 use leptos::prelude::*;
@@ -190,24 +193,24 @@ pub fn JobPage() -> impl IntoView {
                                             .collect_view()}
                                     </dd>
                                 </dl>
+                                <DependencyGraph job_id=job.job_id.clone() />
                                 {summary
                                     .map(|counts| {
-                                        let version = format!("{counts:?}");
                                         let failed = counts.get("FAILED").copied().unwrap_or(0);
                                         let finished = matches!(job.status, JobStatus::Succeeded | JobStatus::Failed);
-                                        // The grid re-reads when the counts move (the page
+                                        // The map re-reads when the counts move (the page
                                         // follows its children's changes).
                                         view! {
                                             <h2>"Array children"</h2>
                                             <p class="summary">
                                                 {counts
-                                                    .into_iter()
-                                                    .filter(|(_, n)| *n > 0)
+                                                    .iter()
+                                                    .filter(|(_, n)| **n > 0)
                                                     .map(|(s, n)| format!("{s}: {n}"))
                                                     .collect::<Vec<_>>()
                                                     .join(" · ")}
                                             </p>
-                                            <ChildrenGrid parent_id=job.job_id.clone() version />
+                                            <ArrayHeatMap parent_id=job.job_id.clone() counts />
                                             {(failed > 0 && finished && operator.get())
                                                 .then(|| view! { <RetryFailedChildren array_job_id=job.job_id.clone() failed /> })}
                                         }
@@ -231,38 +234,12 @@ pub fn JobPage() -> impl IntoView {
                                         .collect_view()}
                                 </ol>
                                 <h2>"Attempts"</h2>
-                                <table class="grid attempts">
-                                    <thead>
-                                        <tr>
-                                            <th>"#"</th>
-                                            <th>"Exit code"</th>
-                                            <th>"Reason"</th>
-                                            <th>"Host"</th>
-                                            <th>"Started"</th>
-                                            <th>"Stopped"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {job
-                                            .attempts
-                                            .iter()
-                                            .map(|a| {
-                                                view! {
-                                                    <tr>
-                                                        <td>{a.attempt_number}</td>
-                                                        <td>{a.container.exit_code.map(|c| c.to_string()).unwrap_or_default()}</td>
-                                                        <td>
-                                                            {a.container.reason.clone().or(a.status_reason.clone()).unwrap_or_default()}
-                                                        </td>
-                                                        <td>{a.container.container_instance_arn.clone().unwrap_or_default()}</td>
-                                                        <td>{when_opt(a.started_at)}</td>
-                                                        <td>{when_opt(a.stopped_at)}</td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
+                                <AttemptsTable
+                                    attempts=job.attempts.clone()
+                                    usage=found.usage.clone()
+                                    asked_memory_mib=job.container.memory
+                                    asked_vcpus=job.container.vcpus
+                                />
                                 <h2>"Output"</h2>
                                 <div class="actions">
                                     <button type="button" on:click=move |_| following.update(|f| *f = !*f)>
@@ -429,45 +406,6 @@ fn retry_text(strategy: &domain::retry::RetryStrategy) -> String {
         })
         .collect();
     if rules.is_empty() { format!("{attempts} attempt(s)") } else { format!("{attempts} attempt(s); {}", rules.join("; ")) }
-}
-
-/// An array job's children as a grid of coloured cells, one per index, each a link.
-#[component]
-fn ChildrenGrid(parent_id: String, version: String) -> impl IntoView {
-    let children = Resource::new(move || (parent_id.clone(), version.clone()), |(id, _)| crate::api::array_children(id));
-    view! {
-        <Transition fallback=|| {
-            view! { <p>"Loading children…"</p> }
-        }>
-            {move || {
-                children
-                    .get()
-                    .and_then(Result::ok)
-                    .map(|list| {
-                        view! {
-                            <div class="children-grid">
-                                {list
-                                    .into_iter()
-                                    .map(|child| {
-                                        let index = child.array_properties.as_ref().and_then(|a| a.index).unwrap_or_default();
-                                        let title = format!("index {index}: {}", child.status);
-                                        view! {
-                                            <a
-                                                class=format!("cell status {}", child.status.as_str().to_lowercase())
-                                                href=format!("/jobs/{}", child.job_id)
-                                                title=title
-                                            >
-                                                {index}
-                                            </a>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </div>
-                        }
-                    })
-            }}
-        </Transition>
-    }
 }
 
 /// A RUNNABLE job's place in its queue's dispatch order, kept current as other jobs move.

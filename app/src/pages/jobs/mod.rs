@@ -1,7 +1,10 @@
 //! Jobs: the list (filters in the query string, so a filtered list is a shareable link) and a
 //! job's page (`/jobs/{id}`).
 
+mod array_map;
+mod attempts;
 mod detail;
+mod graph;
 mod list;
 mod log_view;
 mod submit;

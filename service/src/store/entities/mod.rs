@@ -3,6 +3,7 @@
 
 pub mod access_keys;
 pub mod attempt_logs;
+pub mod attempt_usage;
 pub mod audit_log;
 pub mod compute_environments;
 pub mod consumable_resources;

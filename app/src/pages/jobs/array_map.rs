@@ -1,0 +1,89 @@
+//! An array job's children: a progress bar by state and a heat map of up to 10,000 children,
+//! one cell per index coloured by state, each a link whose title gives its index, state and
+//! exit code; "failed children only" hides the rest. Live: re-read when the counts move.
+//!
+//! The cells are written as one HTML string after hydration, not as 10,000 view nodes: the
+//! browser parses that in milliseconds, where building (or hydrating) as many nodes one by one
+//! from WebAssembly takes far longer, and the server's page stays small.
+
+use crate::api::{ArrayMap, array_children};
+use domain::JobStatus;
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+/// Up to this many children, cells are big enough to carry their index.
+const NUMBERED_UP_TO: usize = 100;
+
+#[component]
+pub fn ArrayHeatMap(parent_id: String, counts: BTreeMap<String, i64>) -> impl IntoView {
+    let version = format!("{counts:?}");
+    let total: i64 = counts.values().sum();
+    let failed = counts.get(JobStatus::Failed.as_str()).copied().unwrap_or(0);
+    let finished = failed + counts.get(JobStatus::Succeeded.as_str()).copied().unwrap_or(0);
+    let parent = parent_id.clone();
+    let map = Resource::new(move || (parent.clone(), version.clone()), |(id, _)| array_children(id));
+    let failed_only = RwSignal::new(false);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let cells = move || {
+        let map = map.get().and_then(Result::ok).filter(|_| hydrated.get()).unwrap_or_default();
+        cells_html(&parent_id, &map, failed_only.get())
+    };
+    let grid_class = if total as usize > NUMBERED_UP_TO { "children-grid heat" } else { "children-grid" };
+    let percent = |n: i64| if total == 0 { 0.0 } else { n as f64 * 100.0 / total as f64 };
+    view! {
+        <div class="progress" role="img" aria-label=format!("{finished} of {total} children finished, {failed} failed")>
+            {JobStatus::ALL
+                .iter()
+                .filter_map(|s| counts.get(s.as_str()).filter(|n| **n > 0).map(|n| (*s, *n)))
+                .map(|(status, n)| {
+                    view! {
+                        <span
+                            class=format!("segment status {}", status.as_str().to_lowercase())
+                            style=format!("width:{:.3}%", percent(n))
+                            title=format!("{}: {n}", status.as_str())
+                        ></span>
+                    }
+                })
+                .collect_view()}
+        </div>
+        <p class="progress-text">
+            {format!("{finished} of {total} finished ({:.0}%)", percent(finished))} {(failed > 0).then(|| format!(" · {failed} failed"))}
+        </p>
+        {(failed > 0)
+            .then(|| {
+                view! {
+                    <label class="failed-only">
+                        <input type="checkbox" prop:checked=failed_only on:change=move |ev| failed_only.set(event_target_checked(&ev)) />
+                        " Failed children only"
+                    </label>
+                }
+            })}
+        <div class=grid_class inner_html=cells></div>
+    }
+}
+
+/// The cells as HTML: `<a>` per child, linking to it, titled with its index, state and exit code.
+fn cells_html(parent_id: &str, map: &ArrayMap, failed_only: bool) -> String {
+    let parent = html_escape::encode_double_quoted_attribute(parent_id);
+    let numbered = map.states.len() <= NUMBERED_UP_TO;
+    let mut html = String::with_capacity(map.states.len() * 90);
+    for index in 0..map.states.len() {
+        let status = map.status(index);
+        if failed_only && status != JobStatus::Failed {
+            continue;
+        }
+        let code = match (map.exit_codes.get(&(index as i64)), status) {
+            (Some(code), _) => format!(" · exit code {code}"),
+            (None, JobStatus::Succeeded) => " · exit code 0".to_string(),
+            (None, _) => String::new(),
+        };
+        let label = if numbered { index.to_string() } else { String::new() };
+        let state = status.as_str();
+        let class = state.to_lowercase();
+        html.push_str(&format!(
+            r#"<a class="cell status {class}" href="/jobs/{parent}:{index}" title="index {index} · {state}{code}">{label}</a>"#
+        ));
+    }
+    html
+}
