@@ -234,6 +234,7 @@ test('an array of 10,000 children is a heat map of linked cells, drawn soon afte
   const last = page.locator(`.children-grid a.cell[href="${path}:9999"]`);
   assert.equal(await last.getAttribute('title'), 'index 9999 · SUCCEEDED · exit code 0');
   assert.equal(await page.getByLabel('Failed children only').count(), 0, 'no filter when nothing failed');
+  await page.locator('.children-grid.heat').scrollIntoViewIfNeeded();
   await page.screenshot({ path: SCREENSHOTS + 'heat-map-10000.png' });
   await last.click();
   await page.waitForURL((url) => url.pathname === `${path}:9999`);
@@ -259,7 +260,7 @@ test('a job page draws the jobs it waits on and the jobs waiting on it, live, ea
   assert.ok((await x(first)) < (await x(middle)) && (await x(middle)) < (await x(last)), 'left to right');
   // Live: every node turns SUCCEEDED without a reload.
   for (const id of [first, middle, last]) await page.locator(`a.dag-node.succeeded[href="/jobs/${id}"]`).waitFor({ timeout: 120000 });
-  await page.screenshot({ path: SCREENSHOTS + 'dependency-graph.png' });
+  await page.screenshot({ path: SCREENSHOTS + 'dependency-graph.png', fullPage: true });
   await node(last).click();
   await page.waitForURL((url) => url.pathname === `/jobs/${last}`);
   await page.locator('h1', { hasText: 'dag-last' }).waitFor();
@@ -267,6 +268,28 @@ test('a job page draws the jobs it waits on and the jobs waiting on it, live, ea
   await gotoHydrated(page, `/jobs/${first}`);
   await node(last).waitFor();
   assert.equal(await page.locator('a.dag-node').count(), 3);
+  await page.close();
+});
+
+test("each attempt shows the memory and CPU it really used next to what it asked for, charted over its life", async () => {
+  const page = await session.admin.newPage();
+  // 24 MiB into tmpfs (charged to the container) under 64 MiB asked, held for a few readings.
+  const path = await submit(page, {
+    'form[job_name]': 'uses-memory', 'form[memory]': '64',
+    'form[command]': "sh -c 'dd if=/dev/zero of=/dev/shm/fill bs=1048576 count=24 2>/dev/null; sleep 5'",
+  });
+  await waitForStatus(page, 'SUCCEEDED');
+  const peak = page.locator('table.attempts td.peak-memory');
+  await page.waitForFunction(() => /MiB of 64 MiB/.test(document.querySelector('table.attempts td.peak-memory')?.textContent ?? ''))
+    .catch(async (e) => { throw new Error(`peak memory cell: "${await peak.textContent()}": ${e.message}`); });
+  const text = await peak.textContent();
+  assert.equal(await peak.locator('svg.spark polyline.use').count(), 1, 'memory charted over the attempt');
+  const mib = Number(text.match(/^(\d+) MiB of 64 MiB/)?.[1]);
+  assert.ok(mib >= 24 && mib < 64, `peak ${text}`);
+  assert.match(await page.locator('table.attempts td.cpu-time').textContent(), /\d+ (ms|s) \(\d+% of 0.5 vCPU\)/);
+  console.log(`resource use shown: peak "${text}", CPU "${await page.locator('table.attempts td.cpu-time').textContent()}"`);
+  await page.locator('table.attempts').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: SCREENSHOTS + 'resource-use.png' });
   await page.close();
 });
 

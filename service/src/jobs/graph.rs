@@ -40,6 +40,10 @@ impl Batch {
                 left_out.extend(std::mem::take(&mut walk.left_out));
                 seen = walk.seen().clone();
             }
+            // Edges between jobs the walks reached by other paths (a -> b -> c and a -> c).
+            let all: Vec<String> = seen.iter().cloned().collect();
+            let among = self.graph_edges_at(&rows, &all, Direction::Upstream).await?;
+            edges.extend(among.into_iter().filter(|e| seen.contains(&e.from) && seen.contains(&e.to)));
             let nodes = seen.iter().filter_map(|id| rows.get(id)).map(node).collect();
             Ok(JobGraph { focus, nodes, edges: edges.into_iter().collect(), left_out: left_out.len() })
         })

@@ -2,11 +2,11 @@
 //! one cell per index coloured by state, each a link whose title gives its index, state and
 //! exit code; "failed children only" hides the rest. Live: re-read when the counts move.
 //!
-//! The cells are written as one HTML string after hydration, not as 10,000 view nodes: the
+//! The cells are written as one HTML string in the browser, not as 10,000 view nodes: the
 //! browser parses that in milliseconds, where building (or hydrating) as many nodes one by one
 //! from WebAssembly takes far longer, and the server's page stays small.
 
-use crate::api::{ArrayMap, array_children};
+use crate::api::{ArrayMap, JobWithLog, array_children};
 use domain::JobStatus;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -14,19 +14,35 @@ use std::collections::BTreeMap;
 /// Up to this many children, cells are big enough to carry their index.
 const NUMBERED_UP_TO: usize = 100;
 
+/// The page's array children and filter, kept across its re-renders: read again (in the
+/// browser only; the server's page carries the progress bar, not the cells) when the job's
+/// counts move.
+#[derive(Clone, Copy)]
+pub struct ChildrenOnPage {
+    map: LocalResource<Result<ArrayMap, ServerFnError>>,
+    failed_only: RwSignal<bool>,
+}
+
+impl ChildrenOnPage {
+    pub fn new(id: impl Fn() -> String + Send + Sync + 'static, view_of: Resource<Result<Option<JobWithLog>, ServerFnError>>) -> Self {
+        let counts =
+            Memo::new(move |_| view_of.get().and_then(Result::ok).flatten().and_then(|found| found.job.array_properties?.status_summary));
+        let map = LocalResource::new(move || {
+            let (id, counts) = (id(), counts.get());
+            async move { if counts.is_some() { array_children(id).await } else { Ok(ArrayMap::default()) } }
+        });
+        ChildrenOnPage { map, failed_only: RwSignal::new(false) }
+    }
+}
+
 #[component]
-pub fn ArrayHeatMap(parent_id: String, counts: BTreeMap<String, i64>) -> impl IntoView {
-    let version = format!("{counts:?}");
+pub fn ArrayHeatMap(parent_id: String, counts: BTreeMap<String, i64>, children: ChildrenOnPage) -> impl IntoView {
     let total: i64 = counts.values().sum();
     let failed = counts.get(JobStatus::Failed.as_str()).copied().unwrap_or(0);
     let finished = failed + counts.get(JobStatus::Succeeded.as_str()).copied().unwrap_or(0);
-    let parent = parent_id.clone();
-    let map = Resource::new(move || (parent.clone(), version.clone()), |(id, _)| array_children(id));
-    let failed_only = RwSignal::new(false);
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let ChildrenOnPage { map, failed_only } = children;
     let cells = move || {
-        let map = map.get().and_then(Result::ok).filter(|_| hydrated.get()).unwrap_or_default();
+        let map = map.get().and_then(Result::ok).unwrap_or_default();
         cells_html(&parent_id, &map, failed_only.get())
     };
     let grid_class = if total as usize > NUMBERED_UP_TO { "children-grid heat" } else { "children-grid" };

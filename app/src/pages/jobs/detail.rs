@@ -32,6 +32,9 @@ pub fn JobPage() -> impl IntoView {
         },
     );
     let operator = may(Action::CancelJob);
+    // Kept across the page's re-renders, so the graph and the map never blink while re-read.
+    let graph = super::graph::graph_resource(id);
+    let children = super::array_map::ChildrenOnPage::new(id, view_of);
     view! {
         {move || crate::pages::error_line(stop.value().get())}
         <Transition fallback=|| {
@@ -193,7 +196,7 @@ pub fn JobPage() -> impl IntoView {
                                             .collect_view()}
                                     </dd>
                                 </dl>
-                                <DependencyGraph job_id=job.job_id.clone() />
+                                <DependencyGraph graph />
                                 {summary
                                     .map(|counts| {
                                         let failed = counts.get("FAILED").copied().unwrap_or(0);
@@ -210,7 +213,7 @@ pub fn JobPage() -> impl IntoView {
                                                     .collect::<Vec<_>>()
                                                     .join(" · ")}
                                             </p>
-                                            <ArrayHeatMap parent_id=job.job_id.clone() counts />
+                                            <ArrayHeatMap parent_id=job.job_id.clone() counts children />
                                             {(failed > 0 && finished && operator.get())
                                                 .then(|| view! { <RetryFailedChildren array_job_id=job.job_id.clone() failed /> })}
                                         }

@@ -20,11 +20,15 @@ fn top(place: Place) -> usize {
     place.row * (NODE_HEIGHT + ROW_GAP)
 }
 
-/// The graph around `job_id`, read again whenever any job changes (its neighbours' states).
-#[component]
-pub fn DependencyGraph(job_id: String) -> impl IntoView {
-    let graph = Resource::new(move || job_id.clone(), dependency_graph);
+/// The graph around the page's job, read again whenever any job changes (its neighbours' states).
+pub fn graph_resource(id: impl Fn() -> String + Send + Sync + 'static) -> Resource<Result<JobGraph, ServerFnError>> {
+    let graph = Resource::new(id, dependency_graph);
     crate::live::refetch_on_change(|| "/events".to_string(), move || graph.refetch());
+    graph
+}
+
+#[component]
+pub fn DependencyGraph(graph: Resource<Result<JobGraph, ServerFnError>>) -> impl IntoView {
     view! {
         <Transition>{move || graph.get().and_then(Result::ok).filter(|g| !g.is_alone()).map(|g| view! { <Drawing graph=g /> })}</Transition>
     }
