@@ -86,6 +86,23 @@ pub fn percentile(values: &[u64], p: u8) -> Option<u64> {
     Some(sorted[rank - 1])
 }
 
+/// How much memory a definition's recent attempts really used at their peaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemorySpread {
+    pub measured: usize,
+    pub p50: u64,
+    pub p95: u64,
+    pub max: u64,
+}
+
+/// Attempts a definition's spread is taken over: the newest ones.
+pub const SPREAD_OVER: usize = 100;
+
+/// The spread of `peaks` (none for no measured attempt).
+pub fn spread(peaks: &[u64]) -> Option<MemorySpread> {
+    Some(MemorySpread { measured: peaks.len(), p50: percentile(peaks, 50)?, p95: percentile(peaks, 95)?, max: *peaks.iter().max()? })
+}
+
 /// Bytes as people read them: "300 MiB", "2.0 GiB", "512 KiB".
 pub fn bytes(n: u64) -> String {
     const KIB: u64 = 1024;
@@ -139,6 +156,13 @@ mod tests {
         assert_eq!(percentile(&values, 100), Some(100));
         assert_eq!(percentile(&[7], 95), Some(7));
         assert_eq!(percentile(&[], 95), None);
+    }
+
+    #[test]
+    fn a_spread_of_peaks() {
+        let peaks: Vec<u64> = (1..=20).map(|i| i << 20).collect();
+        assert_eq!(spread(&peaks), Some(MemorySpread { measured: 20, p50: 10 << 20, p95: 19 << 20, max: 20 << 20 }));
+        assert_eq!(spread(&[]), None);
     }
 
     #[test]

@@ -290,6 +290,10 @@ test("each attempt shows the memory and CPU it really used next to what it asked
   console.log(`resource use shown: peak "${text}", CPU "${await page.locator('table.attempts td.cpu-time').textContent()}"`);
   await page.locator('table.attempts').scrollIntoViewIfNeeded();
   await page.screenshot({ path: SCREENSHOTS + 'resource-use.png' });
+  // The definition's page: what its recent attempts used against what it asks for.
+  await gotoHydrated(page, '/definitions');
+  const row = page.locator('table.definitions tr', { hasText: 'jp-shell' }).first();
+  await row.locator('td.memory-used', { hasText: /^p95 \d+ (MiB|KiB) of 16 MiB asked \(\d+ attempts?\)$/ }).waitFor();
   await page.close();
 });
 

@@ -176,6 +176,12 @@ pub async fn list_definitions() -> Result<Vec<JobDefinitionDetail>, ServerFnErro
 }
 
 /// A new revision from the AWS RegisterJobDefinition JSON; returns `name:revision`.
+/// Per definition revision (ARN), what its recent attempts used at their peaks.
+#[server]
+pub async fn definition_memory_use() -> Result<std::collections::BTreeMap<String, domain::resource_use::MemorySpread>, ServerFnError> {
+    batch().memory_use_by_definition(&caller()).await.map_err(fail)
+}
+
 #[server]
 pub async fn register_definition(json: String) -> Result<String, ServerFnError> {
     let request: domain::job_definition::RegisterJobDefinition =

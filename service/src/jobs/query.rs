@@ -182,7 +182,7 @@ impl Batch {
             .collect())
     }
 
-    async fn definition_arns(&self, ids: impl Iterator<Item = i32>) -> ServiceResult<HashMap<i32, String>> {
+    pub(super) async fn definition_arns(&self, ids: impl Iterator<Item = i32>) -> ServiceResult<HashMap<i32, String>> {
         let mut ids: Vec<i32> = ids.collect();
         ids.sort_unstable();
         ids.dedup();

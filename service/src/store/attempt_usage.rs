@@ -1,11 +1,11 @@
 //! What attempts used (`domain::resource_use`): written while a container runs and at its end,
 //! read by the job page and a definition's page.
 
-use super::entities::attempt_usage as au;
+use super::entities::{attempt_usage as au, jobs};
 use crate::batch::from_json;
 use domain::resource_use::AttemptUsage;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationDef, Set};
 
 /// Writes (or replaces) an attempt's use.
 pub(crate) async fn record(db: &impl ConnectionTrait, job_id: &str, usage: &AttemptUsage) -> Result<(), DbErr> {
@@ -37,6 +37,22 @@ pub(crate) async fn of_job(db: &impl ConnectionTrait, job_id: &str) -> Result<Ve
             })
         })
         .collect()
+}
+
+/// Measured peaks of the newest attempts, at most `limit`, with the definition each job ran.
+pub(crate) async fn recent_peaks(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<(i32, i64)>, DbErr> {
+    let to_job: RelationDef = au::Entity::belongs_to(jobs::Entity).from(au::Column::JobId).to(jobs::Column::Id).into();
+    au::Entity::find()
+        .select_only()
+        .column(jobs::Column::JobDefinitionId)
+        .column(au::Column::PeakMemoryBytes)
+        .join(JoinType::InnerJoin, to_job)
+        .filter(au::Column::PeakMemoryBytes.is_not_null())
+        .order_by_desc(jobs::Column::CreatedAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// Forgets the use of these jobs' attempts (retention).

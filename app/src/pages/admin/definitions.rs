@@ -1,7 +1,7 @@
 //! Job definitions: every revision, newest first; register one by form or as JSON, edit a
 //! revision into the next, deregister (operator).
 
-use crate::api::console::{DeregisterDefinition, RegisterDefinition, RegisterDefinitionForm, list_definitions};
+use crate::api::console::{DeregisterDefinition, RegisterDefinition, RegisterDefinitionForm, definition_memory_use, list_definitions};
 use crate::layout::may;
 use crate::pages::admin::definition_editor::DefinitionEditor;
 use crate::pages::error_line;
@@ -20,6 +20,7 @@ pub fn DefinitionsPage() -> impl IntoView {
         move || (register_form.version().get(), register_json.version().get(), deregister.version().get()),
         |_| list_definitions(),
     );
+    let memory_use = Resource::new(|| (), |_| definition_memory_use());
     let operator = may(Action::RegisterJobDefinition);
     let query = use_query_map();
     let compare = move || query.with(|q| q.get("compare")).filter(|n| !n.is_empty());
@@ -60,6 +61,7 @@ pub fn DefinitionsPage() -> impl IntoView {
                                             <th>"Command"</th>
                                             <th>"Retry"</th>
                                             <th>"Timeout"</th>
+                                            <th>"Memory used"</th>
                                             <th></th>
                                         </tr>
                                     </thead>
@@ -68,6 +70,15 @@ pub fn DefinitionsPage() -> impl IntoView {
                                             .into_iter()
                                             .map(|d| {
                                                 let arn = d.job_definition_arn.clone();
+                                                let asked = d
+                                                    .container_properties
+                                                    .validate("containerProperties")
+                                                    .ok()
+                                                    .map(|r| r.memory_mib);
+                                                let used = memory_use
+                                                    .get()
+                                                    .and_then(Result::ok)
+                                                    .and_then(|spreads| spreads.get(&arn).copied());
                                                 let active = d.status == "ACTIVE";
                                                 let submit_href = format!("/submit?definition={}:{}", d.job_definition_name, d.revision);
                                                 let edit_href = format!(
@@ -105,6 +116,7 @@ pub fn DefinitionsPage() -> impl IntoView {
                                                                 .map(|s| format!("{s} s"))
                                                                 .unwrap_or_default()}
                                                         </td>
+                                                        <td class="memory-used">{memory_used(used, asked)}</td>
                                                         <td>
                                                             {(operator.get() && active)
                                                                 .then(|| {
@@ -217,5 +229,17 @@ fn Revisions(name: String, mut revisions: Vec<JobDefinitionDetail>) -> impl Into
                 </tbody>
             </table>
         </section>
+    }
+}
+
+/// "p95 26 MiB of 64 MiB asked (12 attempts)": what a revision's recent attempts used at
+/// their peaks, against what it asks for.
+fn memory_used(used: Option<domain::resource_use::MemorySpread>, asked_mib: Option<i64>) -> String {
+    use domain::resource_use::bytes;
+    let Some(used) = used else { return String::new() };
+    let attempts = if used.measured == 1 { "1 attempt".to_string() } else { format!("{} attempts", used.measured) };
+    match asked_mib {
+        Some(mib) => format!("p95 {} of {} asked ({attempts})", bytes(used.p95), bytes((mib.max(0) as u64) << 20)),
+        None => format!("p95 {} ({attempts})", bytes(used.p95)),
     }
 }

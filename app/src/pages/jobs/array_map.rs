@@ -19,7 +19,8 @@ const NUMBERED_UP_TO: usize = 100;
 /// counts move.
 #[derive(Clone, Copy)]
 pub struct ChildrenOnPage {
-    map: LocalResource<Result<ArrayMap, ServerFnError>>,
+    /// The last map read: a redraw of the page never starts from an empty one.
+    map: ReadSignal<ArrayMap>,
     failed_only: RwSignal<bool>,
 }
 
@@ -31,7 +32,13 @@ impl ChildrenOnPage {
             let (id, counts) = (id(), counts.get());
             async move { if counts.is_some() { array_children(id).await } else { Ok(ArrayMap::default()) } }
         });
-        ChildrenOnPage { map, failed_only: RwSignal::new(false) }
+        let (last, set_last) = signal(ArrayMap::default());
+        Effect::new(move |_| {
+            if let Some(Ok(read)) = map.get() {
+                set_last.set(read);
+            }
+        });
+        ChildrenOnPage { map: last, failed_only: RwSignal::new(false) }
     }
 }
 
@@ -41,10 +48,7 @@ pub fn ArrayHeatMap(parent_id: String, counts: BTreeMap<String, i64>, children: 
     let failed = counts.get(JobStatus::Failed.as_str()).copied().unwrap_or(0);
     let finished = failed + counts.get(JobStatus::Succeeded.as_str()).copied().unwrap_or(0);
     let ChildrenOnPage { map, failed_only } = children;
-    let cells = move || {
-        let map = map.get().and_then(Result::ok).unwrap_or_default();
-        cells_html(&parent_id, &map, failed_only.get())
-    };
+    let cells = move || map.with(|map| cells_html(&parent_id, map, failed_only.get()));
     let grid_class = if total as usize > NUMBERED_UP_TO { "children-grid heat" } else { "children-grid" };
     let percent = |n: i64| if total == 0 { 0.0 } else { n as f64 * 100.0 / total as f64 };
     view! {

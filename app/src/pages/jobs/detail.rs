@@ -33,7 +33,7 @@ pub fn JobPage() -> impl IntoView {
     );
     let operator = may(Action::CancelJob);
     // Kept across the page's re-renders, so the graph and the map never blink while re-read.
-    let graph = super::graph::graph_resource(id);
+    let graph = super::graph::graph_signal(id);
     let children = super::array_map::ChildrenOnPage::new(id, view_of);
     view! {
         {move || crate::pages::error_line(stop.value().get())}

@@ -20,18 +20,25 @@ fn top(place: Place) -> usize {
     place.row * (NODE_HEIGHT + ROW_GAP)
 }
 
-/// The graph around the page's job, read again whenever any job changes (its neighbours' states).
-pub fn graph_resource(id: impl Fn() -> String + Send + Sync + 'static) -> Resource<Result<JobGraph, ServerFnError>> {
-    let graph = Resource::new(id, dependency_graph);
+/// The graph around the page's job, read again whenever any job changes (its neighbours'
+/// states). The page body is drawn again on every change of its job, so the graph is kept as
+/// its last value read: a new drawing never starts empty while a read is under way. Read in
+/// the browser only.
+pub fn graph_signal(id: impl Fn() -> String + Send + Sync + 'static) -> ReadSignal<Option<JobGraph>> {
+    let graph = LocalResource::new(move || dependency_graph(id()));
     crate::live::refetch_on_change(|| "/events".to_string(), move || graph.refetch());
-    graph
+    let (last, set_last) = signal(None);
+    Effect::new(move |_| {
+        if let Some(Ok(read)) = graph.get() {
+            set_last.set(Some(read));
+        }
+    });
+    last
 }
 
 #[component]
-pub fn DependencyGraph(graph: Resource<Result<JobGraph, ServerFnError>>) -> impl IntoView {
-    view! {
-        <Transition>{move || graph.get().and_then(Result::ok).filter(|g| !g.is_alone()).map(|g| view! { <Drawing graph=g /> })}</Transition>
-    }
+pub fn DependencyGraph(graph: ReadSignal<Option<JobGraph>>) -> impl IntoView {
+    move || graph.get().filter(|g| !g.is_alone()).map(|g| view! { <Drawing graph=g /> })
 }
 
 #[component]
