@@ -134,6 +134,34 @@ async fn a_job_that_fails_once_succeeds_on_its_second_attempt() {
     assert_eq!(codes, [Some(1), Some(0)]);
 }
 
+/// The console's tail of a retried job's output: the newest lines across its attempts, in
+/// order, a page at a time going back, and the count of what comes before.
+#[tokio::test]
+async fn the_tail_of_a_retried_jobs_output_spans_its_attempts_in_order() {
+    for backend in BACKENDS {
+        let h = harness(backend, 4).await;
+        let script = "for i in $(seq 1 30); do echo a$AWS_BATCH_JOB_ATTEMPT-$i; done; test $AWS_BATCH_JOB_ATTEMPT -ge 3 || exit 1";
+        h.batch.register_job_definition(&admin(), shell_definition("twice", script)).await.unwrap();
+        let mut request = submit_to("twice", "twice");
+        request.retry_strategy = Some(RetryStrategy { attempts: Some(3), evaluate_on_exit: vec![] });
+        let job = h.batch.submit_job(&operator(), request).await.unwrap();
+        assert_eq!(finished(&h.batch, &job.job_id).await.status, "SUCCEEDED", "{backend:?}");
+        let text = |lines: &[service::jobs::LogLine]| lines.iter().map(|l| l.line.clone()).collect::<Vec<_>>();
+        let expected = |attempt: u32, from: u32, to: u32| (from..=to).map(|i| format!("a{attempt}-{i}")).collect::<Vec<_>>();
+
+        let (newest, earlier) = h.batch.job_log_tail(&admin(), &job.job_id, None, None, 40).await.unwrap();
+        assert_eq!(text(&newest), [expected(2, 21, 30), expected(3, 1, 30)].concat(), "{backend:?}");
+        assert_eq!(earlier, 50, "{backend:?}");
+        let (before, earlier) = h.batch.job_log_tail(&admin(), &job.job_id, None, Some(newest[0].id), 40).await.unwrap();
+        assert_eq!(text(&before), [expected(1, 11, 30), expected(2, 1, 20)].concat(), "{backend:?}");
+        assert_eq!(earlier, 10, "{backend:?}");
+        let (first, earlier) = h.batch.job_log_tail(&admin(), &job.job_id, None, Some(before[0].id), 40).await.unwrap();
+        assert_eq!((text(&first), earlier), (expected(1, 1, 10), 0), "{backend:?}");
+        let (only, _) = h.batch.job_log_tail(&admin(), &job.job_id, Some(2), None, 5).await.unwrap();
+        assert_eq!(text(&only), expected(2, 26, 30), "{backend:?}");
+    }
+}
+
 #[tokio::test]
 async fn an_exit_rule_stops_the_retries() {
     let h = harness(Backend::Postgres, 4).await;
