@@ -377,7 +377,7 @@ test("an environment larger than its hosts says so where its use is shown", asyn
   // One that fits its host is not warned about.
   assert.equal(await page.locator('tr', { hasText: 'jp-docker' }).locator('.warning').count(), 0);
 
-  // Removing it asks first, at each step.
+  // Removing it asks first, at each step, with an optional reason.
   await gotoHydrated(page, '/environments');
   const bigRow = () => page.locator('tr', { hasText: 'jp-too-big' });
   await bigRow().locator('summary', { hasText: 'Disable' }).click();
@@ -386,8 +386,13 @@ test("an environment larger than its hosts says so where its use is shown", asyn
   await bigRow().locator('.state.disabled').waitFor();
   await bigRow().locator('summary', { hasText: 'Delete' }).click();
   assert.equal(await bigRow().count(), 1, 'opening the question deletes nothing');
+  await bigRow().locator('.confirm-box input[name=reason]').last().fill('host retired, see ticket 42');
   await bigRow().locator('button', { hasText: 'Yes, delete' }).click();
   await page.waitForFunction(() => ![...document.querySelectorAll('tr')].some((tr) => tr.textContent.includes('jp-too-big')));
+  // The reason given is kept beside the change in the audit log; the disabling gave none.
+  await gotoHydrated(page, '/audit');
+  const deleted = page.locator('table.audit tr', { hasText: 'DeleteComputeEnvironment' }).filter({ hasText: 'jp-too-big' });
+  await deleted.locator('td', { hasText: 'reason: host retired, see ticket 42' }).waitFor();
   await page.close();
 });
 

@@ -38,8 +38,14 @@ pub async fn change_user_role(username: String, role: String) -> Result<UserView
 
 /// `disabled` is "true" or "false" (a form's hidden field).
 #[server]
-pub async fn change_user_disabled(username: String, disabled: String) -> Result<UserView, ServerFnError> {
-    expect_context::<service::Batch>().set_user_disabled(&caller(), &username, disabled == "true").await.map_err(fail)
+pub async fn change_user_disabled(username: String, disabled: String, reason: Option<String>) -> Result<UserView, ServerFnError> {
+    let batch = expect_context::<service::Batch>();
+    service::access::audit::because(
+        reason.as_deref().unwrap_or_default(),
+        batch.set_user_disabled(&caller(), &username, disabled == "true"),
+    )
+    .await
+    .map_err(fail)
 }
 
 #[server]
@@ -58,8 +64,11 @@ pub async fn create_access_key() -> Result<NewAccessKey, ServerFnError> {
 }
 
 #[server]
-pub async fn revoke_access_key(access_key_id: String) -> Result<(), ServerFnError> {
-    expect_context::<service::Batch>().revoke_access_key(&caller(), &access_key_id).await.map_err(fail)
+pub async fn revoke_access_key(access_key_id: String, reason: Option<String>) -> Result<(), ServerFnError> {
+    let batch = expect_context::<service::Batch>();
+    service::access::audit::because(reason.as_deref().unwrap_or_default(), batch.revoke_access_key(&caller(), &access_key_id))
+        .await
+        .map_err(fail)
 }
 
 #[server]
@@ -80,6 +89,7 @@ pub async fn create_secret(name: String, value: String, description: String) -> 
 }
 
 #[server]
-pub async fn delete_secret(name: String) -> Result<(), ServerFnError> {
-    expect_context::<service::Batch>().delete_secret(&caller(), &name).await.map_err(fail)
+pub async fn delete_secret(name: String, reason: Option<String>) -> Result<(), ServerFnError> {
+    let batch = expect_context::<service::Batch>();
+    service::access::audit::because(reason.as_deref().unwrap_or_default(), batch.delete_secret(&caller(), &name)).await.map_err(fail)
 }

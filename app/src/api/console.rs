@@ -121,28 +121,33 @@ fn environment_order(names: &str) -> Vec<serde_json::Value> {
 }
 
 /// Enables, disables or deletes an environment (`kind` = "environment") or a queue
-/// ("queue"): `change` is ENABLED, DISABLED or DELETE.
+/// ("queue"): `change` is ENABLED, DISABLED or DELETE; the reason, if given, goes into the
+/// audit log beside it.
 #[server]
-pub async fn change_resource(kind: String, name: String, change: String) -> Result<(), ServerFnError> {
+pub async fn change_resource(kind: String, name: String, change: String, reason: Option<String>) -> Result<(), ServerFnError> {
+    if !matches!(kind.as_str(), "environment" | "queue") {
+        return Err(bad_input(format!("kind: {kind} is neither environment nor queue")));
+    }
     let caller = caller();
-    let result = match (kind.as_str(), change.as_str()) {
-        ("environment", "DELETE") => batch().delete_compute_environment(&caller, &name).await,
-        ("queue", "DELETE") => batch().delete_job_queue(&caller, &name).await,
-        ("environment", state) => {
-            let update = domain::compute_environment::UpdateComputeEnvironment {
-                compute_environment: name,
-                state: Some(state.into()),
-                ..Default::default()
-            };
-            batch().update_compute_environment(&caller, update).await.map(drop)
+    let change = async {
+        match (kind.as_str(), change.as_str()) {
+            ("environment", "DELETE") => batch().delete_compute_environment(&caller, &name).await,
+            ("queue", "DELETE") => batch().delete_job_queue(&caller, &name).await,
+            ("environment", state) => {
+                let update = domain::compute_environment::UpdateComputeEnvironment {
+                    compute_environment: name,
+                    state: Some(state.into()),
+                    ..Default::default()
+                };
+                batch().update_compute_environment(&caller, update).await.map(drop)
+            }
+            (_, state) => {
+                let update = domain::job_queue::UpdateJobQueue { job_queue: name, state: Some(state.into()), ..Default::default() };
+                batch().update_job_queue(&caller, update).await.map(drop)
+            }
         }
-        ("queue", state) => {
-            let update = domain::job_queue::UpdateJobQueue { job_queue: name, state: Some(state.into()), ..Default::default() };
-            batch().update_job_queue(&caller, update).await.map(drop)
-        }
-        (other, _) => return Err(bad_input(format!("kind: {other} is neither environment nor queue"))),
     };
-    result.map_err(fail)
+    service::access::audit::because(reason.as_deref().unwrap_or_default(), change).await.map_err(fail)
 }
 
 #[server]
@@ -230,8 +235,10 @@ pub async fn register_definition_form(form: domain::definition_form::DefinitionF
 }
 
 #[server]
-pub async fn deregister_definition(arn: String) -> Result<(), ServerFnError> {
-    batch().deregister_job_definition(&caller(), &arn).await.map_err(fail)
+pub async fn deregister_definition(arn: String, reason: Option<String>) -> Result<(), ServerFnError> {
+    service::access::audit::because(reason.as_deref().unwrap_or_default(), batch().deregister_job_definition(&caller(), &arn))
+        .await
+        .map_err(fail)
 }
 
 /// What submitting the form did: the job's id, or the field to mark and why.

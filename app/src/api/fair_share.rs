@@ -65,8 +65,10 @@ pub async fn save_policy(form: PolicyForm, arn: Option<String>) -> Result<Policy
 }
 
 #[server]
-pub async fn delete_policy(arn: String) -> Result<(), ServerFnError> {
-    batch().delete_scheduling_policy(&caller(), &arn).await.map_err(fail)
+pub async fn delete_policy(arn: String, reason: Option<String>) -> Result<(), ServerFnError> {
+    service::access::audit::because(reason.as_deref().unwrap_or_default(), batch().delete_scheduling_policy(&caller(), &arn))
+        .await
+        .map_err(fail)
 }
 
 #[server]

@@ -79,6 +79,17 @@ pub(crate) fn created_line(
     }
 }
 
+/// The optional reason a destructive action's form asks for: it goes into the audit log beside
+/// the change (`service::access::audit::because`).
+#[component]
+pub(crate) fn ReasonField() -> impl IntoView {
+    view! {
+        <label class="reason">
+            "Reason (optional) " <input name="reason" maxlength="500" placeholder="kept in the audit log" autocomplete="off" />
+        </label>
+    }
+}
+
 /// A destructive action asked twice: the first click opens the question, the form inside (with
 /// its "Yes, …" button) does it. No script dialog: works before hydration and in tests alike.
 #[component]

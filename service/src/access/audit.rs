@@ -9,10 +9,27 @@ use domain::access::{Action, AuditRecord, Caller};
 use sea_orm::{DatabaseConnection, DbErr, Set};
 use std::future::Future;
 
-/// How an attempt ended, as the audit log spells it.
+tokio::task_local! {
+    /// Why the person acting did it, when they said so (the console's optional reason on a
+    /// destructive action): the detail of the audit record of each change made meanwhile.
+    static REASON: String;
+}
+
+/// The most characters of a reason kept.
+pub const REASON_CHARS: usize = 500;
+
+/// Runs `work` with `reason` written beside every change it makes into the audit log (trimmed,
+/// at most `REASON_CHARS`; an empty reason is none). A scope, not a parameter: every use case
+/// takes a reason without one more argument, whatever transport calls it.
+pub async fn because<T>(reason: &str, work: impl Future<Output = T>) -> T {
+    REASON.scope(reason.trim().chars().take(REASON_CHARS).collect(), work).await
+}
+
+/// How an attempt ended, as the audit log spells it: a change that went through says why, if
+/// it was said.
 pub(crate) fn outcome_of<T>(result: &ServiceResult<T>) -> (&'static str, String) {
     match result {
-        Ok(_) => ("ok", String::new()),
+        Ok(_) => ("ok", REASON.try_with(|r| if r.is_empty() { String::new() } else { format!("reason: {r}") }).unwrap_or_default()),
         Err(ServiceError::Forbidden(message)) => ("forbidden", message.clone()),
         Err(ServiceError::Invalid(error)) => ("invalid", error.to_string()),
         Err(error @ (ServiceError::NotFound { .. } | ServiceError::Conflict(_))) => ("refused", error.to_string()),

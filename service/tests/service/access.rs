@@ -230,6 +230,39 @@ async fn every_mutation_is_allowed_or_refused_by_role_and_a_refusal_writes_nothi
     }
 }
 
+/// A reason given for a change (the console asks for one on each destructive action) is the
+/// detail of that change's audit record, trimmed and bounded; changes without one, and changes
+/// made outside its scope, have none.
+#[tokio::test]
+async fn a_reason_given_for_a_change_is_written_beside_it_in_the_audit_log() {
+    use service::access::audit::{REASON_CHARS, because};
+    for backend in BACKENDS {
+        let team = team(backend).await;
+        team.batch.create_compute_environment(&team.admin, environment("ce", 4)).await.unwrap();
+        team.batch.create_job_queue(&team.admin, queue("q", &["ce"])).await.unwrap();
+        let disable = UpdateJobQueue { job_queue: "q".into(), state: Some("DISABLED".into()), ..Default::default() };
+        because("  maintenance window  ", team.batch.update_job_queue(&team.admin, disable)).await.unwrap();
+        let reorder = UpdateJobQueue { job_queue: "q".into(), priority: Some(5), ..Default::default() };
+        team.batch.update_job_queue(&team.admin, reorder).await.unwrap();
+        because(&"x".repeat(2 * REASON_CHARS), team.batch.delete_job_queue(&team.admin, "q")).await.unwrap_or_else(|e| {
+            panic!("{backend:?}: {e}");
+        });
+        // Refused: the record says why it was refused, not the reason given.
+        let refused = because("no right to", team.batch.delete_compute_environment(&team.viewer, "ce")).await;
+        assert!(matches!(refused, Err(ServiceError::Forbidden(_))), "{backend:?}");
+
+        let log = team.batch.audit_log(&team.admin, None, 500).await.unwrap();
+        let detail = |action: &str, actor: &str| {
+            log.iter().filter(|r| r.action == action && r.actor == actor).map(|r| r.detail.clone()).collect::<Vec<_>>()
+        };
+        // Newest first: the priority (no reason), then the disabling (with it).
+        assert_eq!(detail("UpdateJobQueue", "root"), ["", "reason: maintenance window"], "{backend:?}");
+        assert_eq!(detail("DeleteJobQueue", "root"), [format!("reason: {}", "x".repeat(REASON_CHARS))], "{backend:?}");
+        let refusal = detail("DeleteComputeEnvironment", "vic");
+        assert!(refusal.len() == 1 && !refusal[0].contains("no right to"), "{backend:?}: {refusal:?}");
+    }
+}
+
 #[tokio::test]
 async fn reads_need_a_signed_in_caller_and_the_audit_log_needs_an_admin() {
     for backend in BACKENDS {

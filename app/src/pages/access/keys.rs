@@ -96,6 +96,7 @@ pub fn AccessKeysPage() -> impl IntoView {
                                                                                     name="access_key_id"
                                                                                     value=key.access_key_id.clone()
                                                                                 />
+                                                                                <crate::pages::ReasonField />
                                                                                 <button type="submit" class="danger">
                                                                                     "Yes, revoke"
                                                                                 </button>

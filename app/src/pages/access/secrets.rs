@@ -85,6 +85,7 @@ pub fn SecretsPage() -> impl IntoView {
                                                                                     name="name"
                                                                                     value=secret.name.clone()
                                                                                 />
+                                                                                <crate::pages::ReasonField />
                                                                                 <button type="submit" class="danger">
                                                                                     "Yes, delete"
                                                                                 </button>

@@ -109,16 +109,13 @@ fn UserTable(
                                     </ActionForm>
                                 </td>
                                 <td>
-                                    <ActionForm action=disabled attr:class="inline-form">
-                                        <input type="hidden" name="username" value=name2 />
-                                        <input type="hidden" name="disabled" value=(!user.disabled).to_string() />
-                                        <span class=if user.disabled {
-                                            "state disabled"
-                                        } else {
-                                            "state enabled"
-                                        }>{if user.disabled { "DISABLED" } else { "ACTIVE" }}</span>
-                                        <button type="submit">{if user.disabled { "Enable" } else { "Disable" }}</button>
-                                    </ActionForm>
+                                    <span class=if user.disabled {
+                                        "state disabled"
+                                    } else {
+                                        "state enabled"
+                                    }>{if user.disabled { "DISABLED" } else { "ACTIVE" }}</span>
+                                    " "
+                                    <DisableOrEnable action=disabled username=name2 disabled=user.disabled />
                                 </td>
                                 <td>
                                     <When ms=user.created_at />
@@ -144,5 +141,34 @@ fn UserTable(
                     .collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// Enable at once; disable (the user is signed out and refused from then on) asks first, with
+/// an optional reason for the audit log.
+#[component]
+fn DisableOrEnable(action: ServerAction<ChangeUserDisabled>, username: String, disabled: bool) -> impl IntoView {
+    let question = format!("Disable {username}? Their sessions and access keys stop working until enabled again.");
+    let form = move |reason: bool| {
+        view! {
+            <ActionForm action attr:class="inline-form">
+                <input type="hidden" name="username" value=username.clone() />
+                <input type="hidden" name="disabled" value=(!disabled).to_string() />
+                {reason.then(|| view! { <crate::pages::ReasonField /> })}
+                <button type="submit" class:danger=reason>
+                    {if disabled { "Enable" } else { "Yes, disable" }}
+                </button>
+            </ActionForm>
+        }
+    };
+    if disabled {
+        form(false).into_any()
+    } else {
+        view! {
+            <crate::pages::Confirm label="Disable" question>
+                {form(true)}
+            </crate::pages::Confirm>
+        }
+        .into_any()
     }
 }

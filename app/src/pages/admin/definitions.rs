@@ -136,6 +136,7 @@ pub fn DefinitionsPage() -> impl IntoView {
                                                                         >
                                                                             <ActionForm action=deregister attr:class="inline-form">
                                                                                 <input type="hidden" name="arn" value=arn />
+                                                                                <crate::pages::ReasonField />
                                                                                 <button type="submit" class="danger">
                                                                                     "Yes, deregister"
                                                                                 </button>

@@ -25,12 +25,14 @@ fn ResourceActions(action: ServerAction<ChangeResource>, kind: &'static str, nam
         format!("Disable the {kind} {name}? It stops taking new work until enabled again."),
         format!("Delete the {kind} {name}? This cannot be undone."),
     );
+    // Enabling undoes nothing: it asks neither twice nor why.
     let form = |name: String, change: &'static str, button: &'static str| {
         view! {
             <ActionForm action=action attr:class="inline-form">
                 <input type="hidden" name="kind" value=kind />
                 <input type="hidden" name="name" value=name />
                 <input type="hidden" name="change" value=change />
+                {(change != "ENABLED").then(|| view! { <crate::pages::ReasonField /> })}
                 <button type="submit" class="danger">
                     {button}
                 </button>

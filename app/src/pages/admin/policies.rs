@@ -227,6 +227,7 @@ fn PolicyTable(list: Vec<SchedulingPolicyDetail>, delete: ServerAction<DeletePol
                                                     >
                                                         <ActionForm action=delete attr:class="inline-form">
                                                             <input type="hidden" name="arn" value=arn />
+                                                            <crate::pages::ReasonField />
                                                             <button type="submit" class="danger">
                                                                 "Yes, delete"
                                                             </button>
