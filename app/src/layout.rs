@@ -14,6 +14,10 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
     crate::pages::time::provide_clock();
     let signed_in = move || me.get().and_then(Result::ok).flatten();
     view! {
+        <a class="skip-link" href="#content" on:click=crate::keyboard::skip_to_content>
+            "Skip to content"
+        </a>
+        <crate::keyboard::KeyboardShortcuts />
         <header class="topbar">
             <a class="brand" href="/">
                 "Batch"
@@ -64,7 +68,9 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
                     }}
                 </Suspense>
             </nav>
-            <main class="content">{children()}</main>
+            <main class="content" id="content" tabindex="-1">
+                {children()}
+            </main>
         </div>
     }
 }

@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod keyboard;
 pub mod layout;
 pub mod live;
 pub mod pages;

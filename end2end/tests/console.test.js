@@ -51,3 +51,36 @@ test('the jobs page keeps its filters in the link and hydrates', async () => {
   await page.screenshot({ path: SCREENSHOTS + 'jobs.png', fullPage: true });
   await context.close();
 });
+
+test('the keyboard reaches everything: a skip link, "/" to search, "g" then a letter to a page, "?" for the list', async () => {
+  const context = await signedInContext(browser);
+  const page = await context.newPage();
+  await gotoAndWaitForWasm(page, '/jobs');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement.id === 'content');
+
+  await page.keyboard.press('?');
+  const list = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await list.waitFor();
+  assert.match(await list.textContent(), /g\s*j\s*Jobs/);
+  await page.keyboard.press('Escape');
+  await list.waitFor({ state: 'detached' });
+
+  await page.keyboard.press('/');
+  await page.waitForFunction(() => document.activeElement.tagName === 'INPUT' && document.activeElement.closest('main'));
+  // Typed into a field, the keys are the field's.
+  await page.keyboard.type('g?');
+  assert.equal(await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).count(), 0);
+  await page.evaluate(() => document.activeElement.blur());
+
+  await page.keyboard.press('g');
+  await page.keyboard.press('e');
+  await page.waitForURL((url) => url.pathname === '/environments');
+  await page.locator('h1', { hasText: 'Compute environments' }).waitFor();
+  await page.keyboard.press('g');
+  await page.keyboard.press('d');
+  await page.waitForURL((url) => url.pathname === '/');
+  await context.close();
+});

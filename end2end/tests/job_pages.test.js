@@ -301,6 +301,19 @@ test('an array of 10,000 children is a heat map of linked cells, drawn soon afte
   await page.locator('.progress-text', { hasText: '10000 of 10000 finished (100%)' }).waitFor();
   const last = page.locator(`.children-grid a.cell[href="${path}:9999"]`);
   assert.equal(await last.getAttribute('title'), 'index 9999 · SUCCEEDED · exit code 0');
+  // The keyboard: the cells are one stop in the tab order, the arrow keys move within them.
+  assert.equal(await page.locator('.children-grid a.cell[tabindex="0"]').count(), 1);
+  await page.locator(`.children-grid a.cell[href="${path}:0"]`).focus();
+  const focused = () => page.evaluate(() => document.activeElement.getAttribute('title'));
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focused(), 'index 1 · SUCCEEDED · exit code 0');
+  await page.keyboard.press('ArrowDown');
+  const below = await page.evaluate(() => [document.activeElement.offsetLeft, document.activeElement.offsetTop]);
+  const second = await page.locator(`.children-grid a.cell[href="${path}:1"]`).evaluate((el) => [el.offsetLeft, el.offsetTop]);
+  assert.ok(below[0] === second[0] && below[1] > second[1], `down is the same column, the next row (${below} under ${second})`);
+  await page.keyboard.press('End');
+  assert.equal(await focused(), 'index 9999 · SUCCEEDED · exit code 0');
+  assert.equal(await page.locator('.children-grid a.cell[tabindex="0"]').count(), 1, 'still one stop in the tab order');
   assert.equal(await page.getByLabel('Failed children only').count(), 0, 'no filter when nothing failed');
   await page.locator('.children-grid.heat').scrollIntoViewIfNeeded();
   await page.screenshot({ path: SCREENSHOTS + 'heat-map-10000.png' });

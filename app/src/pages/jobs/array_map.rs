@@ -79,7 +79,54 @@ pub fn ArrayHeatMap(parent_id: String, counts: BTreeMap<String, i64>, children: 
                     </label>
                 }
             })}
-        <div class=grid_class inner_html=cells></div>
+        // One stop in the tab order for all the cells; the arrow keys move between them.
+        <div
+            class=grid_class
+            inner_html=cells
+            aria-label="Children: arrow keys move between them, Enter opens one"
+            on:keydown=move |event| {
+                #[cfg(feature = "hydrate")] roving_focus(&event);
+                #[cfg(not(feature = "hydrate"))]
+                let _ = event;
+            }
+        ></div>
+    }
+}
+
+/// Arrow keys (and Home/End) move the focus from cell to cell, as a grid: up and down go to the
+/// cell in the same column. The focused cell is the grid's one stop in the tab order.
+#[cfg(feature = "hydrate")]
+fn roving_focus(event: &leptos::ev::KeyboardEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::{Element, HtmlElement};
+    let Some(cell) = event.target().and_then(|t| t.dyn_into::<HtmlElement>().ok()) else { return };
+    let grid = cell.parent_element();
+    let same_column = |next: fn(&Element) -> Option<Element>| {
+        let mut at: Option<Element> = next(&cell);
+        // A row holds at most a few hundred cells: look no further than that.
+        for _ in 0..1000 {
+            let candidate = at?.dyn_into::<HtmlElement>().ok()?;
+            if candidate.offset_left() == cell.offset_left() && candidate.offset_top() != cell.offset_top() {
+                return Some(candidate.into());
+            }
+            at = next(&candidate);
+        }
+        None
+    };
+    let target = match event.key().as_str() {
+        "ArrowRight" => cell.next_element_sibling(),
+        "ArrowLeft" => cell.previous_element_sibling(),
+        "ArrowDown" => same_column(Element::next_element_sibling),
+        "ArrowUp" => same_column(Element::previous_element_sibling),
+        "Home" => grid.and_then(|g| g.first_element_child()),
+        "End" => grid.and_then(|g| g.last_element_child()),
+        _ => return,
+    };
+    if let Some(target) = target.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
+        event.prevent_default();
+        let _ = cell.set_attribute("tabindex", "-1");
+        let _ = target.set_attribute("tabindex", "0");
+        let _ = target.focus();
     }
 }
 
@@ -99,10 +146,11 @@ fn cells_html(parent_id: &str, map: &ArrayMap, failed_only: bool) -> String {
             (None, _) => String::new(),
         };
         let label = if numbered { index.to_string() } else { String::new() };
+        let tabindex = if html.is_empty() { 0 } else { -1 };
         let state = status.as_str();
         let class = state.to_lowercase();
         html.push_str(&format!(
-            r#"<a class="cell status {class}" href="/jobs/{parent}:{index}" title="index {index} · {state}{code}">{label}</a>"#
+            r#"<a class="cell status {class}" href="/jobs/{parent}:{index}" title="index {index} · {state}{code}" tabindex="{tabindex}">{label}</a>"#
         ));
     }
     html
