@@ -82,6 +82,7 @@ test('a user creates an access key and sees its secret once', async () => {
   assert.match(id, /^AKIA[A-Z2-7]{16}$/);
   assert.equal(secret.length, 40);
   await page.locator('table.keys td', { hasText: id }).first().waitFor();
+  await page.locator('table.keys tr', { hasText: id }).getByRole('button', { name: 'Copy access key id' }).waitFor();
   await page.screenshot({ path: SCREENSHOTS + 'access-keys.png', fullPage: true });
   await page.reload();
   assert.equal(await page.locator('.secret-access-key').count(), 0, 'the secret is not shown again');
@@ -104,6 +105,7 @@ test('an admin creates a secret from the console; its value is never shown again
   await page.locator('table.secrets td', { hasText: 'e2e-db-password' }).first().waitFor();
   assert.ok(!(await page.content()).includes(value), 'the value is not on the page');
   assert.match(await page.locator('table.secrets').textContent(), /arn:aws:secretsmanager:.*:secret:e2e-db-password/);
+  await page.locator('table.secrets tr', { hasText: 'e2e-db-password' }).getByRole('button', { name: 'Copy secret ARN' }).waitFor();
   await context.close();
 });
 

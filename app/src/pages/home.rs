@@ -138,11 +138,13 @@ pub fn Home() -> impl IntoView {
                                             .map(|job| {
                                                 view! {
                                                     <tr>
-                                                        <td>
+                                                        <td data-label="Job">
                                                             <a href=format!("/jobs/{}", job.job_id)>{job.job_name}</a>
                                                         </td>
-                                                        <td class="reason">{job.status_reason.unwrap_or_default()}</td>
-                                                        <td>{crate::pages::time::when_opt(job.stopped_at)}</td>
+                                                        <td data-label="Reason" class="reason">
+                                                            {job.status_reason.unwrap_or_default()}
+                                                        </td>
+                                                        <td data-label="Stopped">{crate::pages::time::when_opt(job.stopped_at)}</td>
                                                     </tr>
                                                 }
                                             })

@@ -40,17 +40,17 @@ pub fn AuditPage() -> impl IntoView {
                                             .map(|r| {
                                                 view! {
                                                     <tr>
-                                                        <td>
+                                                        <td data-label="When">
                                                             <When ms=r.at />
                                                         </td>
-                                                        <td>{r.actor}</td>
-                                                        <td>{r.action}</td>
-                                                        <td>{r.target}</td>
-                                                        <td>
+                                                        <td data-label="Who">{r.actor}</td>
+                                                        <td data-label="What">{r.action}</td>
+                                                        <td data-label="Target">{r.target}</td>
+                                                        <td data-label="Outcome">
                                                             <span class=format!("outcome {}", r.outcome)>{r.outcome.clone()}</span>
                                                         </td>
-                                                        <td>{r.detail}</td>
-                                                        <td>{r.client.unwrap_or_default()}</td>
+                                                        <td data-label="Detail">{r.detail}</td>
+                                                        <td data-label="Client">{r.client.unwrap_or_default()}</td>
                                                     </tr>
                                                 }
                                             })

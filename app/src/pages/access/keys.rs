@@ -68,14 +68,16 @@ pub fn AccessKeysPage() -> impl IntoView {
                                             .map(|key| {
                                                 view! {
                                                     <tr>
-                                                        <td>
+                                                        <td data-label="Access key id">
                                                             <code>{key.access_key_id.clone()}</code>
+                                                            " "
+                                                            <crate::pages::CopyButton text=key.access_key_id.clone() what="access key id" />
                                                         </td>
-                                                        <td>
+                                                        <td data-label="Created">
                                                             <When ms=key.created_at />
                                                         </td>
-                                                        <td>{when_opt(key.last_used_at)}</td>
-                                                        <td>
+                                                        <td data-label="Last used">{when_opt(key.last_used_at)}</td>
+                                                        <td data-label="State">
                                                             {match key.revoked_at {
                                                                 Some(at) => {
                                                                     view! { <span class="state disabled">"revoked " {utc(at)}</span> }

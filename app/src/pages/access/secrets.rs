@@ -59,15 +59,17 @@ pub fn SecretsPage() -> impl IntoView {
                                             .map(|secret| {
                                                 view! {
                                                     <tr>
-                                                        <td>{secret.name.clone()}</td>
-                                                        <td>
+                                                        <td data-label="Name">{secret.name.clone()}</td>
+                                                        <td data-label="ARN">
                                                             <code>{secret.arn.clone()}</code>
+                                                            " "
+                                                            <crate::pages::CopyButton text=secret.arn.clone() what="secret ARN" />
                                                         </td>
-                                                        <td>{secret.description.clone()}</td>
-                                                        <td>
+                                                        <td data-label="Description">{secret.description.clone()}</td>
+                                                        <td data-label="Created">
                                                             <When ms=secret.created_at />
                                                         </td>
-                                                        <td>
+                                                        <td data-label="">
                                                             {admin
                                                                 .get()
                                                                 .then(|| {

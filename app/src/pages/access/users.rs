@@ -100,15 +100,15 @@ fn UserTable(
                         let reset_label = format!("New password for {name}");
                         view! {
                             <tr>
-                                <td>{user.username.clone()}</td>
-                                <td>
+                                <td data-label="User">{user.username.clone()}</td>
+                                <td data-label="Role">
                                     <ActionForm action=role attr:class="inline-form">
                                         <input type="hidden" name="username" value=name />
                                         <RoleSelect name="role" selected=user.role label=format!("Role of {}", user.username) />
                                         <button type="submit">"Change role"</button>
                                     </ActionForm>
                                 </td>
-                                <td>
+                                <td data-label="State">
                                     <span class=if user.disabled {
                                         "state disabled"
                                     } else {
@@ -117,10 +117,10 @@ fn UserTable(
                                     " "
                                     <DisableOrEnable action=disabled username=name2 disabled=user.disabled />
                                 </td>
-                                <td>
+                                <td data-label="Created">
                                     <When ms=user.created_at />
                                 </td>
-                                <td>
+                                <td data-label="Password">
                                     <ActionForm action=reset attr:class="inline-form">
                                         <input type="hidden" name="username" value=name3 />
                                         <input

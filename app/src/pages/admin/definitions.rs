@@ -88,27 +88,36 @@ pub fn DefinitionsPage() -> impl IntoView {
                                                 );
                                                 view! {
                                                     <tr>
-                                                        <td>
+                                                        <td data-label="Name">
                                                             <a
                                                                 href=format!("/definitions?compare={}", d.job_definition_name)
                                                                 title="Compare its revisions side by side"
                                                             >
                                                                 {d.job_definition_name.clone()}
                                                             </a>
+                                                            " "
+                                                            <crate::pages::CopyButton
+                                                                text=d.job_definition_arn.clone()
+                                                                what="definition ARN"
+                                                            />
                                                         </td>
-                                                        <td class="count">{d.revision}</td>
-                                                        <td>
+                                                        <td data-label="Revision" class="count">
+                                                            {d.revision}
+                                                        </td>
+                                                        <td data-label="Status">
                                                             <span class=format!(
                                                                 "state {}",
                                                                 if active { "enabled" } else { "disabled" },
                                                             )>{d.status.as_str()}</span>
                                                         </td>
-                                                        <td>{d.container_properties.image.clone()}</td>
-                                                        <td>
+                                                        <td data-label="Image">{d.container_properties.image.clone()}</td>
+                                                        <td data-label="Command">
                                                             <code>{domain::command_line::shell_form(&d.container_properties.command)}</code>
                                                         </td>
-                                                        <td>{d.retry_strategy.as_ref().and_then(|r| r.attempts).unwrap_or(1)}</td>
-                                                        <td>
+                                                        <td data-label="Retry">
+                                                            {d.retry_strategy.as_ref().and_then(|r| r.attempts).unwrap_or(1)}
+                                                        </td>
+                                                        <td data-label="Timeout">
                                                             {d
                                                                 .timeout
                                                                 .as_ref()
@@ -116,8 +125,10 @@ pub fn DefinitionsPage() -> impl IntoView {
                                                                 .map(|s| format!("{s} s"))
                                                                 .unwrap_or_default()}
                                                         </td>
-                                                        <td class="memory-used">{memory_used(used, asked)}</td>
-                                                        <td>
+                                                        <td data-label="Memory used" class="memory-used">
+                                                            {memory_used(used, asked)}
+                                                        </td>
+                                                        <td data-label="">
                                                             {(operator.get() && active)
                                                                 .then(|| {
                                                                     view! {
@@ -220,7 +231,11 @@ fn Revisions(name: String, mut revisions: Vec<JobDefinitionDetail>) -> impl Into
                                         .enumerate()
                                         .map(|(i, v)| {
                                             let differs = i > 0 && values[i - 1] != *v;
-                                            view! { <td class:differs=differs>{v.clone()}</td> }
+                                            view! {
+                                                <td data-label="" class:differs=differs>
+                                                    {v.clone()}
+                                                </td>
+                                            }
                                         })
                                         .collect_view()}
                                 </tr>

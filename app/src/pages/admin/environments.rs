@@ -80,21 +80,27 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                                 let max = row.detail.compute_resources.max_vcpus;
                                                 view! {
                                                     <tr>
-                                                        <td>{name.clone()}</td>
-                                                        <td>
+                                                        <td data-label="Name">{name.clone()}</td>
+                                                        <td data-label="State">
                                                             <span class=format!(
                                                                 "state {}",
                                                                 row.detail.state.as_str().to_lowercase(),
                                                             )>{row.detail.state.as_str()}</span>
                                                         </td>
-                                                        <td>{row.detail.executor.as_str()}</td>
-                                                        <td class="hosts-offer">
+                                                        <td data-label="Executor">{row.detail.executor.as_str()}</td>
+                                                        <td data-label="Hosts offer" class="hosts-offer">
                                                             <super::HostsOffer hosts=row.detail.docker_hosts.clone() max_vcpus=max />
                                                         </td>
-                                                        <td class="count">{format!("{} / {max}", row.used_milli_vcpus as f64 / 1000.0)}</td>
-                                                        <td class="count">{format!("{} MiB", row.used_memory_mib)}</td>
-                                                        <td class="count">{row.running_jobs}</td>
-                                                        <td class="host-access">
+                                                        <td data-label="vCPUs in use" class="count">
+                                                            {format!("{} / {max}", row.used_milli_vcpus as f64 / 1000.0)}
+                                                        </td>
+                                                        <td data-label="Memory in use" class="count">
+                                                            {format!("{} MiB", row.used_memory_mib)}
+                                                        </td>
+                                                        <td data-label="Running jobs" class="count">
+                                                            {row.running_jobs}
+                                                        </td>
+                                                        <td data-label="Host access" class="host-access">
                                                             {host_access_summary(&row.detail.host_access)}
                                                             {admin
                                                                 .get()
@@ -108,7 +114,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                                                     }
                                                                 })}
                                                         </td>
-                                                        <td>
+                                                        <td data-label="">
                                                             {admin
                                                                 .get()
                                                                 .then(|| {

@@ -134,11 +134,11 @@ fn PolicyEditor(save: ServerAction<SavePolicy>, editing: Option<SchedulingPolicy
                             let weight_name = format!("form[shares][{id}][weight_factor]");
                             view! {
                                 <tr>
-                                    <td>
+                                    <td data-label="Share identifier (or prefix*)">
                                         <input name=share_name value=row.share_identifier aria-label=format!("Share {}", id + 1) />
                                         {error_for(format!("shares[{id}][share_identifier]"))}
                                     </td>
-                                    <td>
+                                    <td data-label="Weight factor">
                                         <input
                                             name=weight_name
                                             inputmode="decimal"
@@ -205,11 +205,15 @@ fn PolicyTable(list: Vec<SchedulingPolicyDetail>, delete: ServerAction<DeletePol
                         let arn = policy.arn.clone();
                         view! {
                             <tr>
-                                <td>{name.clone()}</td>
-                                <td class="count">{format!("{} s", fair.decay_seconds())}</td>
-                                <td class="count">{format!("{}%", fair.compute_reservation.unwrap_or(0))}</td>
-                                <td>{weights}</td>
-                                <td>
+                                <td data-label="Name">{name.clone()}</td>
+                                <td data-label="Usage window" class="count">
+                                    {format!("{} s", fair.decay_seconds())}
+                                </td>
+                                <td data-label="Reserved for new shares" class="count">
+                                    {format!("{}%", fair.compute_reservation.unwrap_or(0))}
+                                </td>
+                                <td data-label="Weights">{weights}</td>
+                                <td data-label="">
                                     {move || {
                                         admin
                                             .get()

@@ -104,17 +104,27 @@ fn ShareTable(queue: String, shares: Vec<ShareLine>) -> impl IntoView {
                         let target = line.target.map(percent).unwrap_or_else(|| "idle".into());
                         view! {
                             <tr data-share=line.share.clone()>
-                                <td>
+                                <td data-label="Share">
                                     <span class="swatch" style=format!("background:{}", colour(index))></span>
                                     {line.share.clone()}
                                 </td>
-                                <td class="count">{line.weight_factor}</td>
-                                <td class="count target">{target}</td>
-                                <td class="count holding">{format!("{} vCPUs ({})", line.holding_vcpus, percent(part))}</td>
-                                <td class="count" title="vCPUs held on average over the usage window, as the scheduler counts it">
+                                <td data-label="Weight" class="count">
+                                    {line.weight_factor}
+                                </td>
+                                <td data-label="Target" class="count target">
+                                    {target}
+                                </td>
+                                <td data-label="Holding now" class="count holding">
+                                    {format!("{} vCPUs ({})", line.holding_vcpus, percent(part))}
+                                </td>
+                                <td
+                                    data-label="Recent use"
+                                    class="count"
+                                    title="vCPUs held on average over the usage window, as the scheduler counts it"
+                                >
                                     {format!("{:.2} vCPUs", line.recent_vcpus)}
                                 </td>
-                                <td class="count">
+                                <td data-label="Waiting jobs" class="count">
                                     <a href=format!("/jobs?queue={queue}&status=RUNNABLE")>{line.runnable}</a>
                                 </td>
                             </tr>
@@ -247,13 +257,17 @@ fn FrontTable(queue: QueueSharesView) -> impl IntoView {
                     .map(|(index, job)| {
                         view! {
                             <tr>
-                                <td class="count">{index + 1}</td>
-                                <td>
+                                <td data-label="#" class="count">
+                                    {index + 1}
+                                </td>
+                                <td data-label="Job">
                                     <a href=format!("/jobs/{}", job.job_id)>{child_name(&job.name, &job.job_id)}</a>
                                 </td>
-                                <td>{job.share.clone().unwrap_or_default()}</td>
-                                <td class="count">{job.priority}</td>
-                                <td>{utc(job.runnable_since)}</td>
+                                <td data-label="Share">{job.share.clone().unwrap_or_default()}</td>
+                                <td data-label="Priority" class="count">
+                                    {job.priority}
+                                </td>
+                                <td data-label="Runnable since">{utc(job.runnable_since)}</td>
                             </tr>
                         }
                     })

@@ -102,25 +102,27 @@ pub fn QueuesPage() -> impl IntoView {
                                                 // A fair-share queue may swap its policy for another.
                                                 view! {
                                                     <tr>
-                                                        <td>
+                                                        <td data-label="Name">
                                                             <a href=format!("/queues/{name}")>{name.clone()}</a>
                                                         </td>
-                                                        <td>
+                                                        <td data-label="State">
                                                             <span class=format!(
                                                                 "state {}",
                                                                 queue.state.as_str().to_lowercase(),
                                                             )>{queue.state.as_str()}</span>
                                                         </td>
-                                                        <td class="count">{queue.priority}</td>
-                                                        <td>
+                                                        <td data-label="Priority" class="count">
+                                                            {queue.priority}
+                                                        </td>
+                                                        <td data-label="Scheduling">
                                                             {queue
                                                                 .scheduling_policy_arn
                                                                 .as_deref()
                                                                 .map(|arn| format!("Fair share: {}", arn.rsplit('/').next().unwrap_or(arn)))
                                                                 .unwrap_or_else(|| "FIFO".into())}
                                                         </td>
-                                                        <td>{environments.clone()}</td>
-                                                        <td>
+                                                        <td data-label="Compute environments">{environments.clone()}</td>
+                                                        <td data-label="">
                                                             {admin
                                                                 .get()
                                                                 .then(|| {

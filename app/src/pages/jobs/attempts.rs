@@ -35,20 +35,22 @@ pub fn AttemptsTable(attempts: Vec<AttemptDetail>, usage: Vec<AttemptUsage>, ask
                         let ran_ms = a.started_at.zip(a.stopped_at).map(|(start, stop)| stop - start);
                         view! {
                             <tr>
-                                <td>{a.attempt_number}</td>
-                                <td>{a.container.exit_code.map(|c| c.to_string()).unwrap_or_default()}</td>
-                                <td>{a.container.reason.clone().or(a.status_reason.clone()).unwrap_or_default()}</td>
-                                <td>{a.container.container_instance_arn.clone().unwrap_or_default()}</td>
-                                <td>{when_opt(a.started_at)}</td>
-                                <td>{when_opt(a.stopped_at)}</td>
-                                <td class="peak-memory">
+                                <td data-label="#">{a.attempt_number}</td>
+                                <td data-label="Exit code">{a.container.exit_code.map(|c| c.to_string()).unwrap_or_default()}</td>
+                                <td data-label="Reason">{a.container.reason.clone().or(a.status_reason.clone()).unwrap_or_default()}</td>
+                                <td data-label="Host">{a.container.container_instance_arn.clone().unwrap_or_default()}</td>
+                                <td data-label="Started">{when_opt(a.started_at)}</td>
+                                <td data-label="Stopped">{when_opt(a.stopped_at)}</td>
+                                <td data-label="Peak memory" class="peak-memory">
                                     {peak_text(used.as_ref(), asked_bytes)}
                                     {used
                                         .as_ref()
                                         .filter(|u| u.samples.len() > 1)
                                         .map(|u| view! { <MemoryChart samples=u.samples.clone() asked_bytes /> })}
                                 </td>
-                                <td class="cpu-time">{cpu_text(used.as_ref(), ran_ms, asked_vcpus)}</td>
+                                <td data-label="CPU time" class="cpu-time">
+                                    {cpu_text(used.as_ref(), ran_ms, asked_vcpus)}
+                                </td>
                             </tr>
                         }
                     })
