@@ -26,6 +26,9 @@ use tokio::time::Instant;
 pub const ENGINE_GRACE: Duration = Duration::from_secs(60);
 /// Longest pause between two tries to reach an engine or the store.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How long a container killed with exit code 137 is given for the engine to note that the
+/// out-of-memory killer did it.
+const OOM_NOTE_GRACE: Duration = Duration::from_millis(500);
 
 pub(super) use domain::headline::{EXITED_REASON, OOM_REASON, TIMEOUT_REASON};
 const LOG_FLUSH: Duration = Duration::from_millis(200);
@@ -101,6 +104,14 @@ pub(super) async fn follow_container(f: Followed<'_>, timeout: Option<Duration>,
             Ok(state) if state.running => {
                 unreachable_since = None;
                 backoff = Backoff::new();
+            }
+            // A SIGKILL under a memory limit and the engine's note that the out-of-memory killer
+            // sent it arrive as separate events, and the exit can be seen first (seen in CI:
+            // exit 137, OOMKilled false). Such an exit is inspected once more after a moment.
+            Ok(state) if state.exit_code == Some(137) && !state.oom_killed => {
+                tokio::time::sleep(OOM_NOTE_GRACE).await;
+                let again = f.engine.inspect_state(f.container).await.ok().filter(|again| !again.running);
+                break Ok(again.unwrap_or(state));
             }
             Ok(state) => break Ok(state),
             Err(DockerError::NotFound { .. }) => break Err("Container was removed outside the scheduler before it exited".to_string()),
