@@ -78,11 +78,12 @@ pub fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, only_at
             });
         }
     });
-    // Opens at the tail: the newest line in view, and kept in view while following.
+    // Opens at the tail: the newest line in view (kept there while following, as the page
+    // redraws with each change). Also when following is paused: a redraw the page asked for
+    // before the pause can land after it, and a new view at the top would load nothing until
+    // the reader scrolled away and back (seen in CI on Postgres).
     Effect::new(move |_| {
-        if let Some(log) = log.get()
-            && following.get_untracked()
-        {
+        if let Some(log) = log.get() {
             log.set_scroll_top(log.scroll_height());
             view_px.set(f64::from(log.client_height()));
         }
