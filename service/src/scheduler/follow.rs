@@ -28,7 +28,7 @@ pub const ENGINE_GRACE: Duration = Duration::from_secs(60);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// How long a container killed with exit code 137 is given for the engine to note that the
 /// out-of-memory killer did it.
-const OOM_NOTE_GRACE: Duration = Duration::from_millis(500);
+const OOM_NOTE_GRACE: Duration = Duration::from_secs(3);
 
 pub(super) use domain::headline::{EXITED_REASON, OOM_REASON, TIMEOUT_REASON};
 const LOG_FLUSH: Duration = Duration::from_millis(200);
@@ -107,12 +107,9 @@ pub(super) async fn follow_container(f: Followed<'_>, timeout: Option<Duration>,
             }
             // A SIGKILL under a memory limit and the engine's note that the out-of-memory killer
             // sent it arrive as separate events, and the exit can be seen first (seen in CI:
-            // exit 137, OOMKilled false). Such an exit is inspected once more after a moment.
-            Ok(state) if state.exit_code == Some(137) && !state.oom_killed => {
-                tokio::time::sleep(OOM_NOTE_GRACE).await;
-                let again = f.engine.inspect_state(f.container).await.ok().filter(|again| !again.running);
-                break Ok(again.unwrap_or(state));
-            }
+            // exit 137, OOMKilled false). Unless the scheduler stopped it, such an exit is
+            // inspected again for a while before it counts as a plain kill.
+            Ok(state) if state.exit_code == Some(137) && !state.oom_killed && !stop_sent => break Ok(oom_noted(&f, state).await),
             Ok(state) => break Ok(state),
             Err(DockerError::NotFound { .. }) => break Err("Container was removed outside the scheduler before it exited".to_string()),
             Err(error) => {
@@ -138,6 +135,21 @@ pub(super) async fn follow_container(f: Followed<'_>, timeout: Option<Duration>,
         Ok(state) => end_of(&state, timed_out),
         Err(reason) => AttemptEnd { reason: Some(reason.clone()), status_reason: reason, timed_out, ..Default::default() },
     }
+}
+
+/// `state` (exit 137, no out-of-memory note), or the container's state once the engine notes
+/// the out-of-memory kill, inspected every 100 ms for at most `OOM_NOTE_GRACE`.
+async fn oom_noted(f: &Followed<'_>, state: ContainerState) -> ContainerState {
+    let until = Instant::now() + OOM_NOTE_GRACE;
+    while Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Ok(again) = f.engine.inspect_state(f.container).await
+            && again.oom_killed
+        {
+            return again;
+        }
+    }
+    state
 }
 
 /// The attempt's end from the container's final state.

@@ -292,6 +292,8 @@ async fn recent_failures_are_the_newest_failed_jobs_of_every_queue() {
         batch.submit_job(&operator(), submission("still-waiting")).await.unwrap();
         for id in [&first, &second] {
             batch.cancel_job(&operator(), id, "stopped by a test").await.unwrap();
+            // Newest first is by the millisecond the job stopped: two in one millisecond tie.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let failures = batch.recent_failures(&admin(), 10).await.unwrap();
         assert_eq!(failures.iter().map(|j| j.job_name.as_str()).collect::<Vec<_>>(), ["second", "first"], "{backend:?}");
