@@ -4,21 +4,29 @@
 //! large backlog behind a full or disabled environment, re-reading it every pass costs more
 //! than everything else the pass does (100 queues of 1,000 jobs: ~0.5 s a pass), and cannot
 //! place any of it. So a queue is left unread while its last read:
-//! - had jobs and placed none of them, none failed by a time limit, and none of the queue's
-//!   jobs became RUNNABLE (unplaced) in that pass, whose waiting reasons need the read;
+//! - had jobs and placed none of them, and none failed by a time limit;
 //! - saw no placement in any of the queue's environments (so "nothing fits" did not depend on
 //!   what another queue took in the same pass);
 //!
 //! and neither the queue (state, priority, environments, time limits, fair-share holdings),
 //! nor its environments (state, capacity, capacity in use), nor the consumable resources have
 //! changed since. Then reading again would place none of them and write no new reason.
-//! A queue is read whenever one of its waiting jobs is ready to become RUNNABLE (its place
-//! behind the queue's jobs needs them), and no queue is left unread after a pass that placed a
-//! job needing a consumable resource (what one queue's claim took, or failed to take, decides
-//! another's). It is re-read after `REREAD_AFTER_MS` when the queue has time limits (checked
-//! on the jobs read), and after `RESTATE_AFTER_MS` otherwise: a RUNNABLE job cancelled
-//! meanwhile moves the position ("behind N others") of those after it, and can bring into the
-//! read window a job that fits where those before it did not; both wait at most that long.
+//!
+//! Jobs becoming RUNNABLE in such a queue do not need its backlog read: the jobs before them
+//! cannot start and take nothing, so an arriving job fits exactly where it would have, and its
+//! reason needs only how many of them wait for capacity ("behind N others"), which is kept and
+//! handed to the plan (`Snapshot::unread`). While jobs keep arriving behind a backlog that
+//! cannot move, passes read the arrivals alone, not the backlog again (up to `queue_window`
+//! rows a pass: SubmitJob's throughput fell by a third while they did). Not so in a fair-share
+//! queue, which orders arrivals among the waiting jobs by share: it is read whenever one of its
+//! jobs becomes RUNNABLE, and not left unread after a pass that made one RUNNABLE.
+//!
+//! No queue is left unread after a pass that placed a job needing a consumable resource (what
+//! one queue's claim took, or failed to take, decides another's). A queue is re-read after
+//! `REREAD_AFTER_MS` when it has time limits (checked on the jobs read), and after
+//! `RESTATE_AFTER_MS` otherwise: a RUNNABLE job cancelled meanwhile moves the position
+//! ("behind N others") of those after it, and can bring into the read window a job that fits
+//! where those before it did not; both wait at most that long.
 //! A new leader starts with no queue blocked.
 
 use super::snapshot::{EnvironmentSnapshot, QueueSnapshot, ResourceSnapshot};
@@ -41,32 +49,29 @@ struct BlockedQueue {
     queue: QueueSnapshot,
     environments: Vec<EnvironmentSnapshot>,
     read_at_ms: i64,
+    /// Its jobs that wait for capacity, counted by the read and the arrivals since.
+    waiting_for_capacity: usize,
 }
 
 impl BlockedQueues {
     /// The queues a pass about to decide from `snapshot` (its RUNNABLE jobs not read yet) may
-    /// leave unread.
-    pub fn unread(&self, snapshot: &Snapshot, now_ms: i64) -> HashSet<i32> {
+    /// leave unread, each with how many of its jobs wait for capacity (for `Snapshot::unread`).
+    pub fn unread(&self, snapshot: &Snapshot, now_ms: i64) -> HashMap<i32, usize> {
         if snapshot.resources != self.resources {
-            return HashSet::new();
+            return HashMap::new();
         }
         let queues: HashMap<i32, &QueueSnapshot> = snapshot.queues.iter().map(|q| (q.id, q)).collect();
-        let arriving: HashSet<i32> = snapshot
-            .waiting
-            .iter()
-            .filter(|job| dependency_outcome(&job.dependency_states) == JobStatus::Runnable)
-            .map(|job| job.queue_id)
-            .collect();
+        let arriving = queues_with_arrivals(snapshot);
         self.queues
             .iter()
-            .filter(|(id, _)| !arriving.contains(id))
+            .filter(|(id, blocked)| blocked.queue.fair_share.is_none() || !arriving.contains(id))
             .filter(|(id, blocked)| {
                 let stale_after = if blocked.queue.time_limits.is_empty() { RESTATE_AFTER_MS } else { REREAD_AFTER_MS };
                 now_ms - blocked.read_at_ms < stale_after
                     && queues.get(id).is_some_and(|q| **q == blocked.queue)
                     && environments_of(snapshot, &blocked.queue) == blocked.environments
             })
-            .map(|(id, _)| *id)
+            .map(|(id, blocked)| (*id, blocked.waiting_for_capacity))
             .collect()
     }
 
@@ -82,8 +87,8 @@ impl BlockedQueues {
     }
 
     /// After a pass decided `plan` from `snapshot`, whose RUNNABLE jobs it read for every
-    /// queue but those in `unread`: records each queue the read blocked, forgets the rest.
-    pub fn after_pass(&mut self, snapshot: &Snapshot, unread: &HashSet<i32>, plan: &Plan, now_ms: i64) {
+    /// queue but those in `snapshot.unread`: records each queue the read blocked, forgets the rest.
+    pub fn after_pass(&mut self, snapshot: &Snapshot, plan: &Plan, now_ms: i64) {
         if snapshot.resources != self.resources {
             self.queues.clear();
             self.resources = snapshot.resources.clone();
@@ -99,9 +104,7 @@ impl BlockedQueues {
         }
         let failed: HashSet<&str> = plan.to_fail.iter().map(|(id, _)| id.as_str()).collect();
         let used_environments: HashSet<i32> = plan.placements.iter().map(|p| p.environment_id).collect();
-        let new_runnable: HashSet<&str> = plan.to_runnable.iter().map(String::as_str).collect();
-        let queues_with_new_runnable: HashSet<i32> =
-            snapshot.waiting.iter().filter(|job| new_runnable.contains(job.id.as_str())).map(|job| job.queue_id).collect();
+        let arriving = queues_with_arrivals(snapshot);
         let mut read_jobs: HashMap<i32, bool> = HashMap::new(); // queue → whether any read job moved
         for job in &snapshot.runnable {
             let moved = placed.contains(job.id.as_str()) || failed.contains(job.id.as_str());
@@ -109,12 +112,22 @@ impl BlockedQueues {
         }
         let mut blocked = HashMap::new();
         for queue in &snapshot.queues {
-            let untouched =
-                !queues_with_new_runnable.contains(&queue.id) && !queue.environments.iter().any(|e| used_environments.contains(e));
-            let still_blocked = if unread.contains(&queue.id) {
-                self.queues.remove(&queue.id).filter(|_| untouched)
+            let untouched = (queue.fair_share.is_none() || !arriving.contains(&queue.id))
+                && !queue.environments.iter().any(|e| used_environments.contains(e));
+            // A queue none of whose jobs the plan served keeps the count it had.
+            let counted = plan.waiting_for_capacity.get(&queue.id).copied();
+            let still_blocked = if let Some(waited) = snapshot.unread.get(&queue.id) {
+                self.queues
+                    .remove(&queue.id)
+                    .filter(|_| untouched)
+                    .map(|record| BlockedQueue { waiting_for_capacity: counted.unwrap_or(*waited), ..record })
             } else if untouched && read_jobs.get(&queue.id) == Some(&false) {
-                Some(BlockedQueue { queue: queue.clone(), environments: environments_of(snapshot, queue), read_at_ms: now_ms })
+                Some(BlockedQueue {
+                    queue: queue.clone(),
+                    environments: environments_of(snapshot, queue),
+                    read_at_ms: now_ms,
+                    waiting_for_capacity: counted.unwrap_or(0),
+                })
             } else {
                 None
             };
@@ -124,6 +137,12 @@ impl BlockedQueues {
         }
         self.queues = blocked;
     }
+}
+
+/// The queues one of whose waiting jobs becomes RUNNABLE in the pass.
+fn queues_with_arrivals(snapshot: &Snapshot) -> HashSet<i32> {
+    let ready = snapshot.waiting.iter().filter(|job| dependency_outcome(&job.dependency_states) == JobStatus::Runnable);
+    ready.map(|job| job.queue_id).collect()
 }
 
 /// The snapshots of `queue`'s environments, in its order.

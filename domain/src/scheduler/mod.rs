@@ -17,12 +17,13 @@ pub use array::array_outcome;
 pub use backlog::{BlockedQueues, REREAD_AFTER_MS, RESTATE_AFTER_MS};
 pub use claim::{ClaimPath, claim_path};
 pub use fair_share::{FairShare, decayed, recent_use};
-pub use placement::{Placement, place_runnable_jobs};
+pub use placement::{Placement, Placing, place_runnable_jobs};
 pub use snapshot::{EnvironmentSnapshot, HostSnapshot, QueueSnapshot, ResourceNeeds, ResourceSnapshot, RunnableJob, Snapshot, WaitingJob};
 pub use wait_reason::{EnvironmentUse, NAMED_POSITIONS, WaitReason, top_reasons};
 pub use window::{MIN_QUEUE_WINDOW, MIN_SHARE_WINDOW, PASS_LIMIT, queue_window};
 
 use crate::JobStatus;
+use std::collections::{HashMap, HashSet};
 
 pub const DEPENDENT_JOB_FAILED: &str = "Dependent job failed";
 
@@ -42,6 +43,9 @@ pub struct Plan {
     pub placements: Vec<Placement>,
     /// RUNNABLE jobs left waiting whose reason changed.
     pub reasons: Vec<(String, WaitReason)>,
+    /// Per queue served, how many of its jobs now wait for capacity (`BlockedQueues` keeps it
+    /// for a queue it leaves unread).
+    pub waiting_for_capacity: HashMap<i32, usize>,
 }
 
 /// The decision for one waiting job given the states of what it depends on.
@@ -84,8 +88,8 @@ pub fn plan(snapshot: &Snapshot, now_ms: i64) -> Plan {
     }
     // Jobs that become RUNNABLE now queue behind those already RUNNABLE.
     runnable.extend(ready.iter());
-    let (placements, reasons) = place_runnable_jobs(snapshot, &runnable);
-    let placed: std::collections::HashSet<&str> = placements.iter().map(|p| p.job_id.as_str()).collect();
+    let Placing { placements, reasons, waiting_for_capacity } = place_runnable_jobs(snapshot, &runnable);
+    let placed: HashSet<&str> = placements.iter().map(|p| p.job_id.as_str()).collect();
     for job in ready {
         if placed.contains(job.id.as_str()) {
             plan.ready_and_placed.push(job.id);
@@ -95,6 +99,7 @@ pub fn plan(snapshot: &Snapshot, now_ms: i64) -> Plan {
     }
     plan.placements = placements;
     plan.reasons = reasons;
+    plan.waiting_for_capacity = waiting_for_capacity;
     plan
 }
 

@@ -20,13 +20,25 @@ pub struct Placement {
     pub host_index: usize,
 }
 
-/// The placements, and each job left waiting whose reason is not the one it already shows.
-pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (Vec<Placement>, Vec<(String, WaitReason)>) {
+/// What placing decided.
+#[derive(Debug, Default)]
+pub struct Placing {
+    pub placements: Vec<Placement>,
+    /// Each job left waiting whose reason is not the one it already shows.
+    pub reasons: Vec<(String, WaitReason)>,
+    /// Per queue, how many of its jobs wait for capacity (those a job arriving next is behind).
+    pub waiting_for_capacity: HashMap<i32, usize>,
+}
+
+/// Places what fits of `runnable`; in a queue left unread, the jobs given queue behind the
+/// `snapshot.unread` jobs that wait for capacity there.
+pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> Placing {
     let mut environments: HashMap<i32, EnvironmentSnapshot> = snapshot.environments.iter().map(|e| (e.id, e.clone())).collect();
     let mut available: HashMap<&str, i64> = snapshot.resources.iter().map(|r| (r.name.as_str(), r.available)).collect();
     let (queues, mut by_queue) = dispatch_order(snapshot, runnable);
     let mut placements = Vec::new();
     let mut reasons = Vec::new();
+    let mut waiting_for_capacity = HashMap::new();
     let mut note = |job: &RunnableJob, reason: WaitReason| {
         if job.current_reason.as_deref() != Some(reason.to_string().as_str()) {
             reasons.push((job.id.clone(), reason));
@@ -51,7 +63,7 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
         }
         let mut shares = fair_share_state(queue, &jobs);
         let capacity: i64 = enabled.iter().filter_map(|id| environments.get(id)).map(|e| e.max_milli_vcpus).sum();
-        let mut waiting_ahead = 0usize;
+        let mut waiting_ahead = snapshot.unread.get(&queue.id).copied().unwrap_or(0);
         for job in jobs {
             if let Some(reason) = never_fits(job, &enabled, &environments) {
                 note(job, reason);
@@ -88,11 +100,12 @@ pub fn place_runnable_jobs(snapshot: &Snapshot, runnable: &[&RunnableJob]) -> (V
                 }
             }
         }
+        waiting_for_capacity.insert(queue.id, waiting_ahead);
     }
     for job in by_queue.into_values().flatten() {
         note(job, WaitReason::QueueGone);
     }
-    (placements, reasons)
+    Placing { placements, reasons, waiting_for_capacity }
 }
 
 /// The order jobs are offered room in: queues by priority (then name), and each queue's jobs

@@ -2,6 +2,7 @@
 
 use crate::JobStatus;
 use crate::compute_environment::State;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
@@ -9,8 +10,11 @@ pub struct Snapshot {
     pub environments: Vec<EnvironmentSnapshot>,
     /// SUBMITTED and PENDING jobs with the states of everything they wait on.
     pub waiting: Vec<WaitingJob>,
-    /// RUNNABLE jobs, oldest first within each queue.
+    /// RUNNABLE jobs, oldest first within each queue, of every queue but those in `unread`.
     pub runnable: Vec<RunnableJob>,
+    /// Queues whose RUNNABLE jobs the pass left unread (`BlockedQueues::unread`), each with
+    /// how many of those jobs wait for capacity: a job becoming RUNNABLE there queues behind them.
+    pub unread: HashMap<i32, usize>,
     /// Consumable resources and how much of each is available now.
     pub resources: Vec<ResourceSnapshot>,
 }

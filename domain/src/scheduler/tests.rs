@@ -1,7 +1,7 @@
 use super::*;
 use crate::compute_environment::State;
 use proptest::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 fn host(vcpus: i64, memory: i64) -> HostSnapshot {
     HostSnapshot { milli_vcpus: vcpus * 1000, memory_mib: memory, used_milli_vcpus: 0, used_memory_mib: 0 }
@@ -93,7 +93,7 @@ fn a_job_whose_dependencies_are_met_starts_in_the_same_pass_behind_older_runnabl
             waiting("too-late", Pending, vec![]),
             waiting("blocked", Submitted, vec![Running]),
         ],
-        resources: vec![],
+        ..Default::default()
     };
     let plan = plan(&snapshot, 0);
     assert_eq!(placed(&plan), ["old", "ready"], "capacity for two: the RUNNABLE job first, then the one ready now");
@@ -270,8 +270,29 @@ fn snapshots() -> impl Strategy<Value = Snapshot> {
                     priority: 0,
                 })
                 .collect();
-            Snapshot { queues, environments, runnable, waiting, resources: vec![] }
+            Snapshot { queues, environments, runnable, waiting, ..Default::default() }
         })
+}
+
+/// What a pass that decided `plan` from `snapshot` leaves for the next: the jobs it placed
+/// or failed gone, its placements holding their hosts, its reasons shown; `waiting` arriving.
+fn after(snapshot: &Snapshot, plan: &Plan, waiting: Vec<WaitingJob>) -> Snapshot {
+    let mut next = Snapshot { waiting, ..snapshot.clone() };
+    for placement in &plan.placements {
+        let (milli_vcpus, memory_mib) = asks(snapshot, &placement.job_id);
+        let environment = next.environments.iter_mut().find(|e| e.id == placement.environment_id).unwrap();
+        environment.hosts[placement.host_index].used_milli_vcpus += milli_vcpus;
+        environment.hosts[placement.host_index].used_memory_mib += memory_mib;
+    }
+    let gone: HashSet<&str> =
+        plan.placements.iter().map(|p| p.job_id.as_str()).chain(plan.to_fail.iter().map(|(id, _)| id.as_str())).collect();
+    next.runnable.retain(|job| !gone.contains(job.id.as_str()));
+    for job in &mut next.runnable {
+        if let Some(reason) = reason_of(plan, &job.id) {
+            job.current_reason = Some(reason.to_string());
+        }
+    }
+    next
 }
 
 /// What a placed job asks for, whether it was RUNNABLE or became so in this pass.
@@ -315,19 +336,37 @@ proptest! {
         }
     }
 
-    /// On the same snapshot, a pass that leaves the queues `BlockedQueues` allows unread
-    /// places the same jobs, and gives every job it reads the same reason, as one that reads all.
+    /// A pass that leaves the queues `BlockedQueues` allows unread places the same jobs, makes
+    /// the same jobs RUNNABLE, and gives every job it reads or makes RUNNABLE the same reason,
+    /// as one that reads all. The first pass decides from the snapshot without its waiting
+    /// jobs; the second, from what that pass left, with the waiting jobs arriving.
     #[test]
     fn property_leaving_blocked_queues_unread_changes_no_decision(snapshot in snapshots()) {
-        let read_all = plan(&snapshot, 0);
+        let first = Snapshot { waiting: vec![], ..snapshot.clone() };
+        let first_plan = plan(&first, 0);
         let mut blocked = BlockedQueues::default();
-        blocked.after_pass(&snapshot, &HashSet::new(), &read_all, 0);
-        let unread = blocked.unread(&snapshot, 1);
-        let partial = Snapshot { runnable: snapshot.runnable.iter().filter(|j| !unread.contains(&j.queue_id)).cloned().collect(), ..snapshot.clone() };
-        let skipping = plan(&partial, 0);
+        blocked.after_pass(&first, &first_plan, 0);
+        let second = after(&first, &first_plan, snapshot.waiting.clone());
+        let read_all = plan(&second, 1);
+        let unread = blocked.unread(&second, 1);
+        let partial = Snapshot {
+            runnable: second.runnable.iter().filter(|j| !unread.contains_key(&j.queue_id)).cloned().collect(),
+            unread,
+            ..second.clone()
+        };
+        let skipping = plan(&partial, 1);
         assert_eq!(&skipping.placements, &read_all.placements);
-        let read_reasons: Vec<_> = read_all.reasons.iter().filter(|(id, _)| partial.runnable.iter().any(|j| &j.id == id)).collect();
-        assert_eq!(skipping.reasons.iter().filter(|(id, _)| partial.runnable.iter().any(|j| &j.id == id)).collect::<Vec<_>>(), read_reasons);
+        assert_eq!(&skipping.to_runnable, &read_all.to_runnable);
+        assert_eq!(&skipping.ready_and_placed, &read_all.ready_and_placed);
+        let decided = |id: &String| partial.runnable.iter().any(|j| &j.id == id) || partial.waiting.iter().any(|j| &j.id == id);
+        let read_reasons: Vec<_> = read_all.reasons.iter().filter(|(id, _)| decided(id)).collect();
+        assert_eq!(skipping.reasons.iter().filter(|(id, _)| decided(id)).collect::<Vec<_>>(), read_reasons);
+        // And what it keeps for the next pass is what a full read would have counted.
+        let mut kept = blocked.clone();
+        kept.after_pass(&partial, &skipping, 1);
+        for (queue, waiting) in kept.unread(&Snapshot { waiting: vec![], ..second.clone() }, 2) {
+            prop_assert_eq!(Some(&waiting), read_all.waiting_for_capacity.get(&queue).or(Some(&0)), "queue {}", queue);
+        }
     }
 
     #[test]
@@ -378,6 +417,23 @@ fn full_environment(id: i32) -> EnvironmentSnapshot {
     full
 }
 
+/// The queues a pass may leave unread, without their counts.
+fn unread_ids(blocked: &BlockedQueues, snapshot: &Snapshot, now_ms: i64) -> Vec<i32> {
+    let mut ids: Vec<i32> = blocked.unread(snapshot, now_ms).into_keys().collect();
+    ids.sort();
+    ids
+}
+
+/// `snapshot` as the next pass sees it before its RUNNABLE read, leaving `blocked`'s queues unread.
+fn skipping(blocked: &BlockedQueues, snapshot: &Snapshot, now_ms: i64) -> Snapshot {
+    let unread = blocked.unread(snapshot, now_ms);
+    Snapshot {
+        runnable: snapshot.runnable.iter().filter(|j| !unread.contains_key(&j.queue_id)).cloned().collect(),
+        unread,
+        ..snapshot.clone()
+    }
+}
+
 #[test]
 fn a_queue_nothing_could_start_from_is_left_unread_until_its_queue_environments_or_resources_change() {
     // Queue 1 feeds a full environment, queue 2 one with room.
@@ -390,11 +446,11 @@ fn a_queue_nothing_could_start_from_is_left_unread_until_its_queue_environments_
     let read = plan(&snapshot, 0);
     assert_eq!(placed(&read), ["runs"]);
     let mut blocked = BlockedQueues::default();
-    blocked.after_pass(&snapshot, &HashSet::new(), &read, 10_000);
+    blocked.after_pass(&snapshot, &read, 10_000);
     // The next pass: queue 2's environment now holds "runs"; queue 1's is as it was.
     let mut next = Snapshot { runnable: vec![], ..snapshot.clone() };
     next.environments[1].hosts[0].used_milli_vcpus = 1000;
-    assert_eq!(blocked.unread(&next, 10_500), HashSet::from([1]), "only the blocked queue is left unread");
+    assert_eq!(blocked.unread(&next, 10_500), HashMap::from([(1, 1)]), "only the blocked queue, with its one job waiting for capacity");
     assert!(blocked.unread(&next, 10_000 + RESTATE_AFTER_MS).is_empty(), "read again at least every RESTATE_AFTER_MS");
 
     let mut freed = next.clone();
@@ -409,26 +465,26 @@ fn a_queue_nothing_could_start_from_is_left_unread_until_its_queue_environments_
 
     // Skipped, it stays blocked while nothing changes; a queue with time limits is re-read
     // after REREAD_AFTER_MS, since they are checked on the jobs read.
-    let skipped = blocked.unread(&next, 10_500);
-    blocked.after_pass(&next, &skipped, &plan(&next, 10_500), 10_500);
-    assert_eq!(blocked.unread(&next, 11_000), HashSet::from([1]));
+    let skipped = skipping(&blocked, &next, 10_500);
+    blocked.after_pass(&skipped, &plan(&skipped, 10_500), 10_500);
+    assert_eq!(blocked.unread(&next, 11_000), HashMap::from([(1, 1)]));
     // While no job changes state, reads made since are as good as new.
     let mut renewed = blocked.clone();
     renewed.renew(10_000, 10_000 + RESTATE_AFTER_MS);
-    assert_eq!(renewed.unread(&next, 10_000 + RESTATE_AFTER_MS), HashSet::from([1]));
+    assert_eq!(unread_ids(&renewed, &next, 10_000 + RESTATE_AFTER_MS), [1]);
     let mut too_old = blocked.clone();
     too_old.renew(10_001, 10_000 + RESTATE_AFTER_MS);
     assert!(too_old.unread(&next, 10_000 + RESTATE_AFTER_MS).is_empty(), "a read before the quiet began is not renewed");
     let mut limited = snapshot.clone();
     limited.queues[0].time_limits = vec![(600, "waited too long".into())];
     let mut blocked = BlockedQueues::default();
-    blocked.after_pass(&limited, &HashSet::new(), &plan(&limited, 0), 10_000);
-    assert_eq!(blocked.unread(&Snapshot { runnable: vec![], ..limited.clone() }, 10_500), HashSet::from([1]));
+    blocked.after_pass(&limited, &plan(&limited, 0), 10_000);
+    assert_eq!(unread_ids(&blocked, &Snapshot { runnable: vec![], ..limited.clone() }, 10_500), [1]);
     assert!(blocked.unread(&Snapshot { runnable: vec![], ..limited }, 10_000 + REREAD_AFTER_MS).is_empty());
 }
 
 #[test]
-fn a_queue_is_read_again_after_a_pass_that_made_one_of_its_jobs_runnable_or_placed_a_job_in_its_environments() {
+fn a_queue_is_read_again_after_a_pass_that_placed_a_job_in_its_environments() {
     // Queue 1 and queue 2 (higher priority) share environment 1 with one vCPU free: queue 2
     // takes it, so queue 1's "nothing fits" depended on another queue's placement.
     let mut shared = environment(1, 2, vec![host(2, 1024)]);
@@ -442,26 +498,70 @@ fn a_queue_is_read_again_after_a_pass_that_made_one_of_its_jobs_runnable_or_plac
     let read = plan(&snapshot, 0);
     assert_eq!(placed(&read), ["high"]);
     let mut blocked = BlockedQueues::default();
-    blocked.after_pass(&snapshot, &HashSet::new(), &read, 0);
+    blocked.after_pass(&snapshot, &read, 0);
     assert!(blocked.unread(&snapshot, 1).is_empty());
+}
 
-    // A job of a blocked queue is about to become RUNNABLE: the queue is read, so the new
-    // job's place behind those already waiting is known.
+#[test]
+fn jobs_arriving_behind_a_blocked_backlog_are_decided_without_reading_it() {
+    // Queue 1's two jobs wait on a full environment. Jobs becoming RUNNABLE there queue
+    // behind them: the pass reads the arrivals alone and still says how many are ahead.
     let full = Snapshot {
         queues: vec![queue(1, 1, vec![1])],
+        environments: vec![full_environment(1)],
+        runnable: vec![job("waits", 1, 1, 64), job("waits too", 1, 1, 64)],
+        ..Default::default()
+    };
+    let mut blocked = BlockedQueues::default();
+    blocked.after_pass(&full, &plan(&full, 0), 0);
+    let arriving = Snapshot { waiting: vec![waiting("new", JobStatus::Pending, vec![])], ..full.clone() };
+    let pass = skipping(&blocked, &arriving, 1);
+    assert!(pass.runnable.is_empty(), "the backlog is not read");
+    let decided = plan(&pass, 1);
+    assert_eq!(decided.to_runnable, ["new"]);
+    assert_eq!(reason_of(&decided, "new"), Some(&WaitReason::BehindOthers { queue: "q1".into(), ahead: 2 }));
+    let read_all = plan(&arriving, 1);
+    assert_eq!(reason_of(&read_all, "new"), reason_of(&decided, "new"), "as a pass that read the backlog says");
+    assert_eq!(read_all.waiting_for_capacity, decided.waiting_for_capacity);
+    // The arrival counts for the next one.
+    blocked.after_pass(&pass, &decided, 1);
+    assert_eq!(blocked.unread(&full, 2), HashMap::from([(1, 3)]));
+
+    // An arrival small enough for what is left starts at once; the queue is then read again.
+    let mut room = full.clone();
+    room.environments[0].hosts[0].used_milli_vcpus = 1500;
+    room.environments[0].max_milli_vcpus = 2000;
+    let mut blocked = BlockedQueues::default();
+    blocked.after_pass(&room, &plan(&room, 0), 0);
+    let mut small = waiting("small", JobStatus::Pending, vec![]);
+    small.milli_vcpus = 500;
+    let pass = skipping(&blocked, &Snapshot { waiting: vec![small], ..room.clone() }, 1);
+    assert!(pass.runnable.is_empty());
+    let decided = plan(&pass, 1);
+    assert_eq!(decided.ready_and_placed, ["small"]);
+    blocked.after_pass(&pass, &decided, 1);
+    assert!(blocked.unread(&room, 2).is_empty(), "its environment took a job: read again");
+}
+
+#[test]
+fn a_fair_share_queue_is_read_whenever_one_of_its_jobs_becomes_runnable() {
+    // Arrivals are ordered among the waiting jobs by share, so the backlog is needed.
+    let policy = crate::scheduling_policy::FairsharePolicy::default();
+    let fair = QueueSnapshot { fair_share: Some(FairShare { policy, holding: vec![], recent: vec![] }), ..queue(1, 1, vec![1]) };
+    let full = Snapshot {
+        queues: vec![fair],
         environments: vec![full_environment(1)],
         runnable: vec![job("waits", 1, 1, 64)],
         ..Default::default()
     };
     let mut blocked = BlockedQueues::default();
-    blocked.after_pass(&full, &HashSet::new(), &plan(&full, 0), 0);
-    assert_eq!(blocked.unread(&Snapshot { runnable: vec![], ..full.clone() }, 1), HashSet::from([1]));
+    blocked.after_pass(&full, &plan(&full, 0), 0);
+    assert_eq!(unread_ids(&blocked, &full, 1), [1]);
     let arriving = Snapshot { waiting: vec![waiting("new", JobStatus::Pending, vec![])], ..full.clone() };
-    assert!(blocked.unread(&Snapshot { runnable: vec![], ..arriving.clone() }, 1).is_empty());
+    assert!(blocked.unread(&arriving, 1).is_empty());
     let pass = plan(&arriving, 1);
     assert_eq!(pass.to_runnable, ["new"]);
-    assert_eq!(reason_of(&pass, "new"), Some(&WaitReason::BehindOthers { queue: "q1".into(), ahead: 1 }));
-    blocked.after_pass(&arriving, &HashSet::new(), &pass, 1);
+    blocked.after_pass(&arriving, &pass, 1);
     assert!(blocked.unread(&full, 2).is_empty(), "not blocked after a pass that made one of its jobs RUNNABLE");
 }
 
@@ -483,7 +583,7 @@ fn no_queue_is_left_unread_after_a_pass_that_placed_a_job_needing_a_consumable_r
     let pass = plan(&snapshot, 0);
     assert_eq!(placed(&pass), ["licensed"]);
     let mut blocked = BlockedQueues::default();
-    blocked.after_pass(&snapshot, &HashSet::new(), &pass, 0);
+    blocked.after_pass(&snapshot, &pass, 0);
     assert!(blocked.unread(&Snapshot { runnable: vec![], ..snapshot }, 1).is_empty());
 }
 

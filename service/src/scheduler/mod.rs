@@ -197,12 +197,12 @@ impl Scheduler {
         clock = Instant::now();
         let mut snapshot = snapshot::load_snapshot_but_runnable(batch.reader()).await?;
         self.inner.time_limits.store(snapshot.queues.iter().any(|q| !q.time_limits.is_empty()), Ordering::Relaxed);
-        let unread = self.inner.blocked.lock().expect("blocked queues").unread(&snapshot, now);
-        snapshot.runnable = snapshot::runnable_jobs(batch.reader(), &snapshot.queues, &unread).await?;
+        snapshot.unread = self.inner.blocked.lock().expect("blocked queues").unread(&snapshot, now);
+        snapshot.runnable = snapshot::runnable_jobs(batch.reader(), &snapshot.queues, &snapshot.unread).await?;
         timings.add(clock, |t| &mut t.snapshot);
         clock = Instant::now();
         let plan = plan(&snapshot, now);
-        self.inner.blocked.lock().expect("blocked queues").after_pass(&snapshot, &unread, &plan, now);
+        self.inner.blocked.lock().expect("blocked queues").after_pass(&snapshot, &plan, now);
         timings.add(clock, |t| &mut t.plan);
         clock = Instant::now();
         report.moved += self.apply_moves(&plan, now).await?;

@@ -28,6 +28,7 @@ pub(crate) async fn load_snapshot_but_runnable(db: &impl ConnectionTrait) -> Res
         environments: environment_snapshots(db).await?,
         waiting: waiting_jobs(db).await?,
         runnable: Vec::new(),
+        unread: Default::default(),
         resources: super::consumable_resources::availability(db)
             .await?
             .into_iter()
@@ -262,12 +263,12 @@ pub(crate) async fn statuses_of(db: &impl ConnectionTrait, ids: &[String]) -> Re
 pub(crate) async fn runnable_jobs(
     db: &impl ConnectionTrait,
     queues: &[QueueSnapshot],
-    unread: &std::collections::HashSet<i32>,
+    unread: &std::collections::HashMap<i32, usize>,
 ) -> Result<Vec<RunnableJob>, DbErr> {
     let window = queue_window(queues.len() - unread.len());
     type Row = (String, i32, i32, i32, i64, Option<String>, String, Option<String>, Option<i32>);
     let mut rows: Vec<Row> = Vec::new();
-    for queue in queues.iter().filter(|q| !unread.contains(&q.id)) {
+    for queue in queues.iter().filter(|q| !unread.contains_key(&q.id)) {
         // A fair-share queue is read per share, each share's highest priority then oldest
         // first, so one share's backlog never hides another's jobs from the plan.
         let shares: Vec<Option<Option<String>>> = match queue.fair_share {
