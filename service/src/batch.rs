@@ -2,7 +2,7 @@
 //! about HTTP or Leptos, so the console and the AWS-compatible API share every rule.
 
 use crate::group_commit::GroupCommit;
-use crate::store::entities::{audit_log, jobs};
+use crate::store::entities::audit_log;
 use domain::compute_environment::DockerHost;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -60,7 +60,7 @@ pub struct Batch {
     /// Signalled when there is new work for the scheduler (a submit, cancel, terminate, exit).
     work: Arc<Notify>,
     /// Lone submitted jobs and audit records, written many requests at a time under load.
-    pub(crate) submissions: Arc<GroupCommit<jobs::ActiveModel>>,
+    pub(crate) submissions: Arc<GroupCommit<crate::store::jobs::Submission>>,
     pub(crate) audit_records: Arc<GroupCommit<audit_log::ActiveModel>>,
     pub(crate) catalog: Arc<crate::catalog::Catalog>,
 }
@@ -68,7 +68,9 @@ pub struct Batch {
 impl Batch {
     pub fn new(db: DatabaseConnection, config: BatchConfig) -> Self {
         Batch {
-            submissions: Arc::new(GroupCommit::new(db.clone(), |db, jobs| Box::pin(crate::store::jobs::write_submitted(db, jobs)))),
+            submissions: Arc::new(GroupCommit::new(db.clone(), |db, submissions| {
+                Box::pin(crate::store::jobs::write_submitted(db, submissions))
+            })),
             audit_records: Arc::new(GroupCommit::new(db.clone(), |db, records| Box::pin(crate::access::insert_audit_records(db, records)))),
             catalog: Arc::default(),
             reader: crate::db::reader_for(&db),

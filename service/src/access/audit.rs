@@ -7,12 +7,16 @@ use crate::store::audit_log as audit_store;
 use crate::store::entities::audit_log;
 use domain::access::{Action, AuditRecord, Caller};
 use sea_orm::{DatabaseConnection, DbErr, Set};
+use std::cell::Cell;
 use std::future::Future;
 
 tokio::task_local! {
     /// Why the person acting did it, when they said so (the console's optional reason on a
     /// destructive action): the detail of the audit record of each change made meanwhile.
     static REASON: String;
+    /// Set by a use case that committed the record of its success with its change
+    /// (`Batch::success_record`): the guard then writes none.
+    static RECORDED_WITH_CHANGE: Cell<bool>;
 }
 
 /// The most characters of a reason kept.
@@ -48,7 +52,11 @@ impl Batch {
         target: &str,
         work: impl Future<Output = ServiceResult<T>>,
     ) -> ServiceResult<T> {
-        let result = if caller.may(action) { work.await } else { Err(forbidden(caller, action)) };
+        let (result, recorded) = if caller.may(action) {
+            RECORDED_WITH_CHANGE.scope(Cell::new(false), async { (work.await, RECORDED_WITH_CHANGE.with(Cell::get)) }).await
+        } else {
+            (Err(forbidden(caller, action)), false)
+        };
         if crate::catalog::changes_catalog(action) {
             self.catalog.forget();
         }
@@ -58,26 +66,26 @@ impl Batch {
             if result.is_ok() {
                 self.notify_work();
             }
-            let (outcome, detail) = outcome_of(&result);
-            self.audit(caller.name(), action.name(), target, outcome, &detail, None).await;
+            if !(recorded && result.is_ok()) {
+                let (outcome, detail) = outcome_of(&result);
+                self.audit(caller.name(), action.name(), target, outcome, &detail, None).await;
+            }
         }
         result
+    }
+
+    /// The record the guard writes when `action` on `target` succeeds, for a use case that
+    /// commits it in the same write as its change (one commit, not two). Call
+    /// `recorded_with_change` once that write is committed; until then the guard still writes it.
+    pub(crate) fn success_record(caller: &Caller, action: Action, target: &str) -> audit_log::ActiveModel {
+        let (_, detail) = outcome_of(&Ok(()));
+        record(caller.name(), action.name(), target, "ok", &detail, None)
     }
 
     /// Writes one audit record. A failure to write it is logged, not returned: the action it
     /// describes has already happened.
     pub(crate) async fn audit(&self, actor: &str, action: &str, target: &str, outcome: &str, detail: &str, client: Option<&str>) {
-        let record = audit_log::ActiveModel {
-            at: Set(now_ms()),
-            actor: Set(truncate(actor, 64)),
-            action: Set(action.into()),
-            target: Set(truncate(target, 512)),
-            outcome: Set(outcome.into()),
-            detail: Set(detail.into()),
-            client: Set(client.map(|c| truncate(c, 64))),
-            ..Default::default()
-        };
-        if let Err(error) = self.audit_records.write(record).await {
+        if let Err(error) = self.audit_records.write(record(actor, action, target, outcome, detail, client)).await {
             tracing::error!(%error, actor, action, target, outcome, "could not write the audit record");
         }
     }
@@ -108,6 +116,24 @@ impl Batch {
 }
 
 /// Writes audit records in one statement (the group commit's flush).
+/// The guard's change was committed with the record of its success (`Batch::success_record`).
+pub(crate) fn recorded_with_change() {
+    let _ = RECORDED_WITH_CHANGE.try_with(|recorded| recorded.set(true));
+}
+
+fn record(actor: &str, action: &str, target: &str, outcome: &str, detail: &str, client: Option<&str>) -> audit_log::ActiveModel {
+    audit_log::ActiveModel {
+        at: Set(now_ms()),
+        actor: Set(truncate(actor, 64)),
+        action: Set(action.into()),
+        target: Set(truncate(target, 512)),
+        outcome: Set(outcome.into()),
+        detail: Set(detail.into()),
+        client: Set(client.map(|c| truncate(c, 64))),
+        ..Default::default()
+    }
+}
+
 pub(crate) async fn insert_audit_records(db: DatabaseConnection, records: Vec<audit_log::ActiveModel>) -> Result<(), DbErr> {
     audit_store::insert_many(&db, records).await
 }

@@ -29,6 +29,7 @@ impl Batch {
     #[tracing::instrument(skip_all, fields(name = %input.job_name, queue = %input.job_queue))]
     pub async fn submit_job(&self, caller: &Caller, input: SubmitJob) -> ServiceResult<SubmittedJob> {
         let target = format!("{} on {}", input.job_name, input.job_queue);
+        let record = Batch::success_record(caller, Action::SubmitJob, &target);
         self.guarded(caller, Action::SubmitJob, &target, async move {
             let payload = serde_json::to_vec(&input).map(|bytes| bytes.len()).unwrap_or(usize::MAX);
             if payload > MAX_SUBMIT_PAYLOAD_BYTES {
@@ -114,8 +115,10 @@ impl Batch {
 
             let alone = dependency_rows.is_empty() && valid.array_size.is_none();
             if alone {
-                // Written together with the lone jobs other requests submit meanwhile.
-                self.submissions.write(job_row).await?;
+                // Written together with the lone jobs other requests submit meanwhile, and with
+                // the audit record of its submission.
+                self.submissions.write((job_row, record)).await?;
+                crate::access::audit::recorded_with_change();
             } else {
                 // One transaction: a failure leaves no parent, child or dependency behind.
                 let txn = self.db.begin().await?;

@@ -1,14 +1,14 @@
 //! Reads and writes of job rows that are not status changes (those are `transition`).
 
-use super::entities::{job_dependencies as deps, job_status_history as history, jobs};
+use super::entities::{audit_log, job_dependencies as deps, job_status_history as history, jobs};
 use super::history::history_row;
 use super::{Dialect, insert_chunked};
 use domain::JobStatus;
 use domain::history::Subject;
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Statement,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, IdenStatic,
+    QueryFilter, QuerySelect, QueryTrait, Statement, TransactionTrait, Value,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -116,20 +116,53 @@ pub(crate) async fn insert_dependencies(db: &impl ConnectionTrait, rows: Vec<dep
     insert_chunked(db, rows).await
 }
 
-/// Writes new jobs with their SUBMITTED history rows, all or none: the group commit's flush.
-pub(crate) async fn write_submitted(db: DatabaseConnection, jobs: Vec<jobs::ActiveModel>) -> Result<(), DbErr> {
+/// A lone job submitted, with the audit record of its submission: committed together, so a
+/// SubmitJob costs one commit, not one for the job and one for its record.
+pub(crate) type Submission = (jobs::ActiveModel, audit_log::ActiveModel);
+
+/// Writes new jobs with their SUBMITTED history rows and their audit records, all or none: the
+/// group commit's flush. On Postgres one statement (data-modifying `WITH`s, atomic by
+/// themselves), elsewhere one transaction.
+pub(crate) async fn write_submitted(db: DatabaseConnection, submissions: Vec<Submission>) -> Result<(), DbErr> {
+    let (jobs, records): (Vec<_>, Vec<_>) = submissions.into_iter().unzip();
     if Dialect::of(&db) == Dialect::Postgres {
-        return insert_submitted(&db, jobs).await;
+        let (job, mut values) = job_insert(&db, jobs);
+        let mut audit_rows = Vec::with_capacity(records.len());
+        for record in records {
+            let first = values.len() + 1;
+            let fields: Vec<Value> = AUDIT_COLUMNS.iter().map(|c| record.get(*c).into_value().unwrap_or(Value::String(None))).collect();
+            audit_rows.push(format!("({})", (first..first + fields.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")));
+            values.extend(fields);
+        }
+        let columns: Vec<&str> = AUDIT_COLUMNS.iter().map(|c| c.as_str()).collect();
+        let sql = format!(
+            "WITH job AS ({job}), history AS ({HISTORY_OF_INSERTED}) INSERT INTO audit_log ({}) VALUES {}",
+            columns.join(", "),
+            audit_rows.join(", ")
+        );
+        db.execute_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)).await?;
+        return Ok(());
     }
     let txn = db.begin().await?;
     insert_submitted(&txn, jobs).await?;
+    audit_log::Entity::insert_many(records).exec_without_returning(&txn).await?;
     txn.commit().await
 }
+
+/// The audit record's columns but its generated id, in the order `write_submitted` binds them.
+const AUDIT_COLUMNS: [audit_log::Column; 7] = [
+    audit_log::Column::At,
+    audit_log::Column::Actor,
+    audit_log::Column::Action,
+    audit_log::Column::Target,
+    audit_log::Column::Outcome,
+    audit_log::Column::Detail,
+    audit_log::Column::Client,
+];
 
 /// Inserts new jobs and their SUBMITTED history rows: on Postgres one statement (a
 /// data-modifying `WITH`, atomic by itself), elsewhere two (the caller's transaction).
 pub(crate) async fn insert_submitted(db: &impl ConnectionTrait, jobs: Vec<jobs::ActiveModel>) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
     if Dialect::of(db) == Dialect::Sqlite {
         let history: Vec<_> = jobs
             .iter()
@@ -139,16 +172,23 @@ pub(crate) async fn insert_submitted(db: &impl ConnectionTrait, jobs: Vec<jobs::
         history::Entity::insert_many(history).exec_without_returning(db).await?;
         return Ok(());
     }
-    let mut insert = jobs::Entity::insert_many(jobs).into_query();
-    insert.returning(Query::returning().columns([jobs::Column::Id, jobs::Column::Status, jobs::Column::CreatedAt]));
-    let insert = backend.build(&insert);
-    let sql = format!(
-        "WITH job AS ({}) INSERT INTO job_status_history (job_id, status, reason, at) SELECT id, status, NULL, created_at FROM job",
-        insert.sql
-    );
-    db.execute_raw(Statement::from_sql_and_values(backend, sql, insert.values.map(|v| v.0).unwrap_or_default())).await?;
+    let (job, values) = job_insert(db, jobs);
+    let sql = format!("WITH job AS ({job}) {HISTORY_OF_INSERTED}");
+    db.execute_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, values)).await?;
     Ok(())
 }
+
+/// Postgres: inserts `jobs`, returning what their SUBMITTED history rows need (for a `WITH job`).
+fn job_insert(db: &impl ConnectionTrait, jobs: Vec<jobs::ActiveModel>) -> (String, Vec<Value>) {
+    let mut insert = jobs::Entity::insert_many(jobs).into_query();
+    insert.returning(Query::returning().columns([jobs::Column::Id, jobs::Column::Status, jobs::Column::CreatedAt]));
+    let insert = db.get_database_backend().build(&insert);
+    (insert.sql, insert.values.map(|v| v.0).unwrap_or_default())
+}
+
+/// Postgres: the SUBMITTED history rows of the jobs a `WITH job` inserted.
+const HISTORY_OF_INSERTED: &str =
+    "INSERT INTO job_status_history (job_id, status, reason, at) SELECT id, status, NULL, created_at FROM job";
 
 /// How many jobs (array children included) the queue holds.
 pub(crate) async fn count_in_queue(db: &impl ConnectionTrait, queue_id: i32) -> Result<u64, DbErr> {

@@ -7,6 +7,7 @@ use domain::compute_environment::UpdateComputeEnvironment;
 use domain::consumable_resource::{CreateConsumableResource, UpdateConsumableResource};
 use domain::job_queue::UpdateJobQueue;
 use domain::scheduling_policy::{CreateSchedulingPolicy, UpdateSchedulingPolicy};
+use domain::submit::{ArrayProperties, SubmitJob};
 use sea_orm::{ConnectionTrait, Statement};
 use service::ServiceError;
 use service::access::NewUser;
@@ -260,6 +261,50 @@ async fn a_reason_given_for_a_change_is_written_beside_it_in_the_audit_log() {
         assert_eq!(detail("DeleteJobQueue", "root"), [format!("reason: {}", "x".repeat(REASON_CHARS))], "{backend:?}");
         let refusal = detail("DeleteComputeEnvironment", "vic");
         assert!(refusal.len() == 1 && !refusal[0].contains("no right to"), "{backend:?}: {refusal:?}");
+    }
+}
+
+/// A lone job's audit record is committed in the same write as the job (one commit for many
+/// concurrent submissions): each submitted job has exactly one "ok" record, with the reason
+/// given; a refused submission has its refusal and no job; an array job still has its record.
+#[tokio::test]
+async fn each_submitted_job_has_exactly_one_audit_record_written_with_it() {
+    use service::access::audit::because;
+    for backend in BACKENDS {
+        let team = team(backend).await;
+        team.batch.create_compute_environment(&team.admin, environment("ce", 4)).await.unwrap();
+        team.batch.create_job_queue(&team.admin, queue("q", &["ce"])).await.unwrap();
+        team.batch.register_job_definition(&team.admin, definition("echo")).await.unwrap();
+        let submits = (0..40).map(|n| {
+            let batch = team.batch.clone();
+            let operator = team.operator.clone();
+            tokio::spawn(async move { because(&format!("run {n}"), batch.submit_job(&operator, submission(&format!("lone-{n}")))).await })
+        });
+        let submitted: Vec<_> = futures_util::future::join_all(submits).await.into_iter().map(|joined| joined.unwrap().unwrap()).collect();
+        let bad = team.batch.submit_job(&team.operator, SubmitJob { job_queue: "nowhere".into(), ..submission("bad") }).await;
+        assert!(matches!(bad, Err(ServiceError::Invalid(_))), "{backend:?}: {bad:?}");
+        let array = SubmitJob { array_properties: Some(ArrayProperties { size: 2 }), ..submission("array") };
+        team.batch.submit_job(&team.operator, array).await.unwrap();
+
+        let log = team.batch.audit_log(&team.admin, None, 500).await.unwrap();
+        let records = |target: &str| log.iter().filter(|r| r.action == "SubmitJob" && r.target == target).collect::<Vec<_>>();
+        for (n, job) in submitted.iter().enumerate() {
+            let target = format!("lone-{n} on q");
+            let found = records(&target);
+            assert_eq!(found.len(), 1, "{backend:?}: {target}: {found:?}");
+            assert_eq!((found[0].outcome.as_str(), found[0].detail.clone()), ("ok", format!("reason: run {n}")), "{backend:?}");
+            assert_eq!(found[0].actor, "olga", "{backend:?}");
+            assert_eq!(team.batch.describe_jobs(&team.admin, std::slice::from_ref(&job.job_id)).await.unwrap().len(), 1);
+        }
+        let refused = records("bad on nowhere");
+        assert!(refused.len() == 1 && refused[0].outcome == "invalid", "{backend:?}: {refused:?}");
+        assert!(records("array on q").iter().map(|r| r.outcome.as_str()).eq(["ok"]), "{backend:?}");
+        let listed = team
+            .batch
+            .list_jobs(&team.admin, &service::jobs::ListJobs { job_queue: Some("q".into()), ..Default::default() })
+            .await
+            .unwrap();
+        assert!(!listed.items.iter().any(|j| j.job_name == "bad"), "{backend:?}");
     }
 }
 
