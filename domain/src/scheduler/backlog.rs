@@ -94,11 +94,11 @@ impl BlockedQueues {
             self.resources = snapshot.resources.clone();
         }
         let placed: HashSet<&str> = plan.placements.iter().map(|p| p.job_id.as_str()).collect();
-        let needs_resources = |id: &str| {
-            snapshot.runnable.iter().any(|j| j.id == id && !j.resources.is_empty())
-                || snapshot.waiting.iter().any(|j| j.id == id && !j.resources.is_empty())
-        };
-        if placed.iter().any(|id| needs_resources(id)) {
+        // A set, not a search per placed job: a pass places thousands of a 10,000-job window.
+        let runnable_needing = snapshot.runnable.iter().filter(|j| !j.resources.is_empty()).map(|j| j.id.as_str());
+        let needing_resources: HashSet<&str> =
+            runnable_needing.chain(snapshot.waiting.iter().filter(|j| !j.resources.is_empty()).map(|j| j.id.as_str())).collect();
+        if placed.iter().any(|id| needing_resources.contains(id)) {
             self.queues.clear();
             return;
         }
