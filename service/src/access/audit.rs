@@ -115,7 +115,6 @@ impl Batch {
     }
 }
 
-/// Writes audit records in one statement (the group commit's flush).
 /// The guard's change was committed with the record of its success (`Batch::success_record`).
 pub(crate) fn recorded_with_change() {
     let _ = RECORDED_WITH_CHANGE.try_with(|recorded| recorded.set(true));
@@ -134,6 +133,7 @@ fn record(actor: &str, action: &str, target: &str, outcome: &str, detail: &str, 
     }
 }
 
+/// Writes audit records in one statement (the group commit's flush).
 pub(crate) async fn insert_audit_records(db: DatabaseConnection, records: Vec<audit_log::ActiveModel>) -> Result<(), DbErr> {
     audit_store::insert_many(&db, records).await
 }

@@ -122,7 +122,9 @@ pub(crate) type Submission = (jobs::ActiveModel, audit_log::ActiveModel);
 
 /// Writes new jobs with their SUBMITTED history rows and their audit records, all or none: the
 /// group commit's flush. On Postgres one statement (data-modifying `WITH`s, atomic by
-/// themselves), elsewhere one transaction.
+/// themselves), elsewhere one transaction. One statement, not a transaction of the usual
+/// inserts, for the round trips a flush holds every waiting request for: SubmitJob over HTTP on
+/// Postgres, interleaved A/B, 4,771 / 4,839 / 5,165 requests/s against 4,234 / 3,833 / 4,046.
 pub(crate) async fn write_submitted(db: DatabaseConnection, submissions: Vec<Submission>) -> Result<(), DbErr> {
     let (jobs, records): (Vec<_>, Vec<_>) = submissions.into_iter().unzip();
     if Dialect::of(&db) == Dialect::Postgres {
@@ -145,7 +147,7 @@ pub(crate) async fn write_submitted(db: DatabaseConnection, submissions: Vec<Sub
     }
     let txn = db.begin().await?;
     insert_submitted(&txn, jobs).await?;
-    audit_log::Entity::insert_many(records).exec_without_returning(&txn).await?;
+    super::audit_log::insert_many(&txn, records).await?;
     txn.commit().await
 }
 
