@@ -22,6 +22,7 @@ mod m20261205_000012_consumable_resources;
 mod m20261205_000013_share_usage;
 mod m20261205_000014_job_nodes;
 mod m20261206_000015_attempt_usage;
+mod m20261207_000016_polled_reads;
 
 /// An index on `columns` of `table`, named `name`.
 pub(crate) fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_share_usage::Migration),
             Box::new(m20261205_000014_job_nodes::Migration),
             Box::new(m20261206_000015_attempt_usage::Migration),
+            Box::new(m20261207_000016_polled_reads::Migration),
         ]
     }
 }

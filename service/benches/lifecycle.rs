@@ -97,6 +97,7 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
         }
     }
     polling.iter().for_each(|poller| poller.abort());
+    let answered = service::testing::polls_answered_from_memory(&batch);
     let total = Duration::from_millis((last_stop - started_ms) as u64);
     let jobs = arrays * size;
     let label = match (fair_share, pollers) {
@@ -113,6 +114,11 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
     let figure = format!("{jobs} jobs in arrays, submit to SUCCEEDED{label}");
     figures::record("lifecycle", &figure, &figures::store_label(backend), rate, "jobs/s");
     println!("  scheduler time: {}", scheduler.phase_times());
+    if pollers > 0 {
+        let polls = POLLS.load(std::sync::atomic::Ordering::Relaxed);
+        println!("  {polls} DescribeJobs polls during the run, {answered} answered from kept details");
+        one_poll_costs(&batch, &parents[0], size).await;
+    }
     let _ = stop.send(());
     let _ = running.await;
 }
@@ -132,6 +138,43 @@ async fn fair_share_policy(batch: &Batch, shares: i64) -> String {
     batch.create_scheduling_policy(&admin(), request).await.unwrap().arn
 }
 
+/// What one client's poll costs once every job has finished: the median time of each call, and
+/// the process's CPU time per poll (the store's threads included), which is what polling takes
+/// from the scheduler.
+async fn one_poll_costs(batch: &Batch, parent: &str, size: i64) {
+    let children: Vec<String> = (0..100.min(size)).map(|index| format!("{parent}:{index}")).collect();
+    // The queue's SUCCEEDED jobs: its array jobs, among 100,000 SUCCEEDED children it does not list.
+    let list = service::jobs::ListJobs {
+        job_queue: Some("q".into()),
+        status: Some(domain::JobStatus::Succeeded),
+        max_results: Some(100),
+        ..Default::default()
+    };
+    let (mut describes, mut lists) = (Vec::new(), Vec::new());
+    let samples = figures::setting("BENCH_POLL_SAMPLES", 500);
+    let cpu_before = figures::cpu_seconds();
+    for _ in 0..samples {
+        let started = Instant::now();
+        batch.describe_jobs(&admin(), &children).await.unwrap();
+        describes.push(started.elapsed());
+        let started = Instant::now();
+        batch.list_jobs(&admin(), &list).await.unwrap();
+        lists.push(started.elapsed());
+    }
+    let cpu_per_poll = (figures::cpu_seconds() - cpu_before) / samples as f64;
+    describes.sort();
+    lists.sort();
+    println!(
+        "  one poll ({samples} in a row): DescribeJobs of 100 children p50 {:?}, ListJobs of the queue's SUCCEEDED jobs p50 {:?}, CPU {:.2} ms a poll",
+        describes[describes.len() / 2],
+        lists[lists.len() / 2],
+        cpu_per_poll * 1000.0
+    );
+}
+
+/// DescribeJobs calls the polling clients made.
+static POLLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// A client polling the way scripts and waiters do: every 250 ms a DescribeJobs of 100 of the
 /// first array's children (a different hundred per client) and a ListJobs page of the queue's
 /// RUNNING jobs, until the process ends.
@@ -146,7 +189,10 @@ async fn poll_like_a_script(batch: Batch, parent: String, size: i64, client: i64
     };
     loop {
         batch.describe_jobs(&admin(), &children).await.unwrap();
-        batch.list_jobs(&admin(), &running).await.unwrap();
+        POLLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if std::env::var("XLIST").is_err() {
+            batch.list_jobs(&admin(), &running).await.unwrap();
+        }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

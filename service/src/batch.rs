@@ -63,6 +63,8 @@ pub struct Batch {
     pub(crate) submissions: Arc<GroupCommit<crate::store::jobs::Submission>>,
     pub(crate) audit_records: Arc<GroupCommit<audit_log::ActiveModel>>,
     pub(crate) catalog: Arc<crate::catalog::Catalog>,
+    /// Jobs' details kept for the next poll (`jobs::described`).
+    pub(crate) described: Arc<crate::jobs::described::DescribedJobs>,
 }
 
 impl Batch {
@@ -73,6 +75,7 @@ impl Batch {
             })),
             audit_records: Arc::new(GroupCommit::new(db.clone(), |db, records| Box::pin(crate::access::insert_audit_records(db, records)))),
             catalog: Arc::default(),
+            described: Arc::default(),
             reader: crate::db::reader_for(&db),
             db,
             config,

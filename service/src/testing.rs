@@ -129,6 +129,11 @@ pub fn definition(name: &str) -> RegisterJobDefinition {
     }
 }
 
+/// How many DescribeJobs this batch answered from the details it kept (`jobs::described`).
+pub fn polls_answered_from_memory(batch: &crate::Batch) -> u64 {
+    batch.described.answered.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Callers for tests that exercise a use case rather than access rules (those build their own).
 pub fn admin() -> domain::access::Caller {
     domain::access::Caller::user(1, "test-admin", domain::access::Role::Admin)

@@ -72,7 +72,7 @@ pub fn check_stop_reason(reason: &str) -> ServiceResult<()> {
 
 /// Fails the job and, for an array job, its children, those still SUBMITTED, PENDING or
 /// RUNNABLE when the write lands.
-async fn fail_not_started(db: &impl ConnectionTrait, job_id: &str, reason: &str) -> Result<(), sea_orm::DbErr> {
+async fn fail_not_started(db: &(impl ConnectionTrait + TransactionTrait), job_id: &str, reason: &str) -> Result<(), sea_orm::DbErr> {
     let ids = job_rows::family_in(db, job_id, &NOT_STARTED).await?;
     transition(db, &ids, &Transition::new(&NOT_STARTED, JobStatus::Failed, now_ms()).reason(Some(reason))).await?;
     Ok(())

@@ -3,18 +3,54 @@
 //! histories and the compute environments their attempts ran in. An array parent's children
 //! are still counted by state with one query per parent in the request.
 
-use crate::batch::Batch;
+use crate::batch::{Batch, from_json};
 use crate::error::ServiceResult;
 use crate::store::entities::{compute_environments as ce, job_attempts, job_definitions as jd, job_queues as jq, job_status_history, jobs};
+use crate::store::jobs::Revisions;
 use crate::store::{attempts, catalog, jobs as job_rows};
+use domain::aws_fields::AwsFields;
+use domain::container::{ContainerProperties, Resources};
+use domain::parameters::Parameters;
 use std::collections::HashMap;
 
 pub(super) struct DescribeContext {
     pub environments: HashMap<String, ce::Model>,
     pub queues: HashMap<i32, jq::Model>,
-    pub definitions: HashMap<i32, jd::Model>,
+    pub definitions: HashMap<i32, DescribedDefinition>,
     attempts: HashMap<String, Vec<job_attempts::Model>>,
     history: Vec<job_status_history::Model>,
+}
+
+/// What a job definition gives each of its jobs' details, worked out once per DescribeJobs (a
+/// poll of 100 children of one array names one definition): its JSON columns parsed, its
+/// resources read, its ARN.
+pub(super) struct DescribedDefinition {
+    pub row: jd::Model,
+    pub arn: String,
+    pub properties: ContainerProperties,
+    pub parameters: Parameters,
+    /// The resources its container asks for, or why they cannot be read.
+    pub resources: Result<Resources, String>,
+    /// `containerProperties` members kept as sent (all but those a detail shows on its own).
+    pub container_members: AwsFields,
+    /// The definition's members kept as sent that a job shows, less its consumable resources
+    /// (shown from the job's own).
+    pub members: AwsFields,
+}
+
+impl DescribedDefinition {
+    fn of(batch: &Batch, row: jd::Model) -> ServiceResult<DescribedDefinition> {
+        let properties: ContainerProperties = from_json("container_properties", &row.container_properties)?;
+        Ok(DescribedDefinition {
+            arn: batch.arn("job-definition", &format!("{}:{}", row.name, row.revision)),
+            parameters: from_json("parameters", &row.parameters)?,
+            resources: properties.validate("containerProperties").map_err(|e| e.to_string()),
+            container_members: AwsFields::of(&properties, &["image", "command", "environment", "vcpus", "memory"]),
+            members: AwsFields::from_json(&row.aws_fields).without("consumableResourceProperties"),
+            properties,
+            row,
+        })
+    }
 }
 
 impl DescribeContext {
@@ -36,10 +72,25 @@ impl DescribeContext {
         Ok(DescribeContext {
             environments: catalog::environments_by_id(db).await?.into_values().map(|e| (e.name.clone(), e)).collect(),
             queues: catalog::queues_by_id(db).await?,
-            definitions: catalog::definitions_by_id(db, definition_ids).await?,
+            definitions: catalog::definitions_by_id(db, definition_ids)
+                .await?
+                .into_iter()
+                .map(|(id, row)| Ok((id, DescribedDefinition::of(batch, row)?)))
+                .collect::<ServiceResult<_>>()?,
             attempts: by_job,
             history: job_rows::histories_of(db, &subjects).await?,
         })
+    }
+
+    /// The revisions of the rows `job`'s detail is made of, as read for it.
+    pub(super) fn revisions_of(&self, job: &jobs::Model) -> Revisions {
+        let attempts = self.attempts.get(&job.id).map_or(&[][..], Vec::as_slice);
+        Revisions {
+            jobs: 1,
+            job_revisions: job.revision,
+            attempts: attempts.len() as i64,
+            attempt_revisions: attempts.iter().map(|a| a.revision).sum(),
+        }
     }
 
     /// The job's attempts, oldest first.

@@ -3,6 +3,7 @@
 mod changes;
 mod control;
 mod describe_context;
+pub(crate) mod described;
 mod graph;
 mod logs;
 mod nodes;

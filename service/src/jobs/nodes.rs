@@ -13,7 +13,7 @@ use domain::access::{Action, Caller};
 use domain::aws_fields::AwsFields;
 use domain::job_definition::node_properties_in;
 use domain::multi_node::{Gang, NodeRun, node_job_id, node_overrides_in, node_status};
-use domain::parameters::{Parameters, merge, substitute};
+use domain::parameters::{merge, substitute};
 use domain::views::{AttemptContainerDetail, AttemptDetail, ContainerSummary, JobDetail, JobSummary, NodePropertiesSummary, Page};
 use serde_json::json;
 
@@ -41,7 +41,7 @@ impl Batch {
     /// job has no such node.
     pub(super) async fn node_detail(&self, job: &jobs::Model, index: i64, context: &DescribeContext) -> ServiceResult<Option<JobDetail>> {
         let Some(definition) = context.definitions.get(&job.job_definition_id) else { return Ok(None) };
-        let Some(gang) = gang_of(definition, job)? else { return Ok(None) };
+        let Some(gang) = gang_of(&definition.row, job)? else { return Ok(None) };
         if !(0..gang.num_nodes).contains(&index) {
             return Ok(None);
         }
@@ -59,7 +59,7 @@ impl Batch {
         }
         // Another node: its own container, start and end; the job's attempts are the main node's.
         let (properties, overrides) = gang.node(index).ok_or_else(|| sea_orm::DbErr::Custom(format!("node {index} has no container")))?;
-        let parameters = merge(&from_json::<Parameters>("parameters", &definition.parameters)?, &from_json("parameters", &job.parameters)?);
+        let parameters = merge(&definition.parameters, &from_json("parameters", &job.parameters)?);
         let resources = properties.validate("nodeProperties").map(|r| overrides.apply_resources(r)).ok();
         // The environment the current attempt ran in (a finished job's placement is cleared).
         let attempt = context.attempts_of(&job.id).into_iter().find(|a| a.attempt_number == job.attempt_count);

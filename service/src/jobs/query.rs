@@ -9,11 +9,11 @@ use crate::store::{attempts, catalog, job_logs, jobs as job_rows};
 use domain::access::{Action, Caller};
 use domain::aws_fields::AwsFields;
 use domain::consumable_resource::{ConsumableResourceProperties, ConsumableResourceRequirement};
-use domain::container::{ContainerOverrides, ContainerProperties};
+use domain::container::ContainerOverrides;
 use domain::job_definition::{DefinitionRef, JobTimeout};
 use domain::limits::{COUNT_CAP, MAX_DESCRIBE_JOBS};
 use domain::multi_node::parse_node_job_id;
-use domain::parameters::{Parameters, merge, substitute};
+use domain::parameters::{merge, substitute};
 use domain::retry::RetryStrategy;
 use domain::views::{
     ArrayPropertiesDetail, AttemptContainerDetail, AttemptDetail, ContainerSummary, JobContainerDetail, JobDetail, JobSummary, Page,
@@ -69,6 +69,20 @@ impl Batch {
                 parse_node_job_id(name).map_or((name, None), |(job, index)| (job, Some(index)))
             }
             let names: Vec<&str> = ids.iter().map(|id| owner(id).0).collect();
+            // Node jobs are made of their nodes' rows too, which revisions do not cover.
+            let keepable = ids.iter().all(|id| owner(id).1.is_none());
+            if keepable {
+                let mut distinct = names.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                let now = job_rows::revisions_of(self.reader(), &distinct).await?;
+                if let Some(mut details) = self.described.answer(&names, now) {
+                    for detail in &mut details {
+                        self.count_children_again(detail).await?;
+                    }
+                    return Ok(details);
+                }
+            }
             let rows: HashMap<String, jobs::Model> =
                 job_rows::find_many(self.reader(), &names).await?.into_iter().map(|j| (j.id.clone(), j)).collect();
             let mut details = Vec::with_capacity(rows.len());
@@ -81,9 +95,23 @@ impl Batch {
                     None => details.push(self.job_detail(job.clone(), &context).await?),
                 }
             }
+            if keepable {
+                let made =
+                    details.iter().filter_map(|detail| rows.get(&detail.job_id).map(|job| (detail.clone(), context.revisions_of(job))));
+                self.described.keep(made.collect::<Vec<_>>());
+            }
             Ok(details)
         })
         .await
+    }
+
+    /// A kept array job's counts of its children by state, read again: they change while its
+    /// own row does not.
+    async fn count_children_again(&self, detail: &mut JobDetail) -> ServiceResult<()> {
+        if let Some(array) = detail.array_properties.as_mut().filter(|array| array.status_summary.is_some()) {
+            array.status_summary = Some(self.children_by_status(&detail.job_id).await?);
+        }
+        Ok(())
     }
 
     /// Newest first, paged by (createdAt, jobId) so a deep page costs what the first does.
@@ -196,13 +224,11 @@ impl Batch {
         let definition = context
             .definitions
             .get(&job.job_definition_id)
-            .cloned()
             .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("job definition {}", job.job_definition_id)))?;
-        let properties: ContainerProperties = from_json("container_properties", &definition.container_properties)?;
-        let definition_parameters: Parameters = from_json("parameters", &definition.parameters)?;
-        let parameters = merge(&definition_parameters, &from_json("parameters", &job.parameters)?);
+        let properties = &definition.properties;
+        let parameters = merge(&definition.parameters, &from_json("parameters", &job.parameters)?);
         let overrides: ContainerOverrides = from_json("container_overrides", &job.container_overrides)?;
-        let base_resources = properties.validate("containerProperties").map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        let base_resources = definition.resources.clone().map_err(sea_orm::DbErr::Custom)?;
         let resources = overrides.apply_resources(base_resources);
         let command = substitute(overrides.command.as_ref().unwrap_or(&properties.command), &parameters);
 
@@ -235,16 +261,14 @@ impl Batch {
         };
         let last_attempt = attempts.last();
         let status = *job.status;
-        let mut members = AwsFields::from_json(&definition.aws_fields)
-            .without("consumableResourceProperties")
-            .updated_with(&AwsFields::from_json(&job.aws_fields));
-        if let Some(gang) = super::nodes::gang_of(&definition, &job)? {
+        let mut members = definition.members.updated_with(&AwsFields::from_json(&job.aws_fields));
+        if let Some(gang) = super::nodes::gang_of(&definition.row, &job)? {
             members = super::nodes::job_members(members, &gang);
         }
         Ok(JobDetail {
             job_arn: self.arn("job", &job.id),
             job_queue: self.arn("job-queue", queue.as_ref().map_or("", |q| &q.name)),
-            job_definition: self.arn("job-definition", &format!("{}:{}", definition.name, definition.revision)),
+            job_definition: definition.arn.clone(),
             status,
             status_reason: job.status_reason.clone(),
             created_at: job.created_at,
@@ -262,7 +286,7 @@ impl Batch {
                 log_stream_name: last_attempt.and_then(|a| a.log_stream_name.clone()),
                 task_arn: last_attempt.and_then(|a| a.container_id.clone()),
                 container_instance_arn: last_attempt.and_then(|a| a.host.clone()),
-                aws_fields: container_members(&properties, &overrides),
+                aws_fields: container_members(&definition.container_members, &overrides),
             },
             parameters,
             retry_strategy: RetryStrategy {
@@ -461,10 +485,10 @@ fn is_terminated(job: &jobs::Model) -> bool {
 }
 
 /// The definition's container properties a job shows besides those its container detail
-/// computes itself (image, command, environment, vcpus, memory), with the submission's
+/// computes itself (`DescribedDefinition::container_members`), with the submission's
 /// `resourceRequirements` in place of the definition's when it gave any.
-fn container_members(properties: &ContainerProperties, overrides: &ContainerOverrides) -> AwsFields {
-    let mut members = AwsFields::of(properties, &["image", "command", "environment", "vcpus", "memory"]);
+fn container_members(of_definition: &AwsFields, overrides: &ContainerOverrides) -> AwsFields {
+    let mut members = of_definition.clone();
     if !overrides.resource_requirements.is_empty() {
         let requirements = serde_json::to_value(&overrides.resource_requirements).expect("requirements serialize");
         members = members.updated_with(&AwsFields([("resourceRequirements".to_string(), requirements)].into_iter().collect()));

@@ -103,6 +103,7 @@ impl Batch {
                 host_index: Set(None),
                 aws_fields: Set(AwsFields::of(&input, domain::submit::OWNED).to_json()),
                 consumable_resources: Set(to_json(&resource_needs)),
+                revision: Set(0),
             };
 
             let job_row = row(job_id.clone(), &to_json(&input.depends_on));

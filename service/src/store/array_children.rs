@@ -35,6 +35,7 @@ const CHILD_COLUMNS: &[(&str, &str)] = &[
     ("memory_mib", "p.memory_mib"),
     ("aws_fields", "p.aws_fields"),
     ("consumable_resources", "p.consumable_resources"),
+    ("revision", "0"),
 ];
 
 /// `0 .. size-1` as rows of one column `i`, under the name `s`.

@@ -62,6 +62,14 @@ pub(crate) async fn insert_chunked<A: ActiveModelTrait>(db: &impl ConnectionTrai
     Ok(())
 }
 
+/// `revision + 1`: what every write to a job or an attempt sets its `revision` to, so a poll
+/// answered from memory can tell in one statement that nothing it shows has changed
+/// (`jobs::revisions_of`). Revisions only grow.
+pub(crate) fn next_revision() -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Expr::col("revision").add(1)
+}
+
 /// Which SQL dialect a connection speaks: what the few backend-specific statements ask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {

@@ -68,7 +68,9 @@ pub(crate) async fn set_tags(db: &impl ConnectionTrait, resource: &Tagged, tags:
     values.extend(row.keys);
     // The row's own keys move up one placeholder to make room for the tags.
     let condition = row.condition.replace("$2", "$3").replace("$1", "$2");
-    let sql = format!("UPDATE {} SET tags = $1 WHERE {condition}", row.table);
+    // A job's tags are part of what DescribeJobs shows of it: raise its revision with them.
+    let revision = if row.table == "jobs" { ", revision = revision + 1" } else { "" };
+    let sql = format!("UPDATE {} SET tags = $1{revision} WHERE {condition}", row.table);
     db.execute_raw(Dialect::of(db).statement(&sql, values)).await?;
     Ok(())
 }

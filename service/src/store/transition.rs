@@ -11,12 +11,13 @@
 
 use super::entities::jobs;
 use super::history::history_row;
-use super::{Dialect, insert_chunked};
+use super::{Dialect, insert_chunked, next_revision};
 use domain::JobStatus;
 use futures_util::{StreamExt, stream};
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QueryTrait, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QueryTrait,
+    TransactionSession, TransactionTrait, Value,
 };
 use std::collections::HashMap;
 
@@ -125,7 +126,11 @@ impl Guard {
 }
 
 /// Applies `transition` to `ids`; returns the ids that moved.
-pub(crate) async fn transition(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<String>, DbErr> {
+pub(crate) async fn transition(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    ids: &[String],
+    t: &Transition<'_>,
+) -> Result<Vec<String>, DbErr> {
     let moved: Vec<MovedJob> = moved_rows(db, ids, t).await?;
     Ok(moved.into_iter().map(|job| job.id).collect())
 }
@@ -133,7 +138,7 @@ pub(crate) async fn transition(db: &impl ConnectionTrait, ids: &[String], t: &Tr
 /// Applies `transition` to `ids`; returns the rows that moved, as they are after the move (what
 /// launching an attempt needs, without reading the rows again).
 pub(crate) async fn transition_returning_rows(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     ids: &[String],
     t: &Transition<'_>,
 ) -> Result<Vec<jobs::Model>, DbErr> {
@@ -179,8 +184,30 @@ impl Moved for jobs::Model {
     }
 }
 
-async fn moved_rows<M: Moved>(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<M>, DbErr> {
+async fn moved_rows<M: Moved>(db: &(impl ConnectionTrait + TransactionTrait), ids: &[String], t: &Transition<'_>) -> Result<Vec<M>, DbErr> {
     debug_assert!(t.is_lifecycle_move(), "{:?} → {:?} → {} is not a move the lifecycle allows", t.from, t.via, t.to);
+    match Dialect::of(db) {
+        // Each chunk's statement writes its history too.
+        Dialect::Postgres => move_chunks(db, ids, t).await,
+        // The rows and their history in one transaction: a crash between them would lose the
+        // history of the move, and a reader between them would see a state its history does not
+        // have yet (DescribeJobs keeps details by the rows' revisions, `jobs::described`).
+        Dialect::Sqlite => {
+            let txn = db.begin().await?;
+            let moved = move_chunks::<M>(&txn, ids, t).await?;
+            let subjects = domain::history::subjects(moved.iter().map(Moved::key));
+            let history = subjects
+                .iter()
+                .flat_map(|subject| t.entered().map(move |status| history_row(subject, status.as_str(), t.reason, t.now)))
+                .collect();
+            insert_chunked(&txn, history).await?;
+            txn.commit().await?;
+            Ok(moved)
+        }
+    }
+}
+
+async fn move_chunks<M: Moved>(db: &impl ConnectionTrait, ids: &[String], t: &Transition<'_>) -> Result<Vec<M>, DbErr> {
     // Chunks touch disjoint rows, so two at a time keep both of Postgres's cores busy (SQLite's
     // one connection takes them in turn).
     let chunks: Vec<_> = ids.chunks(IN_CHUNK).map(|chunk| move_chunk::<M>(db, chunk, t)).collect();
@@ -188,14 +215,6 @@ async fn moved_rows<M: Moved>(db: &impl ConnectionTrait, ids: &[String], t: &Tra
     let mut moved = Vec::with_capacity(ids.len());
     for chunk in results {
         moved.extend(chunk?);
-    }
-    if Dialect::of(db) == Dialect::Sqlite {
-        let subjects = domain::history::subjects(moved.iter().map(Moved::key));
-        let history = subjects
-            .iter()
-            .flat_map(|subject| t.entered().map(move |status| history_row(subject, status.as_str(), t.reason, t.now)))
-            .collect();
-        insert_chunked(db, history).await?;
     }
     Ok(moved)
 }
@@ -216,7 +235,8 @@ fn update_statement(backend: DatabaseBackend, chunk: &[String], t: &Transition<'
     let mut update = jobs::Entity::update_many()
         .col_expr(jobs::Column::Status, Expr::value(t.to.as_str()))
         .col_expr(jobs::Column::StatusReason, Expr::value(t.reason.map(String::from)))
-        .col_expr(jobs::Column::StatusChangedAt, Expr::value(t.now));
+        .col_expr(jobs::Column::StatusChangedAt, Expr::value(t.now))
+        .col_expr(jobs::Column::Revision, next_revision());
     if t.to.is_terminal() {
         update = update.col_expr(jobs::Column::StoppedAt, Expr::value(t.now));
     }
@@ -290,6 +310,7 @@ pub(crate) async fn set_waiting_reasons(db: &impl ConnectionTrait, reasons: Hash
         }
         jobs::Entity::update_many()
             .col_expr(jobs::Column::StatusReason, case.finally(Expr::col(jobs::Column::StatusReason)).into())
+            .col_expr(jobs::Column::Revision, next_revision())
             .filter(jobs::Column::Id.is_in(chunk.iter().map(|(_, id)| (*id).clone())))
             .filter(status_unindexed().eq(JobStatus::Runnable.as_str()))
             .exec(db)

@@ -14,6 +14,7 @@ mod job_definitions;
 mod job_queues;
 mod jobs;
 mod output_bomb;
+mod polled_reads;
 mod resource_use;
 mod retention;
 mod scheduler;

@@ -79,6 +79,7 @@ async fn insert_job(db: &DatabaseConnection, new: NewJob<'_>) {
         host_index: Set(None),
         aws_fields: Set("{}".into()),
         consumable_resources: Set("[]".into()),
+        revision: Set(0),
     };
     job.insert(db).await.unwrap();
 }

@@ -16,6 +16,8 @@ pub struct Model {
     pub exit_code: Option<i32>,
     pub reason: Option<String>,
     pub status_reason: Option<String>,
+    /// Raised by every write to the row (migration `m20261207_000016_polled_reads`).
+    pub revision: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

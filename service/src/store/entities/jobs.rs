@@ -39,6 +39,8 @@ pub struct Model {
     pub aws_fields: String,
     /// JSON of `[[resource name, quantity], ...]`: what the job needs of consumable resources.
     pub consumable_resources: String,
+    /// Raised by every write to the row (migration `m20261207_000016_polled_reads`).
+    pub revision: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,111 @@
+//! Jobs' details kept from one DescribeJobs to the next. Clients poll (boto3 waiters, Airflow's
+//! operator, scripts: the same ids every few hundred milliseconds) and most polls find nothing
+//! changed, yet each one read every job's row, attempts and history again. A poll now first
+//! reads the `Revisions` of the jobs it names (one statement); when they equal the sum of what
+//! the kept details were made from, the kept details are the answer, as exactly as a fresh
+//! read (see `Revisions`). An array job's counts of children by state are read every time:
+//! they change without its row.
+
+use crate::store::jobs::Revisions;
+use domain::views::JobDetail;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Details kept at most; past it the oldest half goes. 20,000 is 200 clients each polling a
+/// hundred jobs, a few kilobytes each.
+const KEPT_AT_MOST: usize = 20_000;
+
+#[derive(Default)]
+pub(crate) struct DescribedJobs {
+    kept: Mutex<Kept>,
+    /// Polls answered from memory (read by tests and benchmarks).
+    pub(crate) answered: AtomicU64,
+}
+
+#[derive(Default)]
+struct Kept {
+    details: HashMap<String, (JobDetail, Revisions, u64)>,
+    /// Bumped on each keep: the age of an entry, for evicting the oldest half.
+    clock: u64,
+}
+
+impl DescribedJobs {
+    /// The kept details of the jobs `asked` (names, not ARNs; in that order, repeats
+    /// included), when every one of them is kept and together they were made from exactly
+    /// `now`, the revisions of the distinct jobs asked.
+    pub(crate) fn answer(&self, asked: &[&str], now: Revisions) -> Option<Vec<JobDetail>> {
+        let kept = self.kept.lock().expect("described jobs");
+        let mut distinct: Vec<&str> = asked.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let made_from: Option<Revisions> = distinct.iter().map(|id| kept.details.get(*id).map(|(_, revisions, _)| *revisions)).sum();
+        if made_from? != now {
+            return None;
+        }
+        self.answered.fetch_add(1, Ordering::Relaxed);
+        Some(asked.iter().map(|id| kept.details[*id].0.clone()).collect())
+    }
+
+    /// Keeps each detail with the revisions of the rows it was made from.
+    pub(crate) fn keep(&self, made: impl IntoIterator<Item = (JobDetail, Revisions)>) {
+        let mut kept = self.kept.lock().expect("described jobs");
+        for (detail, revisions) in made {
+            kept.clock += 1;
+            let age = kept.clock;
+            kept.details.insert(detail.job_id.clone(), (detail, revisions, age));
+        }
+        if kept.details.len() > KEPT_AT_MOST {
+            let mut ages: Vec<u64> = kept.details.values().map(|(_, _, age)| *age).collect();
+            let (_, median, _) = ages.select_nth_unstable(KEPT_AT_MOST / 2);
+            let cut = *median;
+            kept.details.retain(|_, (_, _, age)| *age > cut);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detail(id: &str) -> JobDetail {
+        serde_json::from_value(serde_json::json!({
+            "jobArn": format!("arn:{id}"), "jobName": "n", "jobId": id, "jobQueue": "q", "status": "RUNNING",
+            "createdAt": 1, "jobDefinition": "d", "dependsOn": [], "container": {"image": "i", "command": [], "environment": [], "vcpus": 1.0, "memory": 1},
+            "parameters": {}, "retryStrategy": {}, "attempts": [], "tags": {}, "isCancelled": false, "isTerminated": false, "submittedBy": "t", "statusHistory": [],
+        }))
+        .expect("a minimal detail")
+    }
+
+    fn at(job_revision: i64, attempts: i64) -> Revisions {
+        Revisions { jobs: 1, job_revisions: job_revision, attempts, attempt_revisions: attempts }
+    }
+
+    #[test]
+    fn kept_details_answer_only_while_the_store_reads_what_they_were_made_from() {
+        let described = DescribedJobs::default();
+        described.keep([(detail("a"), at(3, 1)), (detail("b"), at(5, 0))]);
+        let both = Revisions { jobs: 2, job_revisions: 8, attempts: 1, attempt_revisions: 1 };
+        let ids = |details: Vec<JobDetail>| details.into_iter().map(|d| d.job_id).collect::<Vec<_>>();
+        assert_eq!(
+            described.answer(&["b", "a", "b"], both).map(ids),
+            Some(vec!["b".to_string(), "a".into(), "b".into()]),
+            "in the order asked"
+        );
+        assert!(described.answer(&["a", "b"], Revisions { job_revisions: 9, ..both }).is_none(), "a job row changed");
+        assert!(described.answer(&["a", "b"], Revisions { attempts: 2, attempt_revisions: 1, ..both }).is_none(), "an attempt began");
+        assert!(described.answer(&["a", "b"], Revisions { jobs: 1, ..both }).is_none(), "a job was removed");
+        assert!(described.answer(&["a", "c"], both).is_none(), "c was never kept");
+        assert_eq!(described.answer(&["a"], at(3, 1)).map(ids), Some(vec!["a".to_string()]));
+    }
+
+    #[test]
+    fn the_oldest_half_goes_when_too_many_are_kept() {
+        let described = DescribedJobs::default();
+        described.keep((0..=KEPT_AT_MOST).map(|i| (detail(&format!("j{i}")), at(0, 0))));
+        let kept = described.kept.lock().unwrap();
+        assert!(kept.details.len() <= KEPT_AT_MOST / 2 + 1);
+        assert!(kept.details.contains_key(&format!("j{KEPT_AT_MOST}")), "the newest stays");
+        assert!(!kept.details.contains_key("j0"), "the oldest goes");
+    }
+}
