@@ -1,10 +1,12 @@
 //! Jobs' details kept from one DescribeJobs to the next. Clients poll (boto3 waiters, Airflow's
 //! operator, scripts: the same ids every few hundred milliseconds) and most polls find nothing
 //! changed, yet each one read every job's row, attempts and history again. A poll now first
-//! reads the `Revisions` of the jobs it names (one statement); when they equal the sum of what
-//! the kept details were made from, the kept details are the answer, as exactly as a fresh
-//! read (see `Revisions`). An array job's counts of children by state are read every time:
-//! they change without its row.
+//! reads the `Revisions` of the jobs it names and of the attempts their kept details show (one
+//! statement); when they equal the sum of what the kept details were made from, the kept
+//! details are the answer, as exactly as a fresh read (see `Revisions`). A new attempt is
+//! always preceded by its job's claim, which raises the job's revision, so the attempts a kept
+//! detail shows are the ones to check. An array job's counts of children by state are read
+//! every time: they change without its row.
 
 use crate::store::jobs::Revisions;
 use domain::views::JobDetail;
@@ -23,43 +25,69 @@ pub(crate) struct DescribedJobs {
     pub(crate) answered: AtomicU64,
 }
 
+/// One job's detail, the revisions of the rows it was made from, the attempts it shows (those
+/// numbered up to this), and when it was kept.
+struct Kept1 {
+    detail: JobDetail,
+    revisions: Revisions,
+    attempts: i32,
+    age: u64,
+}
+
 #[derive(Default)]
 struct Kept {
-    details: HashMap<String, (JobDetail, Revisions, u64)>,
+    details: HashMap<String, Kept1>,
     /// Bumped on each keep: the age of an entry, for evicting the oldest half.
     clock: u64,
 }
 
 impl DescribedJobs {
-    /// The kept details of the jobs `asked` (names, not ARNs; in that order, repeats
-    /// included), when every one of them is kept and together they were made from exactly
-    /// `now`, the revisions of the distinct jobs asked.
-    pub(crate) fn answer(&self, asked: &[&str], now: Revisions) -> Option<Vec<JobDetail>> {
+    /// The attempts (job id, number) whose revisions a poll of `distinct` jobs must read, when
+    /// every one of them is kept.
+    pub(crate) fn attempts_to_check(&self, distinct: &[&str]) -> Option<Vec<(String, i32)>> {
         let kept = self.kept.lock().expect("described jobs");
+        let mut keys = Vec::new();
+        for id in distinct {
+            let one = kept.details.get(*id)?;
+            keys.extend((1..=one.attempts).map(|number| (id.to_string(), number)));
+        }
+        Some(keys)
+    }
+
+    /// The kept details of the jobs `asked` (names, not ARNs; in that order, repeats
+    /// included), when together they were made from exactly `now`, the revisions of the
+    /// distinct jobs asked and of the attempts `checked` (`attempts_to_check`, which must still
+    /// be what the kept details show).
+    pub(crate) fn answer(&self, asked: &[&str], checked: &[(String, i32)], now: Revisions) -> Option<Vec<JobDetail>> {
         let mut distinct: Vec<&str> = asked.to_vec();
         distinct.sort_unstable();
         distinct.dedup();
-        let made_from: Option<Revisions> = distinct.iter().map(|id| kept.details.get(*id).map(|(_, revisions, _)| *revisions)).sum();
+        if self.attempts_to_check(&distinct).as_deref() != Some(checked) {
+            return None;
+        }
+        let kept = self.kept.lock().expect("described jobs");
+        let made_from: Option<Revisions> = distinct.iter().map(|id| kept.details.get(*id).map(|one| one.revisions)).sum();
         if made_from? != now {
             return None;
         }
         self.answered.fetch_add(1, Ordering::Relaxed);
-        Some(asked.iter().map(|id| kept.details[*id].0.clone()).collect())
+        Some(asked.iter().map(|id| kept.details[*id].detail.clone()).collect())
     }
 
-    /// Keeps each detail with the revisions of the rows it was made from.
-    pub(crate) fn keep(&self, made: impl IntoIterator<Item = (JobDetail, Revisions)>) {
+    /// Keeps each detail with the revisions of the rows it was made from and the attempts it
+    /// shows (numbered 1 to this).
+    pub(crate) fn keep(&self, made: impl IntoIterator<Item = (JobDetail, Revisions, i32)>) {
         let mut kept = self.kept.lock().expect("described jobs");
-        for (detail, revisions) in made {
+        for (detail, revisions, attempts) in made {
             kept.clock += 1;
             let age = kept.clock;
-            kept.details.insert(detail.job_id.clone(), (detail, revisions, age));
+            kept.details.insert(detail.job_id.clone(), Kept1 { detail, revisions, attempts, age });
         }
         if kept.details.len() > KEPT_AT_MOST {
-            let mut ages: Vec<u64> = kept.details.values().map(|(_, _, age)| *age).collect();
+            let mut ages: Vec<u64> = kept.details.values().map(|one| one.age).collect();
             let (_, median, _) = ages.select_nth_unstable(KEPT_AT_MOST / 2);
             let cut = *median;
-            kept.details.retain(|_, (_, _, age)| *age > cut);
+            kept.details.retain(|_, one| one.age > cut);
         }
     }
 }
@@ -84,25 +112,28 @@ mod tests {
     #[test]
     fn kept_details_answer_only_while_the_store_reads_what_they_were_made_from() {
         let described = DescribedJobs::default();
-        described.keep([(detail("a"), at(3, 1)), (detail("b"), at(5, 0))]);
+        described.keep([(detail("a"), at(3, 1), 1), (detail("b"), at(5, 0), 0)]);
         let both = Revisions { jobs: 2, job_revisions: 8, attempts: 1, attempt_revisions: 1 };
+        let checked = described.attempts_to_check(&["a", "b"]).unwrap();
+        assert_eq!(checked, [("a".to_string(), 1)]);
         let ids = |details: Vec<JobDetail>| details.into_iter().map(|d| d.job_id).collect::<Vec<_>>();
         assert_eq!(
-            described.answer(&["b", "a", "b"], both).map(ids),
+            described.answer(&["b", "a", "b"], &checked, both).map(ids),
             Some(vec!["b".to_string(), "a".into(), "b".into()]),
             "in the order asked"
         );
-        assert!(described.answer(&["a", "b"], Revisions { job_revisions: 9, ..both }).is_none(), "a job row changed");
-        assert!(described.answer(&["a", "b"], Revisions { attempts: 2, attempt_revisions: 1, ..both }).is_none(), "an attempt began");
-        assert!(described.answer(&["a", "b"], Revisions { jobs: 1, ..both }).is_none(), "a job was removed");
-        assert!(described.answer(&["a", "c"], both).is_none(), "c was never kept");
-        assert_eq!(described.answer(&["a"], at(3, 1)).map(ids), Some(vec!["a".to_string()]));
+        assert!(described.answer(&["a", "b"], &checked, Revisions { job_revisions: 9, ..both }).is_none(), "a job row changed");
+        assert!(described.answer(&["a", "b"], &checked, Revisions { attempt_revisions: 2, ..both }).is_none(), "an attempt changed");
+        assert!(described.answer(&["a", "b"], &checked, Revisions { jobs: 1, ..both }).is_none(), "a job was removed");
+        assert!(described.attempts_to_check(&["a", "c"]).is_none(), "c was never kept");
+        assert!(described.answer(&["a", "b"], &[], both).is_none(), "checked other attempts than a shows");
+        assert_eq!(described.answer(&["a"], &checked, at(3, 1)).map(ids), Some(vec!["a".to_string()]));
     }
 
     #[test]
     fn the_oldest_half_goes_when_too_many_are_kept() {
         let described = DescribedJobs::default();
-        described.keep((0..=KEPT_AT_MOST).map(|i| (detail(&format!("j{i}")), at(0, 0))));
+        described.keep((0..=KEPT_AT_MOST).map(|i| (detail(&format!("j{i}")), at(0, 0), 0)));
         let kept = described.kept.lock().unwrap();
         assert!(kept.details.len() <= KEPT_AT_MOST / 2 + 1);
         assert!(kept.details.contains_key(&format!("j{KEPT_AT_MOST}")), "the newest stays");

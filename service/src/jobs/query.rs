@@ -75,12 +75,15 @@ impl Batch {
                 let mut distinct = names.clone();
                 distinct.sort_unstable();
                 distinct.dedup();
-                let now = job_rows::revisions_of(self.reader(), &distinct).await?;
-                if let Some(mut details) = self.described.answer(&names, now) {
-                    for detail in &mut details {
-                        self.count_children_again(detail).await?;
+                if let Some(checked) = self.described.attempts_to_check(&distinct) {
+                    let attempts: Vec<(&str, i32)> = checked.iter().map(|(id, number)| (id.as_str(), *number)).collect();
+                    let now = job_rows::revisions_of(self.reader(), &distinct, &attempts).await?;
+                    if let Some(mut details) = self.described.answer(&names, &checked, now) {
+                        for detail in &mut details {
+                            self.count_children_again(detail).await?;
+                        }
+                        return Ok(details);
                     }
-                    return Ok(details);
                 }
             }
             let rows: HashMap<String, jobs::Model> =
@@ -96,8 +99,9 @@ impl Batch {
                 }
             }
             if keepable {
-                let made =
-                    details.iter().filter_map(|detail| rows.get(&detail.job_id).map(|job| (detail.clone(), context.revisions_of(job))));
+                let made = details.iter().filter_map(|detail| {
+                    rows.get(&detail.job_id).map(|job| (detail.clone(), context.revisions_of(job), job.attempt_count))
+                });
                 self.described.keep(made.collect::<Vec<_>>());
             }
             Ok(details)
