@@ -3,10 +3,11 @@
 //! histories and the compute environments their attempts ran in. An array parent's children
 //! are still counted by state with one query per parent in the request.
 
+use super::described::MadeFrom;
 use crate::batch::{Batch, from_json};
 use crate::error::ServiceResult;
 use crate::store::entities::{compute_environments as ce, job_attempts, job_definitions as jd, job_queues as jq, job_status_history, jobs};
-use crate::store::jobs::Revisions;
+use crate::store::jobs::{Environments, Revisions};
 use crate::store::{attempts, catalog, jobs as job_rows};
 use domain::aws_fields::AwsFields;
 use domain::container::{ContainerProperties, Resources};
@@ -15,6 +16,8 @@ use std::collections::HashMap;
 
 pub(super) struct DescribeContext {
     pub environments: HashMap<String, ce::Model>,
+    /// The stamp of those environments (`jobs::described`).
+    pub environments_seen: Environments,
     pub queues: HashMap<i32, jq::Model>,
     pub definitions: HashMap<i32, DescribedDefinition>,
     attempts: HashMap<String, Vec<job_attempts::Model>>,
@@ -69,8 +72,11 @@ impl DescribeContext {
         }
         let subjects: Vec<(&str, Option<(&str, i32)>)> =
             jobs.iter().map(|j| (j.id.as_str(), j.array_parent_id.as_deref().zip(j.array_index))).collect();
+        let environments: HashMap<String, ce::Model> =
+            catalog::environments_by_id(db).await?.into_values().map(|e| (e.name.clone(), e)).collect();
         Ok(DescribeContext {
-            environments: catalog::environments_by_id(db).await?.into_values().map(|e| (e.name.clone(), e)).collect(),
+            environments_seen: Environments::of(environments.values()),
+            environments,
             queues: catalog::queues_by_id(db).await?,
             definitions: catalog::definitions_by_id(db, definition_ids)
                 .await?
@@ -82,15 +88,16 @@ impl DescribeContext {
         })
     }
 
-    /// The revisions of the rows `job`'s detail is made of, as read for it.
-    pub(super) fn revisions_of(&self, job: &jobs::Model) -> Revisions {
+    /// What `job`'s detail is made of, as read for it.
+    pub(super) fn made_from(&self, job: &jobs::Model) -> MadeFrom {
         let attempts = self.attempts.get(&job.id).map_or(&[][..], Vec::as_slice);
-        Revisions {
+        let revisions = Revisions {
             jobs: 1,
             job_revisions: job.revision,
             attempts: attempts.len() as i64,
             attempt_revisions: attempts.iter().map(|a| a.revision).sum(),
-        }
+        };
+        MadeFrom { revisions, attempts: job.attempt_count, environments: self.environments_seen }
     }
 
     /// The job's attempts, oldest first.

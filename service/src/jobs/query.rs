@@ -70,15 +70,15 @@ impl Batch {
             }
             let names: Vec<&str> = ids.iter().map(|id| owner(id).0).collect();
             // Node jobs are made of their nodes' rows too, which revisions do not cover.
-            let keepable = ids.iter().all(|id| owner(id).1.is_none());
+            let keepable = !ids.is_empty() && ids.iter().all(|id| owner(id).1.is_none());
             if keepable {
                 let mut distinct = names.clone();
                 distinct.sort_unstable();
                 distinct.dedup();
                 if let Some(checked) = self.described.attempts_to_check(&distinct) {
                     let attempts: Vec<(&str, i32)> = checked.iter().map(|(id, number)| (id.as_str(), *number)).collect();
-                    let now = job_rows::revisions_of(self.reader(), &distinct, &attempts).await?;
-                    if let Some(mut details) = self.described.answer(&names, &checked, now) {
+                    let (now, environments) = job_rows::revisions_of(self.reader(), &distinct, &attempts).await?;
+                    if let Some(mut details) = self.described.answer(&names, &checked, now, environments) {
                         for detail in &mut details {
                             self.count_children_again(detail).await?;
                         }
@@ -99,9 +99,7 @@ impl Batch {
                 }
             }
             if keepable {
-                let made = details.iter().filter_map(|detail| {
-                    rows.get(&detail.job_id).map(|job| (detail.clone(), context.revisions_of(job), job.attempt_count))
-                });
+                let made = details.iter().filter_map(|detail| rows.get(&detail.job_id).map(|job| (detail.clone(), context.made_from(job))));
                 self.described.keep(made.collect::<Vec<_>>());
             }
             Ok(details)

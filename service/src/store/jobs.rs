@@ -132,11 +132,30 @@ impl std::iter::Sum for Revisions {
     }
 }
 
-/// The `Revisions` of the jobs named and of the attempts named (job id, number), in one
-/// statement of index lookups. Attempts by their full key, like `attempts::of_jobs_counted`:
+/// The compute environments there are, as a stamp: their number and the sum of their creation
+/// times. An attempt's task ARN is made of its environment's name and creation time; deleting
+/// one changes the number, and one made again (even under a reused name or id) is created later.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Environments {
+    pub count: i64,
+    pub created: i64,
+}
+
+impl Environments {
+    pub(crate) fn of<'a>(rows: impl Iterator<Item = &'a super::entities::compute_environments::Model>) -> Environments {
+        rows.fold(Environments::default(), |seen, row| Environments { count: seen.count + 1, created: seen.created + row.created_at })
+    }
+}
+
+/// The `Revisions` of the jobs named and of the attempts named (job id, number), and the
+/// `Environments`, in one statement of index lookups (and a read of the few environments). Attempts by their full key, like `attempts::of_jobs_counted`:
 /// by job id alone, Postgres planned a scan of the whole table from the statistics of a young
 /// store and kept the plan while the table grew (polls took 100 ms while a big array ran).
-pub(crate) async fn revisions_of(db: &impl ConnectionTrait, ids: &[&str], attempts: &[(&str, i32)]) -> Result<Revisions, DbErr> {
+pub(crate) async fn revisions_of(
+    db: &impl ConnectionTrait,
+    ids: &[&str],
+    attempts: &[(&str, i32)],
+) -> Result<(Revisions, Environments), DbErr> {
     let mut values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
     let list = (1..=ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
     let mut keys = Vec::with_capacity(attempts.len());
@@ -145,10 +164,13 @@ pub(crate) async fn revisions_of(db: &impl ConnectionTrait, ids: &[&str], attemp
         values.push(Value::from(*number));
         keys.push(format!("(job_id = ${} AND attempt_number = ${})", values.len() - 1, values.len()));
     }
+    // `IN ()` is not SQL on Postgres.
+    let jobs_part = if ids.is_empty() { "1 = 0".to_string() } else { format!("id IN ({list})") };
     let attempts_part = if keys.is_empty() { "1 = 0".to_string() } else { keys.join(" OR ") };
     let sql = format!(
-        "SELECT 0 AS part, count(*) AS n, CAST(COALESCE(sum(revision), 0) AS BIGINT) AS r FROM jobs WHERE id IN ({list}) \
+        "SELECT 0 AS part, count(*) AS n, CAST(COALESCE(sum(revision), 0) AS BIGINT) AS r FROM jobs WHERE {jobs_part} \
          UNION ALL SELECT 1, count(*), CAST(COALESCE(sum(revision), 0) AS BIGINT) FROM job_attempts WHERE {attempts_part} \
+         UNION ALL SELECT 2, count(*), CAST(COALESCE(sum(created_at), 0) AS BIGINT) FROM compute_environments \
          ORDER BY part"
     );
     let rows = db.query_all_raw(Dialect::of(db).statement(&sql, values)).await?;
@@ -156,8 +178,8 @@ pub(crate) async fn revisions_of(db: &impl ConnectionTrait, ids: &[&str], attemp
         let row = rows.get(part).ok_or_else(|| DbErr::Custom("revisions: a part is missing".into()))?;
         Ok((row.try_get("", "n")?, row.try_get("", "r")?))
     };
-    let ((jobs, job_revisions), (attempts, attempt_revisions)) = (read(0)?, read(1)?);
-    Ok(Revisions { jobs, job_revisions, attempts, attempt_revisions })
+    let ((jobs, job_revisions), (attempts, attempt_revisions), (count, created)) = (read(0)?, read(1)?, read(2)?);
+    Ok((Revisions { jobs, job_revisions, attempts, attempt_revisions }, Environments { count, created }))
 }
 
 pub(crate) async fn find_many(db: &impl ConnectionTrait, ids: &[&str]) -> Result<Vec<jobs::Model>, DbErr> {

@@ -57,6 +57,7 @@ async fn a_poll_answered_from_memory_shows_what_a_fresh_read_shows_after_every_k
         let mut ids = vec![first.clone(), after.clone(), array.clone()];
         ids.extend((0..3).map(|i| format!("{array}:{i}")));
 
+        assert!(batch.describe_jobs(&admin(), &[]).await.unwrap().is_empty(), "{backend:?}: no ids, no jobs");
         as_fresh(&batch, &ids, "submitted").await;
         let answered = polls_answered_from_memory(&batch);
         as_fresh(&batch, &ids, "nothing changed").await;
