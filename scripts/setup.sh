@@ -58,13 +58,8 @@ if [ "$purpose" = test ] && [ ! -f "$aws_venv/.installed" -o end2end/aws/require
   touch "$aws_venv/.installed"
 fi
 
-# A Docker engine: use one that answers, else start dockerd in the background.
-if ! docker info >/dev/null 2>&1; then
-  say "starting dockerd (log: /var/log/batch-dockerd.log)"
-  nohup dockerd >/var/log/batch-dockerd.log 2>&1 &
-  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
-  docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/batch-dockerd.log" >&2; exit 1; }
-fi
+# A Docker engine: the one that answers, else dockerd started in the background.
+scripts/engine.sh ensure
 if ! docker image inspect "$EXAMPLE_IMAGE" >/dev/null 2>&1; then
   say "building the example image $EXAMPLE_IMAGE from busybox-static"
   context=$(mktemp -d)

@@ -35,8 +35,10 @@ work=$(mktemp -d /tmp/batch-test.XXXXXX)
 chmod 755 "$work"
 pg_bin=/usr/lib/postgresql/15/bin
 server_pid=""
+watch_pid=""
 cleanup() {
   status=$?
+  [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null || true
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
   [ -f "$work/sqlite-server.pid" ] && kill "$(cat "$work/sqlite-server.pid")" 2>/dev/null || true
   if [ -f "$work/pg/postmaster.pid" ]; then
@@ -44,10 +46,16 @@ cleanup() {
   fi
   # Containers a failed test may have left behind.
   docker ps -aq --filter label=io.batch.managed | xargs -r docker rm -f >/dev/null 2>&1 || true
+  # And the networks of tests that made their own (Docker has room for about 30 bridges).
+  docker network ls -q --filter label=io.batch.test-network | xargs -r docker network rm >/dev/null 2>&1 || true
   rm -rf "$work"
   exit $status
 }
 trap cleanup EXIT INT TERM
+
+# An engine that hangs mid-run is restarted, and the run says so at the end (scripts/engine.sh).
+scripts/engine.sh watch "$work/engine-restarts" &
+watch_pid=$!
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -100,4 +108,7 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$sqlite_port/readyz" >/dev/
 (unset DATABASE_URL; export BATCH_DATA_DIR="$work/sqlite"; api_tests "http://127.0.0.1:$sqlite_port") \
   || { tail -50 "$work/sqlite-server.log"; exit 1; }
 
+if [ -s "$work/engine-restarts" ]; then
+  say "the Docker engine hung and was restarted during the run, at: $(tr '\n' ' ' <"$work/engine-restarts")"
+fi
 say "all tests passed in $(( $(date +%s) - started )) s"

@@ -20,6 +20,19 @@ async function statusOf(page) {
   return page.locator('h1 .status').textContent();
 }
 
+// Scrolls the output to its top as a reader would, until the page says following is paused: a
+// redraw that lands first takes the view back to the end, and then it scrolls again.
+async function scrollUpUntilPaused(page) {
+  await page.waitForFunction(
+    () => {
+      document.querySelector('pre.log:not(.matches)').scrollTop = 0;
+      return [...document.querySelectorAll('.actions button')].some((b) => b.textContent.trim() === 'Follow');
+    },
+    null,
+    { polling: 100, timeout: 60000 },
+  );
+}
+
 async function waitForStatus(page, wanted) {
   await page.locator('h1 .status', { hasText: wanted }).waitFor({ timeout: 120000 });
 }
@@ -230,6 +243,146 @@ test('the output finds a term with highlights, in what is shown and across the w
   await page.close();
 });
 
+test('wrapped output scrolls without a jump: each line stays where the scroll puts it', async () => {
+  const page = await session.admin.newPage();
+  // 400 lines of 2 to 1,300 characters, with the punctuation a browser keeps off a line's start
+  // or end unless told otherwise: from one row to many once wrapped.
+  const script = 'i=1; while [ $i -le 400 ]; do echo "$i:$(seq -s "/(x)," 1 $((i * 13 % 150)))"; i=$((i+1)); done';
+  await submit(page, { 'form[job_name]': 'wrapped-output', 'form[command]': `sh -c '${script}'` });
+  await waitForStatus(page, 'SUCCEEDED');
+  const log = page.locator('pre.log:not(.matches)');
+  await log.locator('span.line', { hasText: /^\[1\] 400:/ }).waitFor();
+  await page.locator('label', { hasText: 'Wrap long lines' }).locator('input').check();
+  await page.waitForFunction(() => document.querySelector('pre.log:not(.matches)').scrollWidth <= document.querySelector('pre.log:not(.matches)').clientWidth);
+  // Scrolled up, the page stops following: no redraw takes the view away mid-walk.
+  await scrollUpUntilPaused(page);
+  // From the top to the end in steps of 97 px: a line drawn before a step and after it must
+  // have moved by the step exactly (worked-out positions that disagree with the drawn rows make
+  // the text jump whenever the rows drawn change), and the middle of the view is never blank.
+  const steps = await log.evaluate(async (el) => {
+    const frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    const lineAt = (y) => document.elementFromPoint(el.getBoundingClientRect().left + 40, y)?.closest('span.line');
+    // A line is known by its number, not its node: a redraw of the page may draw new nodes.
+    const numberOf = (line) => line?.textContent.split(':')[0];
+    const drawnLine = (number) => [...el.querySelectorAll('span.line')].find((line) => numberOf(line) === number);
+    el.scrollTop = 0;
+    await frame();
+    const problems = [];
+    let steps = 0;
+    const firstTop = numberOf(lineAt(el.getBoundingClientRect().top + 15));
+    while (el.scrollTop + el.clientHeight < el.scrollHeight - 1 && problems.length < 20) {
+      const box = el.getBoundingClientRect();
+      const middle = lineAt(box.top + box.height / 2);
+      if (!middle) problems.push(`nothing drawn mid-view at ${el.scrollTop}px`);
+      const mark = middle && numberOf(middle);
+      const before = middle?.getBoundingClientRect().top;
+      const from = el.scrollTop;
+      el.scrollTop += 97;
+      await frame();
+      const moved = from - el.scrollTop;
+      if (moved >= 0) problems.push(`a 97 px step from ${from}px went to ${el.scrollTop}px`);
+      const after = mark && drawnLine(mark);
+      if (mark && !after) problems.push(`the line mid-view at ${from}px (${mark}) was dropped by a 97 px step`);
+      else if (mark && Math.abs(after.getBoundingClientRect().top - before - moved) > 1) {
+        problems.push(`at ${from}px "${mark}" moved ${Math.round(after.getBoundingClientRect().top - before)} px for a ${moved} px scroll`);
+      }
+      steps++;
+    }
+    const box = el.getBoundingClientRect();
+    const lastDrawn = [...el.querySelectorAll('span.line')].pop();
+    const lastBox = lastDrawn.getBoundingClientRect();
+    const last = lastBox.top >= box.top && lastBox.bottom <= box.bottom ? lastDrawn.textContent.split(':')[0] : 'not in view';
+    return { steps, problems, firstTop, last, rows: Math.round(el.scrollHeight / 18) };
+  });
+  console.log(`wrapped output: ${steps.steps} steps of 97 px through ~${steps.rows} rows, ${steps.problems.length} problems`);
+  assert.deepEqual(steps.problems.slice(0, 5), []);
+  assert.ok(steps.steps > 20, `the wrapped output is many views long (${steps.steps} steps)`);
+  assert.equal(steps.firstTop, '[1] 1');
+  assert.equal(steps.last, '[1] 400');
+  await page.screenshot({ path: SCREENSHOTS + 'log-wrapped.png' });
+  await page.close();
+});
+
+test('what the reader chose for the output outlives the redraws of a job that is still printing', async () => {
+  const page = await session.admin.newPage();
+  const script = 'for i in $(seq 1 200); do echo tick $i; sleep 0.1; done';
+  await submit(page, { 'form[job_name]': 'printing', 'form[command]': `sh -c '${script}'` });
+  const log = page.locator('pre.log:not(.matches)');
+  await log.locator('span.line', { hasText: /tick 1\s*$/ }).waitFor({ timeout: 120000 });
+  await page.locator('input[type=search]').fill('tick');
+  await page.locator('label', { hasText: 'Wrap long lines' }).locator('input').check();
+  // Ten more lines arrive, each a redraw of the output while the page follows the job.
+  // (The job prints for 20 s; on a slow machine fewer than ten may be left.)
+  const seen = Number((await log.locator('span.line').last().textContent()).match(/tick (\d+)/)[1]);
+  await log.locator('span.line', { hasText: new RegExp(`tick ${Math.min(seen + 10, 200)}\\s*$`) }).waitFor({ timeout: 120000 });
+  assert.equal(await page.locator('input[type=search]').inputValue(), 'tick');
+  assert.equal(await page.locator('label', { hasText: 'Wrap long lines' }).locator('input').isChecked(), true);
+  assert.ok(await log.evaluate((el) => el.classList.contains('wrap')));
+  assert.ok((await log.locator('mark').count()) > 10, 'the term is marked in the lines drawn since');
+  await page.close();
+});
+
+test('scrolling up in the output of a printing job pauses following and stays on the line read; back at the end it follows again', async () => {
+  const page = await session.admin.newPage();
+  const script = 'for i in $(seq 1 300); do echo row $i; sleep 0.1; done';
+  const path = await submit(page, { 'form[job_name]': 'printing-read', 'form[command]': `sh -c '${script}'` });
+  const log = page.locator('pre.log:not(.matches)');
+  // More lines than the view holds, so there is somewhere to scroll up to.
+  await log.locator('span.line', { hasText: /row 60\s*$/ }).waitFor({ timeout: 120000 });
+  await page.locator('button', { hasText: 'Pause following' }).waitFor();
+  await scrollUpUntilPaused(page);
+  const firstShown = () => log.locator('span.line').first().textContent();
+  const loaded = () => log.getAttribute('data-loaded');
+  const [topLine, loadedBefore] = [await firstShown(), await loaded()];
+  // Twenty more lines reach the store (read the way a download does, not through the view).
+  const printed = async () => (await page.request.get(new URL(`${path}/log`, page.url()).href)).text();
+  const target = Math.min(Number((await printed()).match(/row (\d+)\s*$/)[1]) + 20, 300);
+  for (let i = 0; i < 600 && !(await printed()).includes(`row ${target}\n`); i++) await page.waitForTimeout(100);
+  // The reader is where they were, on the same lines; the newer ones are not drawn over them.
+  assert.equal(await log.evaluate((el) => el.scrollTop), 0);
+  assert.equal(await firstShown(), topLine);
+  assert.equal(await loaded(), loadedBefore, 'no newer lines were put in the view');
+  assert.equal(await page.locator('button', { hasText: /^Follow$/ }).count(), 1);
+  // Back at the end, it follows: the lines printed meanwhile arrive without a click.
+  await log.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await page.locator('button', { hasText: 'Pause following' }).waitFor();
+  const newest = () =>
+    log.evaluate((el) => Number([...el.querySelectorAll('span.line')].pop().textContent.match(/row (\d+)/)[1]));
+  for (let i = 0; i < 600 && (await newest()) < target; i++) await page.waitForTimeout(100);
+  assert.ok((await newest()) >= target, 'the lines printed while paused arrived');
+  await page.close();
+});
+
+test("a reader's scroll in the same frame as one the view makes itself still pauses following", async () => {
+  const page = await session.admin.newPage();
+  // Lines a few rows long once wrapped, so wrapping moves them.
+  const script = 'i=1; while [ $i -le 300 ]; do echo "line $i $(seq -s , 1 200)"; i=$((i+1)); done';
+  await submit(page, { 'form[job_name]': 'same-frame', 'form[command]': `sh -c '${script}'` });
+  await waitForStatus(page, 'SUCCEEDED');
+  await page.locator('pre.log:not(.matches) span.line', { hasText: /line 300 / }).waitFor();
+  // Wrapping moves every line, so the view scrolls itself back to the end a frame later; the
+  // reader scrolls to the top in that same frame. The browser sends one scroll event for both,
+  // and it is the reader's: the view is not where the view put it. (A redraw of the page landing
+  // meanwhile takes the view to the end; then it tries again.)
+  const outcome = await page.evaluate(async () => {
+    const frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    const paused = () => [...document.querySelectorAll('.actions button')].some((b) => b.textContent.trim() === 'Follow');
+    for (let tries = 0; tries < 20; tries++) {
+      const log = document.querySelector('pre.log:not(.matches)');
+      const wrap = [...document.querySelectorAll('label')].find((l) => l.textContent.includes('Wrap long lines')).querySelector('input');
+      wrap.click();
+      requestAnimationFrame(() => (log.scrollTop = 0));
+      await frame();
+      await frame();
+      if (paused()) return 'paused';
+      if (log.isConnected && log.scrollTop === 0) return 'still following at the top: the scroll was taken for the view\'s own';
+    }
+    return 'a redraw took the view away 20 times';
+  });
+  assert.equal(outcome, 'paused');
+  await page.close();
+});
+
 test("an array's page moves while its children run, and a child links to its array", async () => {
   const page = await session.admin.newPage();
   const path = await submit(page, { 'form[job_name]': 'small-array', 'form[command]': 'sleep 2', 'form[array_size]': '4' });
@@ -356,6 +509,39 @@ test('a job page draws the jobs it waits on and the jobs waiting on it, live, ea
   await gotoHydrated(page, `/jobs/${first}`);
   await node(last).waitFor();
   assert.equal(await page.locator('a.dag-node').count(), 3);
+  await page.close();
+});
+
+test('another job opened from a job page shows its own output, followed: all its attempts, no term carried over', async () => {
+  const page = await session.admin.newPage();
+  const retried = (await submit(page, {
+    'form[job_name]': 'retried-then-next', 'form[retry_attempts]': '2',
+    'form[command]': "sh -c 'echo attempt $AWS_BATCH_JOB_ATTEMPT; [ $AWS_BATCH_JOB_ATTEMPT -ge 2 ] || exit 1'",
+  })).split('/').pop();
+  const next = (await submit(page, {
+    'form[job_name]': 'after-the-retries', 'form[command]': 'echo from-the-next-job', 'form[depends_on]': retried,
+  })).split('/').pop();
+  await gotoHydrated(page, `/jobs/${retried}`);
+  await waitForStatus(page, 'SUCCEEDED');
+  // The second attempt's output only, and a term typed.
+  await page.locator('.attempt-picker button', { hasText: 'Attempt 2' }).click();
+  await page.locator('input[type=search]').fill('attempt');
+  await page.locator('pre.log:not(.matches) mark').first().waitFor();
+  // And following paused.
+  await page.locator('button', { hasText: 'Pause following' }).click();
+  await page.locator('.actions button', { hasText: /^Follow$/ }).waitFor();
+  let navigations = 0;
+  page.on('load', () => navigations++);
+  // The job waiting on it, opened from the graph: the page stays, the job changes.
+  await page.locator(`a.dag-node[href="/jobs/${next}"]`).click();
+  await page.waitForURL((url) => url.pathname === `/jobs/${next}`);
+  await page.locator('h1', { hasText: 'after-the-retries' }).waitFor();
+  // The new job is followed: its page moves until it has finished.
+  await page.locator('.actions button', { hasText: 'Pause following' }).waitFor();
+  await waitForStatus(page, 'SUCCEEDED');
+  await page.locator('pre.log:not(.matches) span.line', { hasText: 'from-the-next-job' }).waitFor({ timeout: 120000 });
+  assert.equal(await page.locator('input[type=search]').inputValue(), '');
+  assert.equal(navigations, 0, 'opened in the page, not reloaded');
   await page.close();
 });
 

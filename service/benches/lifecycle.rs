@@ -98,6 +98,7 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
     }
     polling.iter().for_each(|poller| poller.abort());
     let answered = service::testing::polls_answered_from_memory(&batch);
+    let listed = service::testing::listings_answered_from_memory(&batch);
     let total = Duration::from_millis((last_stop - started_ms) as u64);
     let jobs = arrays * size;
     let label = match (fair_share, pollers) {
@@ -116,7 +117,7 @@ async fn run(backend: Backend, arrays: i64, size: i64) {
     println!("  scheduler time: {}", scheduler.phase_times());
     if pollers > 0 {
         let polls = POLLS.load(std::sync::atomic::Ordering::Relaxed);
-        println!("  {polls} DescribeJobs polls during the run, {answered} answered from kept details");
+        println!("  {polls} polls during the run: {answered} DescribeJobs answered from kept details, {listed} ListJobs from kept pages");
         one_poll_costs(&batch, &parents[0], size).await;
     }
     let _ = stop.send(());
@@ -190,9 +191,7 @@ async fn poll_like_a_script(batch: Batch, parent: String, size: i64, client: i64
     loop {
         batch.describe_jobs(&admin(), &children).await.unwrap();
         POLLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if std::env::var("XLIST").is_err() {
-            batch.list_jobs(&admin(), &running).await.unwrap();
-        }
+        batch.list_jobs(&admin(), &running).await.unwrap();
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

@@ -65,10 +65,20 @@ pub struct Batch {
     pub(crate) catalog: Arc<crate::catalog::Catalog>,
     /// Jobs' details kept for the next poll (`jobs::described`).
     pub(crate) described: Arc<crate::jobs::described::DescribedJobs>,
+    /// ListJobs pages kept for the next poll (`jobs::listed`).
+    pub(crate) listed: Arc<crate::jobs::listed::ListedPages>,
 }
 
 impl Batch {
     pub fn new(db: DatabaseConnection, config: BatchConfig) -> Self {
+        let reader = crate::db::reader_for(&db);
+        Self::with_reader(db, reader, config)
+    }
+
+    /// `reader` from `db::reader_for(&db)`. Its checkpoints start here, on the reader as given
+    /// (a bench counting queries sets its counter on it first).
+    fn with_reader(db: DatabaseConnection, reader: DatabaseConnection, config: BatchConfig) -> Self {
+        crate::db::checkpoint_off_the_writer(&reader);
         Batch {
             submissions: Arc::new(GroupCommit::new(db.clone(), |db, submissions| {
                 Box::pin(crate::store::jobs::write_submitted(db, submissions))
@@ -76,7 +86,8 @@ impl Batch {
             audit_records: Arc::new(GroupCommit::new(db.clone(), |db, records| Box::pin(crate::access::insert_audit_records(db, records)))),
             catalog: Arc::default(),
             described: Arc::default(),
-            reader: crate::db::reader_for(&db),
+            listed: Arc::default(),
+            reader,
             db,
             config,
             work: Arc::new(Notify::new()),
@@ -93,11 +104,12 @@ impl Batch {
                 count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
         };
-        // Set before `new` clones the connection, and again on the reader (its own pool on SQLite).
+        // On the connection before the reader is made from it (a clone, on Postgres), and on the
+        // reader (its own pool on SQLite) before its checkpoints start with a clone of it.
         db.set_metric_callback(counter(count.clone()));
-        let mut batch = Batch::new(db, config);
-        batch.reader.set_metric_callback(counter(count.clone()));
-        (batch, count)
+        let mut reader = crate::db::reader_for(&db);
+        reader.set_metric_callback(counter(count.clone()));
+        (Batch::with_reader(db, reader, config), count)
     }
 
     pub fn notify_work(&self) {

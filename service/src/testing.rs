@@ -134,6 +134,11 @@ pub fn polls_answered_from_memory(batch: &crate::Batch) -> u64 {
     batch.described.answered.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// How many ListJobs calls were answered from kept pages (`jobs::listed`).
+pub fn listings_answered_from_memory(batch: &crate::Batch) -> u64 {
+    batch.listed.answered.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Callers for tests that exercise a use case rather than access rules (those build their own).
 pub fn admin() -> domain::access::Caller {
     domain::access::Caller::user(1, "test-admin", domain::access::Role::Admin)

@@ -248,30 +248,12 @@ impl ArrayMap {
 /// The children of an array job, by index (the first 10,000: an array's largest size).
 #[server]
 pub async fn array_children(parent_id: String) -> Result<ArrayMap, ServerFnError> {
-    let batch = expect_context::<service::Batch>();
-    let mut children = Vec::new();
-    let mut token = None;
-    loop {
-        let request = service::jobs::ListJobs {
-            array_job_id: Some(parent_id.clone()),
-            next_token: token,
-            max_results: Some(1000),
-            ..Default::default()
-        };
-        let page = batch.list_jobs(&caller(), &request).await.map_err(fail)?;
-        children.extend(page.items);
-        token = page.next_token;
-        if token.is_none() || children.len() >= 10_000 {
-            break;
-        }
-    }
-    let index = |c: &domain::views::JobSummary| c.array_properties.as_ref().and_then(|a| a.index).unwrap_or_default();
-    children.sort_by_key(index);
+    let children = expect_context::<service::Batch>().array_map(&caller(), &parent_id).await.map_err(fail)?;
     let mut map = ArrayMap::default();
-    for child in &children {
+    for child in children {
         map.states.push(domain::JobStatus::ALL.iter().position(|s| *s == child.status).unwrap_or_default() as u8);
-        if let Some(code) = child.container.as_ref().and_then(|c| c.exit_code).filter(|code| *code != 0) {
-            map.exit_codes.insert(index(child), code);
+        if let Some(code) = child.exit_code.filter(|code| *code != 0) {
+            map.exit_codes.insert(child.index, code);
         }
     }
     Ok(map)

@@ -18,6 +18,28 @@ fn random_pause() -> Duration {
     Duration::from_millis(500 + (uuid::Uuid::new_v4().as_u128() % 3_500) as u64)
 }
 
+/// A bridge network of the run's own, removed when dropped (or, when a failed run left it in use,
+/// by `scripts/test.sh` on exit: bridges are few). Each run's containers then share a
+/// network with no other test's: Debian 12's engine can deadlock when containers on one network
+/// exit at once (ARCHITECTURE.md §5, scripts/engine.sh), and this run makes the most of them.
+struct OwnNetwork(String);
+
+impl OwnNetwork {
+    fn create() -> Self {
+        let name = format!("batch-kill-test-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let made =
+            std::process::Command::new("docker").args(["network", "create", "--label", "io.batch.test-network", &name]).output().unwrap();
+        assert!(made.status.success(), "docker network create {name}: {}", String::from_utf8_lossy(&made.stderr));
+        Self(name)
+    }
+}
+
+impl Drop for OwnNetwork {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker").args(["network", "rm", &self.0]).output();
+    }
+}
+
 async fn describe(batch: &Batch, ids: &[String]) -> Vec<domain::views::JobDetail> {
     let mut jobs = Vec::new();
     for chunk in ids.chunks(100) {
@@ -48,11 +70,16 @@ async fn killed_again_and_again(backend: Backend) {
     let store_url = url.clone().unwrap_or_else(|| service::db::sqlite_url_in(data_dir.path()));
     let batch = Batch::new(service::db::connect_and_migrate(&store_url).await.unwrap(), BatchConfig::default());
     let host = DockerEngine::connect(None).await.unwrap().capacity().await.unwrap();
-    batch.create_compute_environment(&admin(), environment_on("docker", 8, host)).await.unwrap();
+    let network = OwnNetwork::create();
+    let mut environment = environment_on("docker", 8, host);
+    environment.host_access.network_mode = Some(network.0.clone());
+    batch.create_compute_environment(&admin(), environment).await.unwrap();
     batch.create_job_queue(&admin(), queue("q", &["docker"])).await.unwrap();
     let mut record = definition("record");
     let container = record.container_properties.as_mut().unwrap();
-    container.command = vec!["sh".into(), "-c".into(), "echo $AWS_BATCH_JOB_ATTEMPT >> /out/$AWS_BATCH_JOB_ID; sleep 1; echo done".into()];
+    // Three seconds, not one: as many jobs in flight when a kill lands, fewer exits a second
+    // (the engine's deadlock needs two at once).
+    container.command = vec!["sh".into(), "-c".into(), "echo $AWS_BATCH_JOB_ATTEMPT >> /out/$AWS_BATCH_JOB_ID; sleep 3; echo done".into()];
     container.resource_requirements[0].value = "0.25".into();
     container.volumes = vec![Volume { name: "out".into(), host: Some(VolumeHost { source_path: Some(out.path().display().to_string()) }) }];
     container.mount_points = vec![MountPoint { container_path: "/out".into(), source_volume: "out".into(), read_only: false }];
@@ -114,6 +141,7 @@ async fn killed_again_and_again(backend: Backend) {
     let engine = DockerEngine::connect(None).await.unwrap();
     wait_until("every container to be removed", 30, async || engine.managed_containers(&installation).await.unwrap().is_empty()).await;
     drop(server);
+    drop(network);
 }
 
 #[tokio::test]

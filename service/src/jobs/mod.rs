@@ -1,10 +1,12 @@
 //! Use cases of jobs: submit, describe, list, cancel, terminate.
 
+mod array_map;
 mod changes;
 mod control;
 mod describe_context;
 pub(crate) mod described;
 mod graph;
+pub(crate) mod listed;
 mod logs;
 mod nodes;
 mod query;
@@ -12,6 +14,7 @@ mod retry_children;
 mod submit;
 mod usage;
 
+pub use array_map::{ChildState, MAP_CHILDREN};
 pub use changes::{BUCKET_MS, ChangeCursor, StateChanges};
 pub use control::check_stop_reason;
 pub use logs::{FilterEvents, FilteredEvents, ListStreams, LogEvent, LogStream, ReadStream, StreamPage};

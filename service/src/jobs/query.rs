@@ -1,10 +1,12 @@
 //! DescribeJobs and ListJobs.
 
 use super::describe_context::DescribeContext;
+use super::listed::{KEPT_PAGE_SIZE, KeptPage, PageKey};
 use crate::batch::{Batch, from_json, name_from_arn};
 use crate::error::ServiceResult;
 use crate::store::entities::jobs;
-use crate::store::jobs::{JobPage, JobScope};
+use crate::store::jobs::{JobPage, JobScope, Revisions};
+use crate::store::listing::{self, ListingStamp, PageRange};
 use crate::store::{attempts, catalog, job_logs, jobs as job_rows};
 use domain::access::{Action, Caller};
 use domain::aws_fields::AwsFields;
@@ -143,6 +145,25 @@ impl Batch {
                 None => None,
             };
             let cursor = request.next_token.as_deref().map(Cursor::decode).transpose()?;
+            let after = cursor.map(|c| (c.created_at, c.id));
+            // The plain listing of a queue's jobs in one state is kept for the next poll.
+            let keep_as = match (&scope, request.status) {
+                (JobScope::Queue(queue_id), Some(status))
+                    if limit <= KEPT_PAGE_SIZE
+                        && request.name.is_none()
+                        && definition_ids.is_none()
+                        && request.created_after.is_none()
+                        && request.created_before.is_none() =>
+                {
+                    Some(PageKey { queue_id: *queue_id, status: status.as_str(), limit, after: after.clone() })
+                }
+                _ => None,
+            };
+            if let Some(key) = &keep_as
+                && let Some(page) = self.kept_page(key).await?
+            {
+                return Ok(page);
+            }
             let page = JobPage {
                 scope,
                 status: request.status,
@@ -150,7 +171,7 @@ impl Batch {
                 definition_ids,
                 created_after: request.created_after,
                 created_before: request.created_before,
-                after: cursor.map(|c| (c.created_at, c.id)),
+                after,
                 limit: limit + 1,
             };
             let mut rows = job_rows::page(self.reader(), &page).await?;
@@ -163,10 +184,40 @@ impl Batch {
             } else {
                 None
             };
-            let items = self.summaries(rows).await?;
-            Ok(Page { items, next_token })
+            let last = rows.last().map(|job| (job.created_at, job.id.clone()));
+            let current_attempts: Vec<(String, i32)> =
+                rows.iter().filter(|job| job.attempt_count > 0).map(|job| (job.id.clone(), job.attempt_count)).collect();
+            let job_revisions =
+                Revisions { jobs: rows.len() as i64, job_revisions: rows.iter().map(|job| job.revision).sum(), ..Revisions::default() };
+            let (items, attempts) = self.summaries_read(rows).await?;
+            let page = Page { items, next_token };
+            if let Some(key) = keep_as {
+                let revisions = Revisions {
+                    attempts: attempts.len() as i64,
+                    attempt_revisions: attempts.iter().map(|(_, _, revision)| revision).sum(),
+                    ..job_revisions
+                };
+                let stamp = ListingStamp { in_range: revisions.jobs, beyond: page.next_token.is_some(), revisions };
+                self.listed.keep(key, KeptPage { page: page.clone(), stamp, last, attempts: current_attempts });
+            }
+            Ok(page)
         })
         .await
+    }
+
+    /// The page kept for `key`, when its stamp read again is the one it was read with.
+    async fn kept_page(&self, key: &PageKey) -> ServiceResult<Option<Page<JobSummary>>> {
+        let Some(kept) = self.listed.kept(key) else { return Ok(None) };
+        let range = PageRange {
+            queue_id: key.queue_id,
+            status: key.status,
+            after: key.after.as_ref().map(|(created_at, id)| (*created_at, id.as_str())),
+            last: kept.last.as_ref().map(|(created_at, id)| (*created_at, id.as_str())),
+        };
+        let ids: Vec<&str> = kept.page.items.iter().map(|job| job.job_id.as_str()).collect();
+        let attempts: Vec<(&str, i32)> = kept.attempts.iter().map(|(job_id, number)| (job_id.as_str(), *number)).collect();
+        let now = listing::stamp(self.reader(), &range, &ids, &attempts).await?;
+        Ok(self.listed.answer(&kept, now))
     }
 
     /// The most recent failures across every queue, newest first (an index seek on
@@ -180,9 +231,15 @@ impl Batch {
     }
 
     async fn summaries(&self, rows: Vec<jobs::Model>) -> ServiceResult<Vec<JobSummary>> {
+        Ok(self.summaries_read(rows).await?.0)
+    }
+
+    /// The summaries of `rows`, and the attempts they were made from: (job id, number, revision).
+    async fn summaries_read(&self, rows: Vec<jobs::Model>) -> ServiceResult<(Vec<JobSummary>, Vec<(String, i32, i64)>)> {
         let definition_arns = self.definition_arns(rows.iter().map(|r| r.job_definition_id)).await?;
         let mut current = attempts::current_of(self.reader(), &rows).await?;
-        Ok(rows
+        let read = current.values().map(|a| (a.job_id.clone(), a.attempt_number, a.revision)).collect();
+        let summaries = rows
             .into_iter()
             .map(|job| JobSummary {
                 container: current
@@ -209,7 +266,8 @@ impl Batch {
                 started_at: job.started_at,
                 stopped_at: job.stopped_at,
             })
-            .collect())
+            .collect();
+        Ok((summaries, read))
     }
 
     pub(super) async fn definition_arns(&self, ids: impl Iterator<Item = i32>) -> ServiceResult<HashMap<i32, String>> {

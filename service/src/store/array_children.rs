@@ -87,3 +87,22 @@ pub(crate) async fn insert_children(
     }
     Ok(())
 }
+
+/// Each child of `parent_id` (the first `limit` by index) as a heat map draws it: its index, its
+/// state and its current attempt's exit code. One statement along the children's index and the
+/// attempts' primary key; a child with no attempt yet has no exit code.
+pub(crate) async fn states(db: &impl ConnectionTrait, parent_id: &str, limit: u64) -> Result<Vec<(i32, JobStatus, Option<i32>)>, DbErr> {
+    let sql = format!(
+        "SELECT j.array_index AS array_index, j.status AS status, a.exit_code AS exit_code FROM jobs j \
+         LEFT JOIN job_attempts a ON a.job_id = j.id AND a.attempt_number = j.attempt_count \
+         WHERE j.array_parent_id = $1 ORDER BY j.array_index LIMIT {limit}"
+    );
+    let rows = db.query_all_raw(Dialect::of(db).statement(&sql, vec![Value::from(parent_id)])).await?;
+    rows.iter()
+        .map(|row| {
+            let (index, status): (Option<i32>, String) = (row.try_get("", "array_index")?, row.try_get("", "status")?);
+            let status = status.parse().map_err(|_| DbErr::Custom(format!("a child of {parent_id} has the unknown state {status}")))?;
+            Ok((index.unwrap_or_default(), status, row.try_get("", "exit_code")?))
+        })
+        .collect()
+}

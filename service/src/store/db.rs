@@ -25,8 +25,9 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErro
         // Write-ahead log with NORMAL sync: a commit is one append, not several fsyncs, and the
         // file never corrupts; a power cut may lose the last commits (the usual trade for
         // SQLite; Postgres is the production store).
-        // The log is copied back into the database every WAL_CHECKPOINT_PAGES, by the commit
-        // that crosses it, on the one writer connection. At SQLite's default (1,000 pages) that
+        // The log is copied back into the database mostly off the writer (`store::checkpoint`,
+        // started with the read pool), and at the latest every WAL_CHECKPOINT_PAGES, by the
+        // commit that crosses it, on the one writer connection. At SQLite's default (1,000 pages) that
         // copying took 13% of a 100,000-job run over HTTP: new jobs' random ids land all over
         // the indexes, so each checkpoint rewrote pages the next would rewrite again. Ten times
         // fewer checkpoints copy each page once for many commits (single jobs over HTTP, 60,000
@@ -63,19 +64,33 @@ const SQLITE_READERS: u32 = 2;
 /// connection keeps writing (each read sees every write committed before it began). Postgres
 /// (already a pool) and in-memory SQLite (one connection is the whole database) use `db` itself.
 pub(crate) fn reader_for(db: &DatabaseConnection) -> DatabaseConnection {
-    use sea_orm::sqlx::ConnectOptions as _;
-    if db.get_database_backend() != DatabaseBackend::Sqlite {
+    let Some(options) = sqlite_file_options(db) else {
         return db.clone();
-    }
-    let options = db.get_sqlite_connection_pool().connect_options();
-    if options.to_url_lossy().query_pairs().any(|(key, value)| key == "mode" && value == "memory") {
-        return db.clone();
-    }
+    };
     let pool = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(SQLITE_READERS)
         .acquire_timeout(Duration::from_secs(5))
         .connect_lazy_with((*options).clone());
     sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
+}
+
+/// Starts checkpointing the log of a SQLite file off the writer, through `reader` (a pool from
+/// `reader_for`; see `store::checkpoint`). Nothing to do for Postgres or in-memory SQLite.
+pub(crate) fn checkpoint_off_the_writer(reader: &DatabaseConnection) {
+    if let Some(options) = sqlite_file_options(reader) {
+        super::checkpoint::checkpoint_off_the_writer(reader.clone(), options.get_filename());
+    }
+}
+
+/// The connect options of `db` when it is a SQLite file (not Postgres, not in-memory SQLite).
+fn sqlite_file_options(db: &DatabaseConnection) -> Option<std::sync::Arc<sea_orm::sqlx::sqlite::SqliteConnectOptions>> {
+    use sea_orm::sqlx::ConnectOptions as _;
+    if db.get_database_backend() != DatabaseBackend::Sqlite {
+        return None;
+    }
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let in_memory = options.to_url_lossy().query_pairs().any(|(key, value)| key == "mode" && value == "memory");
+    (!in_memory).then_some(options)
 }
 
 /// The SQLite URL of the embedded default store inside `data_dir`.
@@ -121,6 +136,29 @@ mod tests {
             assert_eq!(pragma("synchronous").await, "1", "NORMAL");
             assert_eq!(pragma("wal_autocheckpoint").await, WAL_CHECKPOINT_PAGES.to_string());
         }
+    }
+
+    /// The log reaches the database file soon after it is written, far below the writer's
+    /// bound: the checkpoints run off the writer (`store::checkpoint`). A lone write (here the
+    /// schema) waits `SPORADIC_WRITES_WAIT` for more.
+    #[tokio::test]
+    async fn the_log_is_checkpointed_off_the_writer_soon_after_a_write() {
+        use super::super::checkpoint::{CHECKPOINT_EVERY, SPORADIC_WRITES_WAIT};
+        let dir = tempfile::tempdir().unwrap();
+        let writer = connect_and_migrate(&sqlite_url_in(dir.path())).await.unwrap();
+        let file = dir.path().join("batch.db");
+        let size = || std::fs::metadata(&file).unwrap().len();
+        // Without a checkpoint the schema just written is in the log only.
+        let before = size();
+        checkpoint_off_the_writer(&reader_for(&writer));
+        let started = std::time::Instant::now();
+        let bound = SPORADIC_WRITES_WAIT * 3;
+        while size() == before && started.elapsed() < bound {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(size() > before, "the database file stayed at {before} bytes for {bound:?}: nothing checkpointed the log");
+        let took = started.elapsed();
+        assert!(took < SPORADIC_WRITES_WAIT + CHECKPOINT_EVERY * 20, "checkpointed after {took:?}");
     }
 
     #[test]

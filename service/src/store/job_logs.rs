@@ -123,7 +123,10 @@ pub(crate) async fn streams(
 /// last when `None`), oldest first.
 ///
 /// Read one attempt at a time along the (job, attempt, id) index: ordering a whole job's lines
-/// by id made the store sort every line of it (610 ms for a million-line job on SQLite).
+/// by id made the store sort every line of it (610 ms for a million-line job on SQLite). Once
+/// `limit` lines are in hand, an attempt whose newest line is older than all of them is passed
+/// over on one index look-up instead of reading `limit` of its lines (attempts run one after
+/// another, so usually every earlier attempt is).
 pub(crate) async fn tail(
     db: &impl ConnectionTrait,
     job_id: &str,
@@ -135,23 +138,49 @@ pub(crate) async fn tail(
         Some(attempt) => vec![attempt],
         None => attempts_with_lines(db, job_id).await?,
     };
-    let mut lines = Vec::new();
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    // Newest first, at most `limit`.
+    let mut lines: Vec<attempt_logs::Model> = Vec::new();
     for attempt in attempts {
+        if lines.len() == limit
+            && let Some(oldest_kept) = lines.last().map(|l| l.id)
+            && newest_line(db, job_id, attempt, before).await?.is_none_or(|id| id < oldest_kept)
+        {
+            continue;
+        }
         let mut query = attempt_logs::Entity::find()
             .filter(attempt_logs::Column::JobId.eq(job_id))
             .filter(attempt_logs::Column::AttemptNumber.eq(attempt))
             .order_by_desc(attempt_logs::Column::Id)
-            .limit(limit);
+            .limit(limit as u64);
         if let Some(before) = before {
             query = query.filter(attempt_logs::Column::Id.lt(before));
         }
+        // With `limit` in hand, only lines newer than the oldest of them can take a place.
+        if lines.len() == limit
+            && let Some(oldest_kept) = lines.last().map(|l| l.id)
+        {
+            query = query.filter(attempt_logs::Column::Id.gt(oldest_kept));
+        }
         lines.extend(query.all(db).await?);
+        lines.sort_unstable_by_key(|l| std::cmp::Reverse(l.id));
+        lines.truncate(limit);
     }
-    // The newest `limit` of every attempt's newest `limit`, oldest first.
-    lines.sort_unstable_by_key(|l| std::cmp::Reverse(l.id));
-    lines.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     lines.reverse();
     Ok(lines)
+}
+
+/// The id of the newest line of one attempt before line `before` (any, when `None`).
+async fn newest_line(db: &impl ConnectionTrait, job_id: &str, attempt: i32, before: Option<i64>) -> Result<Option<i64>, DbErr> {
+    let mut query = attempt_logs::Entity::find()
+        .select_only()
+        .column_as(attempt_logs::Column::Id.max(), "newest")
+        .filter(attempt_logs::Column::JobId.eq(job_id))
+        .filter(attempt_logs::Column::AttemptNumber.eq(attempt));
+    if let Some(before) = before {
+        query = query.filter(attempt_logs::Column::Id.lt(before));
+    }
+    Ok(query.into_tuple::<Option<i64>>().one(db).await?.flatten())
 }
 
 /// The attempt numbers `job_id` has output of, newest first: one indexed look-up each (a job

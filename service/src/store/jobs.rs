@@ -166,7 +166,7 @@ pub(crate) async fn revisions_of(
     }
     // `IN ()` is not SQL on Postgres.
     let jobs_part = if ids.is_empty() { "1 = 0".to_string() } else { format!("id IN ({list})") };
-    let attempts_part = if keys.is_empty() { "1 = 0".to_string() } else { keys.join(" OR ") };
+    let attempts_part = Dialect::any_of(&keys);
     let sql = format!(
         "SELECT 0 AS part, count(*) AS n, CAST(COALESCE(sum(revision), 0) AS BIGINT) AS r FROM jobs WHERE {jobs_part} \
          UNION ALL SELECT 1, count(*), CAST(COALESCE(sum(revision), 0) AS BIGINT) FROM job_attempts WHERE {attempts_part} \

@@ -20,6 +20,7 @@ pub(crate) mod attempts;
 pub(crate) mod audit_log;
 pub(crate) mod catalog;
 pub(crate) mod changes;
+mod checkpoint;
 pub(crate) mod compute_environments;
 pub(crate) mod consumable_resources;
 pub mod db;
@@ -33,6 +34,7 @@ pub(crate) mod job_nodes;
 pub(crate) mod job_queues;
 pub(crate) mod jobs;
 pub(crate) mod lease;
+pub(crate) mod listing;
 pub(crate) mod queue_shares;
 pub(crate) mod retention;
 pub(crate) mod scheduling_policies;
@@ -97,9 +99,23 @@ impl Dialect {
     pub(crate) fn statement(self, sql: &str, values: Vec<Value>) -> Statement {
         let sql = match self {
             Dialect::Postgres => sql.to_string(),
-            Dialect::Sqlite => (1..=values.len()).rev().fold(sql.to_string(), |sql, n| sql.replace(&format!("${n}"), &format!("?{n}"))),
+            Dialect::Sqlite => sqlite_placeholders(sql),
         };
         Statement::from_sql_and_values(self.backend(), sql, values)
+    }
+
+    /// Terms joined by `OR` as a balanced tree: SQLite refuses an expression more than 1,000
+    /// levels deep, and a flat chain of n terms is n deep (a poll's check can name thousands of
+    /// attempts). `1 = 0` when there are none.
+    pub(crate) fn any_of(terms: &[String]) -> String {
+        match terms {
+            [] => "1 = 0".to_string(),
+            [one] => one.clone(),
+            _ => {
+                let (left, right) = terms.split_at(terms.len() / 2);
+                format!("({} OR {})", Dialect::any_of(left), Dialect::any_of(right))
+            }
+        }
     }
 
     /// Appended to a `SELECT` that must hold its rows until the transaction ends. SQLite has a
@@ -109,5 +125,48 @@ impl Dialect {
             Dialect::Postgres => " FOR UPDATE",
             Dialect::Sqlite => "",
         }
+    }
+}
+
+/// `$1`, `$2`, ... as `?1`, `?2`, ... in one pass (the statement's length, whatever the number of
+/// values: a pass per value copied a poll's 15 KB check 300 times).
+fn sqlite_placeholders(sql: &str) -> String {
+    let mut rewritten = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        rewritten.push(if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) { '?' } else { c });
+    }
+    rewritten
+}
+
+#[cfg(test)]
+mod dialect_tests {
+    use super::{Dialect, sqlite_placeholders};
+
+    #[test]
+    fn placeholders_keep_their_numbers_past_nine() {
+        assert_eq!(sqlite_placeholders("a = $1 AND b IN ($10, $2) AND c = '$'"), "a = ?1 AND b IN (?10, ?2) AND c = '$'");
+    }
+
+    #[test]
+    fn any_of_is_a_balanced_tree() {
+        let terms: Vec<String> = (0..4).map(|n| format!("x = {n}")).collect();
+        assert_eq!(Dialect::any_of(&terms), "((x = 0 OR x = 1) OR (x = 2 OR x = 3))");
+        assert_eq!(Dialect::any_of(&terms[..1]), "x = 0");
+        assert_eq!(Dialect::any_of(&[]), "1 = 0");
+        // 10,000 terms nest 14 deep.
+        let many: Vec<String> = (0..10_000).map(|n| format!("x = {n}")).collect();
+        let deepest = Dialect::any_of(&many)
+            .chars()
+            .scan(0i32, |depth, c| {
+                *depth += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                Some(*depth)
+            })
+            .max();
+        assert_eq!(deepest, Some(14));
     }
 }

@@ -157,6 +157,9 @@ async fn the_tail_of_a_retried_jobs_output_spans_its_attempts_in_order() {
         assert_eq!(earlier, 10, "{backend:?}");
         let (first, earlier) = h.batch.job_log_tail(&admin(), &job.job_id, None, Some(before[0].id), 40).await.unwrap();
         assert_eq!((text(&first), earlier), (expected(1, 1, 10), 0), "{backend:?}");
+        // Fewer than the newest attempt printed: its lines alone (the older attempts passed over).
+        let (newest_only, earlier) = h.batch.job_log_tail(&admin(), &job.job_id, None, None, 20).await.unwrap();
+        assert_eq!((text(&newest_only), earlier), (expected(3, 11, 30), 70), "{backend:?}");
         let (only, _) = h.batch.job_log_tail(&admin(), &job.job_id, Some(2), None, 5).await.unwrap();
         assert_eq!(text(&only), expected(2, 26, 30), "{backend:?}");
     }

@@ -2,7 +2,7 @@ use super::StatusBadge;
 use super::array_map::ArrayHeatMap;
 use super::attempts::AttemptsTable;
 use super::graph::DependencyGraph;
-use super::log_view::LogView;
+use super::log_view::{LogChoices, LogView};
 use crate::api::console::StopJobs;
 use crate::api::fair_share::queue_position;
 use crate::api::job_view;
@@ -21,8 +21,30 @@ pub fn JobPage() -> impl IntoView {
     let view_of = Resource::new(move || (id(), stop.version().get()), |(id, _)| job_view(id));
     // Live: re-read when the job's status or output moves, unless the reader paused following.
     let following = RwSignal::new(true);
-    // Which attempt's output to show (None: all of them).
-    let only_attempt = RwSignal::new(None::<i64>);
+    // What the reader chose for the output (which attempt, a term, wrap, timestamps).
+    let choices = LogChoices::new();
+    let only_attempt = choices.only_attempt;
+    // A finished job, as drawn, moves no more: following it again reads nothing (which would
+    // also drop the earlier lines the reader loaded).
+    let shown_finished = move || view_of.with_untracked(|read| matches!(read, Some(Ok(Some(found))) if found.job.status.is_terminal()));
+    // Another job opened on this page (an array's child, a node of the graph) starts with all
+    // its attempts and no term, and follows; wrap and timestamps are the reader's taste and
+    // stay. Following again on the same job (by the button, or by scrolling back to the end)
+    // reads what moved meanwhile; another job is read anyway.
+    Effect::new(move |was: Option<(String, bool)>| {
+        let (shown, follows) = (id(), following.get());
+        match was {
+            Some((before, _)) if before != shown => {
+                only_attempt.set(None);
+                choices.term.set(String::new());
+                following.set(true);
+                return (shown, true);
+            }
+            Some((_, false)) if follows && !shown_finished() => view_of.refetch(),
+            _ => {}
+        }
+        (shown, follows)
+    });
     crate::live::refetch_on_change(
         move || format!("/events?job={}", id()),
         move || {
@@ -282,7 +304,7 @@ pub fn JobPage() -> impl IntoView {
                                             }
                                         })}
                                 </div>
-                                <LogView job_id=job.job_id.clone() page=found.log following only_attempt />
+                                <LogView job_id=job.job_id.clone() page=found.log following choices />
                             }
                                 .into_any()
                         }

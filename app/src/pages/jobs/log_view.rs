@@ -4,39 +4,102 @@
 //!
 //! Virtualised: every line read stays in memory, but only the rows in view (and a few either
 //! side) are in the page, so a reader who loads a hundred thousand lines scrolls as smoothly as
-//! one who loaded a thousand (ARCHITECTURE.md §15).
+//! one who loaded a thousand; where each line sits is worked out, wrapped or not, by `log_rows`
+//! (ARCHITECTURE.md §15).
 
+use super::log_rows::{ROW_PX, Rows, cells, rows_in_view};
 use crate::api::{LOG_PAGE, LogLineView, LogPage, SEARCH_MATCHES, earlier_log, search_log};
 use leptos::prelude::*;
 
 /// `service::jobs::EARLIER_CAP`: beyond it the count says "more than".
 const EARLIER_SHOWN_EXACTLY: i64 = 100_000;
-/// Every row's height in CSS pixels (`.log .line` in style/main.css says the same): rows of one
-/// height let a scroll position name a line without measuring any.
-pub const ROW_PX: f64 = 18.0;
-/// Rows drawn beyond each edge of the view, so a fast scroll does not show a gap.
-const OVERSCAN: usize = 30;
 /// Within this many rows of the top, scrolling loads the page before.
 const LOAD_WITHIN_ROWS: f64 = 40.0;
 /// The view's height before the browser has measured it (70vh of a small screen).
 const VIEW_PX_GUESS: f64 = 540.0;
+/// The columns a wrapped line breaks at before the browser has measured them.
+const COLUMNS_GUESS: usize = 100;
+/// The cells a timestamp takes before a line: `HH:MM:SS.mmm `.
+const STAMP_CELLS: usize = 13;
 
-/// Which of `shown` rows to draw for a view `view_px` high scrolled to `scroll_px`: a range
-/// `first..end` with `OVERSCAN` rows either side, clamped to the rows there are (a position
-/// past the end, as before the first scroll, is the end).
-pub fn rows_in_view(shown: usize, scroll_px: f64, view_px: f64) -> (usize, usize) {
-    let view_rows = (view_px.max(0.0) / ROW_PX).ceil() as usize;
-    let top = ((scroll_px.max(0.0) / ROW_PX) as usize).min(shown.saturating_sub(view_rows));
-    (top.saturating_sub(OVERSCAN), (top + view_rows + OVERSCAN).min(shown))
+/// Whether a line is one of the attempt chosen (every line is when none is).
+fn of_attempt(only: Option<i64>, line: &LogLineView) -> bool {
+    only.is_none_or(|n| n == i64::from(line.attempt))
 }
 
-/// The output, with the earlier lines a page at a time above it (loading them pauses
-/// following, so the view stays on the line the reader was at).
+/// The cells drawn before a line's text: its attempt, `[2] `, and its time when shown.
+fn prefix_cells(line: &LogLineView, stamps: bool) -> usize {
+    line.attempt.to_string().len() + 3 + if stamps { STAMP_CELLS } else { 0 }
+}
+
+/// What the reader chose for the output. The job page keeps them, not the view: while it follows
+/// a running job the page draws a new view with each change, and a term typed or a toggle set
+/// must outlive that.
+#[derive(Clone, Copy)]
+pub struct LogChoices {
+    /// The attempt whose lines are shown (all of them when none is).
+    pub only_attempt: RwSignal<Option<i64>>,
+    pub term: RwSignal<String>,
+    pub wrap: RwSignal<bool>,
+    pub stamps: RwSignal<bool>,
+    /// The columns a wrapped line breaks at, measured in the page (`measure_columns`): kept, so
+    /// a redrawn view starts from what was measured rather than a guess.
+    pub columns: RwSignal<usize>,
+    /// What the reader has in hand and where they are in it.
+    held: LogHeld,
+}
+
+/// The lines read and the place in them, kept by the job page too: a redraw the page asked for
+/// while following can land after the reader scrolled away (and so paused it), and must leave
+/// them on the lines they were reading rather than throw them to the newest page.
+#[derive(Clone, Copy)]
+struct LogHeld {
+    /// The job whose lines these are.
+    job: RwSignal<String>,
+    /// Every line read, oldest first: the newest page, with the earlier pages put before it.
+    lines: RwSignal<Vec<LogLineView>>,
+    /// How many lines come before the first in hand.
+    earlier: RwSignal<i64>,
+    /// Where the view is scrolled to; `AT_END` until the reader scrolls (also what the server
+    /// draws).
+    scroll_px: RwSignal<f64>,
+}
+
+/// A view at the end of the output, wherever that is once drawn.
+const AT_END: f64 = f64::MAX;
+
+impl LogChoices {
+    pub fn new() -> LogChoices {
+        LogChoices {
+            only_attempt: RwSignal::new(None),
+            term: RwSignal::new(String::new()),
+            wrap: RwSignal::new(false),
+            stamps: RwSignal::new(false),
+            columns: RwSignal::new(COLUMNS_GUESS),
+            held: LogHeld {
+                job: RwSignal::new(String::new()),
+                lines: RwSignal::new(Vec::new()),
+                earlier: RwSignal::new(0),
+                scroll_px: RwSignal::new(AT_END),
+            },
+        }
+    }
+}
+
+/// The output, with the earlier lines a page at a time above it. Scrolling away from the end
+/// (or loading earlier lines) pauses following, so the view stays on the line the reader was
+/// at; scrolling back to the end resumes it.
 #[component]
-pub fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, only_attempt: RwSignal<Option<i64>>) -> impl IntoView {
-    // Every line read, oldest first: the newest page, with the earlier pages put before it.
-    let lines = RwSignal::new(page.lines);
-    let earlier = RwSignal::new(page.earlier);
+pub fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, choices: LogChoices) -> impl IntoView {
+    let LogChoices { only_attempt, term, wrap, stamps, columns, held } = choices;
+    let LogHeld { job, lines, earlier, scroll_px } = held;
+    // Following, or another job: the page's newest lines, at the end. Paused: what the reader has.
+    if following.get_untracked() || job.with_untracked(|held| *held != job_id) {
+        job.set(job_id.clone());
+        lines.set(page.lines);
+        earlier.set(page.earlier);
+        scroll_px.set(AT_END);
+    }
     let load = {
         let job_id = job_id.clone();
         Action::new(move |before: &i64| earlier_log(job_id.clone(), *before))
@@ -44,12 +107,37 @@ pub fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, only_at
     // The lines of the attempt chosen (all of them when none is), as places in `lines`.
     let shown = Memo::new(move |_| {
         let only = only_attempt.get();
-        lines.with(|all| {
-            all.iter().enumerate().filter(|(_, l)| only.is_none_or(|n| n == i64::from(l.attempt))).map(|(at, _)| at).collect::<Vec<_>>()
-        })
+        lines.with(|all| all.iter().enumerate().filter(|(_, l)| of_attempt(only, l)).map(|(at, _)| at).collect::<Vec<_>>())
     });
     let log = NodeRef::<leptos::html::Pre>::new();
-    let (scroll_px, view_px) = (RwSignal::new(f64::MAX), RwSignal::new(VIEW_PX_GUESS));
+    // Where the view last scrolled itself to, while that scroll is on its way to `on_scroll`.
+    let by_view = StoredValue::new(None::<i32>);
+    let view_px = RwSignal::new(VIEW_PX_GUESS);
+    let probe = NodeRef::<leptos::html::Span>::new();
+    let rows = Memo::new(move |_| {
+        if !wrap.get() {
+            return Rows::One(shown.with(Vec::len));
+        }
+        let (stamps, columns) = (stamps.get(), columns.get());
+        shown.with(|at| lines.with(|all| Rows::wrapped(at.iter().map(|&i| cells(prefix_cells(&all[i], stamps), &all[i].line)), columns)))
+    });
+    // Run a frame later: by then the page may have replaced this view (it draws a new one with
+    // each change while following) and its signals are gone, hence the `try_`s here and in
+    // every frame callback below.
+    let measure = move || {
+        if let Some(measured) = measure_columns(probe)
+            && columns.try_get_untracked().is_some_and(|now| now != measured)
+        {
+            columns.try_set(measured);
+        }
+    };
+    // The columns change with the window and when a scroll bar comes or goes (after a redraw).
+    Effect::new(move |_| {
+        rows.track();
+        request_animation_frame(measure);
+    });
+    let resized = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resized.remove());
     let load_earlier = move || {
         let before = lines.with_untracked(|all| all.first().map(|l| l.id));
         if let Some(before) = before
@@ -62,7 +150,7 @@ pub fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, only_at
     Effect::new(move |_| {
         if let Some(Ok(more)) = load.value().get() {
             let only = only_attempt.get_untracked();
-            let added = more.lines.iter().filter(|l| only.is_none_or(|n| n == i64::from(l.attempt))).count();
+            let added = more.lines.iter().filter(|l| of_attempt(only, l)).count();
             lines.update(|shown| {
                 let mut all = more.lines;
                 all.append(shown);
@@ -72,49 +160,88 @@ pub fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, only_at
             // The rows put above push the view down by as much: keep the line read in place
             // once the page has drawn them.
             request_animation_frame(move || {
-                if let Some(log) = log.get_untracked() {
-                    log.set_scroll_top(log.scroll_top() + (added as f64 * ROW_PX) as i32);
+                if let Some(log) = log.try_get_untracked().flatten()
+                    && let Some(pushed) = rows.try_with_untracked(|rows| rows.start_of(added.min(rows.lines())))
+                {
+                    scroll_view(&log, log.scroll_top() + (pushed as f64 * ROW_PX) as i32, by_view);
                 }
             });
         }
     });
+    let near_top = move |log: &leptos::web_sys::HtmlElement| {
+        f64::from(log.scroll_top()) < LOAD_WITHIN_ROWS * ROW_PX && log.scroll_height() > log.client_height()
+    };
     // Opens at the tail: the newest line in view (kept there while following, as the page
-    // redraws with each change). Also when following is paused: a redraw the page asked for
-    // before the pause can land after it, and a new view at the top would load nothing until
-    // the reader scrolled away and back (seen in CI on Postgres).
+    // redraws with each change); or, when a redraw lands while following is paused, where the
+    // reader was, loading the page before when that is near the top (a load the replaced view
+    // started is lost with it, and the reader would otherwise have to scroll away and back).
     Effect::new(move |_| {
         if let Some(log) = log.get() {
-            log.set_scroll_top(log.scroll_height());
             view_px.set(f64::from(log.client_height()));
+            let place = scroll_px.get_untracked();
+            if place == AT_END {
+                scroll_view(&log, log.scroll_height(), by_view);
+            } else {
+                scroll_view(&log, place as i32, by_view);
+                if near_top(&log) && earlier.get_untracked() > 0 {
+                    load_earlier();
+                }
+            }
         }
     });
     let on_scroll = move |_| {
         let Some(log) = log.get_untracked() else { return };
-        let top = f64::from(log.scroll_top());
+        let (from, top) = (scroll_px.get_untracked(), f64::from(log.scroll_top()));
         scroll_px.set(top);
         view_px.set(f64::from(log.client_height()));
-        if top < LOAD_WITHIN_ROWS * ROW_PX && earlier.get_untracked() > 0 && log.scroll_height() > log.client_height() {
+        // Up from the end the reader is reading, and a redraw must not take them back to it;
+        // down to the end again, they follow. Scrolls the view made (`scroll_view`) and the
+        // browser's own (pulling the view up when the output got shorter) do neither.
+        // The browser sends one event for the scrolls of a frame: it is the view's only when it
+        // ended where the view put it (a reader's scroll in the same frame moved it on).
+        let view_made = by_view.try_update_value(Option::take).flatten().is_some_and(|to| (f64::from(to) - top).abs() <= 1.0);
+        if !view_made {
+            let at_end = at_end(&log);
+            if top < from && !at_end && following.get_untracked() {
+                following.set(false);
+            } else if top > from && at_end && !following.get_untracked() {
+                following.set(true);
+            }
+        }
+        if near_top(&log) && earlier.get_untracked() > 0 {
             load_earlier();
         }
     };
-    // Until the reader scrolls, the view sits at the end (also what the server draws).
-    let window = Memo::new(move |_| rows_in_view(shown.with(Vec::len), scroll_px.get(), view_px.get()));
-    let term = RwSignal::new(String::new());
-    let (wrap, stamps) = (RwSignal::new(false), RwSignal::new(false));
+    let window = Memo::new(move |_| rows.with(|rows| rows_in_view(rows, scroll_px.get(), view_px.get())));
+    // Wrapping or stamping moves every line: keep the one at the top of the view there (or the
+    // end in view, when it was).
+    let relayout = move |toggle: RwSignal<bool>| {
+        let Some(at) = log.get_untracked() else { return toggle.update(|on| *on = !*on) };
+        let at_end = at_end(&at);
+        let top_line = rows.with_untracked(|rows| top_line(rows, f64::from(at.scroll_top())));
+        toggle.update(|on| *on = !*on);
+        request_animation_frame(move || {
+            let Some(log) = log.try_get_untracked().flatten() else { return };
+            let to = match at_end {
+                true => Some(log.scroll_height()),
+                false => rows.try_with_untracked(|rows| (rows.start_of(top_line) as f64 * ROW_PX) as i32),
+            };
+            if let Some(to) = to {
+                scroll_view(&log, to, by_view);
+            }
+        });
+    };
     let shown_matches = Memo::new(move |_| {
         let needle = term.get().to_lowercase();
         if needle.is_empty() {
             return 0;
         }
         let only = only_attempt.get();
-        lines.with(|all| {
-            all.iter().filter(|l| only.is_none_or(|n| n == i64::from(l.attempt)) && l.line.to_lowercase().contains(&needle)).count()
-        })
+        lines.with(|all| all.iter().filter(|l| of_attempt(only, l) && l.line.to_lowercase().contains(&needle)).count())
     });
     let drawn = move || {
         let (first, end) = window.get();
-        let at = shown.with(|s| s[first..end].to_vec());
-        lines.with(|all| at.into_iter().map(|i| all[i].clone()).collect::<Vec<_>>())
+        shown.with(|at| lines.with(|all| at[first..end].iter().map(|&i| all[i].clone()).collect::<Vec<_>>()))
     };
     let line = move |l: LogLineView| {
         let text = l.line.clone();
@@ -150,11 +277,11 @@ pub fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, only_at
                 }}
             </span>
             <label>
-                <input type="checkbox" prop:checked=move || wrap.get() on:change=move |_| wrap.update(|w| *w = !*w) />
+                <input type="checkbox" prop:checked=move || wrap.get() on:change=move |_| relayout(wrap) />
                 " Wrap long lines"
             </label>
             <label>
-                <input type="checkbox" prop:checked=move || stamps.get() on:change=move |_| stamps.update(|s| *s = !*s) />
+                <input type="checkbox" prop:checked=move || stamps.get() on:change=move |_| relayout(stamps) />
                 " Timestamps (UTC)"
             </label>
         </div>
@@ -187,12 +314,60 @@ pub fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, only_at
             aria-label="Output"
             data-loaded=move || shown.with(Vec::len)
         >
-            <span class="log-space" style:height=move || space(window.get().0)></span>
+            <span class="log-space" style:height=move || space(rows.with(|rows| rows.start_of(window.get().0)))></span>
             <For each=drawn key=|l| l.id let:l>
                 {line(l)}
             </For>
-            <span class="log-space" style:height=move || space(shown.with(Vec::len) - window.get().1)></span>
+            <span class="log-space" style:height=move || space(rows.with(|rows| rows.total() - rows.start_of(window.get().1)))></span>
+            <span class="log-probe" aria-hidden="true" node_ref=probe>
+                <span>{"0".repeat(PROBE_CELLS)}</span>
+            </span>
         </pre>
+    }
+}
+
+/// Whether the output's last row is in view (a pixel short counts: scroll positions round).
+fn at_end(log: &leptos::web_sys::HtmlElement) -> bool {
+    log.scroll_top() + log.client_height() >= log.scroll_height() - 1
+}
+
+/// Scrolls the output to `to` (as far as it goes) on the view's own account, not the reader's:
+/// `on_scroll` then leaves following as it is, if the view is still there when the event comes.
+/// Nothing is marked when the view is there already (no scroll event would come to clear it).
+fn scroll_view(log: &leptos::web_sys::HtmlElement, to: i32, by_view: StoredValue<Option<i32>>) {
+    let reachable = to.clamp(0, (log.scroll_height() - log.client_height()).max(0));
+    if reachable != log.scroll_top() {
+        by_view.try_set_value(Some(reachable));
+        log.set_scroll_top(reachable);
+    }
+}
+
+/// The cells of the probe's sample: enough that the width of one is exact to a hundredth.
+const PROBE_CELLS: usize = 100;
+
+/// The columns of the output's text box: the probe is a line as wide as that box, holding a sample
+/// of `PROBE_CELLS` cells that never wraps. `None` on the server and before the page is drawn.
+fn measure_columns(probe: NodeRef<leptos::html::Span>) -> Option<usize> {
+    #[cfg(feature = "hydrate")]
+    {
+        let probe = probe.try_get_untracked().flatten()?;
+        let sample = probe.first_element_child()?.get_bounding_client_rect().width();
+        let cell = sample / PROBE_CELLS as f64;
+        // A hair over the box's width: a line that fits exactly must not count as one more row.
+        (cell > 0.0).then(|| ((probe.get_bounding_client_rect().width() + 0.01) / cell) as usize)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = probe;
+        None
+    }
+}
+
+/// The line at the top of a view scrolled to `scroll_px`.
+fn top_line(rows: &Rows, scroll_px: f64) -> usize {
+    match rows.total() {
+        0 => 0,
+        total => rows.line_at(((scroll_px.max(0.0) / ROW_PX) as usize).min(total - 1)),
     }
 }
 
@@ -265,28 +440,4 @@ fn highlighted(text: &str, term: &str) -> impl IntoView + use<> {
         .into_iter()
         .map(|(piece, hit)| if hit { view! { <mark>{piece}</mark> }.into_any() } else { piece.into_any() })
         .collect_view()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{OVERSCAN, ROW_PX, rows_in_view};
-
-    #[test]
-    fn draws_the_rows_in_view_and_a_margin_either_side_within_the_rows_there_are() {
-        let view = 10.0 * ROW_PX;
-        // (rows, scrolled to row) -> rows drawn
-        let cases = [
-            (0, 0.0, (0, 0)),
-            (5, 0.0, (0, 5)),
-            (1_000_000, 0.0, (0, 10 + OVERSCAN)),
-            (1_000_000, 500_000.0, (500_000 - OVERSCAN, 500_000 + 10 + OVERSCAN)),
-            (1_000_000, 999_990.0, (999_990 - OVERSCAN, 1_000_000)),
-            (1_000_000, f64::MAX, (999_990 - OVERSCAN, 1_000_000)),
-            // A stale scroll position past the end (rows filtered away) draws the last rows.
-            (100, 5_000.0, (90 - OVERSCAN, 100)),
-        ];
-        for (rows, at_row, expected) in cases {
-            assert_eq!(rows_in_view(rows, at_row * ROW_PX, view), expected, "{rows} rows at row {at_row}");
-        }
-    }
 }

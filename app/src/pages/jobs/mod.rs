@@ -6,6 +6,7 @@ mod attempts;
 mod detail;
 mod graph;
 mod list;
+mod log_rows;
 mod log_view;
 mod submit;
 
