@@ -408,6 +408,14 @@ test("an array's page moves while its children run, and a child links to its arr
 
 test('the failed children of an array are retried as a new job over exactly their indexes, linked both ways', async () => {
   const page = await session.admin.newPage();
+  // The page's live streams, so the test can deliver a change when it needs one.
+  await page.addInitScript(() => {
+    const Native = window.EventSource;
+    window.liveSources = [];
+    window.EventSource = class extends Native {
+      constructor(...args) { super(...args); window.liveSources.push(this); }
+    };
+  });
   const script = '[ -n "$BATCH_ORIGINAL_ARRAY_INDEX" ] && { echo redo $BATCH_ORIGINAL_ARRAY_INDEX; exit 0; }; exit $((AWS_BATCH_JOB_ARRAY_INDEX % 2))';
   const path = await submit(page, { 'form[job_name]': 'half-fails', 'form[command]': `sh -c '${script}'`, 'form[array_size]': '4' });
   const parentId = path.split('/').pop();
@@ -422,8 +430,25 @@ test('the failed children of an array are retried as a new job over exactly thei
   assert.deepEqual(await page.locator('.children-grid a.cell').allTextContents(), ['1', '3']);
   await page.getByLabel('Failed children only').uncheck();
   await page.waitForFunction(() => document.querySelectorAll('.children-grid a.cell').length === 4);
+  // The page redraws while the request is out (here a change the live stream reports; in CI
+  // it was a reconnect): the answer must still open the new job. Before the fix it was lost
+  // with the redrawn form, and the page stayed on the array.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/api/retry_failed_children*', async (route) => { await held; await route.continue(); });
+  const sent = page.waitForRequest('**/api/retry_failed_children*');
   await page.locator('button', { hasText: 'Retry the 2 failed children' }).click();
-  await page.waitForURL((url) => url.pathname.startsWith('/jobs/') && !url.pathname.endsWith(parentId));
+  await sent;
+  const reread = page.waitForResponse('**/api/job_view*');
+  await page.evaluate(() => window.liveSources.forEach((source) => source.dispatchEvent(new MessageEvent('change', { data: 'test' }))));
+  await reread;
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  release();
+  await page.waitForFunction((parentId) => !location.pathname.endsWith(parentId) || document.querySelector('p.error'), parentId);
+  const refused = await page.locator('p.error').allTextContents();
+  assert.deepEqual(refused, [], 'the retry was refused');
+  assert.ok(page.url().includes('/jobs/'), page.url());
+  await page.unroute('**/api/retry_failed_children*');
   const retryId = new URL(page.url()).pathname.split('/').pop();
   assert.equal(await page.locator('dd.retry-of a').textContent(), parentId);
   await waitForStatus(page, 'SUCCEEDED');

@@ -18,6 +18,7 @@ pub fn JobPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let stop = ServerAction::<StopJobs>::new();
+    let retry = retry_failed_children();
     let view_of = Resource::new(move || (id(), stop.version().get()), |(id, _)| job_view(id));
     // Live: re-read when the job's status or output moves, unless the reader paused following.
     let following = RwSignal::new(true);
@@ -59,6 +60,7 @@ pub fn JobPage() -> impl IntoView {
     let children = super::array_map::ChildrenOnPage::new(id, view_of);
     view! {
         {move || crate::pages::error_line(stop.value().get())}
+        {move || crate::pages::error_line(retry.value().get())}
         <Transition fallback=|| {
             view! { <p>"Loading the job…"</p> }
         }>
@@ -237,7 +239,7 @@ pub fn JobPage() -> impl IntoView {
                                             </p>
                                             <ArrayHeatMap parent_id=job.job_id.clone() counts children />
                                             {(failed > 0 && finished && operator.get())
-                                                .then(|| view! { <RetryFailedChildren array_job_id=job.job_id.clone() failed /> })}
+                                                .then(|| view! { <RetryFailedChildren array_job_id=job.job_id.clone() failed retry /> })}
                                         }
                                     })}
                                 <h2>"Timeline"</h2>
@@ -388,9 +390,11 @@ fn RetryLinks(tags: domain::tags::Tags) -> impl IntoView {
         .collect_view()
 }
 
-/// Submits a new job over exactly the array's failed indexes and opens it.
-#[component]
-fn RetryFailedChildren(array_job_id: String, failed: i64) -> impl IntoView {
+/// "Retry the failed children": submits a new job over exactly the array's failed indexes and
+/// opens it. Made by the page, not by the form: submitting tags the array, so the page redraws
+/// while the request is out, and an action made inside the redrawn part would be gone (with
+/// its navigation) when the answer came.
+fn retry_failed_children() -> ServerAction<crate::api::console::RetryFailedChildren> {
     let retry = ServerAction::<crate::api::console::RetryFailedChildren>::new();
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
@@ -398,6 +402,11 @@ fn RetryFailedChildren(array_job_id: String, failed: i64) -> impl IntoView {
             navigate(&format!("/jobs/{job_id}"), Default::default());
         }
     });
+    retry
+}
+
+#[component]
+fn RetryFailedChildren(array_job_id: String, failed: i64, retry: ServerAction<crate::api::console::RetryFailedChildren>) -> impl IntoView {
     view! {
         <ActionForm action=retry attr:class="inline-form retry-failed">
             <input type="hidden" name="array_job_id" value=array_job_id />
@@ -407,7 +416,6 @@ fn RetryFailedChildren(array_job_id: String, failed: i64) -> impl IntoView {
                 <code>"BATCH_ORIGINAL_ARRAY_INDEX"</code> "."
             </span>
         </ActionForm>
-        {move || crate::pages::error_line(retry.value().get())}
     }
 }
 
