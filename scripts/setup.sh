@@ -24,6 +24,7 @@ if [ "$purpose" = test ]; then
   [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt postgresql-15
   need_apt python3-venv
   need_apt openssl
+  need_apt iproute2  # `ip netns`: the browser tests' own network (scripts/browser-net.sh)
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   say "installing ${apt_packages[*]} from apt"

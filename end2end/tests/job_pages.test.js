@@ -311,6 +311,9 @@ test('what the reader chose for the output outlives the redraws of a job that is
   await log.locator('span.line', { hasText: /tick 1\s*$/ }).waitFor({ timeout: 120000 });
   await page.locator('input[type=search]').fill('tick');
   await page.locator('label', { hasText: 'Wrap long lines' }).locator('input').check();
+  await page.locator('button', { hasText: 'Search the whole log' }).click();
+  const matches = page.locator('section.log-search p.hint', { hasText: /matching lines? in all \d+ lines/ });
+  await matches.waitFor();
   // Ten more lines arrive, each a redraw of the output while the page follows the job.
   // (The job prints for 20 s; on a slow machine fewer than ten may be left.)
   const seen = Number((await log.locator('span.line').last().textContent()).match(/tick (\d+)/)[1]);
@@ -319,6 +322,7 @@ test('what the reader chose for the output outlives the redraws of a job that is
   assert.equal(await page.locator('label', { hasText: 'Wrap long lines' }).locator('input').isChecked(), true);
   assert.ok(await log.evaluate((el) => el.classList.contains('wrap')));
   assert.ok((await log.locator('mark').count()) > 10, 'the term is marked in the lines drawn since');
+  assert.equal(await matches.count(), 1, "the whole log's matches are still shown");
   await page.close();
 });
 
@@ -527,13 +531,26 @@ test('a job page draws the jobs it waits on and the jobs waiting on it, live, ea
   // Live: every node turns SUCCEEDED without a reload.
   for (const id of [first, middle, last]) await page.locator(`a.dag-node.succeeded[href="/jobs/${id}"]`).waitFor({ timeout: 120000 });
   await page.screenshot({ path: SCREENSHOTS + 'dependency-graph.png', fullPage: true });
+  // The graph is read again for its own jobs only: a job elsewhere runs to the end without one
+  // read, and a job that starts waiting on the middle one appears without a reload.
+  let graphReads = 0;
+  page.on('request', (request) => { if (request.url().includes('/api/dependency_graph')) graphReads += 1; });
+  const other = await session.admin.newPage();
+  await submit(other, { 'form[job_name]': 'dag-elsewhere', 'form[command]': 'sleep 1' });
+  await waitForStatus(other, 'SUCCEEDED');
+  assert.equal(graphReads, 0, 'a job outside the graph ran: the graph was not read again');
+  const joined = (await submit(other, { 'form[job_name]': 'dag-joined', 'form[command]': 'true', 'form[depends_on]': middle })).split('/').pop();
+  await other.close();
+  await node(joined).waitFor({ timeout: 60000 });
+  assert.equal(await page.locator('a.dag-node').count(), 4);
   await node(last).click();
   await page.waitForURL((url) => url.pathname === `/jobs/${last}`);
   await page.locator('h1', { hasText: 'dag-last' }).waitFor();
   // From the first job: both jobs waiting on it, downstream.
   await gotoHydrated(page, `/jobs/${first}`);
   await node(last).waitFor();
-  assert.equal(await page.locator('a.dag-node').count(), 3);
+  await node(joined).waitFor();
+  assert.equal(await page.locator('a.dag-node').count(), 4);
   await page.close();
 });
 

@@ -1,5 +1,6 @@
-//! Live pages: `GET /events` (all jobs) and `GET /events?job=ID` (one job and its output) are
-//! server-sent event streams that say "change" whenever what the page shows may have changed.
+//! Live pages: `GET /events` (all jobs), `GET /events?job=ID` (one job and its output) and
+//! `GET /events?graph=ID` (the jobs of one job's dependency graph) are server-sent event
+//! streams that say "change" whenever what the page shows may have changed.
 //! The page then re-reads through its usual server function, so there is one way to render.
 //! The browser's EventSource reconnects by itself when the connection drops and returns.
 //!
@@ -18,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use domain::access::Caller;
 use serde::Deserialize;
 use service::Batch;
-use service::jobs::ChangeCursor;
+use service::jobs::{ChangeCursor, GraphCursor};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -97,6 +98,28 @@ impl Drop for StreamSlot {
 #[derive(Deserialize)]
 pub struct EventsQuery {
     job: Option<String>,
+    graph: Option<String>,
+}
+
+/// What a stream watches.
+enum Watched {
+    /// Every job's status (the dashboard, the lists).
+    All,
+    /// One job: its status (an array's, its children's too) and its output.
+    Job(String),
+    /// The jobs of one job's dependency graph, as last read: their states and their links.
+    Graph { job: String, members: Vec<String> },
+}
+
+/// Two numbers that change when what a page shows may have: where a stream is.
+type Position = (i64, i64);
+
+fn of_job(cursor: ChangeCursor) -> Position {
+    (cursor.last_status_change, cursor.last_log_line)
+}
+
+fn of_graph(cursor: GraphCursor) -> Position {
+    (cursor.last_status_change, i64::try_from(cursor.links).unwrap_or(i64::MAX))
 }
 
 /// Where one stream is.
@@ -104,10 +127,10 @@ struct Stream {
     batch: Batch,
     caller: Caller,
     session: String,
-    job: Option<String>,
+    watched: Watched,
     activity: watch::Receiver<ChangeCursor>,
-    /// What the page last heard: the job's cursor, or the activity's status part.
-    last: ChangeCursor,
+    /// What the page last heard.
+    last: Position,
     first: bool,
     next_session_check: Instant,
     _slot: StreamSlot,
@@ -119,9 +142,14 @@ pub async fn events(
     session: Option<Extension<SessionToken>>,
     Query(query): Query<EventsQuery>,
 ) -> Response {
+    let mut watched = match (query.job, query.graph) {
+        (Some(job), _) => Watched::Job(job),
+        (None, Some(job)) => Watched::Graph { members: vec![job.clone()], job },
+        (None, None) => Watched::All,
+    };
     // Refuse at once (not in the stream) when the caller may not read.
-    let first = match state.batch.change_cursor(&caller, query.job.as_deref()).await {
-        Ok(cursor) => cursor,
+    let first = match watched.position(&state.batch, &caller).await {
+        Ok(position) => position,
         Err(error) => return (StatusCode::FORBIDDEN, error.to_string()).into_response(),
     };
     let Some(Extension(SessionToken(session))) = session else {
@@ -131,11 +159,16 @@ pub async fn events(
         let message = format!("too many live pages open for this session (at most {MAX_STREAMS_PER_SESSION}); close some tabs");
         return (StatusCode::TOO_MANY_REQUESTS, message).into_response();
     };
+    // The graph's jobs, so the stream watches them (not just the one job asked for).
+    let first = match watched.read_members(&state.batch, &caller).await {
+        Some(position) => position,
+        None => first,
+    };
     let stream = Stream {
         batch: state.batch.clone(),
         caller,
         session,
-        job: query.job,
+        watched,
         activity: state.live.activity.clone(),
         last: first,
         first: true,
@@ -143,6 +176,25 @@ pub async fn events(
         _slot: slot,
     };
     Sse::new(futures_util::stream::unfold(stream, Stream::next_event)).keep_alive(KeepAlive::default()).into_response()
+}
+
+impl Watched {
+    async fn position(&self, batch: &Batch, caller: &Caller) -> service::ServiceResult<Position> {
+        match self {
+            Watched::All => Ok((batch.change_cursor(caller, None).await?.last_status_change, 0)),
+            Watched::Job(job) => Ok(of_job(batch.change_cursor(caller, Some(job)).await?)),
+            Watched::Graph { members, .. } => Ok(of_graph(batch.graph_cursor(caller, members).await?)),
+        }
+    }
+
+    /// Reads the graph again and watches its jobs from now on: their position, or None when
+    /// this watches no graph (or it could not be read, and the jobs watched stay as they were).
+    async fn read_members(&mut self, batch: &Batch, caller: &Caller) -> Option<Position> {
+        let Watched::Graph { job, members } = self else { return None };
+        let graph = batch.dependency_graph(caller, job).await.ok()?;
+        *members = graph.nodes.into_iter().map(|node| node.job_id).collect();
+        Some(of_graph(batch.graph_cursor(caller, members).await.ok()?))
+    }
 }
 
 impl Stream {
@@ -172,16 +224,20 @@ impl Stream {
         }
     }
 
-    /// The page's cursor when it moved since the page last heard.
-    async fn moved(&self) -> Option<ChangeCursor> {
-        let now = match &self.job {
-            Some(job) => self.batch.change_cursor(&self.caller, Some(job)).await.ok()?,
-            None => ChangeCursor { last_status_change: self.activity.borrow().last_status_change, last_log_line: 0 },
+    /// The page's position when it moved since the page last heard. A graph that moved is read
+    /// again, so a job that joined it (one that started waiting on it) is watched too.
+    async fn moved(&mut self) -> Option<Position> {
+        let now = match &self.watched {
+            Watched::All => (self.activity.borrow().last_status_change, 0),
+            watched => watched.position(&self.batch, &self.caller).await.ok()?,
         };
-        (now != self.last).then_some(now)
+        if now == self.last {
+            return None;
+        }
+        Some(self.watched.read_members(&self.batch, &self.caller).await.unwrap_or(now))
     }
 }
 
-fn change_event(cursor: ChangeCursor) -> Event {
-    Event::default().event("change").data(format!("{}:{}", cursor.last_status_change, cursor.last_log_line))
+fn change_event((first, second): Position) -> Event {
+    Event::default().event("change").data(format!("{first}:{second}"))
 }

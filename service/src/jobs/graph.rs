@@ -5,7 +5,7 @@
 use crate::batch::{Batch, from_json, name_from_arn};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entities::jobs;
-use crate::store::{dependency_edges, jobs as job_rows};
+use crate::store::{changes, dependency_edges, jobs as job_rows};
 use domain::access::{Action, Caller};
 use domain::dependency_graph::{Direction, GraphEdge, GraphNode, JobGraph, Walk};
 use domain::submit::JobDependency;
@@ -13,6 +13,15 @@ use std::collections::{BTreeSet, HashMap};
 
 const N_TO_N: &str = "N_TO_N";
 const SEQUENTIAL: &str = "SEQUENTIAL";
+
+/// Where a dependency graph stands: its jobs' newest status change and how many dependency rows
+/// touch them. It moves when a job in the graph changes state or a job starts waiting on one
+/// (or a link goes with retention), and stays put while jobs outside the graph change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GraphCursor {
+    pub last_status_change: i64,
+    pub links: u64,
+}
 
 impl Batch {
     /// The jobs `job_id` waits on and the jobs waiting on it, a few steps each way.
@@ -46,6 +55,23 @@ impl Batch {
             edges.extend(among.into_iter().filter(|e| seen.contains(&e.from) && seen.contains(&e.to)));
             let nodes = seen.iter().filter_map(|id| rows.get(id)).map(node).collect();
             Ok(JobGraph { focus, nodes, edges: edges.into_iter().collect(), left_out: left_out.len() })
+        })
+        .await
+    }
+
+    /// The cursor of the graph whose jobs are `members` (the nodes of a graph read).
+    pub async fn graph_cursor(&self, caller: &Caller, members: &[String]) -> ServiceResult<GraphCursor> {
+        self.guarded(caller, Action::Read, "", async move {
+            // A child's moves are recorded on its array (runs of children); an array's N_TO_N
+            // dependents wait on its first child.
+            let arrays = members.iter().filter_map(|id| id.split_once(':').map(|(array, _)| array.to_string()));
+            let with_arrays: Vec<String> = members.iter().cloned().chain(arrays).collect::<BTreeSet<_>>().into_iter().collect();
+            let first_children = members.iter().filter(|id| !id.contains(':')).map(|id| format!("{id}:0"));
+            let with_first_children: Vec<String> = members.iter().cloned().chain(first_children).collect();
+            Ok(GraphCursor {
+                last_status_change: changes::newest_status_change_of(self.reader(), &with_arrays).await?,
+                links: dependency_edges::count_touching(self.reader(), &with_first_children).await?,
+            })
         })
         .await
     }

@@ -17,6 +17,7 @@ mod usage;
 pub use array_map::{ChildState, MAP_CHILDREN};
 pub use changes::{BUCKET_MS, ChangeCursor, StateChanges};
 pub use control::check_stop_reason;
+pub use graph::GraphCursor;
 pub use logs::{FilterEvents, FilteredEvents, ListStreams, LogEvent, LogStream, ReadStream, StreamPage};
 pub use query::{ListJobs, LogLine, NameFilter, token_after};
 pub use submit::SubmittedJob;

@@ -35,6 +35,16 @@ pub(crate) async fn newest_status_change(db: &impl ConnectionTrait, job_id: Opti
     newest_id(db, statuses, history::Column::Id).await
 }
 
+/// The newest status change of any of `ids` (an array's own and its children's runs): what a
+/// job page's dependency graph watches. One index range per id; 0 for none.
+pub(crate) async fn newest_status_change_of(db: &impl ConnectionTrait, ids: &[String]) -> Result<i64, DbErr> {
+    if ids.is_empty() {
+        // `IN ()` is not SQL on Postgres.
+        return Ok(0);
+    }
+    newest_id(db, history::Entity::find().filter(history::Column::JobId.is_in(ids.iter().cloned())), history::Column::Id).await
+}
+
 /// The newest output line of any job, or of one job.
 pub(crate) async fn newest_output_line(db: &impl ConnectionTrait, job_id: Option<&str>) -> Result<i64, DbErr> {
     let mut lines = attempt_logs::Entity::find();

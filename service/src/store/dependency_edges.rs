@@ -2,7 +2,7 @@
 
 use super::entities::job_dependencies as deps;
 use domain::dependency_graph::{Direction, GraphEdge};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// At most this many rows per read: a job thousands of others wait on is drawn with the first
 /// of them (the graph keeps `MAX_NODES` anyway).
@@ -27,4 +27,15 @@ pub(crate) async fn edges_touching(db: &impl ConnectionTrait, ids: &[String], di
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|(from, to, kind)| GraphEdge { from, to, kind }).collect())
+}
+
+/// How many dependency rows touch `ids`, either way: a job submitted to wait on one of them
+/// adds one (two index lookups per id).
+pub(crate) async fn count_touching(db: &impl ConnectionTrait, ids: &[String]) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let either =
+        Condition::any().add(deps::Column::JobId.is_in(ids.iter().cloned())).add(deps::Column::DependsOnJobId.is_in(ids.iter().cloned()));
+    deps::Entity::find().filter(either).count(db).await
 }

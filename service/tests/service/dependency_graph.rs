@@ -83,3 +83,55 @@ async fn a_job_many_wait_on_is_drawn_with_the_first_of_them_and_the_rest_counted
         assert_eq!(graph.edges.len(), MAX_NODES - 1);
     }
 }
+
+/// What `/events?graph=` watches: the cursor of a graph moves when one of its jobs changes
+/// state or a job starts waiting on one (also through an array's first child, N_TO_N), and
+/// stays put while jobs outside the graph change.
+#[tokio::test]
+async fn the_graph_cursor_moves_with_its_jobs_and_new_dependents_only() {
+    for backend in BACKENDS {
+        let batch = with_queue_and_definition(backend).await;
+        let submit = |name: &str, size: Option<i64>, depends_on: Vec<JobDependency>| {
+            let mut request = submission(name);
+            request.array_properties = size.map(|size| ArrayProperties { size });
+            request.depends_on = depends_on;
+            let batch = &batch;
+            async move { batch.submit_job(&operator(), request).await.unwrap().job_id }
+        };
+        let upstream = submit("upstream", None, vec![]).await;
+        let focus = submit("focus", None, vec![whole(&upstream)]).await;
+        let members = |graph: JobGraph| graph.nodes.into_iter().map(|n| n.job_id).collect::<Vec<_>>();
+        let watched = members(batch.dependency_graph(&admin(), &focus).await.unwrap());
+        let start = batch.graph_cursor(&admin(), &watched).await.unwrap();
+
+        let elsewhere = submit("elsewhere", None, vec![]).await;
+        batch.cancel_job(&operator(), &elsewhere, "not in the graph").await.unwrap();
+        assert_eq!(batch.graph_cursor(&admin(), &watched).await.unwrap(), start, "{backend:?}: a job outside the graph");
+
+        batch.cancel_job(&operator(), &upstream, "a job of the graph").await.unwrap();
+        let cancelled = batch.graph_cursor(&admin(), &watched).await.unwrap();
+        assert!(cancelled.last_status_change > start.last_status_change, "{backend:?}: {cancelled:?} after {start:?}");
+
+        submit("downstream", None, vec![whole(&focus)]).await;
+        let waited_on = batch.graph_cursor(&admin(), &watched).await.unwrap();
+        assert_eq!(waited_on.links, cancelled.links + 1, "{backend:?}: a new dependent is a new link");
+
+        // An array in the graph: a child's move is recorded on the array, and an N_TO_N
+        // dependent waits on its first child.
+        let array = submit("array", Some(2), vec![]).await;
+        let child = format!("{array}:1");
+        let watched = [array.clone(), child.clone()];
+        let before = batch.graph_cursor(&admin(), &watched).await.unwrap();
+        let n_to_n = JobDependency { job_id: Some(array.clone()), kind: Some("N_TO_N".into()) };
+        submit("partner", Some(2), vec![n_to_n]).await;
+        let linked = batch.graph_cursor(&admin(), &watched).await.unwrap();
+        assert!(linked.links > before.links, "{backend:?}: {linked:?} after {before:?}");
+        batch.cancel_job(&operator(), &array, "the children too").await.unwrap();
+        let child_moved = batch.graph_cursor(&admin(), std::slice::from_ref(&child)).await.unwrap();
+        assert!(child_moved.last_status_change > linked.last_status_change, "{backend:?}: the child's move");
+
+        assert_eq!(batch.graph_cursor(&admin(), &[]).await.unwrap(), Default::default(), "{backend:?}: no jobs, no SQL error");
+        let refused = batch.graph_cursor(&domain::access::Caller::Anonymous, &watched).await.unwrap_err();
+        assert!(matches!(refused, ServiceError::Forbidden(_)), "{refused:?}");
+    }
+}

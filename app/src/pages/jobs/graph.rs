@@ -20,13 +20,14 @@ fn top(place: Place) -> usize {
     place.row * (NODE_HEIGHT + ROW_GAP)
 }
 
-/// The graph around the page's job, read again whenever any job changes (its neighbours'
-/// states). The page body is drawn again on every change of its job, so the graph is kept as
-/// its last value read: a new drawing never starts empty while a read is under way. Read in
-/// the browser only.
+/// The graph around the page's job, read again when one of its jobs changes state or a job
+/// starts waiting on one (`/events?graph=`: changes elsewhere do not re-read it). The page body
+/// is drawn again on every change of its job, so the graph is kept as its last value read: a
+/// new drawing never starts empty while a read is under way. Read in the browser only.
 pub fn graph_signal(id: impl Fn() -> String + Send + Sync + 'static) -> ReadSignal<Option<JobGraph>> {
-    let graph = LocalResource::new(move || dependency_graph(id()));
-    crate::live::refetch_on_change(|| "/events".to_string(), move || graph.refetch());
+    let id = Memo::new(move |_| id());
+    let graph = LocalResource::new(move || dependency_graph(id.get()));
+    crate::live::refetch_on_change(move || format!("/events?graph={}", id.get()), move || graph.refetch());
     let (last, set_last) = signal(None);
     Effect::new(move |_| {
         if let Some(Ok(read)) = graph.get() {

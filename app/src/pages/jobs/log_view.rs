@@ -8,7 +8,7 @@
 //! (ARCHITECTURE.md §15).
 
 use super::log_rows::{ROW_PX, Rows, cells, rows_in_view};
-use crate::api::{LOG_PAGE, LogLineView, LogPage, SEARCH_MATCHES, earlier_log, search_log};
+use crate::api::{LOG_PAGE, LogLineView, LogPage, LogSearch, SEARCH_MATCHES, earlier_log, search_log};
 use leptos::prelude::*;
 
 /// `service::jobs::EARLIER_CAP`: beyond it the count says "more than".
@@ -47,6 +47,11 @@ pub struct LogChoices {
     pub columns: RwSignal<usize>,
     /// What the reader has in hand and where they are in it.
     held: LogHeld,
+    /// The last search of the whole log, by (job, term): its answer must outlive the redraws
+    /// too, or a search of a running job's output vanishes with its next line.
+    search: Action<(String, String), Result<LogSearch, ServerFnError>>,
+    /// The (job, term) of that search.
+    searched: RwSignal<Option<(String, String)>>,
 }
 
 /// The lines read and the place in them, kept by the job page too: a redraw the page asked for
@@ -82,6 +87,8 @@ impl LogChoices {
                 earlier: RwSignal::new(0),
                 scroll_px: RwSignal::new(AT_END),
             },
+            search: Action::new(|(job_id, term): &(String, String)| search_log(job_id.clone(), term.clone())),
+            searched: RwSignal::new(None),
         }
     }
 }
@@ -91,7 +98,7 @@ impl LogChoices {
 /// at; scrolling back to the end resumes it.
 #[component]
 pub fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, choices: LogChoices) -> impl IntoView {
-    let LogChoices { only_attempt, term, wrap, stamps, columns, held } = choices;
+    let LogChoices { only_attempt, term, wrap, stamps, columns, held, search, searched } = choices;
     let LogHeld { job, lines, earlier, scroll_px } = held;
     // Following, or another job: the page's newest lines, at the end. Paused: what the reader has.
     if following.get_untracked() || job.with_untracked(|held| *held != job_id) {
@@ -285,7 +292,7 @@ pub fn LogView(job_id: String, page: LogPage, following: RwSignal<bool>, choices
                 " Timestamps (UTC)"
             </label>
         </div>
-        <WholeLogSearch job_id term />
+        <WholeLogSearch job_id=job_id.clone() term search searched />
         {move || {
             let count = earlier.get();
             (count > 0)
@@ -374,36 +381,46 @@ fn top_line(rows: &Rows, scroll_px: f64) -> usize {
 /// The term, when typed, searched across every line of the job's output on the server (what is
 /// shown may be only the newest thousand).
 #[component]
-fn WholeLogSearch(job_id: String, term: RwSignal<String>) -> impl IntoView {
-    let search = Action::new(move |term: &String| search_log(job_id.clone(), term.clone()));
-    let searched = RwSignal::new(String::new());
+fn WholeLogSearch(
+    job_id: String,
+    term: RwSignal<String>,
+    search: Action<(String, String), Result<LogSearch, ServerFnError>>,
+    searched: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
+    let asked = job_id.clone();
     view! {
         <Show when=move || !term.get().trim().is_empty()>
             <button
                 type="button"
                 disabled=move || search.pending().get()
-                on:click=move |_| {
-                    let wanted = term.get_untracked();
-                    searched.set(wanted.clone());
-                    search.dispatch(wanted);
+                on:click={
+                    let asked = asked.clone();
+                    move |_| {
+                        let asking = (asked.clone(), term.get_untracked());
+                        searched.set(Some(asking.clone()));
+                        search.value().set(None);
+                        search.dispatch(asking);
+                    }
                 }
             >
                 "Search the whole log"
             </button>
         </Show>
         {move || {
+            let needle = searched.get().filter(|(job, _)| *job == job_id).map(|(_, term)| term)?;
             search
                 .value()
                 .get()
                 .map(|found| match found {
                     Ok(found) => {
-                        let needle = searched.get_untracked();
                         let n = found.matches.len();
                         let summary = match (found.complete, n >= SEARCH_MATCHES) {
                             (_, true) => format!("The first {n} matching lines (of {} read):", found.scanned),
                             (true, _) => format!("{n} matching line{} in all {} lines:", if n == 1 { "" } else { "s" }, found.scanned),
                             (false, _) => format!("{n} matching lines in the first {} lines (the search stops there):", found.scanned),
                         };
+                        // The answer of the last search, when it was of this job (another job opened on
+                        // the page starts without one).
                         view! {
                             <section class="log-search" aria-label="Matches in the whole log">
                                 <p class="hint">{summary}</p>
