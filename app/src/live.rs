@@ -1,32 +1,135 @@
-//! Live pages: subscribe to the server's change stream (`/events`) and re-read when it says
-//! something changed. Runs only in the browser; the server-rendered page is the first state.
+//! Live pages: a WebSocket to the server's change stream (`/events`, `server::live`), and a
+//! re-read whenever it says something changed. Runs only in the browser; the server-rendered
+//! page is the first state.
 
 use leptos::prelude::*;
 
 /// Calls `refetch` whenever the stream at `url` reports a change (and once on every
-/// reconnect, so a page that lost its connection catches up). The EventSource reconnects by
-/// itself; it is closed when the calling component goes away.
+/// reconnect, so a page that lost its connection catches up). A dropped connection is opened
+/// again after a pause that grows from 1 to 10 s; it is closed for good when the URL changes or
+/// the calling component goes away.
 pub fn refetch_on_change(url: impl Fn() -> String + 'static, refetch: impl Fn() + Clone + 'static) {
     Effect::new(move |_| {
         let url = url();
         #[cfg(feature = "hydrate")]
         {
-            use wasm_bindgen::JsCast;
-            use wasm_bindgen::closure::Closure;
-            let Ok(source) = web_sys::EventSource::new(&url) else { return };
-            let refetch = refetch.clone();
-            let on_change = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| refetch());
-            let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
-            // The closure lives as long as its source: both go when the URL changes or the
-            // component does (the listener is removed before the closure is dropped).
-            let live = send_wrapper::SendWrapper::new((source, on_change));
-            on_cleanup(move || {
-                let (source, on_change) = live.take();
-                let _ = source.remove_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
-                source.close();
-            });
+            let live = send_wrapper::SendWrapper::new(socket::Live::open(url, std::rc::Rc::new(refetch.clone())));
+            on_cleanup(move || live.take().close());
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (&url, &refetch);
     });
+}
+
+#[cfg(feature = "hydrate")]
+mod socket {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+    const FIRST_PAUSE: Duration = Duration::from_secs(1);
+    const LONGEST_PAUSE: Duration = Duration::from_secs(10);
+
+    /// One page's connection, opened again when it drops.
+    pub struct Live(Rc<RefCell<State>>);
+
+    struct State {
+        url: String,
+        refetch: Rc<dyn Fn()>,
+        /// The open socket and its handlers (dropped only after they are unhooked).
+        socket: Option<(WebSocket, Closure<dyn Fn(MessageEvent)>, Closure<dyn Fn(CloseEvent)>)>,
+        pause: Duration,
+        closed: bool,
+    }
+
+    impl Live {
+        pub fn open(url: String, refetch: Rc<dyn Fn()>) -> Live {
+            let state = Rc::new(RefCell::new(State { url, refetch, socket: None, pause: FIRST_PAUSE, closed: false }));
+            connect(&state);
+            Live(state)
+        }
+
+        pub fn close(self) {
+            let mut state = self.0.borrow_mut();
+            state.closed = true;
+            unhook(&mut state);
+        }
+    }
+
+    /// Unhooks and closes the state's socket. Its handlers are dropped a moment later: this may
+    /// run inside one of them, and a closure must not free itself while it runs.
+    fn unhook(state: &mut State) {
+        if let Some((socket, on_message, on_close)) = state.socket.take() {
+            socket.set_onmessage(None);
+            socket.set_onclose(None);
+            let _ = socket.close();
+            leptos::prelude::set_timeout(move || drop((socket, on_message, on_close)), Duration::ZERO);
+        }
+    }
+
+    /// `ws://host/events?...` for the page's own host (`wss` under https).
+    fn socket_url(path: &str) -> Option<String> {
+        let location = leptos::prelude::window().location();
+        let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+        Some(format!("{scheme}://{}{path}", location.host().ok()?))
+    }
+
+    fn connect(state: &Rc<RefCell<State>>) {
+        let Some(socket) = socket_url(&state.borrow().url).and_then(|url| WebSocket::new(&url).ok()) else {
+            return again_later(state);
+        };
+        let on_message = {
+            let weak = Rc::downgrade(state);
+            Closure::<dyn Fn(MessageEvent)>::new(move |_: MessageEvent| {
+                if let Some(state) = weak.upgrade() {
+                    let refetch = {
+                        let mut state = state.borrow_mut();
+                        state.pause = FIRST_PAUSE;
+                        state.refetch.clone()
+                    };
+                    refetch();
+                }
+            })
+        };
+        let on_close = {
+            let weak = Rc::downgrade(state);
+            Closure::<dyn Fn(CloseEvent)>::new(move |_: CloseEvent| {
+                if let Some(state) = weak.upgrade() {
+                    again_later(&state);
+                }
+            })
+        };
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        state.borrow_mut().socket = Some((socket, on_message, on_close));
+    }
+
+    /// Opens the connection again after a pause (unless the page closed it meanwhile); each
+    /// failure in a row doubles the pause, up to `LONGEST_PAUSE`.
+    fn again_later(state: &Rc<RefCell<State>>) {
+        let pause = {
+            let mut state = state.borrow_mut();
+            if state.closed {
+                return;
+            }
+            unhook(&mut state);
+            let pause = state.pause;
+            state.pause = (pause * 2).min(LONGEST_PAUSE);
+            pause
+        };
+        let weak = Rc::downgrade(state);
+        leptos::prelude::set_timeout(
+            move || {
+                if let Some(state) = weak.upgrade()
+                    && !state.borrow().closed
+                {
+                    connect(&state);
+                }
+            },
+            pause,
+        );
+    }
 }

@@ -21,12 +21,13 @@ export async function launch() {
   });
 }
 
-/// Resolves once the page's WebAssembly bundle has hydrated it. Leptos marks nothing, so the
-/// test waits for the bundle to be fetched and instantiated, then proves it with a click.
+/// Resolves once the page's WebAssembly bundle has been fetched and has hydrated the page (the
+/// app marks <body>): a fetched bundle is not yet a page whose handlers answer keys and clicks.
 export async function gotoAndWaitForWasm(page, path) {
   const wasmLoaded = page.waitForResponse((r) => r.url().endsWith('.wasm') && r.ok());
   await page.goto(BASE_URL + path);
   await wasmLoaded;
+  await page.waitForSelector('body[data-hydrated]', { timeout: 60000 });
 }
 
 /// The administrator scripts/test.sh creates with `server users create` before the tests.

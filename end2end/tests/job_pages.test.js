@@ -414,9 +414,9 @@ test('the failed children of an array are retried as a new job over exactly thei
   const page = await session.admin.newPage();
   // The page's live streams, so the test can deliver a change when it needs one.
   await page.addInitScript(() => {
-    const Native = window.EventSource;
+    const Native = window.WebSocket;
     window.liveSources = [];
-    window.EventSource = class extends Native {
+    window.WebSocket = class extends Native {
       constructor(...args) { super(...args); window.liveSources.push(this); }
     };
   });
@@ -444,7 +444,7 @@ test('the failed children of an array are retried as a new job over exactly thei
   await page.locator('button', { hasText: 'Retry the 2 failed children' }).click();
   await sent;
   const reread = page.waitForResponse('**/api/job_view*');
-  await page.evaluate(() => window.liveSources.forEach((source) => source.dispatchEvent(new MessageEvent('change', { data: 'test' }))));
+  await page.evaluate(() => window.liveSources.forEach((source) => source.dispatchEvent(new MessageEvent('message', { data: '0:0' }))));
   await reread;
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   release();
@@ -552,6 +552,27 @@ test('a job page draws the jobs it waits on and the jobs waiting on it, live, ea
   await node(joined).waitFor();
   assert.equal(await page.locator('a.dag-node').count(), 4);
   await page.close();
+});
+
+test('five job pages open at once, and a sixth still loads and follows its job', async () => {
+  // Each job page holds two live streams (its job, its graph). As server-sent events they were
+  // HTTP connections, of which a browser keeps six per host across its tabs: the fourth page
+  // never loaded.
+  const pages = [];
+  const first = await session.admin.newPage();
+  pages.push(first);
+  const path = await submit(first, { 'form[job_name]': 'many-tabs', 'form[command]': 'true' });
+  await waitForStatus(first, 'SUCCEEDED');
+  for (let i = 0; i < 4; i++) {
+    const page = await session.admin.newPage();
+    pages.push(page);
+    await gotoHydrated(page, path);
+  }
+  const sixth = await session.admin.newPage();
+  pages.push(sixth);
+  await submit(sixth, { 'form[job_name]': 'sixth-tab', 'form[command]': 'sleep 1' });
+  await waitForStatus(sixth, 'SUCCEEDED');
+  for (const page of pages) await page.close();
 });
 
 test('another job opened from a job page shows its own output, followed: all its attempts, no term carried over', async () => {

@@ -98,7 +98,7 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
 /// A browser names the page a request comes from: `Sec-Fetch-Site` (all current browsers) or
 /// `Origin` compared with `Host`. A request with neither is not from a browser page and is
 /// refused too, since a cookie-authenticated state change only ever comes from one.
-fn same_origin(edge: &PublicEdge, headers: &HeaderMap) -> bool {
+pub(crate) fn same_origin(edge: &PublicEdge, headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return site == "same-origin" || site == "none";
     }

@@ -1,8 +1,15 @@
 //! Live pages: `GET /events` (all jobs), `GET /events?job=ID` (one job and its output) and
-//! `GET /events?graph=ID` (the jobs of one job's dependency graph) are server-sent event
-//! streams that say "change" whenever what the page shows may have changed.
+//! `GET /events?graph=ID` (the jobs of one job's dependency graph) are WebSockets on which the
+//! server says where things stand (`A:B`) at once and whenever what the page shows may have
+//! changed.
+//!
+//! WebSockets, not server-sent events: a browser keeps at most six HTTP/1.1 connections to one
+//! host across all its tabs, and an event stream holds one for as long as the page is open, so
+//! three job pages (a stream for the job, one for its graph, one for its place in the queue)
+//! left no connection for anything else and the fourth tab never loaded. WebSockets are not
+//! counted in those six.
 //! The page then re-reads through its usual server function, so there is one way to render.
-//! The browser's EventSource reconnects by itself when the connection drops and returns.
+//! The page reconnects by itself when the connection drops (`app::live`).
 //!
 //! One poller per process watches the store (`LiveHub`) and wakes every open stream; a job
 //! page then asks about its own job only when something moved. A session holds at most
@@ -12,9 +19,10 @@
 use crate::auth::SessionToken;
 use crate::startup::AppState;
 use axum::Extension;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use domain::access::Caller;
 use serde::Deserialize;
@@ -131,7 +139,6 @@ struct Stream {
     activity: watch::Receiver<ChangeCursor>,
     /// What the page last heard.
     last: Position,
-    first: bool,
     next_session_check: Instant,
     _slot: StreamSlot,
 }
@@ -140,14 +147,20 @@ pub async fn events(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     session: Option<Extension<SessionToken>>,
+    headers: HeaderMap,
     Query(query): Query<EventsQuery>,
+    upgrade: WebSocketUpgrade,
 ) -> Response {
+    // A page of another site may open a WebSocket here with the reader's cookies: refuse it.
+    if !crate::auth::same_origin(&state.edge, &headers) {
+        return (StatusCode::FORBIDDEN, "forbidden: cross-site request refused").into_response();
+    }
     let mut watched = match (query.job, query.graph) {
         (Some(job), _) => Watched::Job(job),
         (None, Some(job)) => Watched::Graph { members: vec![job.clone()], job },
         (None, None) => Watched::All,
     };
-    // Refuse at once (not in the stream) when the caller may not read.
+    // Refuse at once (before the upgrade) when the caller may not read.
     let first = match watched.position(&state.batch, &caller).await {
         Ok(position) => position,
         Err(error) => return (StatusCode::FORBIDDEN, error.to_string()).into_response(),
@@ -171,11 +184,10 @@ pub async fn events(
         watched,
         activity: state.live.activity.clone(),
         last: first,
-        first: true,
         next_session_check: Instant::now() + SESSION_CHECK_EVERY,
         _slot: slot,
     };
-    Sse::new(futures_util::stream::unfold(stream, Stream::next_event)).keep_alive(KeepAlive::default()).into_response()
+    upgrade.on_upgrade(|socket| stream.run(socket))
 }
 
 impl Watched {
@@ -198,28 +210,38 @@ impl Watched {
 }
 
 impl Stream {
-    async fn next_event(mut self) -> Option<(Result<Event, std::convert::Infallible>, Self)> {
-        if self.first {
-            // Say where things stand right away: a page that reconnects re-reads once.
-            self.first = false;
-            let event = change_event(self.last);
-            return Some((Ok(event), self));
+    /// Says where things stand at once (a page that reconnects re-reads once), then whenever
+    /// that moves, until the page goes or its session ends.
+    async fn run(mut self, mut socket: WebSocket) {
+        if socket.send(position_message(self.last)).await.is_err() {
+            return;
         }
         loop {
             tokio::select! {
                 changed = self.activity.changed() => {
-                    changed.ok()?;
+                    if changed.is_err() {
+                        return;
+                    }
                     if let Some(now) = self.moved().await {
                         self.last = now;
-                        return Some((Ok(change_event(now)), self));
+                        if socket.send(position_message(now)).await.is_err() {
+                            return;
+                        }
                     }
                 }
                 () = tokio::time::sleep_until(self.next_session_check) => {
                     self.next_session_check = Instant::now() + SESSION_CHECK_EVERY;
                     if matches!(self.batch.session_caller(&self.session).await, Ok(Caller::Anonymous)) {
-                        return None;
+                        let _ = socket.send(Message::Close(None)).await;
+                        return;
                     }
                 }
+                // The page went (or said something, which it never does): free the place now,
+                // not at the next write.
+                heard = socket.recv() => match heard {
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Text(_) | Message::Binary(_))) => {}
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                },
             }
         }
     }
@@ -238,6 +260,6 @@ impl Stream {
     }
 }
 
-fn change_event((first, second): Position) -> Event {
-    Event::default().event("change").data(format!("{first}:{second}"))
+fn position_message((first, second): Position) -> Message {
+    Message::Text(format!("{first}:{second}").into())
 }

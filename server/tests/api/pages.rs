@@ -101,20 +101,56 @@ async fn the_jobs_list_and_a_job_page_show_states_reasons_and_output() {
     assert!(missing.contains("No such job"));
 }
 
+type LiveSocket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the live stream at `path` as a browser page of the console would (its origin, and the
+/// admin's session unless `signed_out`); the refusal's status when there is one.
+async fn live(app: &TestApp, path: &str, signed_out: bool) -> Result<LiveSocket, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("{}{path}", app.address.replacen("http://", "ws://", 1)).into_client_request().unwrap();
+    request.headers_mut().insert("origin", app.address.parse().unwrap());
+    if let (Some(token), false) = (&app.session, signed_out) {
+        request.headers_mut().insert("cookie", format!("batch_session={token}").parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(refused)) => Err(refused.status().as_u16()),
+        Err(other) => panic!("the live stream: {other}"),
+    }
+}
+
+/// The next position the stream says (`A:B`), within `seconds`.
+async fn next_position(socket: &mut LiveSocket, seconds: u64) -> String {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let said = tokio::time::timeout(std::time::Duration::from_secs(seconds), socket.next()).await.expect("a position in time");
+    match said {
+        Some(Ok(Message::Text(text))) => text.to_string(),
+        other => panic!("expected a position, got {other:?}"),
+    }
+}
+
 #[tokio::test]
-async fn the_live_stream_says_where_things_stand_at_once_and_refuses_the_signed_out() {
+async fn the_live_stream_says_where_things_stand_at_once_and_refuses_the_signed_out_and_other_sites() {
     let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
-    let mut response = app.get("/events").await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "text/event-stream");
-    let first = tokio::time::timeout(std::time::Duration::from_secs(5), response.chunk()).await.unwrap().unwrap().unwrap();
-    let text = String::from_utf8_lossy(&first);
-    assert!(text.contains("event: change"), "{text}");
-    assert_eq!(app.get_signed_out("/events").await.status(), 303);
+    let mut socket = live(&app, "/events", false).await.expect("a live stream");
+    let first = next_position(&mut socket, 5).await;
+    assert!(first.split_once(':').is_some_and(|(a, b)| a.parse::<i64>().is_ok() && b.parse::<i64>().is_ok()), "{first}");
+    assert_eq!(live(&app, "/events", true).await.err(), Some(303));
+    // A page of another site opening it with the reader's cookies.
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("{}/events", app.address.replacen("http://", "ws://", 1)).into_client_request().unwrap();
+    request.headers_mut().insert("origin", "http://evil.example".parse().unwrap());
+    request.headers_mut().insert("cookie", format!("batch_session={}", app.session.as_deref().unwrap()).parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(request).await.unwrap_err();
+    assert!(matches!(refused, tokio_tungstenite::tungstenite::Error::Http(ref r) if r.status() == 403), "{refused:?}");
+    // A plain GET is not a stream.
+    assert_eq!(app.get("/events").await.status().as_u16() / 100, 4);
 }
 
 /// A session holds a bounded number of live streams, a change reaches an open stream from the
-/// process's one poller, and signing out ends the session's streams.
+/// process's one poller, a closed stream frees its place at once, and signing out ends the
+/// session's streams.
 #[tokio::test]
 async fn live_streams_are_capped_per_session_woken_by_changes_and_end_with_the_session() {
     use server::live::MAX_STREAMS_PER_SESSION;
@@ -122,27 +158,25 @@ async fn live_streams_are_capped_per_session_woken_by_changes_and_end_with_the_s
     let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
     let mut open = Vec::new();
     for _ in 0..MAX_STREAMS_PER_SESSION {
-        let mut stream = app.get("/events").await;
-        assert_eq!(stream.status(), 200);
-        tokio::time::timeout(Duration::from_secs(10), stream.chunk()).await.unwrap().unwrap().unwrap();
-        open.push(stream);
+        let mut socket = live(&app, "/events", false).await.expect("a live stream");
+        next_position(&mut socket, 10).await;
+        open.push(socket);
     }
+    assert_eq!(live(&app, "/events", false).await.err(), Some(429));
     let refused = app.get("/events").await;
-    assert_eq!(refused.status(), 429);
-    assert!(refused.text().await.unwrap().contains("too many live pages"));
-    drop(open.pop());
-    // A closed stream frees its place (the server notices the closed connection on its next write
-    // or wake-up; poll until it has).
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    assert!(refused.status().is_client_error());
+    open.pop().unwrap().close(None).await.unwrap();
+    // The server hears the close: the place is free (within moments, not at its next write).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let mut reopened = loop {
-        let stream = app.get("/events").await;
-        if stream.status() == 200 {
-            break stream;
+        match live(&app, "/events", false).await {
+            Ok(socket) => break socket,
+            Err(status) => assert_eq!(status, 429),
         }
         assert!(std::time::Instant::now() < deadline, "the closed stream's place was never freed");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    reopened.chunk().await.unwrap().unwrap();
+    let before = next_position(&mut reopened, 10).await;
 
     // A change wakes the stream: a new environment + queue + submitted job writes a status change.
     let admin = app.batch.session_caller(app.session.as_deref().unwrap()).await.unwrap();
@@ -152,8 +186,8 @@ async fn live_streams_are_capped_per_session_woken_by_changes_and_end_with_the_s
     let job =
         domain::submit::SubmitJob { job_name: "j".into(), job_queue: "q".into(), job_definition: "echo".into(), ..Default::default() };
     app.batch.submit_job(&admin, job).await.unwrap();
-    let woken = tokio::time::timeout(Duration::from_secs(20), reopened.chunk()).await.expect("a change event").unwrap().unwrap();
-    assert!(String::from_utf8_lossy(&woken).contains("event: change"));
+    let woken = next_position(&mut reopened, 20).await;
+    assert_ne!(woken, before, "a change moves the position");
 
     // Signing out ends the session's streams.
     let signed_out = app
@@ -166,9 +200,11 @@ async fn live_streams_are_capped_per_session_woken_by_changes_and_end_with_the_s
         .unwrap();
     assert_eq!(signed_out.status(), 303);
     let ended = tokio::time::timeout(Duration::from_secs(30), async {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
         loop {
-            match reopened.chunk().await {
-                Ok(Some(_)) => continue,
+            match reopened.next().await {
+                Some(Ok(Message::Text(_) | Message::Ping(_) | Message::Pong(_))) => continue,
                 _ => return,
             }
         }
