@@ -30,9 +30,11 @@ else
   wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name batch "$wasm"
   if [ "$mode" = release ]; then
     # Debian's wasm-opt 108 produces bundles that fail to hydrate; the npm build works.
+    # Should it fail, the module is removed: left in place, it is newer than cargo's and the
+    # next build would take it for an optimised one and serve it as is.
     target/tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
       --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      -o "$pkg/batch_bg.wasm" "$pkg/batch_bg.wasm"
+      -o "$pkg/batch_bg.wasm" "$pkg/batch_bg.wasm" || { rm -f "$pkg/batch_bg.wasm"; exit 1; }
   fi
 fi
 cp style/main.css "$pkg/batch.css"
