@@ -78,7 +78,8 @@ mod socket {
     }
 
     fn connect(state: &Rc<RefCell<State>>) {
-        let Some(socket) = socket_url(&state.borrow().url).and_then(|url| WebSocket::new(&url).ok()) else {
+        let url = socket_url(&state.borrow().url);
+        let Some(socket) = url.and_then(|url| WebSocket::new(&url).ok()) else {
             return again_later(state);
         };
         let on_message = {

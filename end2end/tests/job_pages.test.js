@@ -16,6 +16,27 @@ async function submit(page, fields) {
   return new URL(page.url()).pathname;
 }
 
+/// Keeps the page's live sockets, so a test can deliver a change when it needs one (the page
+/// then re-reads and redraws, as it does when the server says something moved).
+async function captureLiveSockets(page) {
+  await page.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.liveSources = [];
+    window.WebSocket = class extends Native {
+      constructor(...args) { super(...args); window.liveSources.push(this); }
+    };
+  });
+}
+
+/// Delivers a change on every live socket of the page and waits until the job is read again
+/// and drawn.
+async function redrawNow(page) {
+  const reread = page.waitForResponse('**/api/job_view*');
+  await page.evaluate(() => window.liveSources.forEach((source) => source.dispatchEvent(new MessageEvent('message', { data: '0:0' }))));
+  await reread;
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+}
+
 async function statusOf(page) {
   return page.locator('h1 .status').textContent();
 }
@@ -412,14 +433,7 @@ test("an array's page moves while its children run, and a child links to its arr
 
 test('the failed children of an array are retried as a new job over exactly their indexes, linked both ways', async () => {
   const page = await session.admin.newPage();
-  // The page's live streams, so the test can deliver a change when it needs one.
-  await page.addInitScript(() => {
-    const Native = window.WebSocket;
-    window.liveSources = [];
-    window.WebSocket = class extends Native {
-      constructor(...args) { super(...args); window.liveSources.push(this); }
-    };
-  });
+  await captureLiveSockets(page);
   const script = '[ -n "$BATCH_ORIGINAL_ARRAY_INDEX" ] && { echo redo $BATCH_ORIGINAL_ARRAY_INDEX; exit 0; }; exit $((AWS_BATCH_JOB_ARRAY_INDEX % 2))';
   const path = await submit(page, { 'form[job_name]': 'half-fails', 'form[command]': `sh -c '${script}'`, 'form[array_size]': '4' });
   const parentId = path.split('/').pop();
@@ -443,10 +457,7 @@ test('the failed children of an array are retried as a new job over exactly thei
   const sent = page.waitForRequest('**/api/retry_failed_children*');
   await page.locator('button', { hasText: 'Retry the 2 failed children' }).click();
   await sent;
-  const reread = page.waitForResponse('**/api/job_view*');
-  await page.evaluate(() => window.liveSources.forEach((source) => source.dispatchEvent(new MessageEvent('message', { data: '0:0' }))));
-  await reread;
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  await redrawNow(page);
   release();
   await page.waitForFunction((parentId) => !location.pathname.endsWith(parentId) || document.querySelector('p.error'), parentId);
   const refused = await page.locator('p.error').allTextContents();
@@ -470,6 +481,7 @@ test('the failed children of an array are retried as a new job over exactly thei
 
 test('an array of 10,000 children is a heat map of linked cells, drawn soon after the page opens', async () => {
   const page = await session.admin.newPage();
+  await captureLiveSockets(page);
   let form = await fillForm(page, '/environments', { name: 'jp-sim', max_vcpus: '256', executor: 'simulated' });
   await form.locator('button[type=submit]').click();
   await page.locator('.success', { hasText: 'Created compute environment jp-sim' }).waitFor();
@@ -496,6 +508,11 @@ test('an array of 10,000 children is a heat map of linked cells, drawn soon afte
   const focused = () => page.evaluate(() => document.activeElement.getAttribute('title'));
   await page.keyboard.press('ArrowRight');
   assert.equal(await focused(), 'index 1 · SUCCEEDED · exit code 0');
+  // A change redraws the page and every cell with it: the focus stays on the same child
+  // (before, it fell to the top of the page, and CI's next arrow key went nowhere).
+  await redrawNow(page);
+  assert.equal(await focused(), 'index 1 · SUCCEEDED · exit code 0', 'the focus outlives a redraw');
+  assert.equal(await page.locator('.children-grid a.cell[tabindex="0"]').getAttribute('title'), 'index 1 · SUCCEEDED · exit code 0');
   await page.keyboard.press('ArrowDown');
   const below = await page.evaluate(() => [document.activeElement.offsetLeft, document.activeElement.offsetTop]);
   const second = await page.locator(`.children-grid a.cell[href="${path}:1"]`).evaluate((el) => [el.offsetLeft, el.offsetTop]);

@@ -22,6 +22,11 @@ pub struct ChildrenOnPage {
     /// The last map read: a redraw of the page never starts from an empty one.
     map: ReadSignal<ArrayMap>,
     failed_only: RwSignal<bool>,
+    /// The child whose cell is the grid's stop in the tab order (the one focused last).
+    stop: StoredValue<Option<usize>>,
+    /// Whether the keyboard focus is in the grid: a redraw replaces every cell, and the focus
+    /// goes back to the same child rather than to the top of the page.
+    had_focus: StoredValue<bool>,
 }
 
 impl ChildrenOnPage {
@@ -38,7 +43,7 @@ impl ChildrenOnPage {
                 set_last.set(read);
             }
         });
-        ChildrenOnPage { map: last, failed_only: RwSignal::new(false) }
+        ChildrenOnPage { map: last, failed_only: RwSignal::new(false), stop: StoredValue::new(None), had_focus: StoredValue::new(false) }
     }
 }
 
@@ -47,8 +52,18 @@ pub fn ArrayHeatMap(parent_id: String, counts: BTreeMap<String, i64>, children: 
     let total: i64 = counts.values().sum();
     let failed = counts.get(JobStatus::Failed.as_str()).copied().unwrap_or(0);
     let finished = failed + counts.get(JobStatus::Succeeded.as_str()).copied().unwrap_or(0);
-    let ChildrenOnPage { map, failed_only } = children;
-    let cells = move || map.with(|map| cells_html(&parent_id, map, failed_only.get()));
+    let ChildrenOnPage { map, failed_only, stop, had_focus } = children;
+    let cells = move || map.with(|map| cells_html(&parent_id, map, failed_only.get(), stop.get_value()));
+    let grid = NodeRef::<leptos::html::Div>::new();
+    // After every drawing of the cells (this view is new with each redraw of the page).
+    Effect::new(move |_| {
+        map.track();
+        failed_only.track();
+        #[cfg(feature = "hydrate")]
+        if let Some(grid) = grid.get() {
+            focus_again(&grid, stop, had_focus);
+        }
+    });
     let grid_class = if total as usize > NUMBERED_UP_TO { "children-grid heat" } else { "children-grid" };
     let percent = |n: i64| if total == 0 { 0.0 } else { n as f64 * 100.0 / total as f64 };
     view! {
@@ -83,9 +98,20 @@ pub fn ArrayHeatMap(parent_id: String, counts: BTreeMap<String, i64>, children: 
         <div
             class=grid_class
             inner_html=cells
+            node_ref=grid
             aria-label="Children: arrow keys move between them, Enter opens one"
             on:keydown=move |event| {
                 #[cfg(feature = "hydrate")] roving_focus(&event);
+                #[cfg(not(feature = "hydrate"))]
+                let _ = event;
+            }
+            on:focusin=move |event| {
+                #[cfg(feature = "hydrate")] focused(&event, stop, had_focus);
+                #[cfg(not(feature = "hydrate"))]
+                let _ = event;
+            }
+            on:focusout=move |event| {
+                #[cfg(feature = "hydrate")] unfocused(&event, had_focus);
                 #[cfg(not(feature = "hydrate"))]
                 let _ = event;
             }
@@ -130,8 +156,58 @@ fn roving_focus(event: &leptos::ev::KeyboardEvent) {
     }
 }
 
-/// The cells as HTML: `<a>` per child, linking to it, titled with its index, state and exit code.
-fn cells_html(parent_id: &str, map: &ArrayMap, failed_only: bool) -> String {
+/// The child a cell stands for (its link ends in `:index`).
+#[cfg(feature = "hydrate")]
+fn index_of(cell: &leptos::web_sys::Element) -> Option<usize> {
+    cell.get_attribute("href")?.rsplit(':').next()?.parse().ok()
+}
+
+/// A cell took the focus (by the keyboard or a click): it is the grid's stop from now on.
+#[cfg(feature = "hydrate")]
+fn focused(event: &leptos::ev::FocusEvent, stop: StoredValue<Option<usize>>, had_focus: StoredValue<bool>) {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(index) = event.target().and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok()).and_then(|c| index_of(&c)) {
+        stop.set_value(Some(index));
+        had_focus.set_value(true);
+    }
+}
+
+/// A cell lost the focus. Still in the page a frame later with the focus outside the grid: the
+/// reader moved on. Gone: the page redrew the grid, and the focus is to come back to it.
+#[cfg(feature = "hydrate")]
+fn unfocused(event: &leptos::ev::FocusEvent, had_focus: StoredValue<bool>) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(cell) = event.target().and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok()) else { return };
+    request_animation_frame(move || {
+        let in_grid = document().active_element().and_then(|active| active.closest(".children-grid").ok().flatten()).is_some();
+        if cell.is_connected() && !in_grid {
+            had_focus.try_update_value(|had| *had = false);
+        }
+    });
+}
+
+/// Puts the focus back on the grid's stop after a redraw took it away with the old cells (and
+/// left it nowhere: focus the reader put elsewhere stays there).
+#[cfg(feature = "hydrate")]
+fn focus_again(grid: &leptos::web_sys::HtmlDivElement, stop: StoredValue<Option<usize>>, had_focus: StoredValue<bool>) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(index) = stop.get_value().filter(|_| had_focus.get_value()) else { return };
+    let active = document().active_element();
+    let body: Option<leptos::web_sys::Element> = document().body().map(Into::into);
+    if active.is_some() && active != body {
+        return;
+    }
+    let cell = grid.query_selector(&format!(r#"a.cell[href$=":{index}"]"#)).ok().flatten();
+    if let Some(cell) = cell.and_then(|c| c.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+        let options = leptos::web_sys::FocusOptions::new();
+        options.set_prevent_scroll(true);
+        let _ = cell.focus_with_options(&options);
+    }
+}
+
+/// The cells as HTML: `<a>` per child, linking to it, titled with its index, state and exit
+/// code. The cell of `stop` (or the first, when it is not shown) is the grid's tab stop.
+fn cells_html(parent_id: &str, map: &ArrayMap, failed_only: bool, stop: Option<usize>) -> String {
     let parent = html_escape::encode_double_quoted_attribute(parent_id);
     let numbered = map.states.len() <= NUMBERED_UP_TO;
     let mut html = String::with_capacity(map.states.len() * 90);
@@ -146,12 +222,15 @@ fn cells_html(parent_id: &str, map: &ArrayMap, failed_only: bool) -> String {
             (None, _) => String::new(),
         };
         let label = if numbered { index.to_string() } else { String::new() };
-        let tabindex = if html.is_empty() { 0 } else { -1 };
+        let tabindex = if Some(index) == stop { 0 } else { -1 };
         let state = status.as_str();
         let class = state.to_lowercase();
         html.push_str(&format!(
             r#"<a class="cell status {class}" href="/jobs/{parent}:{index}" title="index {index} · {state}{code}" tabindex="{tabindex}">{label}</a>"#
         ));
+    }
+    if !html.contains(r#"tabindex="0""#) {
+        html = html.replacen(r#"tabindex="-1""#, r#"tabindex="0""#, 1);
     }
     html
 }
