@@ -12,6 +12,14 @@ fn whole(id: &str) -> JobDependency {
     JobDependency { job_id: Some(id.into()), kind: None }
 }
 
+/// Submits job `name` (an array of `size` when given) waiting on `depends_on`; its id.
+async fn submit(batch: &service::Batch, name: &str, size: Option<i64>, depends_on: Vec<JobDependency>) -> String {
+    let mut request = submission(name);
+    request.array_properties = size.map(|size| ArrayProperties { size });
+    request.depends_on = depends_on;
+    batch.submit_job(&operator(), request).await.unwrap().job_id
+}
+
 fn edges(graph: &JobGraph) -> Vec<(String, String, Option<String>)> {
     graph.edges.iter().map(|GraphEdge { from, to, kind }| (from.clone(), to.clone(), kind.clone())).collect()
 }
@@ -20,19 +28,12 @@ fn edges(graph: &JobGraph) -> Vec<(String, String, Option<String>)> {
 async fn the_graph_follows_whole_job_n_to_n_and_sequential_edges_both_ways() {
     for backend in BACKENDS {
         let batch = with_queue_and_definition(backend).await;
-        let submit = |name: &str, size: Option<i64>, depends_on: Vec<JobDependency>| {
-            let mut request = submission(name);
-            request.array_properties = size.map(|size| ArrayProperties { size });
-            request.depends_on = depends_on;
-            let batch = &batch;
-            async move { batch.submit_job(&operator(), request).await.unwrap().job_id }
-        };
-        let first = submit("first", Some(3), vec![]).await;
+        let first = submit(&batch, "first", Some(3), vec![]).await;
         let n_to_n = JobDependency { job_id: Some(first.clone()), kind: Some("N_TO_N".into()) };
         let sequential = JobDependency { job_id: None, kind: Some("SEQUENTIAL".into()) };
-        let second = submit("second", Some(3), vec![n_to_n, sequential]).await;
-        let lone = submit("lone", None, vec![whole(&second)]).await;
-        let after = submit("after", None, vec![whole(&lone)]).await;
+        let second = submit(&batch, "second", Some(3), vec![n_to_n, sequential]).await;
+        let lone = submit(&batch, "lone", None, vec![whole(&second)]).await;
+        let after = submit(&batch, "after", None, vec![whole(&lone)]).await;
 
         let graph = batch.dependency_graph(&admin(), &second).await.unwrap();
         let want = BTreeSet::from([
@@ -60,7 +61,7 @@ async fn the_graph_follows_whole_job_n_to_n_and_sequential_edges_both_ways() {
         assert_eq!(graph.nodes.iter().find(|n| n.job_id == child).unwrap().job_name, "second[1]");
 
         // A job alone, and one that does not exist.
-        let alone = submit("alone", None, vec![]).await;
+        let alone = submit(&batch, "alone", None, vec![]).await;
         assert!(batch.dependency_graph(&admin(), &alone).await.unwrap().is_alone());
         let missing = batch.dependency_graph(&admin(), "no-such-job").await.unwrap_err();
         assert!(matches!(missing, ServiceError::NotFound { .. }), "{missing}");
@@ -91,20 +92,13 @@ async fn a_job_many_wait_on_is_drawn_with_the_first_of_them_and_the_rest_counted
 async fn the_graph_cursor_moves_with_its_jobs_and_new_dependents_only() {
     for backend in BACKENDS {
         let batch = with_queue_and_definition(backend).await;
-        let submit = |name: &str, size: Option<i64>, depends_on: Vec<JobDependency>| {
-            let mut request = submission(name);
-            request.array_properties = size.map(|size| ArrayProperties { size });
-            request.depends_on = depends_on;
-            let batch = &batch;
-            async move { batch.submit_job(&operator(), request).await.unwrap().job_id }
-        };
-        let upstream = submit("upstream", None, vec![]).await;
-        let focus = submit("focus", None, vec![whole(&upstream)]).await;
+        let upstream = submit(&batch, "upstream", None, vec![]).await;
+        let focus = submit(&batch, "focus", None, vec![whole(&upstream)]).await;
         let members = |graph: JobGraph| graph.nodes.into_iter().map(|n| n.job_id).collect::<Vec<_>>();
         let watched = members(batch.dependency_graph(&admin(), &focus).await.unwrap());
         let start = batch.graph_cursor(&admin(), &watched).await.unwrap();
 
-        let elsewhere = submit("elsewhere", None, vec![]).await;
+        let elsewhere = submit(&batch, "elsewhere", None, vec![]).await;
         batch.cancel_job(&operator(), &elsewhere, "not in the graph").await.unwrap();
         assert_eq!(batch.graph_cursor(&admin(), &watched).await.unwrap(), start, "{backend:?}: a job outside the graph");
 
@@ -112,18 +106,18 @@ async fn the_graph_cursor_moves_with_its_jobs_and_new_dependents_only() {
         let cancelled = batch.graph_cursor(&admin(), &watched).await.unwrap();
         assert!(cancelled.last_status_change > start.last_status_change, "{backend:?}: {cancelled:?} after {start:?}");
 
-        submit("downstream", None, vec![whole(&focus)]).await;
+        submit(&batch, "downstream", None, vec![whole(&focus)]).await;
         let waited_on = batch.graph_cursor(&admin(), &watched).await.unwrap();
         assert_eq!(waited_on.links, cancelled.links + 1, "{backend:?}: a new dependent is a new link");
 
         // An array in the graph: a child's move is recorded on the array, and an N_TO_N
         // dependent waits on its first child.
-        let array = submit("array", Some(2), vec![]).await;
+        let array = submit(&batch, "array", Some(2), vec![]).await;
         let child = format!("{array}:1");
         let watched = [array.clone(), child.clone()];
         let before = batch.graph_cursor(&admin(), &watched).await.unwrap();
         let n_to_n = JobDependency { job_id: Some(array.clone()), kind: Some("N_TO_N".into()) };
-        submit("partner", Some(2), vec![n_to_n]).await;
+        submit(&batch, "partner", Some(2), vec![n_to_n]).await;
         let linked = batch.graph_cursor(&admin(), &watched).await.unwrap();
         assert!(linked.links > before.links, "{backend:?}: {linked:?} after {before:?}");
         batch.cancel_job(&operator(), &array, "the children too").await.unwrap();
