@@ -347,6 +347,42 @@ test('what the reader chose for the output outlives the redraws of a job that is
   await page.close();
 });
 
+test('keys typed while a job prints go where the reader put them: a term, a toggle, a reason for terminating', async () => {
+  const page = await session.admin.newPage();
+  const script = 'for i in $(seq 1 600); do echo tick $i; sleep 0.1; done';
+  await submit(page, { 'form[job_name]': 'typing', 'form[command]': `sh -c '${script}'` });
+  const log = page.locator('pre.log:not(.matches)');
+  await log.locator('span.line', { hasText: /tick 1\s*$/ }).waitFor({ timeout: 120000 });
+  // Waits until two more lines are drawn: the page has re-read the job and drawn its output.
+  const linesArrive = async () => {
+    const newest = () => log.evaluate((el) => Number([...el.querySelectorAll('span.line')].pop().textContent.match(/tick (\d+)/)[1]));
+    const seen = await newest();
+    for (let i = 0; i < 600 && (await newest()) < seen + 2; i++) await page.waitForTimeout(100);
+    assert.ok((await newest()) >= seen + 2, 'the job printed on');
+  };
+  // The keyboard, not the locator: a locator would put the focus back before typing.
+  const search = page.locator('input[type=search]');
+  await search.click();
+  await page.keyboard.type('ti');
+  await linesArrive();
+  await page.keyboard.type('ck');
+  assert.equal(await search.inputValue(), 'tick', 'the keys typed after the lines arrived reached the field');
+  const wrap = page.locator('label', { hasText: 'Wrap long lines' }).locator('input');
+  await wrap.click();
+  await linesArrive();
+  await page.keyboard.press('Space');
+  assert.equal(await wrap.isChecked(), false, 'the space bar after the lines arrived reached the toggle');
+  const reason = page.locator('input[aria-label="Reason for terminating"]');
+  await reason.click();
+  await page.keyboard.type('wrong ');
+  await linesArrive();
+  await page.keyboard.type('input');
+  assert.equal(await reason.inputValue(), 'wrong input', 'the reason being typed outlived the lines printed meanwhile');
+  await page.keyboard.press('Enter');
+  await page.locator('.headline', { hasText: 'Terminated: wrong input' }).waitFor({ timeout: 120000 });
+  await page.close();
+});
+
 test('scrolling up in the output of a printing job pauses following and stays on the line read; back at the end it follows again', async () => {
   const page = await session.admin.newPage();
   const script = 'for i in $(seq 1 300); do echo row $i; sleep 0.1; done';
