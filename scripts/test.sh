@@ -34,12 +34,11 @@ scripts/setup.sh test
 work=$(mktemp -d /tmp/batch-test.XXXXXX)
 chmod 755 "$work"
 pg_bin=/usr/lib/postgresql/15/bin
-server_pid=""
 watch_pid=""
 cleanup() {
   status=$?
   [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  [ -f "$work/e2e-server.pid" ] && kill "$(cat "$work/e2e-server.pid")" 2>/dev/null || true
   [ -f "$work/sqlite-server.pid" ] && kill "$(cat "$work/sqlite-server.pid")" 2>/dev/null || true
   if [ -f "$work/pg/postmaster.pid" ]; then
     runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
@@ -83,13 +82,9 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/batch_e2e" BATCH_DAT
 export E2E_ADMIN=admin E2E_PASSWORD="end-to-end admin password"
 BATCH_PASSWORD="$E2E_PASSWORD" target/debug/server users create --username "$E2E_ADMIN" --role admin
 # On every address, so job containers reach the API (job credentials, ARCHITECTURE.md §17).
-BATCH_LISTEN="0.0.0.0:$e2e_port" target/debug/server >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$e2e_port/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.2
-done
+# Through scripts/e2e-server.sh, which a browser test also uses to kill and restart it.
+export E2E_PORT="$e2e_port" E2E_WORK="$work" E2E_HOST_NETNS="/proc/$$/ns/net" E2E_SERVER="$PWD/scripts/e2e-server.sh"
+scripts/e2e-server.sh start
 # In a network namespace of its own: Chromium fails the requests in flight whenever the engine
 # adds or removes a container's interface on this host (scripts/browser-net.sh).
 browser_host=$(scripts/browser-net.sh up batch-browser 213)

@@ -12,6 +12,7 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
     provide_context(SignedInAs(me));
     crate::pages::time::provide_clock();
+    let connections = crate::live::LiveConnections::provide();
     let signed_in = move || me.get().and_then(Result::ok).flatten();
     view! {
         <a class="skip-link" href="#content" on:click=crate::keyboard::skip_to_content>
@@ -69,6 +70,7 @@ pub fn ConsoleLayout(children: Children) -> impl IntoView {
                 </Suspense>
             </nav>
             <main class="content" id="content" tabindex="-1">
+                <crate::live::ConnectionLost connections />
                 {children()}
             </main>
         </div>

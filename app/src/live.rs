@@ -9,16 +9,57 @@ use leptos::prelude::*;
 /// again after a pause that grows from 1 to 10 s; it is closed for good when the URL changes or
 /// the calling component goes away.
 pub fn refetch_on_change(url: impl Fn() -> String + 'static, refetch: impl Fn() + Clone + 'static) {
+    let connections = use_context::<LiveConnections>();
     Effect::new(move |_| {
         let url = url();
         #[cfg(feature = "hydrate")]
         {
-            let live = send_wrapper::SendWrapper::new(socket::Live::open(url, std::rc::Rc::new(refetch.clone())));
+            let went_down = std::rc::Rc::new(move |down: bool| {
+                if let Some(connections) = connections {
+                    connections.went(down);
+                }
+            });
+            let live = send_wrapper::SendWrapper::new(socket::Live::open(url, std::rc::Rc::new(refetch.clone()), went_down));
             on_cleanup(move || live.take().close());
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&url, &refetch);
+        let _ = (&url, &refetch, connections);
     });
+}
+
+/// How many of the page's live connections are down: dropped, and not open again yet. While
+/// any is, the page says so (`ConnectionLost`): what it shows is what it read last, and a
+/// reader watching a job must not take a still page for a still job.
+#[derive(Clone, Copy)]
+pub struct LiveConnections {
+    down: RwSignal<usize>,
+}
+
+impl LiveConnections {
+    /// Made once for the whole console (its layout), so every live part of a page reports to it.
+    pub fn provide() -> LiveConnections {
+        let connections = LiveConnections { down: RwSignal::new(0) };
+        provide_context(connections);
+        connections
+    }
+
+    /// One connection went down (`true`) or is back, or gone with its page while down (`false`).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn went(self, down: bool) {
+        self.down.try_update(|n| *n = if down { *n + 1 } else { n.saturating_sub(1) });
+    }
+}
+
+/// "Lost the connection": shown while any of the page's live connections is down.
+#[component]
+pub fn ConnectionLost(connections: LiveConnections) -> impl IntoView {
+    view! {
+        <Show when=move || { connections.down.get() > 0 }>
+            <p class="connection-lost" role="status">
+                "Lost the connection to the server; reconnecting. Until then this page shows what it read last."
+            </p>
+        </Show>
+    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -39,6 +80,10 @@ mod socket {
     struct State {
         url: String,
         refetch: Rc<dyn Fn()>,
+        /// Told when the connection goes down (`true`) and when it is back (`false`).
+        went_down: Rc<dyn Fn(bool)>,
+        /// Dropped, and not open again yet.
+        down: bool,
         /// The open socket and its handlers (dropped only after they are unhooked).
         socket: Option<(WebSocket, Closure<dyn Fn(MessageEvent)>, Closure<dyn Fn(CloseEvent)>)>,
         pause: Duration,
@@ -46,8 +91,9 @@ mod socket {
     }
 
     impl Live {
-        pub fn open(url: String, refetch: Rc<dyn Fn()>) -> Live {
-            let state = Rc::new(RefCell::new(State { url, refetch, socket: None, pause: FIRST_PAUSE, closed: false }));
+        pub fn open(url: String, refetch: Rc<dyn Fn()>, went_down: Rc<dyn Fn(bool)>) -> Live {
+            let state =
+                Rc::new(RefCell::new(State { url, refetch, went_down, down: false, socket: None, pause: FIRST_PAUSE, closed: false }));
             connect(&state);
             Live(state)
         }
@@ -56,6 +102,11 @@ mod socket {
             let mut state = self.0.borrow_mut();
             state.closed = true;
             unhook(&mut state);
+            let went_down = state.went_down.clone();
+            if std::mem::take(&mut state.down) {
+                drop(state);
+                went_down(false);
+            }
         }
     }
 
@@ -86,11 +137,14 @@ mod socket {
             let weak = Rc::downgrade(state);
             Closure::<dyn Fn(MessageEvent)>::new(move |_: MessageEvent| {
                 if let Some(state) = weak.upgrade() {
-                    let refetch = {
+                    let (refetch, went_down, was_down) = {
                         let mut state = state.borrow_mut();
                         state.pause = FIRST_PAUSE;
-                        state.refetch.clone()
+                        (state.refetch.clone(), state.went_down.clone(), std::mem::take(&mut state.down))
                     };
+                    if was_down {
+                        went_down(false);
+                    }
                     refetch();
                 }
             })
@@ -111,7 +165,7 @@ mod socket {
     /// Opens the connection again after a pause (unless the page closed it meanwhile); each
     /// failure in a row doubles the pause, up to `LONGEST_PAUSE`.
     fn again_later(state: &Rc<RefCell<State>>) {
-        let pause = {
+        let (pause, newly_down) = {
             let mut state = state.borrow_mut();
             if state.closed {
                 return;
@@ -119,8 +173,13 @@ mod socket {
             unhook(&mut state);
             let pause = state.pause;
             state.pause = (pause * 2).min(LONGEST_PAUSE);
-            pause
+            let newly_down = !std::mem::replace(&mut state.down, true);
+            (pause, newly_down.then(|| state.went_down.clone()))
         };
+        // Told outside the borrow: it updates a signal, whose effects may reach this state.
+        if let Some(went_down) = newly_down {
+            went_down(true);
+        }
         let weak = Rc::downgrade(state);
         leptos::prelude::set_timeout(
             move || {
