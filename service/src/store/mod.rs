@@ -128,14 +128,40 @@ impl Dialect {
     }
 }
 
-/// `$1`, `$2`, ... as `?1`, `?2`, ... in one pass (the statement's length, whatever the number of
-/// values: a pass per value copied a poll's 15 KB check 300 times).
+/// `$1`, `$2`, ... for SQLite, in one pass over the statement (a pass per value copied a poll's
+/// 15 KB check 300 times). Placeholders that come once each and in order (`$1`, then `$2`, ...)
+/// become anonymous `?`s, which SQLite numbers the same way; any others keep their numbers
+/// (`?1`, `?2`, ...). Why not always numbers: sqlx binds a numbered parameter by asking SQLite
+/// its name, and SQLite finds a parameter's name by walking the statement's list of names, so
+/// binding n numbered values takes n²/2 steps: 8% of a polled DescribeJobs' CPU with its ~300
+/// values (BENCHMARKS.md, History "Anonymous placeholders").
 fn sqlite_placeholders(sql: &str) -> String {
-    let mut rewritten = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        rewritten.push(if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) { '?' } else { c });
+    // (where the `$` is, where its digits end): `$` and digits are ASCII, so byte offsets are
+    // character boundaries.
+    let bytes = sql.as_bytes();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'$' && bytes.get(at + 1).is_some_and(u8::is_ascii_digit) {
+            let end = (at + 1..bytes.len()).find(|&i| !bytes[i].is_ascii_digit()).unwrap_or(bytes.len());
+            found.push((at, end));
+            at = end;
+        } else {
+            at += 1;
+        }
     }
+    let in_order = found.iter().enumerate().all(|(i, &(start, end))| sql[start + 1..end].parse::<usize>() == Ok(i + 1));
+    let mut rewritten = String::with_capacity(sql.len());
+    let mut copied = 0;
+    for (start, end) in found {
+        rewritten.push_str(&sql[copied..start]);
+        rewritten.push('?');
+        if !in_order {
+            rewritten.push_str(&sql[start + 1..end]);
+        }
+        copied = end;
+    }
+    rewritten.push_str(&sql[copied..]);
     rewritten
 }
 
@@ -144,8 +170,19 @@ mod dialect_tests {
     use super::{Dialect, sqlite_placeholders};
 
     #[test]
-    fn placeholders_keep_their_numbers_past_nine() {
+    fn placeholders_out_of_order_keep_their_numbers_past_nine() {
         assert_eq!(sqlite_placeholders("a = $1 AND b IN ($10, $2) AND c = '$'"), "a = ?1 AND b IN (?10, ?2) AND c = '$'");
+        assert_eq!(sqlite_placeholders("a = $1 OR b = $1"), "a = ?1 OR b = ?1", "used twice");
+        assert_eq!(sqlite_placeholders("a = $2 OR b = $3"), "a = ?2 OR b = ?3", "not from the first");
+    }
+
+    #[test]
+    fn placeholders_once_each_in_order_are_anonymous() {
+        let sql: String = (1..=300).map(|n| format!("x = ${n} AND ")).collect::<String>() + "y = 'é$'";
+        let expected: String = "x = ? AND ".repeat(300) + "y = 'é$'";
+        assert_eq!(sqlite_placeholders(&sql), expected);
+        assert_eq!(sqlite_placeholders("a = $1 AND b = $2"), "a = ? AND b = ?");
+        assert_eq!(sqlite_placeholders("no values"), "no values");
     }
 
     #[test]
