@@ -383,6 +383,24 @@ test('keys typed while a job prints go where the reader put them: a term, a togg
   await page.close();
 });
 
+test('a re-read that fails leaves the job on the page and says so; the next one that works clears it', async () => {
+  const page = await session.admin.newPage();
+  await captureLiveSockets(page);
+  await submit(page, { 'form[job_name]': 'reread-fails', 'form[command]': 'true' });
+  await waitForStatus(page, 'SUCCEEDED');
+  // The server is out of reach for the page's reads; a change comes on its live socket.
+  await page.route('**/api/job_view*', (route) => route.abort('connectionrefused'));
+  await page.evaluate(() => window.liveSources.forEach((source) => source.dispatchEvent(new MessageEvent('message', { data: '0:0' }))));
+  await page.locator('.reread-failed').waitFor();
+  assert.equal(await page.locator('h1', { hasText: 'reread-fails' }).count(), 1, 'the job is still on the page');
+  assert.equal(await statusOf(page), 'SUCCEEDED');
+  assert.equal(await page.locator('text=Could not load the job').count(), 0);
+  await page.unroute('**/api/job_view*');
+  await redrawNow(page);
+  await page.locator('.reread-failed').waitFor({ state: 'detached' });
+  await page.close();
+});
+
 test('scrolling up in the output of a printing job pauses following and stays on the line read; back at the end it follows again', async () => {
   const page = await session.admin.newPage();
   const script = 'for i in $(seq 1 300); do echo row $i; sleep 0.1; done';

@@ -58,15 +58,42 @@ pub fn JobPage() -> impl IntoView {
     // Kept across the page's re-renders, so the graph and the map never blink while re-read.
     let graph = super::graph::graph_signal(id);
     let children = super::array_map::ChildrenOnPage::new(id, view_of);
+    // The job as last read, drawn again when a re-read fails (the server restarting, the
+    // network dropping): a reader watching a job keeps it in view, told the page is not current.
+    let last_read = StoredValue::new(None::<crate::api::JobWithLog>);
+    let kept_for = move |job_id: &str| last_read.with_value(|kept| kept.as_ref().is_some_and(|kept| kept.job.job_id == job_id));
     view! {
         {move || crate::pages::error_line(stop.value().get())}
         {move || crate::pages::error_line(retry.value().get())}
+        {move || {
+            view_of
+                .get()
+                .and_then(Result::err)
+                .filter(|_| kept_for(&id()))
+                .map(|error| {
+                    view! {
+                        <p class="error reread-failed" role="alert">
+                            "Could not read the job again ("
+                            {crate::pages::clean(&error)}
+                            "); this is what was read last. It is read again at the next change."
+                        </p>
+                    }
+                })
+        }}
         <Transition fallback=|| {
             view! { <p>"Loading the job…"</p> }
         }>
             {move || {
                 view_of
                     .get()
+                    .map(|result| match result {
+                        Ok(read) => {
+                            last_read.set_value(read.clone());
+                            Ok(read)
+                        }
+                        Err(_) if kept_for(&id()) => Ok(last_read.get_value()),
+                        Err(error) => Err(error),
+                    })
                     .map(|result| match result {
                         Err(error) => view! { <p class="error">"Could not load the job: " {error.to_string()}</p> }.into_any(),
                         Ok(None) => {
