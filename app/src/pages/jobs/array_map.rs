@@ -53,6 +53,9 @@ pub fn ArrayHeatMap(parent_id: String, counts: BTreeMap<String, i64>, children: 
     let failed = counts.get(JobStatus::Failed.as_str()).copied().unwrap_or(0);
     let finished = failed + counts.get(JobStatus::Succeeded.as_str()).copied().unwrap_or(0);
     let ChildrenOnPage { map, failed_only, stop, had_focus } = children;
+    // Read only in the browser (the focus handlers and `focus_again`).
+    #[cfg(not(feature = "hydrate"))]
+    let _ = had_focus;
     let cells = move || map.with(|map| cells_html(&parent_id, map, failed_only.get(), stop.get_value()));
     let grid = NodeRef::<leptos::html::Div>::new();
     // After every drawing of the cells (this view is new with each redraw of the page).

@@ -67,10 +67,13 @@ pub fn JobPage() -> impl IntoView {
         {move || crate::pages::error_line(retry.value().get())}
         {move || {
             view_of
-                .get()
-                .and_then(Result::err)
+                .with(|read| match read {
+                    Some(Err(error)) => Some(error.clone()),
+                    _ => None,
+                })
                 .filter(|_| kept_for(&id()))
                 .map(|error| {
+                    // The error only: not a copy of the whole job and its output on every re-read.
                     view! {
                         <p class="error reread-failed" role="alert">
                             "Could not read the job again ("
