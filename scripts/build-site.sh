@@ -23,24 +23,36 @@ case "$mode" in
   *) echo "usage: $0 debug|release" >&2; exit 2 ;;
 esac
 
-# The bindings and wasm-opt take seconds: skip them when cargo left the module unchanged.
+# Splitting, the bindings and wasm-opt take seconds to minutes: skip them when cargo left the
+# module unchanged.
 if [ "$pkg/batch_bg.wasm" -nt "$wasm" ] && [ -f "$pkg/batch.js" ]; then
   echo "browser bundle unchanged"
 else
-  wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name batch "$wasm"
+  # The new bundle is made beside the one a running console may be serving, then swapped in.
+  next="$pkg.next"
+  rm -rf "$next" && mkdir -p "$next"
+  # One chunk per page (app/src/routes.rs) and per code they share: the main module keeps the
+  # frame, and imports each chunk from __wasm_split.js when its page first opens.
+  wasm-split-cli "$wasm" "$next" --out-name batch --target web
+  mv "$next/batch.wasm" "$next/batch_split.wasm"
+  wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+    --out-dir "$next" --out-name batch "$next/batch_split.wasm"
+  rm "$next/batch_split.wasm"
   if [ "$mode" = release ]; then
-    # Debian's wasm-opt 108 produces bundles that fail to hydrate; the npm build works.
-    # Should it fail, the module is removed: left in place, it is newer than cargo's and the
-    # next build would take it for an optimised one and serve it as is.
-    target/tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-      --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      -o "$pkg/batch_bg.wasm" "$pkg/batch_bg.wasm" || { rm -f "$pkg/batch_bg.wasm"; exit 1; }
+    # Debian's wasm-opt 108 produces bundles that fail to hydrate; the npm build works. Each
+    # module is optimised on its own, two at a time.
+    ls "$next"/*.wasm | xargs -P 2 -I{} target/tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory \
+      --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+      --enable-reference-types --enable-multivalue -o {} {}
+    for f in "$next"/*.wasm "$next"/*.js; do gzip -9 -k -f "$f"; done
   fi
+  rm -rf "$pkg.old"
+  [ -d "$pkg" ] && mv "$pkg" "$pkg.old"
+  mv "$next" "$pkg"
+  rm -rf "$pkg.old"
 fi
 cp style/main.css "$pkg/batch.css"
 if [ "$mode" = release ]; then
-  for f in "$pkg"/batch_bg.wasm "$pkg"/batch.js "$pkg"/batch.css; do gzip -9 -k -f "$f"; done
-else
-  rm -f "$pkg"/*.gz
+  gzip -9 -k -f "$pkg/batch.css"
 fi
 echo "site built ($mode): $(du -h "$pkg/batch_bg.wasm" | cut -f1) wasm in $pkg"

@@ -11,6 +11,7 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
 BINARYEN_VERSION=132.0.0
+WASM_SPLIT_VERSION=0.2.4
 EXAMPLE_IMAGE=batch-examples/busybox:latest
 
 apt_packages=()
@@ -40,6 +41,10 @@ fi
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (must match the library)"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  say "installing wasm-split-cli $WASM_SPLIT_VERSION (cuts the browser bundle into a chunk per page)"
+  cargo install --locked wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary
 fi
 if [ "$purpose" = run ] && [ ! -x target/tools/node_modules/.bin/wasm-opt ]; then
   # Debian's binaryen breaks hydration; the npm build of wasm-opt works.

@@ -8,11 +8,13 @@ pub mod keyboard;
 pub mod layout;
 pub mod live;
 pub mod pages;
+pub mod routes;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+use routes::*;
 
 /// The name wasm-bindgen gives the browser bundle: `/pkg/batch.js`, `/pkg/batch_bg.wasm`,
 /// and the stylesheet `/pkg/batch.css`.
@@ -43,35 +45,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, after hydration: a marker tests (and people debugging)
-    // can rely on instead of guessing when the page became interactive.
-    Effect::new(|_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Stylesheet id="console-style" href=format!("/pkg/{BUNDLE_NAME}.css") />
         <Title text="Batch console" />
         <Router>
             <layout::ConsoleLayout>
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("") view=pages::Home />
-                    <Route path=path!("/jobs") view=pages::jobs::JobsPage />
-                    <Route path=path!("/jobs/:id") view=pages::jobs::JobPage />
-                    <Route path=path!("/submit") view=pages::jobs::SubmitPage />
-                    <Route path=path!("/environments") view=pages::admin::EnvironmentsPage />
-                    <Route path=path!("/queues") view=pages::admin::QueuesPage />
-                    <Route path=path!("/queues/:name") view=pages::admin::QueuePage />
-                    <Route path=path!("/policies") view=pages::admin::PoliciesPage />
-                    <Route path=path!("/definitions") view=pages::admin::DefinitionsPage />
-                    <Route path=path!("/login") view=pages::access::SignInPage />
-                    <Route path=path!("/setup") view=pages::access::SetupPage />
-                    <Route path=path!("/users") view=pages::access::UsersPage />
-                    <Route path=path!("/access-keys") view=pages::access::AccessKeysPage />
-                    <Route path=path!("/secrets") view=pages::access::SecretsPage />
-                    <Route path=path!("/audit") view=pages::access::AuditPage />
+                    <Route path=path!("") view=HomeRoute::lazy() />
+                    <Route path=path!("/jobs") view=JobsRoute::lazy() />
+                    <Route path=path!("/jobs/:id") view=JobRoute::lazy() />
+                    <Route path=path!("/submit") view=SubmitRoute::lazy() />
+                    <Route path=path!("/environments") view=EnvironmentsRoute::lazy() />
+                    <Route path=path!("/queues") view=QueuesRoute::lazy() />
+                    <Route path=path!("/queues/:name") view=QueueRoute::lazy() />
+                    <Route path=path!("/policies") view=PoliciesRoute::lazy() />
+                    <Route path=path!("/definitions") view=DefinitionsRoute::lazy() />
+                    <Route path=path!("/login") view=SignInRoute::lazy() />
+                    <Route path=path!("/setup") view=SetupRoute::lazy() />
+                    <Route path=path!("/users") view=UsersRoute::lazy() />
+                    <Route path=path!("/access-keys") view=AccessKeysRoute::lazy() />
+                    <Route path=path!("/secrets") view=SecretsRoute::lazy() />
+                    <Route path=path!("/audit") view=AuditRoute::lazy() />
                 </Routes>
             </layout::ConsoleLayout>
         </Router>
