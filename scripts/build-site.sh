@@ -31,8 +31,9 @@ else
   # The new bundle is made beside the one a running console may be serving, then swapped in.
   next="$pkg.next"
   rm -rf "$next" && mkdir -p "$next"
-  # One chunk per page (app/src/routes.rs) and per code they share: the main module keeps the
-  # frame, and imports each chunk from __wasm_split.js when its page first opens.
+  # A chunk per group of pages (app/src/routes.rs) and per set of groups sharing code: the main
+  # module keeps the frame, and imports a group's chunks from __wasm_split.js when one of its
+  # pages first opens.
   wasm-split-cli "$wasm" "$next" --out-name batch --target web
   mv "$next/batch.wasm" "$next/batch_split.wasm"
   wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
@@ -41,9 +42,13 @@ else
   if [ "$mode" = release ]; then
     # Debian's wasm-opt 108 produces bundles that fail to hydrate; the npm build works. Each
     # module is optimised on its own, two at a time.
+    # It warns once a module about the name section wasm-bindgen keeps for the splitter's
+    # chunks ("unknown name subsection"), which -Oz drops anyway: only other output is shown.
     ls "$next"/*.wasm | xargs -P 2 -I{} target/tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory \
       --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-      --enable-reference-types --enable-multivalue -o {} {}
+      --enable-reference-types --enable-multivalue -o {} {} 2>"$next.log" || { cat "$next.log" >&2; exit 1; }
+    grep -v "unknown name subsection" "$next.log" >&2 || true
+    rm -f "$next.log"
     for f in "$next"/*.wasm "$next"/*.js; do gzip -9 -k -f "$f"; done
   fi
   rm -rf "$pkg.old"

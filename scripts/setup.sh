@@ -43,7 +43,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_V
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
-  say "installing wasm-split-cli $WASM_SPLIT_VERSION (cuts the browser bundle into a chunk per page)"
+  say "installing wasm-split-cli $WASM_SPLIT_VERSION (cuts the browser bundle into chunks loaded as pages open)"
   cargo install --locked wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary
 fi
 if [ "$purpose" = run ] && [ ! -x target/tools/node_modules/.bin/wasm-opt ]; then

@@ -52,31 +52,32 @@ test('the jobs page keeps its filters in the link and hydrates', async () => {
   await context.close();
 });
 
-test('a page brings only its own code: another page\'s chunk is fetched when it is first opened, without a reload', async () => {
+test('a page brings only its own group\'s code: another group\'s chunk is fetched when one of its pages opens, without a reload', async () => {
   const context = await signedInContext(browser);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await gotoAndWaitForWasm(page, '/jobs');
-  // Chunks are named after the route they hold (app/src/routes.rs): `split___jobs_route_view_…`.
+  // A group's chunk is named after the function that draws its pages (app/src/routes.rs):
+  // `split_draw_job_page_….wasm`.
   const modules = () => page.evaluate(() => performance.getEntriesByType('resource')
     .map((entry) => new URL(entry.name).pathname.split('/').pop())
     .filter((name) => name.endsWith('.wasm')));
   const loaded = await modules();
   assert.ok(loaded.includes('batch_bg.wasm'), `the main module: ${loaded}`);
-  assert.ok(loaded.some((name) => name.startsWith('split___jobs_route_view')), `the jobs page's chunk: ${loaded}`);
-  for (const other of ['split___job_route_view', 'split___definitions_route_view', 'split___submit_route_view']) {
+  assert.ok(loaded.some((name) => name.startsWith('split_draw_job_page_')), `the job pages' chunk: ${loaded}`);
+  for (const other of ['split_draw_definition_page_', 'split_draw_admin_page_', 'split_draw_access_page_']) {
     assert.ok(!loaded.some((name) => name.startsWith(other)), `${other} is not fetched for /jobs: ${loaded}`);
   }
 
-  // The router fetches the next page's chunk and draws it in place: a mark set on this window
-  // survives, so the page was not reloaded.
+  // The router fetches the next group's chunk and draws the page in place: a mark set on this
+  // window survives, so the page was not reloaded.
   await page.evaluate(() => { window.beforeNavigation = true; });
   await page.locator('#main-nav a', { hasText: 'Job definitions' }).click();
   await page.locator('h1', { hasText: 'Job definitions' }).waitFor();
   await page.waitForURL(BASE_URL + '/definitions');
   assert.equal(await page.evaluate(() => window.beforeNavigation), true, 'no reload');
-  assert.ok((await modules()).some((name) => name.startsWith('split___definitions_route_view')));
+  assert.ok((await modules()).some((name) => name.startsWith('split_draw_definition_page_')));
   // And that page works: its JSON tab opens.
   await page.locator('[role=tab]', { hasText: 'JSON' }).click();
   await page.locator('#panel-json textarea[name="json"]').waitFor({ state: 'visible' });
