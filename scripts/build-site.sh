@@ -49,7 +49,25 @@ else
       --enable-reference-types --enable-multivalue -o {} {} 2>"$next.log" || { cat "$next.log" >&2; exit 1; }
     grep -v "unknown name subsection" "$next.log" >&2 || true
     rm -f "$next.log"
+  fi
+  # A chunk's code assumes the memory layout of the main module it was cut from. So each chunk's
+  # name carries its build (a hash of that main module), and the previous build's chunks are
+  # kept beside the new ones: a page left open across a rebuild (an upgrade) goes on fetching
+  # the chunks of the main module it runs, never another build's.
+  build_id=$(sha256sum "$next/batch_bg.wasm" | cut -c1-12)
+  for chunk in "$next"/chunk_*.wasm "$next"/split_*.wasm; do
+    mv "$chunk" "${chunk%.wasm}.$build_id.wasm"
+  done
+  sed -i -E "s#\"\./((chunk|split)_[A-Za-z0-9_]+)\.wasm\"#\"./\1.$build_id.wasm\"#g" "$next/__wasm_split.js"
+  echo "$build_id" >"$next/build-id"
+  if [ "$mode" = release ]; then
     for f in "$next"/*.wasm "$next"/*.js; do gzip -9 -k -f "$f"; done
+  fi
+  if [ -f "$pkg/build-id" ] && [ "$(cat "$pkg/build-id")" != "$build_id" ]; then
+    previous=$(cat "$pkg/build-id")
+    for f in "$pkg"/*."$previous".wasm "$pkg"/*."$previous".wasm.gz; do
+      if [ -e "$f" ]; then cp "$f" "$next/"; fi
+    done
   fi
   rm -rf "$pkg.old"
   [ -d "$pkg" ] && mv "$pkg" "$pkg.old"

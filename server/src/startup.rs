@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeader;
 use tower_http::trace::TraceLayer;
 
 /// What every request handler may use.
@@ -251,9 +252,15 @@ fn router(state: AppState) -> Router {
         provide_context(batch.clone());
         edge::nonce_context();
     };
-    // The bundle is served gzip-compressed when the release build left a `.gz` beside it.
+    // The bundle is served gzip-compressed when the release build left a `.gz` beside it. A
+    // browser asks again on every load (a 304 while unchanged): it must never run one build's
+    // main module with another's chunk kept in its cache (scripts/build-site.sh).
     let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
-    let bundle = ServeDir::new(pkg_dir).precompressed_gzip();
+    let bundle = SetResponseHeader::overriding(
+        ServeDir::new(pkg_dir).precompressed_gzip(),
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-cache"),
+    );
     Router::new()
         .route("/v1/{*operation}", any(aws::handle))
         // CloudWatch Logs (awsJson1.1) posts to the root; the console only ever GETs it.

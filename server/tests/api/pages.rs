@@ -33,6 +33,29 @@ async fn the_wasm_bundle_and_stylesheet_are_served() {
     assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
 }
 
+/// The bundle is a main module and chunks (app/src/routes.rs): every chunk the loader names is
+/// served, is of this build (its name carries the build id), and like every file of the bundle
+/// is asked for again on each load, so a browser never mixes two builds from its cache.
+#[tokio::test]
+async fn every_chunk_the_loader_names_is_served_and_of_this_build() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let build_id = app.get("/pkg/build-id").await.text().await.unwrap().trim().to_string();
+    assert_eq!(build_id.len(), 12, "run scripts/build-site.sh first");
+    let loader = app.get("/pkg/__wasm_split.js").await;
+    assert_eq!(loader.headers()["cache-control"], "no-cache");
+    let loader = loader.text().await.unwrap();
+    let chunks: Vec<&str> = loader.split('"').filter(|part| part.starts_with("./") && part.ends_with(".wasm")).collect();
+    assert!(chunks.len() >= 5, "a chunk per group of pages at least: {chunks:?}");
+    for chunk in chunks {
+        assert!(chunk.ends_with(&format!(".{build_id}.wasm")), "{chunk} is of build {build_id}");
+        let response = app.get(&format!("/pkg/{}", &chunk[2..])).await;
+        assert_eq!(response.status(), 200, "{chunk}");
+        assert_eq!(response.headers()["cache-control"], "no-cache", "{chunk}");
+        assert_eq!(&response.bytes().await.unwrap()[..4], b"\0asm", "{chunk} is a WebAssembly module");
+    }
+    assert_eq!(app.get("/pkg/batch_bg.wasm").await.headers()["cache-control"], "no-cache");
+}
+
 #[tokio::test]
 async fn an_unknown_page_is_a_404_with_a_way_back() {
     let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
